@@ -1,0 +1,1 @@
+"""Batch stage: run episodes across processes, resume interrupted runs, assemble datasets."""

@@ -1,0 +1,236 @@
+"""The ``simgen`` command line. User errors print one line each and exit 2, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from simgen.errors import SimgenError
+
+EXIT_USER_ERROR = 2
+
+EPILOG = """\
+examples:
+  simgen validate scenarios/quickstart.yaml
+  simgen render quickstart --out data/quick            # a shipped scenario by name
+  simgen render my.yaml --out data/run1 --episodes 100 --workers 2 --seed 7
+  simgen render my.yaml --out data/run1 --episodes 100 --resume   # continue after Ctrl-C
+  simgen preview my.yaml -o sheet.png                   # look before you render
+  simgen schema > simgen.schema.json                    # editor autocompletion
+  simgen list
+
+Scenario files are YAML; see scenarios/quickstart.yaml and the README's scenario section.
+"""
+
+
+def _scenario_path(arg: str) -> Path:
+    """A path as given, or a shipped scenario's name (``quickstart``)."""
+    p = Path(arg)
+    if p.exists() or "/" in arg or arg.endswith((".yaml", ".yml")):
+        return p
+    from simgen.resources import scenario_path
+
+    shipped = scenario_path(arg)
+    return shipped if shipped.exists() else p
+
+
+def _load(arg: str):  # noqa: ANN202 - returns Scenario; imported lazily
+    from simgen.scenario.loader import load
+
+    return load(_scenario_path(arg))
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Validate each file, report every error, exit 2 if any file is invalid."""
+    bad = 0
+    for arg in args.scenarios:
+        try:
+            sc = _load(arg)
+            from simgen.scenario.sampling import sample
+
+            sample(sc, 0)
+        except SimgenError as err:
+            bad += 1
+            for issue in err.issues:
+                print(issue.format() if issue.file else f"{arg}: {issue.format()}", file=sys.stderr)
+            continue
+        if not args.quiet:
+            print(f"{arg}: ok ({len(sc.objects)} object kinds, {len(sc.cameras)} cameras, {sc.episodes} episodes)")
+    return EXIT_USER_ERROR if bad else 0
+
+
+def cmd_render(args: argparse.Namespace) -> int:
+    """Render and export a dataset."""
+    from simgen.batch.runner import render_dataset
+
+    sc = _load(args.scenario)
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    if not formats:
+        raise SimgenError("--formats is empty", hint="e.g. --formats coco")
+    summary = render_dataset(
+        sc,
+        args.out,
+        episodes=args.episodes,
+        frames=args.frames,
+        seed=args.seed,
+        workers=args.workers,
+        formats=formats,
+        renderer=args.renderer,
+        resume=args.resume,
+        progress=None if not args.no_progress else False,
+    )
+    print(summary.line())
+    return 0
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    """Render a few frames and save a labeled contact sheet."""
+    from simgen.batch.preview import write_preview
+
+    sc = _load(args.scenario)
+    n = write_preview(
+        sc,
+        args.output,
+        episodes=args.episodes,
+        frames=args.frames,
+        renderer=args.renderer,
+        columns=args.columns,
+        seed=args.seed,
+    )
+    print(f"simgen: wrote a contact sheet of {n} frames to {args.output}")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    """Print the JSON Schema of scenario files."""
+    from simgen.scenario.schema import scenario_json_schema
+
+    print(json.dumps(scenario_json_schema(), indent=2))
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """List what this installation offers."""
+    from simgen.export.base import EXPORTERS, load_builtin
+    from simgen.resources import shipped_scenarios
+    from simgen.scenario.models import OBJECT_TYPES
+    from simgen.sensors.render import RENDERERS
+
+    load_builtin()
+    print("exporters (--formats):")
+    for name in sorted(EXPORTERS):
+        print(f"  {name:10s} {EXPORTERS[name].summary}")
+    print("renderers (--renderer):")
+    print("  auto       EGL when available, else TinyRenderer")
+    print("  egl        OpenGL through pybullet's EGL plugin (GPU or Mesa llvmpipe)")
+    print("  tiny       pybullet TinyRenderer (CPU, always available)")
+    assert set(RENDERERS) == {"auto", "egl", "tiny"}
+    print("object types (objects[].type):")
+    print("  " + ", ".join(OBJECT_TYPES))
+    print("asset sources (objects[].path):")
+    print("  pybullet_data:NAME  pybullet's bundled URDFs and meshes")
+    print("  assets:NAME         simgen's shipped assets")
+    print("  NAME                a file next to the scenario")
+    print("shipped scenarios (simgen render NAME):")
+    for path in shipped_scenarios():
+        print(f"  {path.stem:22s} {_first_comment(path)}")
+    return 0
+
+
+def _first_comment(path: Path) -> str:
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            return line.lstrip("# ").strip()
+    return ""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (also used to render ``--help`` in the README)."""
+    from simgen import __version__
+
+    fmt = argparse.RawDescriptionHelpFormatter
+    parser = argparse.ArgumentParser(
+        prog="simgen",
+        description="Labeled synthetic sensor data from physics simulation (pybullet).",
+        epilog=EPILOG,
+        formatter_class=fmt,
+    )
+    parser.add_argument("--version", action="version", version=f"simgen {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser(
+        "validate",
+        help="check scenario files; all errors at once",
+        formatter_class=fmt,
+        description="Check scenario files. Prints file:line:col: key.path: message for every error; exit 2 if any.",
+    )
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario file or shipped scenario name")
+    p.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser(
+        "render",
+        help="render a scenario into a dataset",
+        formatter_class=fmt,
+        description="Render a scenario and export it.",
+        epilog="example:\n  simgen render quickstart --out data/quick --episodes 8 --workers 2",
+    )
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario file or shipped scenario name")
+    p.add_argument("--out", "-o", required=True, help="output folder (must be empty unless --resume)")
+    p.add_argument("--episodes", type=int, help="number of episodes (default: the scenario's)")
+    p.add_argument("--frames", type=int, help="frames per episode (default: the scenario's)")
+    p.add_argument("--seed", type=int, help="master seed (default: the scenario's)")
+    p.add_argument("--workers", type=int, default=1, help="worker processes (output is identical for any count)")
+    p.add_argument("--formats", default="coco", help="comma-separated exporters (see 'simgen list'); default coco")
+    p.add_argument("--renderer", default="auto", choices=["auto", "egl", "tiny"], help="render backend (default auto)")
+    p.add_argument(
+        "--resume", action="store_true", help="continue an interrupted run in --out, skipping finished episodes"
+    )
+    p.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
+    p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser(
+        "preview",
+        help="contact sheet of a few labeled frames",
+        formatter_class=fmt,
+        description="Render a few frames in memory and save them as one image with labels drawn.",
+    )
+    p.add_argument("scenario", metavar="SCENARIO")
+    p.add_argument("-o", "--output", required=True, help="image file to write (.png or .jpg)")
+    p.add_argument("--episodes", type=int, default=2, help="episodes to show (default 2)")
+    p.add_argument("--frames", type=int, default=4, help="frames per episode to show (default 4)")
+    p.add_argument("--columns", type=int, default=4, help="tiles per row (default 4)")
+    p.add_argument("--seed", type=int, help="master seed (default: the scenario's)")
+    p.add_argument("--renderer", default="auto", choices=["auto", "egl", "tiny"])
+    p.set_defaults(func=cmd_preview)
+
+    p = sub.add_parser("schema", help="print the scenario JSON Schema (draft 2020-12)")
+    p.set_defaults(func=cmd_schema)
+    p = sub.add_parser("list", help="exporters, renderers, object types, shipped scenarios")
+    p.set_defaults(func=cmd_list)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point of the console script; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return EXIT_USER_ERROR
+    for name in ("episodes", "frames", "workers", "columns"):
+        value = getattr(args, name, None)
+        if value is not None and value < 1:
+            print(f"simgen: error: --{name} must be at least 1, got {value}", file=sys.stderr)
+            return EXIT_USER_ERROR
+    try:
+        return int(args.func(args))
+    except SimgenError as err:
+        for issue in err.issues:
+            print(f"simgen: error: {issue.format()}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    except KeyboardInterrupt:
+        print("simgen: interrupted; finished episodes are kept, rerun with --resume to continue", file=sys.stderr)
+        return 130

@@ -1,0 +1,79 @@
+"""The exporter interface and its registry.
+
+Exporters stream: ``begin`` prepares folders, ``add`` writes one frame's files and returns a
+small JSON record, ``finish`` writes the index files from all records in dataset order. ``add``
+may run in several worker processes; ``finish`` runs once, so index ids never depend on the
+worker count or completion order.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, ClassVar
+
+from simgen.errors import SimgenError, did_you_mean
+from simgen.sensors.frame import Frame
+
+Record = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """What every exporter needs to know about the dataset as a whole."""
+
+    out_dir: Path
+    name: str
+    description: str
+    class_names: tuple[str, ...]
+    splits: tuple[str, ...]
+    version: str
+
+
+class Exporter(ABC):
+    """A dataset format writer; subclasses register with :func:`register_exporter`."""
+
+    name: ClassVar[str]
+    summary: ClassVar[str]
+
+    def __init__(self, info: DatasetInfo) -> None:
+        self.info = info
+        self.root = info.out_dir / self.name
+
+    def begin(self) -> None:
+        """Create the format's folders; idempotent (called once per process)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    @abstractmethod
+    def add(self, frame: Frame) -> Record:
+        """Write one frame's per-frame files; return the JSON record ``finish`` needs."""
+
+    @abstractmethod
+    def finish(self, records: list[Record]) -> None:
+        """Write index files from every frame's record, given in dataset order."""
+
+
+EXPORTERS: dict[str, type[Exporter]] = {}
+
+
+def register_exporter(cls: type[Exporter]) -> type[Exporter]:
+    """Class decorator: make ``cls`` available as ``--formats cls.name``."""
+    EXPORTERS[cls.name] = cls
+    return cls
+
+
+def get_exporter(name: str) -> type[Exporter]:
+    """Exporter class by name, or a :class:`SimgenError` with a suggestion."""
+    load_builtin()
+    if name not in EXPORTERS:
+        raise SimgenError(
+            f"unknown format '{name}'; available: {', '.join(sorted(EXPORTERS))}",
+            hint=did_you_mean(name, list(EXPORTERS)),
+        )
+    return EXPORTERS[name]
+
+
+def load_builtin() -> None:
+    """Import the built-in exporter modules so they register themselves."""
+    from simgen.export import coco  # noqa: F401

@@ -1,0 +1,241 @@
+"""Typed, frozen scenario models: what a scenario file may say, with distributions unresolved.
+
+Unknown keys are errors (``extra='forbid'``): a typo must never be silently ignored. The same
+models produce the JSON Schema printed by ``simgen schema``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from simgen.scenario.distributions import Distribution, Num
+
+MAX_OBJECTS = 1000
+MAX_CAMERAS = 16
+MAX_IMAGE_SIDE = 8192
+
+Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]{0,63}$")]
+ClassName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\s/\\][^/\\]*$")]
+Unit = Num(ge=0, le=1)
+Any3 = tuple[Num(), Num(), Num()]
+Positive3 = tuple[Num(gt=0), Num(gt=0), Num(gt=0)]
+Color = tuple[Unit, Unit, Unit, Unit] | tuple[Unit, Unit, Unit]
+Finite = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class Model(BaseModel):
+    """Base for every scenario model: frozen, unknown keys rejected, numbers finite."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False, validate_default=True
+    )
+
+
+class Ground(Model):
+    """The ground the scene stands on."""
+
+    type: Literal["plane", "none"] = Field("plane", description="'plane': infinite plane at z=0")
+    color: Color = Field((0.55, 0.55, 0.55, 1.0), description="RGBA in 0..1")
+    friction: Num(ge=0) = Field(0.8, description="lateral friction coefficient")
+
+
+class World(Model):
+    """Physics settings and frame timing."""
+
+    gravity: tuple[Finite, Finite, Finite] = Field((0.0, 0.0, -9.81), description="m/s^2, world frame (z up)")
+    time_step: float = Field(1 / 240, gt=0, le=0.1, description="physics step in seconds")
+    solver_iterations: int = Field(50, ge=1, le=1000)
+    settle_time: float = Field(
+        1.0, ge=0, le=600, description="seconds simulated before the first frame so objects come to rest"
+    )
+    frame_rate: float = Field(
+        10.0, gt=0, le=10000, description="frames per second of simulated time (physics steps between frames)"
+    )
+    ground: Ground = Field(default_factory=Ground)
+
+
+class ObjectBase(Model):
+    """Fields every object kind shares."""
+
+    name: Name = Field(description="unique name; instances are called name_0, name_1, ...")
+    class_: ClassName = Field(alias="class", description="label class written to annotations")
+    count: Num(ge=0, le=MAX_OBJECTS, integer=True) = Field(1, description="how many instances")
+    position: Any3 = Field((0.0, 0.0, 0.0), description="metres, world frame; each instance draws its own")
+    rpy: Any3 = Field((0.0, 0.0, 0.0), description="roll, pitch, yaw in degrees (extrinsic XYZ)")
+    mass: Num(ge=0) = Field(1.0, description="kg; 0 makes the object static")
+    color: Color | None = Field(None, description="RGBA in 0..1; meshes and URDFs keep their own if omitted")
+    friction: Num(ge=0) = 0.6
+    restitution: Num(ge=0, le=1) = 0.0
+    linear_damping: Num(ge=0) = Field(0.0, description="pybullet's default 0.04 would bend free fall")
+    angular_damping: Num(ge=0) = 0.04
+
+
+class BoxObject(ObjectBase):
+    """A box of full extents ``size`` (metres)."""
+
+    type: Literal["box"]
+    size: Positive3 = Field(description="full extents x, y, z in metres")
+
+
+class SphereObject(ObjectBase):
+    """A sphere."""
+
+    type: Literal["sphere"]
+    radius: Num(gt=0)
+
+
+class CylinderObject(ObjectBase):
+    """A cylinder along its local z axis."""
+
+    type: Literal["cylinder"]
+    radius: Num(gt=0)
+    length: Num(gt=0)
+
+
+class CapsuleObject(ObjectBase):
+    """A capsule along its local z axis (length excludes the caps)."""
+
+    type: Literal["capsule"]
+    radius: Num(gt=0)
+    length: Num(gt=0)
+
+
+class UrdfObject(ObjectBase):
+    """A URDF: ``pybullet_data:duck_vhacd.urdf``, ``assets:...`` or a path next to the scenario."""
+
+    type: Literal["urdf"]
+    path: str = Field(min_length=1, max_length=512)
+    scale: Num(gt=0) = 1.0
+    fixed_base: bool = False
+
+
+class MeshObject(ObjectBase):
+    """An OBJ/STL/PLY/GLB mesh loaded through trimesh; collision from its convex hull."""
+
+    type: Literal["mesh"]
+    path: str = Field(min_length=1, max_length=512)
+    scale: Num(gt=0) = 1.0
+    collision: Literal["convex_hull", "none"] = "convex_hull"
+
+
+ObjectSpec = Annotated[
+    BoxObject | SphereObject | CylinderObject | CapsuleObject | UrdfObject | MeshObject,
+    Field(discriminator="type"),
+]
+OBJECT_TYPES = ("box", "sphere", "cylinder", "capsule", "urdf", "mesh")
+
+
+class Intrinsics(Model):
+    """Pinhole intrinsics in pixels, OpenCV convention (pixel centres at integers)."""
+
+    fx: float = Field(gt=0, allow_inf_nan=False)
+    fy: float = Field(gt=0, allow_inf_nan=False)
+    cx: Finite
+    cy: Finite
+
+
+class Camera(Model):
+    """A pinhole camera: image size, intrinsics (vertical FOV or fx/fy/cx/cy), clip planes, pose.
+
+    Pose is ``position`` plus either ``look_at`` (with ``up``) or ``rpy`` in degrees, where rpy
+    rotates a camera that looks along world +x with +z up.
+    """
+
+    name: Name = "camera"
+    width: int = Field(640, ge=1, le=MAX_IMAGE_SIDE)
+    height: int = Field(480, ge=1, le=MAX_IMAGE_SIDE)
+    fov_y: Num(gt=0, le=179) | None = Field(None, description="vertical field of view in degrees (default 60)")
+    intrinsics: Intrinsics | None = None
+    near: float = Field(0.05, gt=0, allow_inf_nan=False, description="near clip plane, metres")
+    far: float = Field(50.0, gt=0, allow_inf_nan=False, description="far clip plane, metres")
+    position: Any3
+    look_at: Any3 | None = None
+    up: tuple[Finite, Finite, Finite] = (0.0, 0.0, 1.0)
+    rpy: Any3 | None = None
+
+
+class Labels(Model):
+    """Which objects get annotations."""
+
+    min_visible_pixels: int = Field(16, ge=1, description="objects with fewer visible pixels are not labeled")
+
+
+class Output(Model):
+    """Dataset layout choices."""
+
+    splits: dict[Name, Annotated[float, Field(ge=0, allow_inf_nan=False)]] = Field(
+        default_factory=lambda: {"train": 1.0},
+        description="split name -> share of episodes; whole episodes go to one split (no leakage)",
+    )
+
+
+class Scenario(Model):
+    """A whole scenario file."""
+
+    version: Literal[1] = 1
+    name: Name
+    description: str = Field("", max_length=2000)
+    seed: int = Field(0, ge=0, lt=2**63, description="master seed; episode seeds derive from it")
+    episodes: int = Field(1, ge=1, le=1_000_000)
+    frames: int = Field(1, ge=1, le=100_000, description="frames per episode")
+    classes: list[ClassName] | None = Field(
+        None, description="class list; category ids are positions in it (from 1). Default: order of objects"
+    )
+    world: World = Field(default_factory=World)
+    objects: list[ObjectSpec] = Field(default_factory=list, max_length=MAX_OBJECTS)
+    cameras: list[Camera] = Field(min_length=1, max_length=MAX_CAMERAS)
+    labels: Labels = Field(default_factory=Labels)
+    output: Output = Field(default_factory=Output)
+
+    _source: str | None = PrivateAttr(None)
+    _sha256: str | None = PrivateAttr(None)
+    _base_dir: Path | None = PrivateAttr(None)
+
+    @property
+    def source(self) -> str | None:
+        """Path of the file this scenario was loaded from, if any."""
+        return self._source
+
+    @property
+    def base_dir(self) -> Path:
+        """Folder that relative asset paths resolve against (the scenario file's folder)."""
+        return self._base_dir or Path.cwd()
+
+    @property
+    def sha256(self) -> str | None:
+        """sha256 of the file's bytes, recorded in the manifest."""
+        return self._sha256
+
+    @property
+    def class_names(self) -> list[str]:
+        """Classes in category-id order (id = index + 1), stable whatever appears in frames."""
+        if self.classes is not None:
+            return list(self.classes)
+        seen: list[str] = []
+        for obj in self.objects:
+            if obj.class_ not in seen:
+                seen.append(obj.class_)
+        return seen
+
+
+__all__ = [
+    "OBJECT_TYPES",
+    "BoxObject",
+    "Camera",
+    "CapsuleObject",
+    "CylinderObject",
+    "Distribution",
+    "Ground",
+    "Intrinsics",
+    "Labels",
+    "MeshObject",
+    "ObjectSpec",
+    "Output",
+    "Scenario",
+    "SphereObject",
+    "UrdfObject",
+    "World",
+]

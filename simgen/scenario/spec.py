@@ -1,0 +1,112 @@
+"""EpisodeSpec: one episode with every random value drawn, fixed and recorded.
+
+Everything downstream (world building, rendering, labels, export) reads only these plain
+frozen records, so an episode can be rebuilt exactly from its spec alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class ObjectInstance:
+    """One spawned object. ``instance_id`` (1-based) is also its track id within the episode."""
+
+    instance_id: int
+    name: str
+    source: str
+    class_name: str
+    category_id: int
+    type: str
+    shape: dict[str, Any]
+    position: tuple[float, float, float]
+    orientation: tuple[float, float, float, float]
+    rpy_deg: tuple[float, float, float]
+    mass: float
+    color: tuple[float, float, float, float] | None
+    friction: float
+    restitution: float
+    linear_damping: float
+    angular_damping: float
+
+
+@dataclass(frozen=True)
+class CameraSpec:
+    """A pinhole camera with OpenCV-convention intrinsics and pose.
+
+    ``K`` is (3, 3) float64 in pixels (pixel centres at integer coordinates);
+    ``world_from_camera`` is (4, 4) float64 mapping OpenCV camera coordinates (x right, y down,
+    z forward, metres) into the world frame (z up).
+    """
+
+    name: str
+    width: int
+    height: int
+    K: np.ndarray = field(repr=False)
+    near: float
+    far: float
+    world_from_camera: np.ndarray = field(repr=False)
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-safe description (intrinsics and extrinsics) for manifests."""
+        return {
+            "name": self.name,
+            "width": self.width,
+            "height": self.height,
+            "K": self.K.tolist(),
+            "near": self.near,
+            "far": self.far,
+            "world_from_camera": self.world_from_camera.tolist(),
+            "convention": "OpenCV: x right, y down, z forward; pixel centres at integers",
+        }
+
+
+@dataclass(frozen=True)
+class WorldSpec:
+    """Physics settings and the step schedule of one episode."""
+
+    gravity: tuple[float, float, float]
+    time_step: float
+    solver_iterations: int
+    ground: dict[str, Any]
+    settle_steps: int
+    steps_per_frame: int
+
+
+@dataclass(frozen=True)
+class EpisodeSpec:
+    """Everything needed to rebuild and render episode ``index``."""
+
+    index: int
+    seed: int
+    split: str
+    frames: int
+    world: WorldSpec
+    objects: tuple[ObjectInstance, ...]
+    cameras: tuple[CameraSpec, ...]
+    class_names: tuple[str, ...]
+    min_visible_pixels: int
+    base_dir: str
+    sampled: dict[str, Any] = field(default_factory=dict)
+
+    def frame_time(self, frame: int) -> float:
+        """Simulated time in seconds at which ``frame`` is captured."""
+        w = self.world
+        return (w.settle_steps + frame * w.steps_per_frame) * w.time_step
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-safe record for the manifest: seeds, split, sampled values, objects, cameras."""
+        return {
+            "index": self.index,
+            "seed": self.seed,
+            "split": self.split,
+            "frames": self.frames,
+            "world": asdict(self.world),
+            "sampled": self.sampled,
+            "objects": [asdict(o) for o in self.objects],
+            "cameras": [c.to_json() for c in self.cameras],
+        }

@@ -1,0 +1,89 @@
+"""Render backends behind one small interface: ``attach`` to a client, ``render`` a camera.
+
+- ``tiny``: pybullet's TinyRenderer, CPU, always available.
+- ``egl``: pybullet's EGL plugin (GPU, or Mesa llvmpipe on CPU); loaded once per client.
+- ``auto``: EGL when it loads, else TinyRenderer with a one-line notice.
+"""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass
+
+import numpy as np
+
+from simgen.errors import SimgenError, did_you_mean
+from simgen.scenario.spec import CameraSpec
+from simgen.sensors.camera import metric_depth, projection_matrix, view_matrix
+from simgen.sim.client import BulletClient
+from simgen.sim.quiet import quiet_stdout
+
+RENDERERS = ("auto", "egl", "tiny")
+
+
+@dataclass
+class RawImage:
+    """What one render call returns: rgb (H, W, 3) uint8, depth (H, W) float32 m, seg (H, W) int32 uid."""
+
+    rgb: np.ndarray
+    depth: np.ndarray
+    body_uid: np.ndarray
+
+
+def attach(client: BulletClient, renderer: str) -> None:
+    """Make ``renderer`` ('egl' or 'tiny') usable on ``client``; EGL loads its plugin once."""
+    if renderer == "egl" and "egl" not in client.plugins:
+        import pkgutil
+
+        loader = pkgutil.get_loader("eglRenderer")
+        plugin = -1
+        if loader is not None:
+            with quiet_stdout(stderr=True):
+                plugin = client.p.loadPlugin(loader.get_filename(), "_eglRendererPlugin", physicsClientId=client.id)
+        if plugin < 0:
+            raise SimgenError(
+                "the EGL renderer could not start",
+                hint="install Mesa's EGL (apt-get install libegl1 libegl-mesa0 libgl1-mesa-dri) or use --renderer tiny",
+            )
+        client.plugins["egl"] = plugin
+
+
+def resolve_renderer(requested: str, *, notify: bool = True) -> str:
+    """Turn 'auto' into 'egl' or 'tiny' by trying EGL once in a scratch client."""
+    if requested not in RENDERERS:
+        raise SimgenError(
+            f"unknown renderer '{requested}'; expected one of {', '.join(RENDERERS)}",
+            hint=did_you_mean(requested, RENDERERS),
+        )
+    if requested != "auto":
+        return requested
+    try:
+        with BulletClient() as client:
+            attach(client, "egl")
+        return "egl"
+    except SimgenError:
+        if notify:
+            print("simgen: EGL renderer unavailable, using TinyRenderer (CPU)", file=sys.stderr)
+        return "tiny"
+
+
+def render(client: BulletClient, cam: CameraSpec, renderer: str) -> RawImage:
+    """One ``getCameraImage`` call: RGB, metric depth and per-pixel body uid (-1 for nothing)."""
+    p = client.p
+    flags = p.ER_SEGMENTATION_MASK_OBJECT_AND_LINKINDEX
+    mode = p.ER_BULLET_HARDWARE_OPENGL if renderer == "egl" else p.ER_TINY_RENDERER
+    w, h, rgba, depth, seg = p.getCameraImage(
+        cam.width,
+        cam.height,
+        viewMatrix=view_matrix(cam).flatten(order="F").tolist(),
+        projectionMatrix=projection_matrix(cam).flatten(order="F").tolist(),
+        renderer=mode,
+        flags=flags,
+        physicsClientId=client.id,
+    )
+    rgb = np.ascontiguousarray(np.asarray(rgba, dtype=np.uint8).reshape(h, w, 4)[:, :, :3])
+    depth_m = metric_depth(np.asarray(depth, dtype=np.float32).reshape(h, w), cam.near, cam.far)
+    seg = np.asarray(seg, dtype=np.int64).reshape(h, w)
+    # OBJECT_AND_LINKINDEX packs uid + ((link + 1) << 24); keep the body uid, -1 stays -1.
+    uid = np.where(seg >= 0, seg & ((1 << 24) - 1), -1).astype(np.int32)
+    return RawImage(rgb=rgb, depth=depth_m, body_uid=uid)

@@ -1,0 +1,1 @@
+"""Simulation stage: pybullet clients, world building, stepping."""

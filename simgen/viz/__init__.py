@@ -1,0 +1,1 @@
+"""Pictures for people: contact sheets of frames with their labels drawn on."""
