@@ -79,6 +79,7 @@ def render(client: BulletClient, cam: CameraSpec, renderer: str) -> RawImage:
         projectionMatrix=projection_matrix(cam).flatten(order="F").tolist(),
         renderer=mode,
         flags=flags,
+        shadow=0,
         physicsClientId=client.id,
     )
     rgb = np.ascontiguousarray(np.asarray(rgba, dtype=np.uint8).reshape(h, w, 4)[:, :, :3])
