@@ -125,11 +125,12 @@ def _render_episode(index: int) -> dict[str, Any]:
     frames = []
     with quiet_stdout():
         for frame in run_episode(_WORKER["client"], spec, opts.renderer):
-            frames.append({e.name: e.add(frame) for e in _WORKER["exporters"]} | {"_coco_like": _summary(frame)})
+            frames.append({"summary": _summary(frame), "exports": {e.name: e.add(frame) for e in _WORKER["exporters"]}})
     return {"episode": index, "spec": spec.to_json(), "frames": frames}
 
 
 def _summary(frame: Any) -> dict[str, Any]:
+    """Exporter-independent facts about a frame, for the manifest's counts."""
     return {
         "split": frame.split,
         "annotations": [{"category_id": lab.category_id} for lab in frame.labels],
@@ -226,8 +227,8 @@ def render_dataset(
     exporters = [get_exporter(name)(info) for name in formats]
     for e in exporters:
         e.begin()
-        e.finish([fr[e.name] for fr in frame_records])
-    counts = count_labels([fr["_coco_like"] for fr in frame_records], list(info.class_names))
+        e.finish([fr["exports"][e.name] for fr in frame_records])
+    counts = count_labels([fr["summary"] for fr in frame_records], list(info.class_names))
     manifest = build_manifest(
         version=__version__,
         scenario={
