@@ -103,8 +103,18 @@ def _episode_file(out: Path, index: int) -> Path:
 _WORKER: dict[str, Any] = {}
 
 
-def _init_worker(scenario: Scenario, opts: RunOptions, info: DatasetInfo) -> None:
+def _init_worker(scenario: Scenario, opts: RunOptions, info: DatasetInfo, pool_worker: bool = False) -> None:
     from simgen.sim.client import BulletClient
+
+    if pool_worker:
+        # Worker processes report through return values; pybullet's C banners go nowhere, and
+        # the client is closed by multiprocessing's exit hooks rather than at interpreter teardown.
+        from multiprocessing.util import Finalize
+
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        os.close(devnull)
+        Finalize(None, _close_worker, exitpriority=10)
 
     _WORKER["client"] = BulletClient()
     _WORKER["scenario"] = scenario
@@ -278,7 +288,7 @@ def _run_pool(
         max_workers=min(workers, len(todo)),
         mp_context=ctx,
         initializer=_init_worker,
-        initargs=(scenario, opts, info),
+        initargs=(scenario, opts, info, True),
     ) as pool:
         pending = {pool.submit(_render_episode, i) for i in todo}
         try:
