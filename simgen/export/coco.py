@@ -15,10 +15,18 @@ from simgen.export.atomic import write_bytes, write_json
 from simgen.export.base import Exporter, Record, register_exporter
 from simgen.sensors.frame import Frame
 
+# zlib level 1 without PNG row filters: ~4x faster than OpenCV's default (level 3, adaptive
+# filters) on rendered frames, and about as small, since flat-shaded renders compress well
+# without filtering (scripts/bench_render.py, docs/benchmarks.md). The filter flag needs
+# OpenCV >= 4.11; older versions keep their default filters.
+PNG_PARAMS = [cv2.IMWRITE_PNG_COMPRESSION, 1]
+if hasattr(cv2, "IMWRITE_PNG_FILTER"):
+    PNG_PARAMS += [cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_NONE]
+
 
 def encode_png(rgb: Any) -> bytes:
-    """PNG bytes of an (H, W, 3) uint8 RGB image."""
-    ok, buf = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 3])
+    """Lossless PNG bytes of an (H, W, 3) uint8 RGB image."""
+    ok, buf = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), PNG_PARAMS)
     if not ok:
         raise RuntimeError("PNG encoding failed")
     return buf.tobytes()
