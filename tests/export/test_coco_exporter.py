@@ -88,3 +88,30 @@ def test_finish_is_deterministic(tmp_path: Path, make_frame) -> None:
         exporter.finish([exporter.add(make_frame(inst, index=i)) for i in range(2)])
         outputs.append((tmp_path / run / "coco/annotations/instances_train.json").read_bytes())
     assert outputs[0] == outputs[1]
+
+
+def test_failed_background_write_raises_at_flush(tmp_path: Path, make_frame, monkeypatch) -> None:
+    import simgen.export.coco as coco
+
+    def broken(path, data):
+        raise OSError("disk full")
+
+    exporter = get_exporter("coco")(_info(tmp_path))
+    exporter.begin()
+    monkeypatch.setattr(coco, "write_bytes", broken)
+    exporter.add(make_frame(np.zeros((4, 4), np.int32)))
+    with pytest.raises(OSError, match="disk full"):
+        exporter.flush()
+    exporter.flush()  # the error is reported once; nothing else is pending
+
+
+def test_flush_puts_every_image_on_disk(tmp_path: Path, make_frame) -> None:
+    exporter = get_exporter("coco")(_info(tmp_path))
+    exporter.begin()
+    frames = [make_frame(np.full((30, 40), i % 4, np.int32), index=i) for i in range(7)]
+    for f in frames:
+        exporter.add(f)
+    exporter.flush()
+    for f in frames:
+        img = cv2.imread(str(tmp_path / "coco/images/train" / f"{f.stem}.png"))
+        np.testing.assert_array_equal(img[..., ::-1], f.rgb)
