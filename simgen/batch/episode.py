@@ -5,11 +5,42 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from simgen.labels.instances import instance_map, label_frame, semantic_map
-from simgen.scenario.spec import EpisodeSpec
+from simgen.scenario.spec import CameraSpec, EpisodeSpec
 from simgen.sensors.frame import Frame
 from simgen.sensors.render import attach, render
 from simgen.sim.client import BulletClient
 from simgen.sim.world import World
+
+
+def capture_frame(
+    world: World,
+    cam: CameraSpec,
+    index: int,
+    renderer: str,
+    poses: dict[int, tuple[tuple[float, ...], tuple[float, ...]]] | None = None,
+) -> Frame:
+    """Render ``cam`` in the world's current state and label it: the whole per-frame path.
+
+    ``poses`` (from ``world.poses()``) can be shared by the cameras of one tick.
+    """
+    spec = world.spec
+    raw = render(world.client, cam, renderer)
+    inst = instance_map(raw.body_uid, world.instance_of_uid)
+    frame = Frame(
+        episode=spec.index,
+        index=index,
+        time=world.time,
+        split=spec.split,
+        camera=cam,
+        rgb=raw.rgb,
+        depth=raw.depth,
+        instance=inst,
+        semantic=semantic_map(inst, spec.objects),
+        objects=spec.objects,
+        poses=world.poses() if poses is None else poses,
+        class_names=spec.class_names,
+    )
+    return label_frame(frame, spec.min_visible_pixels)
 
 
 def run_episode(client: BulletClient, spec: EpisodeSpec, renderer: str) -> Iterator[Frame]:
@@ -22,20 +53,4 @@ def run_episode(client: BulletClient, spec: EpisodeSpec, renderer: str) -> Itera
             world.step(spec.world.steps_per_frame)
         poses = world.poses()
         for cam in spec.cameras:
-            raw = render(client, cam, renderer)
-            inst = instance_map(raw.body_uid, world.instance_of_uid)
-            frame = Frame(
-                episode=spec.index,
-                index=f,
-                time=world.time,
-                split=spec.split,
-                camera=cam,
-                rgb=raw.rgb,
-                depth=raw.depth,
-                instance=inst,
-                semantic=semantic_map(inst, spec.objects),
-                objects=spec.objects,
-                poses=poses,
-                class_names=spec.class_names,
-            )
-            yield label_frame(frame, spec.min_visible_pixels)
+            yield capture_frame(world, cam, f, renderer, poses)

@@ -1,9 +1,10 @@
 """The exporter interface and its registry.
 
 Exporters stream: ``begin`` prepares folders, ``add`` writes one frame's files and returns a
-small JSON record, ``finish`` writes the index files from all records in dataset order. ``add``
-may run in several worker processes; ``finish`` runs once, so index ids never depend on the
-worker count or completion order.
+small JSON record, ``flush`` waits until every file ``add`` started is on disk (``add`` may hand
+encoding and writing to a background thread), ``finish`` writes the index files from all records
+in dataset order. ``add`` may run in several worker processes; ``finish`` runs once, so index ids
+never depend on the worker count or completion order.
 """
 
 from __future__ import annotations
@@ -48,6 +49,13 @@ class Exporter(ABC):
     @abstractmethod
     def add(self, frame: Frame) -> Record:
         """Write one frame's per-frame files; return the JSON record ``finish`` needs."""
+
+    def flush(self) -> None:  # noqa: B027 - optional hook, a no-op for synchronous exporters
+        """Block until every file ``add`` started is completely written; re-raise its errors.
+
+        The runner calls this before it records an episode as done. The default suits
+        exporters whose ``add`` writes synchronously.
+        """
 
     @abstractmethod
     def finish(self, records: list[Record]) -> None:

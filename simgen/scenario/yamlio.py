@@ -20,6 +20,7 @@ MAX_DEPTH = 32
 MAX_NODES = 200_000
 
 KeyPath = tuple[str | int, ...]
+_PLAIN_COLLECTION_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 
 @dataclass
@@ -87,6 +88,15 @@ class _Builder:
         if len(path) > MAX_DEPTH:
             self._fail(node, f"nesting deeper than {MAX_DEPTH} levels", path)
         self.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
+        # Collections are built here, not by PyYAML's constructors, so their tags must be checked
+        # here too: otherwise '!!python/object/apply:...' on a list or mapping would pass silently.
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_COLLECTION_TAGS:
+            self._fail(
+                node,
+                f"invalid YAML: custom YAML tags are not allowed (got '{node.tag}')",
+                path,
+                "scenario files are plain data: remove the '!tag'",
+            )
         if isinstance(node, yaml.MappingNode):
             self.loader.flatten_mapping(node)
             out: dict[str, Any] = {}

@@ -35,12 +35,15 @@ def projection_matrix(cam: CameraSpec) -> np.ndarray:
 def metric_depth(buffer: np.ndarray, near: float, far: float) -> np.ndarray:
     """Convert an OpenGL depth buffer in [0, 1] to metres along the optical axis (float32).
 
-    Pixels at the far plane (nothing hit) become 0.
+    Pixels at the far plane (nothing hit) become 0. Computed in float32 in place (the buffer is
+    float32 already); rounding adds about 6e-8 * depth / near relative error (1e-5 at 10 m with near 0.05).
     """
-    d = buffer.astype(np.float64)
-    z = far * near / (far - (far - near) * d)
+    d = np.asarray(buffer, dtype=np.float32)
+    z = d * np.float32(far - near)
+    np.subtract(np.float32(far), z, out=z)
+    np.divide(np.float32(far * near), z, out=z)
     z[d >= 1.0] = 0.0
-    return z.astype(np.float32)
+    return z
 
 
 def project_points(cam: CameraSpec, points_world: np.ndarray) -> np.ndarray:

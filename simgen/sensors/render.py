@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass
 
+import cv2
 import numpy as np
 
 from simgen.errors import SimgenError, did_you_mean
@@ -82,9 +83,11 @@ def render(client: BulletClient, cam: CameraSpec, renderer: str) -> RawImage:
         shadow=0,
         physicsClientId=client.id,
     )
-    rgb = np.ascontiguousarray(np.asarray(rgba, dtype=np.uint8).reshape(h, w, 4)[:, :, :3])
+    # cvtColor drops alpha in one pass; numpy's [..., :3] copy of a 3-byte inner stride is ~20x slower.
+    rgb = cv2.cvtColor(np.asarray(rgba, dtype=np.uint8).reshape(h, w, 4), cv2.COLOR_RGBA2RGB)
     depth_m = metric_depth(np.asarray(depth, dtype=np.float32).reshape(h, w), cam.near, cam.far)
-    seg = np.asarray(seg, dtype=np.int64).reshape(h, w)
+    seg = np.asarray(seg, dtype=np.int32).reshape(h, w)
     # OBJECT_AND_LINKINDEX packs uid + ((link + 1) << 24); keep the body uid, -1 stays -1.
-    uid = np.where(seg >= 0, seg & ((1 << 24) - 1), -1).astype(np.int32)
+    uid = seg & ((1 << 24) - 1)
+    uid[seg < 0] = -1
     return RawImage(rgb=rgb, depth=depth_m, body_uid=uid)

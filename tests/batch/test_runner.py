@@ -1,0 +1,155 @@
+"""The batch runner: byte-identical outputs whatever the worker count, seeds matter, resume works."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+import simgen
+from simgen.batch.runner import STATE_DIR
+from simgen.errors import OutputError
+
+
+def _files(out: Path) -> dict[str, bytes]:
+    """Every file under ``out`` (relative path -> bytes), run state excluded."""
+    return {
+        str(p.relative_to(out)): p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and STATE_DIR not in p.relative_to(out).parts
+    }
+
+
+def _manifest_without_created(data: bytes) -> dict:
+    doc = json.loads(data)
+    assert doc.pop("created")
+    return doc
+
+
+def _assert_same_dataset(a: Path, b: Path) -> None:
+    fa, fb = _files(a), _files(b)
+    assert sorted(fa) == sorted(fb)
+    assert any(k.startswith("coco/annotations/instances_") for k in fa)
+    assert any(k.startswith("coco/images/") for k in fa)
+    for name in fa:
+        if name == "manifest.json":
+            assert _manifest_without_created(fa[name]) == _manifest_without_created(fb[name])
+        else:
+            assert fa[name] == fb[name], name
+
+
+def _source(dataset: Path) -> Path:
+    """The scenario file the session's small dataset was rendered from (the manifest records its path)."""
+    return dataset.parent / "small.yaml"
+
+
+def _render(scenario_path: Path, out: Path, **kw) -> simgen.batch.runner.RunSummary:
+    kw.setdefault("renderer", "tiny")
+    return simgen.render(simgen.load(scenario_path), out, progress=False, **kw)
+
+
+def test_same_seed_twice_is_byte_identical(small_scenario_path: Path, small_dataset: Path, tmp_path: Path) -> None:
+    _render(_source(small_dataset), tmp_path / "again")
+    _assert_same_dataset(small_dataset, tmp_path / "again")
+    manifest = json.loads((small_dataset / "manifest.json").read_text())
+    assert manifest["synthetic"] is True
+    assert manifest["run"]["seed"] == 7 and len(manifest["episodes"]) == 2
+    assert manifest["counts"]["images"] == 4
+
+
+def test_manifest_bytes_differ_only_in_created(small_scenario_path: Path, small_dataset: Path, tmp_path: Path) -> None:
+    _render(_source(small_dataset), tmp_path / "again", episodes=2)
+    a = (small_dataset / "manifest.json").read_text().splitlines()
+    b = (tmp_path / "again" / "manifest.json").read_text().splitlines()
+    assert len(a) == len(b)
+    differing = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+    assert all('"created"' in x and '"created"' in y for x, y in differing)
+
+
+def test_worker_count_does_not_change_bytes_three_episodes(small_scenario_path: Path, tmp_path: Path) -> None:
+    _render(small_scenario_path, tmp_path / "w1", episodes=3, workers=1)
+    _render(small_scenario_path, tmp_path / "w2", episodes=3, workers=2)
+    _assert_same_dataset(tmp_path / "w1", tmp_path / "w2")
+
+
+def test_two_workers_match_one(small_scenario_path: Path, small_dataset: Path, tmp_path: Path) -> None:
+    summary = _render(_source(small_dataset), tmp_path / "w2", workers=2)
+    assert summary.images == 4
+    _assert_same_dataset(small_dataset, tmp_path / "w2")
+
+
+def test_another_seed_gives_different_data(small_scenario_path: Path, small_dataset: Path, tmp_path: Path) -> None:
+    _render(small_scenario_path, tmp_path / "seed8", seed=8)
+    a, b = _files(small_dataset), _files(tmp_path / "seed8")
+    assert a["coco/annotations/instances_train.json"] != b["coco/annotations/instances_train.json"]
+    images = [k for k in a if k.endswith(".png")]
+    assert images and all(a[k] != b[k] for k in images)
+    ma, mb = json.loads(a["manifest.json"]), json.loads(b["manifest.json"])
+    assert [e["seed"] for e in ma["episodes"]] != [e["seed"] for e in mb["episodes"]]
+    assert ma["episodes"][0]["sampled"] != mb["episodes"][0]["sampled"]
+
+
+def test_resume_after_interruption_gives_identical_bytes(
+    small_scenario_path: Path, small_dataset: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "interrupted"
+    shutil.copytree(small_dataset, out)
+    # As if the run died after episode 0: episode 1's record and the index files never got written.
+    (out / STATE_DIR / "episodes" / "e000001.json").unlink()
+    for p in [*out.glob("coco/annotations/*.json"), out / "manifest.json", out / "DATASET_CARD.md"]:
+        p.unlink()
+    for p in (out / "coco" / "images" / "val").glob("*.png"):
+        p.unlink()
+    summary = _render(_source(small_dataset), out, resume=True)
+    assert summary.skipped_episodes == 1 and summary.images == 4
+    _assert_same_dataset(small_dataset, out)
+
+
+def test_resume_of_finished_run_rewrites_nothing_different(
+    small_scenario_path: Path, small_dataset: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "done"
+    shutil.copytree(small_dataset, out)
+    summary = _render(_source(small_dataset), out, resume=True)
+    assert summary.skipped_episodes == 2
+    _assert_same_dataset(small_dataset, out)
+
+
+def test_non_empty_out_without_resume_is_refused(small_scenario_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "busy"
+    out.mkdir()
+    (out / "keep.txt").write_text("user data")
+    with pytest.raises(OutputError, match="not empty") as err:
+        _render(small_scenario_path, out)
+    assert "--resume" in str(err.value)
+    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+
+
+def test_resume_into_folder_without_run_is_refused(small_scenario_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "foreign"
+    out.mkdir()
+    (out / "keep.txt").write_text("user data")
+    with pytest.raises(OutputError, match="no simgen run"):
+        _render(small_scenario_path, out, resume=True)
+
+
+@pytest.mark.parametrize("change", [{"seed": 99}, {"frames": 1}, {"episodes": 3}])
+def test_resume_with_different_options_is_refused(
+    small_scenario_path: Path, small_dataset: Path, tmp_path: Path, change: dict
+) -> None:
+    out = tmp_path / "other"
+    shutil.copytree(small_dataset, out)
+    before = _files(out)
+    with pytest.raises(OutputError, match="different scenario or options"):
+        _render(small_scenario_path, out, resume=True, **change)
+    assert _files(out) == before
+
+
+def test_resume_with_edited_scenario_is_refused(small_scenario_path: Path, small_dataset: Path, tmp_path: Path) -> None:
+    out = tmp_path / "edited"
+    shutil.copytree(small_dataset, out)
+    small_scenario_path.write_text(small_scenario_path.read_text().replace("fov_y: 55", "fov_y: 56"))
+    with pytest.raises(OutputError, match="different scenario or options"):
+        _render(small_scenario_path, out, resume=True)

@@ -1,0 +1,44 @@
+"""The pipeline's one-way dependency rule, checked on what each stage actually imports."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import REPO
+
+STAGES = ["scenario", "sim", "sensors", "labels", "export", "batch"]
+
+
+def _loaded_after_import(module: str) -> set[str]:
+    code = f"import sys, json; import {module}; print(json.dumps(sorted(sys.modules)))"
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+@pytest.mark.parametrize("module", ["simgen", "simgen.scenario"])
+def test_light_imports_load_no_simulator_or_opencv(module: str) -> None:
+    loaded = _loaded_after_import(module)
+    assert "pybullet" not in loaded and "cv2" not in loaded and "trimesh" not in loaded
+    assert not {m for m in loaded if m.startswith(("simgen.sim", "simgen.sensors", "simgen.export", "simgen.batch"))}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_no_stage_imports_a_later_one_or_the_cli(stage: str) -> None:
+    loaded = _loaded_after_import(f"simgen.{stage}")
+    later = STAGES[STAGES.index(stage) + 1 :]
+    pulled = {m for m in loaded for s in later if m == f"simgen.{s}" or m.startswith(f"simgen.{s}.")}
+    assert not pulled, f"simgen.{stage} pulls in later stages: {sorted(pulled)}"
+    assert "simgen.cli" not in loaded
+
+
+@pytest.mark.parametrize("module", ["simgen.export.coco", "simgen.labels", "simgen.viz.sheet"])
+def test_exporters_labels_and_viz_never_touch_the_simulator(module: str) -> None:
+    loaded = _loaded_after_import(module)
+    assert "pybullet" not in loaded
+    assert not {m for m in loaded if m.startswith("simgen.sim")}
