@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -67,8 +68,11 @@ def resolve_renderer(requested: str, *, notify: bool = True) -> str:
         return "tiny"
 
 
-def render(client: BulletClient, cam: CameraSpec, renderer: str) -> RawImage:
-    """One ``getCameraImage`` call: RGB, metric depth and per-pixel body uid (-1 for nothing)."""
+def render(client: BulletClient, cam: CameraSpec, renderer: str, light: dict[str, Any] | None = None) -> RawImage:
+    """One ``getCameraImage`` call: RGB, metric depth and per-pixel body uid (-1 for nothing).
+
+    ``light``: extra getCameraImage lighting arguments (``World.render_light()``).
+    """
     p = client.p
     flags = p.ER_SEGMENTATION_MASK_OBJECT_AND_LINKINDEX
     mode = p.ER_BULLET_HARDWARE_OPENGL if renderer == "egl" else p.ER_TINY_RENDERER
@@ -80,6 +84,7 @@ def render(client: BulletClient, cam: CameraSpec, renderer: str) -> RawImage:
         renderer=mode,
         flags=flags,
         physicsClientId=client.id,
+        **(light or {}),
     )
     rgb = np.ascontiguousarray(np.asarray(rgba, dtype=np.uint8).reshape(h, w, 4)[:, :, :3])
     depth_m = metric_depth(np.asarray(depth, dtype=np.float32).reshape(h, w), cam.near, cam.far)
