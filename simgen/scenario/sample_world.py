@@ -195,7 +195,6 @@ def _draw_path(region: Any, rng: np.random.Generator, half: np.ndarray, support:
 
 
 REGIONS = {"box": _draw_box, "disc": _draw_disc, "surface": _draw_surface, "path": _draw_path}
-GROUND_HALF = 1e4  # the ground plane's half size for surface placement on it
 
 
 def _resolve_ref(ref: str, names: dict[str, int], path: str, file: str | None) -> int:
@@ -261,10 +260,11 @@ def sample_world(
         half = world_half_extents(inst, base)
         support, skip = None, ""
         if region.region == "surface":
-            if region.on == "ground":
-                support = (np.zeros(3), np.array([GROUND_HALF, GROUND_HALF, 0.0]))
+            if region.support == "ground":
+                x0, y0, x1, y1 = region.area
+                support = (np.array([(x0 + x1) / 2, (y0 + y1) / 2, 0.0]), np.array([(x1 - x0) / 2, (y1 - y0) / 2, 0.0]))
             else:
-                s = out[_resolve_ref(region.on, names, f"{p}.placement.on", file)]
+                s = out[_resolve_ref(region.support, names, f"{p}.placement.support", file)]
                 support = (np.asarray(s.position, float), world_half_extents(s, base))
                 skip = s.name
         rng = sampler.rng(f"{p}.placement")
@@ -274,7 +274,7 @@ def sample_world(
                 c = REGIONS[region.region](region, rng, half, support)
             except ValueError as err:
                 raise ScenarioError(
-                    f"cannot place '{inst.name}' on '{region.on}': {err}", file=file, path=f"{p}.placement"
+                    f"cannot place '{inst.name}' on '{region.support}': {err}", file=file, path=f"{p}.placement"
                 ) from None
             clash = _overlaps(c, half, boxes, skip) if region.avoid_overlap else None
             if clash is None:

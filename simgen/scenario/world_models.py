@@ -107,12 +107,15 @@ class DiscRegion(_PlacementBase):
 
 
 class SurfaceRegion(_PlacementBase):
-    """Resting on the top of another object (``on: name``) or on the ground (``on: ground``)."""
+    """Resting on the top of another object (``support: name``) or on the ground (``support: ground``)."""
 
     region: Literal["surface"]
-    on: ActorRef = "ground"
+    support: ActorRef = Field("ground", description="object name, name_K, or ground")
     margin: float = Field(0.0, ge=0, le=100, allow_inf_nan=False, description="inset from the support's edge")
     lift: float = Field(0.001, ge=0, le=100, allow_inf_nan=False, description="gap above the surface, metres")
+    area: tuple[float, float, float, float] = Field(
+        (-1.0, -1.0, 1.0, 1.0), description="on the ground: x_min, y_min, x_max, y_max in metres"
+    )
 
 
 class PathRegion(_PlacementBase):
