@@ -42,9 +42,9 @@ objects:
         assert len(placed) == 25
         for (c1, h1, a), (c2, h2, b) in itertools.combinations(placed, 2):
             assert np.any(np.abs(c1 - c2) >= h1 + h2 - 1e-9), (a.name, b.name)
-        for c, _, o in placed[:15]:
+        for c, _, _o in placed[:15]:
             assert -1 <= c[0] <= 1 and -1 <= c[1] <= 1 and c[2] == pytest.approx(0.1)
-        for c, h, o in placed[15:]:
+        for c, h, _o in placed[15:]:
             assert np.hypot(c[0], c[1]) <= 1.2 and c[2] == pytest.approx(h[2])  # resting on the disc
 
 
@@ -170,3 +170,16 @@ events:
         "duration": 0.2,
         "gain": 4.0,
     }
+
+
+def test_surface_placement_on_ground_stays_in_its_area():
+    sc = load(
+        """
+objects:
+  - {name: rock, class: rock, type: box, size: [0.2, 0.2, 0.1], count: 6,
+     placement: {region: surface, support: ground, area: [2, -1, 4, 1], lift: 0}}
+"""
+    )
+    for o in simgen.sample(sc, 0).objects:
+        x, y, z = o.position
+        assert 2.1 <= x <= 3.9 and -0.9 <= y <= 0.9 and z == pytest.approx(0.05)
