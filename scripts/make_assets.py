@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import trimesh
 
 OUT = Path(__file__).resolve().parent.parent / "assets" / "meshes"
@@ -19,7 +20,27 @@ def main() -> None:
     b.apply_translation((-0.045, 0.0, 0.05))
     bracket = trimesh.util.concatenate([a, b])
     bracket.export(OUT / "bracket.obj")
-    print(f"wrote {OUT}/torus.obj, bracket.obj")
+    deer().export(OUT / "deer.obj")
+    print(f"wrote {OUT}/torus.obj, bracket.obj, deer.obj")
+
+
+def deer() -> trimesh.Trimesh:
+    """A low-poly deer-sized animal (1.6 m long, 1.5 m tall at the head), facing +x, feet at z=0."""
+    parts = [trimesh.creation.box(extents=(1.1, 0.4, 0.45), transform=_at(0, 0, 1.0))]
+    for x in (-0.42, 0.42):
+        for y in (-0.13, 0.13):
+            parts.append(trimesh.creation.cylinder(radius=0.05, height=0.8, sections=8, transform=_at(x, y, 0.4)))
+    neck = trimesh.creation.cylinder(radius=0.08, height=0.5, sections=8)
+    neck.apply_transform(trimesh.transformations.rotation_matrix(0.6, (0, 1, 0)))
+    neck.apply_translation((0.65, 0, 1.3))
+    parts.append(neck)
+    parts.append(trimesh.creation.box(extents=(0.32, 0.16, 0.16), transform=_at(0.85, 0, 1.5)))
+    parts.append(trimesh.creation.box(extents=(0.25, 0.06, 0.08), transform=_at(-0.6, 0, 1.15)))
+    return trimesh.util.concatenate(parts)
+
+
+def _at(x: float, y: float, z: float) -> np.ndarray:
+    return trimesh.transformations.translation_matrix((x, y, z))
 
 
 if __name__ == "__main__":

@@ -7,7 +7,7 @@ from typing import Any
 
 from simgen.randomize.faults import CameraFaults
 from simgen.randomize.haze import apply_haze
-from simgen.randomize.lighting import apply_light
+from simgen.randomize.lighting import apply_light, sky_mask
 
 
 class ImageEffects:
@@ -23,8 +23,9 @@ class ImageEffects:
 
     def __call__(self, frame: Any, light: dict[str, Any], faults: Sequence[Any]) -> Any | None:
         """The frame to deliver, or None when a fault drops it."""
-        frame.rgb = apply_light(frame.rgb, frame.depth, light, self.scene.sky)
+        sky = sky_mask(frame.depth, frame.camera.far)
+        frame.rgb = apply_light(frame.rgb, sky, light, self.scene.sky)
         haze = self.scene.haze
         if haze is not None and haze["density"] > 0:
-            frame.rgb = apply_haze(frame.rgb, frame.depth, haze["density"], haze["color"])
+            frame.rgb = apply_haze(frame.rgb, frame.depth, haze["density"], haze["color"], sky)
         return self.faults(frame, faults)

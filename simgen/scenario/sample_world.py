@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 SUNRISE, SUNSET, MAX_ELEVATION = 6.0, 20.0, 70.0
 NIGHT_SKY, DUSK_SKY, DAY_SKY = (0.02, 0.03, 0.07), (0.85, 0.45, 0.3), (0.55, 0.7, 0.92)
 WARM, MOON = (1.0, 0.62, 0.38), (0.55, 0.65, 1.0)
-URDF_HALF_EXTENT = 0.15  # metres at scale 1; URDF extents are unknown without the simulator
+URDF_HALF_EXTENT = 0.15  # metres; used when a URDF declares no geometry we can measure
 
 
 def sun_elevation(hours: float) -> float:
@@ -54,7 +54,7 @@ def _lerp(a: tuple[float, ...], b: tuple[float, ...], t: float) -> tuple[float, 
 def sun_light(hours: float) -> dict[str, Any]:
     """Light from time of day: direction towards the sun (or a high moon), dimmer and warmer at dusk.
 
-    Returns the keys of :data:`DEFAULT_LIGHT`. Noon gives intensity 1; night 0.1.
+    Returns the keys of :data:`DEFAULT_LIGHT`. Noon gives intensity 1; night 0.15.
     """
     elev = sun_elevation(hours)
     f = daylight(hours)
@@ -64,9 +64,9 @@ def sun_light(hours: float) -> dict[str, Any]:
     day_color = _lerp(WARM, (1.0, 1.0, 1.0), float(np.clip(elev / 30.0, 0.0, 1.0)))
     return {
         "direction": tuple(round(d, 9) for d in direction),
-        "intensity": 0.1 + 0.9 * f,
-        "ambient": 0.15 + 0.45 * f,
-        "diffuse": 0.15 + 0.2 * f,
+        "intensity": 0.15 + 0.85 * f,
+        "ambient": 0.3 + 0.3 * f,
+        "diffuse": 0.25 + 0.1 * f,
         "specular": 0.05,
         "color": _lerp(MOON, day_color, min(1.0, 3.0 * f)),
         "shadow": False,
@@ -139,7 +139,85 @@ def local_half_extents(inst: ObjectInstance, base_dir: Path) -> np.ndarray:
             b = np.abs(np.asarray(mesh.bounds, dtype=float)) * s["scale"]
             _MESH_EXTENTS[key] = b.max(axis=0)
         return _MESH_EXTENTS[key]
-    return np.full(3, URDF_HALF_EXTENT * float(s.get("scale", 1.0)))
+    if inst.type == "urdf":
+        key = (s["path"], float(s["scale"]))
+        if key not in _MESH_EXTENTS:
+            from simgen.scenario.assets import resolve_asset
+
+            _MESH_EXTENTS[key] = urdf_half_extents(resolve_asset(s["path"], base_dir)) * s["scale"]
+        return _MESH_EXTENTS[key]
+    return np.full(3, URDF_HALF_EXTENT)
+
+
+def _geometry_bounds(geom: Any, folder: Path) -> tuple[np.ndarray, np.ndarray] | None:
+    """(lo, hi) of one URDF <geometry> element in its own frame, or None if unknown."""
+    for child in geom:
+        if child.tag == "box":
+            half = np.array([float(v) for v in child.get("size", "0 0 0").split()]) / 2
+            return -half, half
+        if child.tag == "sphere":
+            r = float(child.get("radius", 0))
+            return np.full(3, -r), np.full(3, r)
+        if child.tag in ("cylinder", "capsule"):
+            r, h = float(child.get("radius", 0)), float(child.get("length", 0)) / 2
+            h += r if child.tag == "capsule" else 0.0
+            return np.array([-r, -r, -h]), np.array([r, r, h])
+        if child.tag == "mesh":
+            import trimesh
+
+            from simgen.scenario.assets import resolve_asset
+
+            name = child.get("filename", "").replace("package://", "")
+            try:
+                mesh = trimesh.load(str(resolve_asset(name, folder)), force="mesh")
+            except Exception:  # an unreadable mesh only loosens placement; the simulator reports it
+                return None
+            scale = np.array([float(v) for v in child.get("scale", "1 1 1").split()])
+            b = np.asarray(mesh.bounds, dtype=float) * scale
+            return b.min(axis=0), b.max(axis=0)
+    return None
+
+
+def urdf_half_extents(path: Path) -> np.ndarray:
+    """(3,) half extents about the base frame of a URDF's collision (else visual) geometry at scale 1.
+
+    Joint origins are followed from the base so multi-link bodies are covered in their zero
+    pose; element rotations are ignored (extents are taken as rotated boxes' bounds would be
+    for axis-aligned parts), which is exact for the usual single-link object URDFs.
+    """
+    import xml.etree.ElementTree as ET
+
+    root = ET.parse(path).getroot()
+    offset: dict[str, np.ndarray] = {}
+    joints = {j.find("child").get("link"): j for j in root.iter("joint") if j.find("child") is not None}
+
+    def link_offset(name: str, depth: int = 0) -> np.ndarray:
+        if name in offset:
+            return offset[name]
+        joint = joints.get(name)
+        if joint is None or depth > 64:
+            offset[name] = np.zeros(3)
+            return offset[name]
+        origin = joint.find("origin")
+        xyz = np.array([float(v) for v in (origin.get("xyz", "0 0 0") if origin is not None else "0 0 0").split()])
+        offset[name] = link_offset(joint.find("parent").get("link"), depth + 1) + xyz
+        return offset[name]
+
+    lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
+    for link in root.iter("link"):
+        parts = link.findall("collision") or link.findall("visual")
+        for part in parts:
+            geom = part.find("geometry")
+            bounds = _geometry_bounds(geom, path.parent) if geom is not None else None
+            if bounds is None:
+                continue
+            origin = part.find("origin")
+            xyz = np.array([float(v) for v in (origin.get("xyz", "0 0 0") if origin is not None else "0 0 0").split()])
+            base = link_offset(link.get("name", "")) + xyz
+            lo, hi = np.minimum(lo, base + bounds[0]), np.maximum(hi, base + bounds[1])
+    if not np.all(np.isfinite(lo)):
+        return np.full(3, URDF_HALF_EXTENT)
+    return np.maximum(np.abs(lo), np.abs(hi))
 
 
 def world_half_extents(inst: ObjectInstance, base_dir: Path) -> np.ndarray:

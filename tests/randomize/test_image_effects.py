@@ -8,7 +8,7 @@ import pytest
 import simgen
 from simgen.randomize.faults import occlusion_alpha
 from simgen.randomize.haze import apply_haze, transmittance
-from simgen.randomize.lighting import apply_light
+from simgen.randomize.lighting import apply_light, sky_mask
 
 
 def test_haze_follows_beer_lambert_in_depth():
@@ -27,10 +27,11 @@ def test_light_gain_and_sky():
     rgb = np.full((1, 2, 3), 100, dtype=np.uint8)
     depth = np.array([[2.0, 0.0]], dtype=np.float32)
     light = {"intensity": 0.5, "color": (1.0, 0.5, 0.2)}
-    out = apply_light(rgb, depth, light, (0.1, 0.2, 0.3))
+    out = apply_light(rgb, depth <= 0, light, (0.1, 0.2, 0.3))
     assert out[0, 0].tolist() == [50, 25, 10]
     assert out[0, 1].tolist() == [26, 51, 76]
-    same = apply_light(rgb, depth, {"intensity": 1.0, "color": (1, 1, 1)}, None)
+    same = apply_light(rgb, depth <= 0, {"intensity": 1.0, "color": (1, 1, 1)}, None)
+    assert sky_mask(np.array([0.0, 5.0, 49.9999], dtype=np.float32), 50.0).tolist() == [True, False, True]
     assert np.array_equal(same, rgb)
 
 

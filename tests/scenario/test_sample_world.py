@@ -139,7 +139,7 @@ def test_sun_is_brightest_at_midday_and_dark_at_night():
     assert sun_elevation(1) < 0
     noon, dusk, night = sun_light(13), sun_light(19.5), sun_light(23)
     assert noon["intensity"] == pytest.approx(1.0)
-    assert noon["intensity"] > dusk["intensity"] > night["intensity"] == pytest.approx(0.1)
+    assert noon["intensity"] > dusk["intensity"] > night["intensity"] == pytest.approx(0.15)
     assert noon["direction"][2] > 0.9 and dusk["direction"][2] > 0  # lit from above
     assert dusk["color"][2] < dusk["color"][0]  # warm at dusk
     assert daylight(23) == 0 and sum(sky_color(23)) < sum(sky_color(19.5)) < sum(sky_color(13)) + 1

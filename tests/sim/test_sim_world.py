@@ -211,6 +211,6 @@ objects:
 """
         )
         raw = render(client, _top_down(), "tiny", light=w.render_light())
-        lit = apply_light(raw.rgb, raw.depth, w.light, w.spec.scene.sky)
+        lit = apply_light(raw.rgb, raw.depth <= 0, w.light, w.spec.scene.sky)
         means[hours] = lit.mean()
     assert means[13] > means[19.5] > means[23]
