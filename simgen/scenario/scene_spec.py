@@ -9,12 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+# Unset direction and coefficients (None) leave pybullet's own defaults in place.
 DEFAULT_LIGHT: dict[str, Any] = {
-    "direction": (0.4, -0.3, 1.0),
+    "direction": None,
     "intensity": 1.0,
-    "ambient": 0.6,
-    "diffuse": 0.35,
-    "specular": 0.05,
+    "ambient": None,
+    "diffuse": None,
+    "specular": None,
     "color": (1.0, 1.0, 1.0),
     "shadow": False,
 }

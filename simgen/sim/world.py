@@ -436,14 +436,14 @@ class World:
         applied to the image afterwards as a gain, see ``simgen.randomize.lighting``.
         """
         lt = self.light
-        return {
-            "lightDirection": list(lt["direction"]),
-            "lightColor": [1.0, 1.0, 1.0],
+        args = {
+            "lightDirection": None if lt["direction"] is None else list(lt["direction"]),
             "lightAmbientCoeff": lt["ambient"],
             "lightDiffuseCoeff": lt["diffuse"],
             "lightSpecularCoeff": lt["specular"],
-            "shadow": int(bool(lt["shadow"])),
+            "shadow": int(bool(lt["shadow"])) if lt["shadow"] else None,
         }
+        return {k: v for k, v in args.items() if v is not None}
 
     def active_faults(
         self, sensor: str | None = None, kind: str | None = None, t: float | None = None
