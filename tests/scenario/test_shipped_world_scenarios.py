@@ -46,6 +46,18 @@ def test_all_validate(capsys):
     assert main(["validate", *[str(scenario_path(n)) for n in EDGE_CASES]]) == 0
 
 
+def test_json_schema_accepts_each_of_them():
+    import jsonschema
+    import yaml
+
+    from simgen.scenario.schema import scenario_json_schema
+
+    validator = jsonschema.Draft202012Validator(scenario_json_schema())
+    for name in EDGE_CASES:
+        data = yaml.safe_load(scenario_path(name).read_text())
+        assert list(validator.iter_errors(data)) == [], name
+
+
 @pytest.mark.parametrize("name", EDGE_CASES)
 def test_renders_one_small_episode(name, tmp_path):
     out = tmp_path / name

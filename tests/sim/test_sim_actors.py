@@ -20,6 +20,20 @@ def test_every_yaml_behavior_has_a_controller():
     assert set(CONTROLLERS) == set(BEHAVIOR_TYPES)
 
 
+def test_every_yaml_trigger_and_action_is_registered():
+    from typing import get_args
+
+    from simgen.scenario import world_models as wm
+    from simgen.sim.events import ACTIONS, TRIGGERS
+
+    assert set(TRIGGERS) == set(wm.TRIGGER_TYPES)
+    assert set(ACTIONS) == set(wm.ACTION_TYPES)
+    union_names = {get_args(m.model_fields["type"].annotation)[0] for m in get_args(get_args(wm.Action)[0])}
+    assert union_names == set(wm.ACTION_TYPES)
+    union_names = {get_args(m.model_fields["type"].annotation)[0] for m in get_args(get_args(wm.Behavior)[0])}
+    assert union_names == set(wm.BEHAVIOR_TYPES)
+
+
 def test_waypoint_actor_is_where_constant_speed_puts_it(client, build):
     w = build(
         WORLD
