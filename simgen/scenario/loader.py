@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from simgen.errors import Issue, ScenarioError, did_you_mean
 from simgen.scenario.assets import check_asset_path
 from simgen.scenario.models import OBJECT_TYPES, Scenario
+from simgen.scenario.world_models import union_tags
 from simgen.scenario.yamlio import KeyPath, Located, format_path, load_file, load_text
 
 _SCHEMA_CACHE: dict[str, Any] = {}
@@ -123,6 +124,9 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
             continue
         branches = node.get("oneOf") or node.get("anyOf") or []
         mapping = node.get("discriminator", {}).get("mapping", {})
+        for b in branches:  # an optional tagged union: anyOf [tagged union, null]
+            if isinstance(part, str) and part in deref(b).get("discriminator", {}).get("mapping", {}):
+                mapping, branches = deref(b)["discriminator"]["mapping"], deref(b).get("oneOf", [])
         if isinstance(part, str) and part in mapping:
             node = defs[mapping[part].split("/")[-1]]
             continue
@@ -159,12 +163,14 @@ def _issue_from_pydantic(e: dict[str, Any], located: Located) -> Issue:
     elif kind in ("union_tag_invalid", "union_tag_not_found"):
         ctx = e.get("ctx", {})
         tag = ctx.get("tag", "")
+        key = str(ctx.get("discriminator", "'type'")).strip("'")
+        tags = union_tags(loc) or OBJECT_TYPES
         if kind == "union_tag_not_found":
-            msg = f"missing required key 'type' (one of {', '.join(OBJECT_TYPES)})"
+            msg = f"missing required key '{key}' (one of {', '.join(tags)})"
         else:
-            msg = f"unknown type '{tag}'; expected one of {', '.join(OBJECT_TYPES)}"
-            hint = did_you_mean(str(tag), OBJECT_TYPES)
-            path = path + ("type",)
+            msg = f"unknown {key} '{tag}'; expected one of {', '.join(tags)}"
+            hint = did_you_mean(str(tag), tags)
+            path = path + (key,)
     else:
         msg = re.sub(r"^Value error, ", "", msg)
         m = re.search(r" \((did you mean '[^']+'\?)\)$", msg)

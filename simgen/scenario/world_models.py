@@ -380,3 +380,15 @@ class Event(Model):
     name: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]{0,63}$")]
     trigger: Trigger
     actions: list[Action] = Field(min_length=1, max_length=64)
+
+
+def union_tags(loc: tuple[object, ...]) -> tuple[str, ...] | None:
+    """YAML names allowed by the tagged union at pydantic error location ``loc`` (None: objects)."""
+    names = [part for part in loc if isinstance(part, str)]
+    last = names[-1] if names else ""
+    return {
+        "behavior": BEHAVIOR_TYPES,
+        "placement": PLACEMENT_REGIONS,
+        "trigger": TRIGGER_TYPES,
+        "actions": ACTION_TYPES,
+    }.get(last)
