@@ -235,3 +235,38 @@ events:
     assert (drop.start, drop.end, drop.params["fraction"]) == (pytest.approx(0.2), pytest.approx(0.5), 0.5)
     assert [f.kind for f in w.active_faults("imu0")] == ["imu_bias_jump"]  # no sensor given: every sensor
     assert w.active_faults("roof", kind="lidar_dropout", t=0.55) == []
+
+
+def test_looping_waypoints_return_to_start_after_one_lap(build):
+    w = build(
+        WORLD
+        + """
+objects:
+  - {name: bot, class: bot, type: sphere, radius: 0.1,
+     behavior: {type: waypoints, points: [[0, 0, 0.1], [2, 0, 0.1], [2, 1, 0.1]], speed: 1, loop: true}}
+"""
+    )
+    perimeter = 2 + 1 + math.sqrt(5)
+    w.step(round(2.5 / DT))
+    assert w.base_pose(w.iid_by_name("bot"))[0] == pytest.approx((2.0, 0.5, 0.1), abs=1e-6)
+    w.step(round((perimeter + 0.5) / DT) - w.steps)
+    assert w.base_pose(w.iid_by_name("bot"))[0] == pytest.approx((w.time - perimeter, 0.0, 0.1), abs=1e-6)
+
+
+def test_set_light_event_changes_the_light_and_contact_with_anything_fires(build):
+    w = build(
+        """
+world: {settle_time: 0, time_step: 0.01}
+objects:
+  - {name: ball, class: ball, type: sphere, radius: 0.1, position: [0, 0, 1.0]}
+  - {name: pad, class: pad, type: box, size: [1, 1, 0.2], position: [0, 0, 0.1], behavior: {type: static}}
+events:
+  - {name: dim, trigger: {type: contact, a: ball}, actions: [{type: set_light, intensity: 0.2, color: [1, 0.5, 0.5]}]}
+"""
+    )
+    assert w.light["intensity"] == 1.0
+    w.step(100)
+    (hit,) = w.spec.event_log
+    # falls 1.0 - 0.1 - 0.2 = 0.7 m onto the pad: t = sqrt(2 * 0.7 / 9.81)
+    assert hit["time"] == pytest.approx(math.sqrt(1.4 / 9.81), abs=0.02)
+    assert w.light["intensity"] == 0.2 and w.light["color"] == (1, 0.5, 0.5)
