@@ -22,6 +22,18 @@ def main() -> None:
     bracket.export(OUT / "bracket.obj")
     deer().export(OUT / "deer.obj")
     print(f"wrote {OUT}/torus.obj, bracket.obj, deer.obj")
+    hills_png(OUT.parent / "heightmaps" / "hills.png")
+
+
+def hills_png(path: Path) -> None:
+    """A 65 x 65 greyscale heightmap: two smooth hills (white = top) on a plain, for terrain tests."""
+    from PIL import Image
+
+    y, x = np.mgrid[-1:1:65j, -1:1:65j]
+    h = np.exp(-((x - 0.4) ** 2 + (y - 0.3) ** 2) / 0.08) + 0.6 * np.exp(-((x + 0.5) ** 2 + (y + 0.4) ** 2) / 0.05)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(np.round(h / h.max() * 255).astype(np.uint8)).save(path)
+    print(f"wrote {path}")
 
 
 def deer() -> trimesh.Trimesh:

@@ -214,3 +214,18 @@ objects:
         lit = apply_light(raw.rgb, raw.depth <= 0, w.light, w.spec.scene.sky)
         means[hours] = lit.mean()
     assert means[13] > means[19.5] > means[23]
+
+
+def test_shipped_heightmap_image_builds_terrain(client, build):
+    w = build(
+        """
+world: {ground: {type: heightfield, heightfield: {source: image, path: "assets:heightmaps/hills.png",
+        size: [10, 10], height: 2}}}
+"""
+    )
+    assert w.heights.shape == (65, 65) and w.heights.max() == pytest.approx(2.0)
+    # the higher hill's top: image column 0.7 * 64, row 0.65 * 64 from the top -> +y is up in the image
+    x, y = (0.7 * 64 / 64 - 0.5) * 10, (0.5 - 0.65 * 64 / 64) * 10
+    hit = client.p.rayTest([x, y, 10], [x, y, -10], physicsClientId=client.id)[0]
+    assert hit[3][2] == pytest.approx(height_at(w.heights, (10, 10), x, y), abs=0.05)
+    assert hit[3][2] > 1.8
