@@ -223,7 +223,7 @@ def check_semantics(scenario: Scenario, located: Located, base_dir: Path) -> lis
             add(("cameras", i, "intrinsics"), "give either fov_y or intrinsics, not both")
         if cam.look_at is not None and cam.rpy is not None:
             add(("cameras", i, "rpy"), "give either look_at or rpy, not both")
-        if cam.look_at is None and cam.rpy is None:
+        if cam.look_at is None and cam.rpy is None and cam.mount is None:
             add(("cameras", i), "camera needs an orientation: 'look_at: [x, y, z]' or 'rpy: [r, p, y]'")
     splits = scenario.output.splits
     if not splits or sum(splits.values()) <= 0:

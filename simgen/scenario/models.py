@@ -62,7 +62,7 @@ class World(Model):
     ground: Ground = Field(default_factory=Ground)
     time_of_day: Num(ge=0, le=24) | None = Field(None, description="hours; drives sun direction, intensity, sky")
     light: Light = Field(default_factory=Light)
-    sky: Color | None = Field(None, description="background colour (default from time_of_day, else light grey)")
+    sky: Color | None = Field(None, description="background colour (default: from time_of_day, else the renderer's)")
     haze: Haze | None = Field(None, description="depth-based fog blended into camera images")
 
 

@@ -18,9 +18,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pydantic import BaseModel
 
-from simgen.errors import ScenarioError
+from simgen.errors import ScenarioError, did_you_mean
 from simgen.scenario.scene_spec import DEFAULT_LIGHT, DEFAULT_SKY, SceneSpec
 from simgen.scenario.spec import CameraSpec, ObjectInstance
+from simgen.scenario.world_models import HUMANOID_JOINTS
 
 if TYPE_CHECKING:
     from simgen.scenario.models import Scenario
@@ -278,8 +279,6 @@ REGIONS = {"box": _draw_box, "disc": _draw_disc, "surface": _draw_surface, "path
 def _resolve_ref(ref: str, names: dict[str, int], path: str, file: str | None) -> int:
     if ref in names:
         return names[ref]
-    from simgen.errors import did_you_mean
-
     raise ScenarioError(
         f"no object or instance named '{ref}'",
         file=file,
@@ -324,6 +323,15 @@ def sample_world(
             "joints": {n: float(sampler.draw(v, f"{p}.joints.{n}")) for n, v in spec.joints.items()},
             "spawn": spec.spawn,
         }
+        if spec.type == "humanoid":
+            for joint in spec.joints:
+                if joint not in HUMANOID_JOINTS:
+                    raise ScenarioError(
+                        f"the humanoid has no joint '{joint}'",
+                        file=file,
+                        path=f"objects[{j}].joints.{joint}",
+                        hint=did_you_mean(joint, HUMANOID_JOINTS) or f"joints: {', '.join(HUMANOID_JOINTS)}",
+                    )
         if behavior is not None and behavior["type"] == "static":
             update["mass"] = 0.0
         inst = dataclasses.replace(inst, **update)

@@ -142,7 +142,7 @@ def sample_camera(cam: Camera, sampler: Sampler, path: str, file: str | None) ->
                 hint="move look_at or set a different 'up'",
             )
     else:
-        rpy = sampler.vec(cam.rpy, f"{path}.rpy")
+        rpy = sampler.vec(cam.rpy, f"{path}.rpy") or (0.0, 0.0, 0.0)  # a mounted camera may give none
         rot = rotation_from_rpy(rpy) @ BODY_FROM_OPTICAL
     pose = np.eye(4)
     pose[:3, :3] = rot

@@ -194,6 +194,20 @@ Behavior = Annotated[
 BEHAVIOR_TYPES = ("static", "physics", "waypoints", "drop", "force", "follow")
 
 
+# Joint names of the ``humanoid`` ragdoll (revolute about its y axis), as used in ``joints:``.
+HUMANOID_JOINTS = (
+    "neck",
+    "right_hip",
+    "right_knee",
+    "left_hip",
+    "left_knee",
+    "right_shoulder",
+    "right_elbow",
+    "left_shoulder",
+    "left_elbow",
+)
+
+
 class Mount(Model):
     """Rigidly attach a sensor to an actor: pose = actor pose x (offset, rpy) every frame.
 

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from simgen.scenario.world_models import HUMANOID_JOINTS
+
 # (name, parent (0 = base, k = k-th link), joint position in parent frame, shape, shape offset,
 #  size (capsule: radius, full length tip to tip; sphere: radius), mass share). Units: height = 1.
 _TORSO = {"half": (0.06, 0.1, 0.17), "offset": (0.0, 0.0, 0.175), "mass": 0.5}
@@ -29,6 +31,7 @@ _LINKS: list[tuple[str, int, tuple[float, float, float], str, float, tuple[float
     ("left_elbow", 8, (0.0, 0.0, -0.18), "capsule", -0.09, (0.035, 0.18), 0.03),
 ]
 JOINT_NAMES = tuple(link[0] for link in _LINKS)
+assert JOINT_NAMES == HUMANOID_JOINTS, "keep the scenario's joint names in step with the body table"
 
 
 def build_humanoid(client: Any, height: float, mass: float, rgba: list[float], position: Any, orientation: Any) -> int:

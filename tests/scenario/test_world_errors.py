@@ -63,3 +63,30 @@ cameras: [{width: 8, height: 8, position: [5, 5, 5], look_at: [0, 0, 0]}]
     err = capsys.readouterr().err
     assert "objects[0].behavior.target: no object or instance named 'lead'" in err
     assert "Traceback" not in err
+
+
+def test_unknown_ragdoll_joint_is_caught_at_validation(tmp_path, capsys):
+    path = tmp_path / "joint.yaml"
+    path.write_text(
+        """\
+name: j
+objects:
+  - {name: p, class: person, type: humanoid, joints: {left_kne: 0.5}}
+cameras: [{width: 8, height: 8, position: [5, 5, 5], look_at: [0, 0, 0]}]
+"""
+    )
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "objects[0].joints.left_kne: the humanoid has no joint 'left_kne' (did you mean 'left_knee'?)" in err
+
+
+def test_mounted_camera_needs_no_orientation_of_its_own(tmp_path, capsys):
+    path = tmp_path / "mount.yaml"
+    path.write_text(
+        """\
+name: m
+objects: [{name: car, class: car, type: box, size: [1, 1, 1]}]
+cameras: [{width: 8, height: 8, position: [0, 0, 0], mount: {actor: car, offset: [1, 0, 0]}}]
+"""
+    )
+    assert main(["validate", str(path)]) == 0
