@@ -273,6 +273,29 @@ def _draw_path(region: Any, rng: np.random.Generator, half: np.ndarray, support:
     return np.array([p[0] - d[1] * side, p[1] + d[0] * side, p[2] + half[2]])
 
 
+def terrain_top(heights: np.ndarray, size: tuple[float, float], centre: np.ndarray, half: np.ndarray) -> float:
+    """Highest terrain height (metres) under an object's footprint, plus 2 mm.
+
+    The terrain is piecewise linear between grid nodes, so its maximum over the footprint lies
+    on a node inside it or on the footprint's boundary: both are checked (boundary every quarter
+    grid spacing); the 2 mm cover the difference between bilinear lookup and Bullet's triangles.
+    """
+    from simgen.scenario.terrain import height_at
+
+    rows, cols = heights.shape
+    x0, x1 = centre[0] - half[0], centre[0] + half[0]
+    y0, y1 = centre[1] - half[1], centre[1] + half[1]
+    gx = (np.arange(cols) / (cols - 1) - 0.5) * size[0]
+    gy = (np.arange(rows) / (rows - 1) - 0.5) * size[1]
+    inside = heights[np.ix_((gy >= y0) & (gy <= y1), (gx >= x0) & (gx <= x1))]
+    top = float(inside.max()) if inside.size else -np.inf
+    step = min(size[0] / (cols - 1), size[1] / (rows - 1)) / 4
+    xs = np.linspace(x0, x1, max(2, int(np.ceil((x1 - x0) / step)) + 1))
+    ys = np.linspace(y0, y1, max(2, int(np.ceil((y1 - y0) / step)) + 1))
+    edge = [(x, y) for x in xs for y in (y0, y1)] + [(x, y) for y in ys for x in (x0, x1)]
+    return max(top, *(height_at(heights, size, float(x), float(y)) for x, y in edge)) + 0.002
+
+
 REGIONS = {"box": _draw_box, "disc": _draw_disc, "surface": _draw_surface, "path": _draw_path}
 
 
@@ -341,6 +364,12 @@ def sample_world(
             boxes.append((np.asarray(inst.position, float), world_half_extents(inst, base), inst.name))
         out.append(inst)
     names = _index_names(out)
+    ground = _ground(scenario, sampler)
+    terrain = None
+    if "heightfield" in ground and pending:
+        from simgen.scenario.terrain import heightfield_heights
+
+        terrain = (heightfield_heights(ground["heightfield"], base), tuple(ground["heightfield"]["size"]))
     for idx, p, region in pending:
         inst = out[idx]
         half = world_half_extents(inst, base)
@@ -362,6 +391,8 @@ def sample_world(
                 raise ScenarioError(
                     f"cannot place '{inst.name}' on '{region.support}': {err}", file=file, path=f"{p}.placement"
                 ) from None
+            if terrain is not None and region.region == "surface" and region.support == "ground":
+                c[2] += terrain_top(*terrain, c, half)
             clash = _overlaps(c, half, boxes, skip) if region.avoid_overlap else None
             if clash is None:
                 break
@@ -393,7 +424,7 @@ def sample_world(
         else cam
         for i, cam in enumerate(cameras)
     )
-    return out, cams, _scene(scenario, sampler, out, names)
+    return out, cams, _scene(scenario, sampler, out, names, ground)
 
 
 def _check_refs(scenario: Scenario, out: list[ObjectInstance], names: dict[str, int], file: str | None) -> None:
@@ -404,7 +435,37 @@ def _check_refs(scenario: Scenario, out: list[ObjectInstance], names: dict[str, 
             _resolve_ref(b["target"], names, f"objects[{specs[inst.source]}].behavior.target", file)
 
 
-def _scene(scenario: Scenario, sampler: Sampler, out: list[ObjectInstance], names: dict[str, int]) -> SceneSpec:
+def _ground(scenario: Scenario, sampler: Sampler) -> dict[str, Any]:
+    """Checker or heightfield parameters of the ground (terrain seed drawn and recorded)."""
+    w = scenario.world
+    ground: dict[str, Any] = {}
+    if w.ground.type == "checker":
+        ground = {"checker": resolve(w.ground.checker, sampler, "world.ground.checker")}
+    elif w.ground.type == "heightfield":
+        hf = resolve(w.ground.heightfield, sampler, "world.ground.heightfield")
+        if hf["source"] == "image" and not hf.get("path"):
+            raise ScenarioError(
+                "a heightfield with source: image needs 'path'",
+                file=scenario.source,
+                path="world.ground.heightfield.path",
+            )
+        if hf["source"] == "image":
+            from simgen.scenario.assets import check_asset_path
+
+            problem = check_asset_path(hf["path"], scenario.base_dir, kind="heightmap")
+            if problem:
+                raise ScenarioError(
+                    problem[0], file=scenario.source, path="world.ground.heightfield.path", hint=problem[1]
+                )
+        if hf["source"] == "noise":
+            hf["seed"] = int(sampler.rng("world.ground.heightfield.seed").integers(0, 2**31 - 1))
+        ground = {"heightfield": hf}
+    return ground
+
+
+def _scene(
+    scenario: Scenario, sampler: Sampler, out: list[ObjectInstance], names: dict[str, int], ground: dict[str, Any]
+) -> SceneSpec:
     w = scenario.world
     file = scenario.source
     hours = None if w.time_of_day is None else float(sampler.draw(w.time_of_day, "world.time_of_day"))
@@ -416,18 +477,6 @@ def _scene(scenario: Scenario, sampler: Sampler, out: list[ObjectInstance], name
     else:
         sky = DEFAULT_SKY if hours is None else sky_color(hours)
     haze = resolve(w.haze, sampler, "world.haze") if w.haze is not None else None
-    ground: dict[str, Any] = {}
-    if w.ground.type == "checker":
-        ground = {"checker": resolve(w.ground.checker, sampler, "world.ground.checker")}
-    elif w.ground.type == "heightfield":
-        hf = resolve(w.ground.heightfield, sampler, "world.ground.heightfield")
-        if hf["source"] == "image" and not hf.get("path"):
-            raise ScenarioError(
-                "a heightfield with source: image needs 'path'", file=file, path="world.ground.heightfield.path"
-            )
-        if hf["source"] == "noise":
-            hf["seed"] = int(sampler.rng("world.ground.heightfield.seed").integers(0, 2**31 - 1))
-        ground = {"heightfield": hf}
     events = []
     spawnable = {o.source for o in out if not o.spawn}
     for i, ev in enumerate(scenario.events):

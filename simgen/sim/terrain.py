@@ -1,4 +1,4 @@
-"""Ground variants: a checker-textured plane and a heightfield (seeded noise or a greyscale image).
+"""Ground bodies: a checker-textured plane and a heightfield terrain.
 
 Generated files (texture PNG, textured plane OBJ) go to a content-addressed cache in the temp
 folder, written atomically, so parallel workers share them safely.
@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from simgen.export.atomic import write_bytes, write_text
+from simgen.scenario.terrain import heightfield_heights
 
 PLANE_HALF = 100.0  # metres; the visual plane's half size
 TEXTURE_PX = 64  # texture side in pixels (2 x 2 cells)
@@ -39,6 +39,8 @@ def checker_files(cell: float, colors: Any) -> tuple[Path, Path]:
     """(OBJ, PNG) of a 200 m square at z=0 whose UVs tile the 2 x 2 texture every ``2 * cell`` metres."""
     from PIL import Image
 
+    from simgen.export.atomic import write_bytes, write_text  # atomic writes; lazy like cached_obj
+
     img = checker_image(colors)
     buf = io.BytesIO()
     Image.fromarray(img).save(buf, format="PNG")
@@ -55,38 +57,6 @@ def checker_files(cell: float, colors: Any) -> tuple[Path, Path]:
         )
         write_text(obj, text)
     return obj, png
-
-
-def value_noise(rng: np.random.Generator, n: int, size: float, feature: float) -> np.ndarray:
-    """(n, n) float64 smooth noise in [0, 1]: random lattice values every ``feature`` metres, smoothstep-blended."""
-    cells = max(1, int(np.ceil(size / feature)))
-    lattice = rng.random((cells + 1, cells + 1))
-    t = np.linspace(0.0, cells, n)
-    i = np.minimum(t.astype(int), cells - 1)
-    f = t - i
-    f = f * f * (3 - 2 * f)
-    rows = lattice[i] * (1 - f)[:, None] + lattice[i + 1] * f[:, None]
-    out = rows[:, i] * (1 - f)[None, :] + rows[:, i + 1] * f[None, :]
-    lo, hi = out.min(), out.max()
-    return (out - lo) / (hi - lo) if hi > lo else np.zeros_like(out)
-
-
-def heightfield_heights(hf: dict[str, Any], base_dir: Path) -> np.ndarray:
-    """(rows, cols) heights in metres, row index along y, column along x, both increasing.
-
-    Noise uses the recorded ``seed``; an image is read as greyscale (row 0 = +y edge, as seen
-    from above) with black = 0 and white = ``height``.
-    """
-    if hf["source"] == "image":
-        from PIL import Image
-
-        from simgen.scenario.assets import resolve_asset
-
-        with Image.open(resolve_asset(hf["path"], base_dir)) as im:
-            grey = np.asarray(im.convert("L"), dtype=np.float64) / 255.0
-        return grey[::-1] * hf["height"]
-    rng = np.random.default_rng(hf["seed"])
-    return value_noise(rng, hf["resolution"], max(hf["size"]), hf["feature"]) * hf["height"]
 
 
 def build_heightfield(client: Any, hf: dict[str, Any], base_dir: Path, rgba: list[float]) -> tuple[int, np.ndarray]:
@@ -113,15 +83,3 @@ def build_heightfield(client: Any, hf: dict[str, Any], base_dir: Path, rgba: lis
     uid = p.createMultiBody(0, col, -1, basePosition=[0, 0, mid], physicsClientId=cid)
     p.changeVisualShape(uid, -1, rgbaColor=rgba, physicsClientId=cid)
     return uid, heights
-
-
-def height_at(heights: np.ndarray, size: tuple[float, float], x: float, y: float) -> float:
-    """Bilinear terrain height (metres) at world (x, y) from a :func:`heightfield_heights` grid."""
-    rows, cols = heights.shape
-    c = (x / size[0] + 0.5) * (cols - 1)
-    r = (y / size[1] + 0.5) * (rows - 1)
-    c0, r0 = int(np.clip(np.floor(c), 0, cols - 2)), int(np.clip(np.floor(r), 0, rows - 2))
-    fc, fr = c - c0, r - r0
-    top = heights[r0, c0] * (1 - fc) + heights[r0, c0 + 1] * fc
-    bot = heights[r0 + 1, c0] * (1 - fc) + heights[r0 + 1, c0 + 1] * fc
-    return float(top * (1 - fr) + bot * fr)

@@ -6,9 +6,10 @@ import numpy as np
 import pytest
 
 from simgen.scenario.spec import CameraSpec
+from simgen.scenario.terrain import height_at
 from simgen.sensors.camera import project_points
 from simgen.sensors.render import render
-from simgen.sim.terrain import checker_image, height_at
+from simgen.sim.terrain import checker_image
 
 
 def _aabb(client, uid):
@@ -229,3 +230,20 @@ world: {ground: {type: heightfield, heightfield: {source: image, path: "assets:h
     hit = client.p.rayTest([x, y, 10], [x, y, -10], physicsClientId=client.id)[0]
     assert hit[3][2] == pytest.approx(height_at(w.heights, (10, 10), x, y), abs=0.05)
     assert hit[3][2] > 1.8
+
+
+def test_objects_placed_on_a_heightfield_rest_on_it_without_penetrating(client, build):
+    w = build(
+        """
+world:
+  ground: {type: heightfield, heightfield: {source: noise, size: [10, 10], height: 1.5, resolution: 33, feature: 2}}
+objects:
+  - {name: crate, class: crate, type: box, size: [0.6, 0.4, 0.3], count: 8, behavior: {type: static},
+     placement: {region: surface, support: ground, area: [-4, -4, 4, 4], lift: 0}}
+"""
+    )
+    for o in w.spec.objects:
+        uid = w.uid_by_name(o.name)
+        gaps = [c[8] for c in client.p.getClosestPoints(uid, w.ground_uid, 2.0, physicsClientId=client.id)]
+        assert min(gaps) > -1e-3  # not inside the terrain
+        assert min(gaps) < 0.3  # but resting close on it (the highest point under its footprint)
