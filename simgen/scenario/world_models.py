@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from simgen.scenario.distributions import Num
 
@@ -96,6 +96,13 @@ class BoxRegion(_PlacementBase):
     min: Point3
     max: Point3
 
+    @model_validator(mode="after")
+    def _ordered(self) -> BoxRegion:
+        bad = [axis for axis, lo, hi in zip("xyz", self.min, self.max, strict=True) if lo > hi]
+        if bad:
+            raise ValueError(f"min is greater than max along {', '.join(bad)}")
+        return self
+
 
 class DiscRegion(_PlacementBase):
     """Uniform over a horizontal disc (or annulus) at ``center``; z is the height of the object's bottom."""
@@ -104,6 +111,12 @@ class DiscRegion(_PlacementBase):
     center: Point3
     radius: float = Field(gt=0, le=1e4, allow_inf_nan=False)
     inner_radius: float = Field(0.0, ge=0, le=1e4, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DiscRegion:
+        if self.inner_radius > self.radius:
+            raise ValueError(f"inner_radius ({self.inner_radius:g}) is greater than radius ({self.radius:g})")
+        return self
 
 
 class SurfaceRegion(_PlacementBase):
@@ -116,6 +129,13 @@ class SurfaceRegion(_PlacementBase):
     area: tuple[float, float, float, float] = Field(
         (-1.0, -1.0, 1.0, 1.0), description="on the ground: x_min, y_min, x_max, y_max in metres"
     )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SurfaceRegion:
+        x0, y0, x1, y1 = self.area
+        if x0 > x1 or y0 > y1:
+            raise ValueError("area is [x_min, y_min, x_max, y_max] with min <= max")
+        return self
 
 
 class PathRegion(_PlacementBase):
@@ -159,6 +179,13 @@ class WaypointsBehavior(Model):
     start: Time = Field(0.0, description="time the actor starts moving; it waits at points[0] before")
     loop: bool = False
     face_motion: bool = Field(True, description="turn (yaw) to face the direction of travel")
+
+    @model_validator(mode="after")
+    def _profile(self) -> WaypointsBehavior:
+        segments = len(self.points) - (0 if self.loop else 1)
+        if self.speeds is not None and len(self.speeds) != segments:
+            raise ValueError(f"speeds needs one value per segment ({segments}), got {len(self.speeds)}")
+        return self
 
 
 class DropBehavior(Model):
@@ -236,6 +263,12 @@ class WindowTrigger(Model):
     type: Literal["window"]
     start: float = Field(ge=0, le=1e6, allow_inf_nan=False)
     end: float = Field(ge=0, le=1e6, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WindowTrigger:
+        if self.start > self.end:
+            raise ValueError(f"window start ({self.start:g}) is after its end ({self.end:g})")
+        return self
 
 
 class ProximityTrigger(Model):

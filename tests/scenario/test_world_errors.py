@@ -90,3 +90,41 @@ cameras: [{width: 8, height: 8, position: [0, 0, 0], mount: {actor: car, offset:
 """
     )
     assert main(["validate", str(path)]) == 0
+
+
+IMPOSSIBLE = """\
+name: ranges
+objects:
+  - {name: a, class: a, type: box, size: [1, 1, 1], placement: {region: box, min: [0, 0, 0], max: [1, -1, 1]}}
+  - {name: b, class: a, type: box, size: [1, 1, 1], placement: {region: disc, center: [0, 0, 0], radius: 1,
+     inner_radius: 2}}
+  - {name: c, class: a, type: box, size: [1, 1, 1],
+     behavior: {type: waypoints, points: [[0, 0, 0], [1, 0, 0], [1, 1, 0]], speeds: [1]}}
+  - {name: d, class: a, type: box, size: [.nan, 1, 1]}
+events:
+  - {name: e, trigger: {type: window, start: 3, end: 1}, actions: [{type: frame_drop, duration: -1}]}
+cameras: [{width: 8, height: 8, position: [5, 5, 5], look_at: [0, 0, 0]}]
+"""
+
+
+def test_impossible_ranges_are_rejected_with_their_key_path(tmp_path, capsys):
+    path = tmp_path / "ranges.yaml"
+    path.write_text(IMPOSSIBLE)
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    for text in (
+        ":3:",
+        "objects[0].placement: min is greater than max along y",
+        ":4:",
+        "objects[1].placement: inner_radius (2) is greater than radius (1)",
+        ":7:",
+        "objects[2].behavior: speeds needs one value per segment (2), got 1",
+        ":8:",
+        "objects[3].size[0]",
+        ":10:",
+        "events[0].trigger: window start (3) is after its end (1)",
+        ":10:",
+        "events[0].actions[0].duration: must be > 0, got -1",
+    )[1::2]:
+        assert text in err, text
+    assert "Traceback" not in err
