@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+MAX_HEIGHTMAP_SIDE = 1024  # pixels; a terrain grid larger than this is a memory risk, not detail
+
 
 def value_noise(rng: np.random.Generator, n: int, size: float, feature: float) -> np.ndarray:
     """(n, n) float64 smooth noise in [0, 1]: random lattice values every ``feature`` metres, smoothstep-blended."""
@@ -37,6 +39,13 @@ def heightfield_heights(hf: dict[str, Any], base_dir: Path) -> np.ndarray:
         from simgen.scenario.assets import resolve_asset
 
         with Image.open(resolve_asset(hf["path"], base_dir)) as im:
+            if max(im.size) > MAX_HEIGHTMAP_SIDE or min(im.size) < 2:
+                from simgen.errors import AssetError
+
+                raise AssetError(
+                    f"heightmap '{hf['path']}' is {im.size[0]}x{im.size[1]} pixels; "
+                    f"sides must be 2..{MAX_HEIGHTMAP_SIDE}"
+                )
             grey = np.asarray(im.convert("L"), dtype=np.float64) / 255.0
         return grey[::-1] * hf["height"]
     rng = np.random.default_rng(hf["seed"])
