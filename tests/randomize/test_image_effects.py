@@ -124,3 +124,33 @@ def test_rerun_is_identical_including_fault_draws(frames):
         assert a.time == b.time and a.flags == b.flags
         assert a.rgb.tobytes() == b.rgb.tobytes()
     assert again.event_log == spec.event_log
+
+
+HAZE_SCENE = """
+name: haze
+world:
+  settle_time: 0
+  ground: {{type: plane, color: [0.6, 0.4, 0.2]}}
+  haze: {{density: {k}, color: [0.8, 0.8, 0.9]}}
+cameras:
+  - {{name: down, width: 40, height: 30, fov_y: 40, far: 20, position: [0, 0, 5], look_at: [0, 0, 0], up: [0, 1, 0]}}
+"""
+
+
+def test_rendered_haze_matches_beer_lambert_at_the_ground_depth():
+    from simgen.batch.episode import run_episode
+    from simgen.sim.client import BulletClient
+
+    images = {}
+    with BulletClient() as client:
+        for k in (0, 0.2):
+            spec = simgen.sample(simgen.loads(HAZE_SCENE.format(k=k)), 0)
+            (frame,) = run_episode(client, spec, "tiny")
+            images[k] = frame
+    clear, hazy = images[0], images[0.2]
+    depth = hazy.depth  # the ground plane 5 m below, seen straight down: depth 5 m on the axis
+    assert depth[15, 20] == pytest.approx(5.0, abs=0.01)
+    t = np.exp(-0.2 * depth)[:, :, None]
+    expected = clear.rgb.astype(float) * t + np.array([0.8, 0.8, 0.9]) * 255 * (1 - t)
+    assert np.abs(hazy.rgb.astype(float) - expected).max() <= 1.0
+    assert np.abs(hazy.rgb.astype(float) - clear.rgb).mean() > 20  # the haze is visible

@@ -183,3 +183,18 @@ objects:
     for o in simgen.sample(sc, 0).objects:
         x, y, z = o.position
         assert 2.1 <= x <= 3.9 and -0.9 <= y <= 0.9 and z == pytest.approx(0.05)
+
+
+def test_sampling_shipped_world_scenarios_imports_no_pybullet_or_opencv():
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, simgen\n"
+        "from simgen.resources import scenario_path\n"
+        "for n in ['drone_yard_haze', 'tabletop_6d_pose', 'sensor_faults', 'urban_dusk_child_runout']:\n"
+        "    simgen.sample(simgen.load(scenario_path(n)), 0)\n"
+        "print(sorted(m for m in ('pybullet', 'cv2') if m in sys.modules))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
