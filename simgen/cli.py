@@ -129,13 +129,23 @@ def cmd_list(args: argparse.Namespace) -> int:
     assert set(RENDERERS) == {"auto", "egl", "tiny"}
     print("object types (objects[].type):")
     print("  " + ", ".join(OBJECT_TYPES))
+    from simgen.scenario import world_models as wm
+
+    print("actor behaviours (objects[].behavior.type):")
+    print("  " + ", ".join(wm.BEHAVIOR_TYPES))
+    print("placement regions (objects[].placement.region):")
+    print("  " + ", ".join(wm.PLACEMENT_REGIONS))
+    print("event triggers (events[].trigger.type):")
+    print("  " + ", ".join(wm.TRIGGER_TYPES))
+    print("event actions and sensor faults (events[].actions[].type):")
+    print("  " + ", ".join(wm.ACTION_TYPES))
     print("asset sources (objects[].path):")
     print("  pybullet_data:NAME  pybullet's bundled URDFs and meshes")
     print("  assets:NAME         simgen's shipped assets")
     print("  NAME                a file next to the scenario")
     print("shipped scenarios (simgen render NAME):")
     for path in shipped_scenarios():
-        print(f"  {path.stem:22s} {_first_comment(path)}")
+        print(f"  {path.stem:28s} {_first_comment(path)}")
     return 0
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from simgen.labels.instances import instance_map, label_frame, semantic_map
+from simgen.randomize.pipeline import ImageEffects
 from simgen.scenario.spec import CameraSpec, EpisodeSpec
 from simgen.sensors.frame import Frame
 from simgen.sensors.render import attach, render
@@ -24,7 +25,7 @@ def capture_frame(
     ``poses`` (from ``world.poses()``) can be shared by the cameras of one tick.
     """
     spec = world.spec
-    raw = render(world.client, cam, renderer)
+    raw = render(world.client, cam, renderer, light=world.render_light())
     inst = instance_map(raw.body_uid, world.instance_of_uid)
     frame = Frame(
         episode=spec.index,
@@ -47,10 +48,14 @@ def run_episode(client: BulletClient, spec: EpisodeSpec, renderer: str) -> Itera
     """Yield every camera's labeled frame for each of the episode's frames, in order."""
     attach(client, renderer)
     world = World(client, spec)
+    effects = ImageEffects(spec)
     world.step(spec.world.settle_steps)
     for f in range(spec.frames):
         if f:
             world.step(spec.world.steps_per_frame)
         poses = world.poses()
-        for cam in spec.cameras:
-            yield capture_frame(world, cam, f, renderer, poses)
+        for cam in map(world.camera, spec.cameras):
+            frame = capture_frame(world, cam, f, renderer, poses)
+            delivered = effects(frame, world.light, world.active_faults(cam.name))
+            if delivered is not None:
+                yield delivered

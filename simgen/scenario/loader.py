@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from simgen.errors import Issue, ScenarioError, did_you_mean
 from simgen.scenario.assets import check_asset_path
 from simgen.scenario.models import OBJECT_TYPES, Scenario
+from simgen.scenario.world_models import union_tags
 from simgen.scenario.yamlio import KeyPath, Located, format_path, load_file, load_text
 
 _SCHEMA_CACHE: dict[str, Any] = {}
@@ -123,6 +124,9 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
             continue
         branches = node.get("oneOf") or node.get("anyOf") or []
         mapping = node.get("discriminator", {}).get("mapping", {})
+        for b in branches:  # an optional tagged union: anyOf [tagged union, null]
+            if isinstance(part, str) and part in deref(b).get("discriminator", {}).get("mapping", {}):
+                mapping, branches = deref(b)["discriminator"]["mapping"], deref(b).get("oneOf", [])
         if isinstance(part, str) and part in mapping:
             node = defs[mapping[part].split("/")[-1]]
             continue
@@ -159,12 +163,14 @@ def _issue_from_pydantic(e: dict[str, Any], located: Located) -> Issue:
     elif kind in ("union_tag_invalid", "union_tag_not_found"):
         ctx = e.get("ctx", {})
         tag = ctx.get("tag", "")
+        key = str(ctx.get("discriminator", "'type'")).strip("'")
+        tags = union_tags(loc) or OBJECT_TYPES
         if kind == "union_tag_not_found":
-            msg = f"missing required key 'type' (one of {', '.join(OBJECT_TYPES)})"
+            msg = f"missing required key '{key}' (one of {', '.join(tags)})"
         else:
-            msg = f"unknown type '{tag}'; expected one of {', '.join(OBJECT_TYPES)}"
-            hint = did_you_mean(str(tag), OBJECT_TYPES)
-            path = path + ("type",)
+            msg = f"unknown {key} '{tag}'; expected one of {', '.join(tags)}"
+            hint = did_you_mean(str(tag), tags)
+            path = path + (key,)
     else:
         msg = re.sub(r"^Value error, ", "", msg)
         m = re.search(r" \((did you mean '[^']+'\?)\)$", msg)
@@ -217,7 +223,7 @@ def check_semantics(scenario: Scenario, located: Located, base_dir: Path) -> lis
             add(("cameras", i, "intrinsics"), "give either fov_y or intrinsics, not both")
         if cam.look_at is not None and cam.rpy is not None:
             add(("cameras", i, "rpy"), "give either look_at or rpy, not both")
-        if cam.look_at is None and cam.rpy is None:
+        if cam.look_at is None and cam.rpy is None and cam.mount is None:
             add(("cameras", i), "camera needs an orientation: 'look_at: [x, y, z]' or 'rpy: [r, p, y]'")
     splits = scenario.output.splits
     if not splits or sum(splits.values()) <= 0:

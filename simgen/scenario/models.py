@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from simgen.scenario.distributions import Distribution, Num
+from simgen.scenario.world_models import Behavior, Checker, Event, Haze, Heightfield, Light, Mount, Placement
 
 MAX_OBJECTS = 1000
 MAX_CAMERAS = 16
@@ -37,7 +38,11 @@ class Model(BaseModel):
 class Ground(Model):
     """The ground the scene stands on."""
 
-    type: Literal["plane", "none"] = Field("plane", description="'plane': infinite plane at z=0")
+    type: Literal["plane", "checker", "heightfield", "none"] = Field(
+        "plane", description="'plane'/'checker': infinite plane at z=0; 'heightfield': terrain"
+    )
+    checker: Checker = Field(default_factory=Checker, description="texture of type: checker")
+    heightfield: Heightfield = Field(default_factory=Heightfield, description="terrain of type: heightfield")
     color: Color = Field((0.55, 0.55, 0.55, 1.0), description="RGBA in 0..1")
     friction: Num(ge=0) = Field(0.8, description="lateral friction coefficient")
 
@@ -55,6 +60,10 @@ class World(Model):
         10.0, gt=0, le=10000, description="frames per second of simulated time (physics steps between frames)"
     )
     ground: Ground = Field(default_factory=Ground)
+    time_of_day: Num(ge=0, le=24) | None = Field(None, description="hours; drives sun direction, intensity, sky")
+    light: Light = Field(default_factory=Light)
+    sky: Color | None = Field(None, description="background colour (default: from time_of_day, else the renderer's)")
+    haze: Haze | None = Field(None, description="depth-based fog blended into camera images")
 
 
 class ObjectBase(Model):
@@ -71,6 +80,14 @@ class ObjectBase(Model):
     restitution: Num(ge=0, le=1) = 0.0
     linear_damping: Num(ge=0) = Field(0.0, description="pybullet's default 0.04 would bend free fall")
     angular_damping: Num(ge=0) = 0.04
+    behavior: Behavior | None = Field(None, description="how the actor moves (default: physics)")
+    placement: Placement | None = Field(None, description="sample the position in a region instead")
+    joints: dict[Name, Num()] = Field(default_factory=dict, max_length=256, description="joint -> initial position")
+    metadata: dict[Name, str | bool | int | float] = Field(default_factory=dict, max_length=64)
+    instance_ids: Literal["unique", "shared", "none"] = Field(
+        "unique", description="label ids: one per instance, one for all instances, or unlabeled (background)"
+    )
+    spawn: bool = Field(True, description="false: created later by a 'spawn' event")
 
 
 class BoxObject(ObjectBase):
@@ -118,14 +135,24 @@ class MeshObject(ObjectBase):
     type: Literal["mesh"]
     path: str = Field(min_length=1, max_length=512)
     scale: Num(gt=0) = 1.0
-    collision: Literal["convex_hull", "none"] = "convex_hull"
+    collision: Literal["convex_hull", "vhacd", "none"] = "convex_hull"
+
+
+class HumanoidObject(ObjectBase):
+    """A person-shaped ragdoll (capsules, box torso, sphere head) standing ``height`` metres tall."""
+
+    type: Literal["humanoid"]
+    height: Num(gt=0.2, le=3) = Field(1.75, description="metres, feet to top of head")
+    joint_force: Num(ge=0, le=1e5) = Field(
+        50.0, description="N m holding the pose; 0 = limp ragdoll, large = rigid mannequin"
+    )
 
 
 ObjectSpec = Annotated[
-    BoxObject | SphereObject | CylinderObject | CapsuleObject | UrdfObject | MeshObject,
+    BoxObject | SphereObject | CylinderObject | CapsuleObject | UrdfObject | MeshObject | HumanoidObject,
     Field(discriminator="type"),
 ]
-OBJECT_TYPES = ("box", "sphere", "cylinder", "capsule", "urdf", "mesh")
+OBJECT_TYPES = ("box", "sphere", "cylinder", "capsule", "urdf", "mesh", "humanoid")
 
 
 class Intrinsics(Model):
@@ -155,6 +182,7 @@ class Camera(Model):
     look_at: Any3 | None = None
     up: tuple[Finite, Finite, Finite] = (0.0, 0.0, 1.0)
     rpy: Any3 | None = None
+    mount: Mount | None = Field(None, description="ride on an actor; position/rpy are then ignored")
 
 
 class Labels(Model):
@@ -187,6 +215,7 @@ class Scenario(Model):
     world: World = Field(default_factory=World)
     objects: list[ObjectSpec] = Field(default_factory=list, max_length=MAX_OBJECTS)
     cameras: list[Camera] = Field(min_length=1, max_length=MAX_CAMERAS)
+    events: list[Event] = Field(default_factory=list, max_length=1000)
     labels: Labels = Field(default_factory=Labels)
     output: Output = Field(default_factory=Output)
 
@@ -227,6 +256,7 @@ __all__ = [
     "Camera",
     "CapsuleObject",
     "CylinderObject",
+    "HumanoidObject",
     "Distribution",
     "Ground",
     "Intrinsics",

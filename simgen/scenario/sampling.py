@@ -16,6 +16,7 @@ import numpy as np
 from simgen.errors import ScenarioError
 from simgen.scenario.distributions import Constant, Distribution, IntRange
 from simgen.scenario.models import Camera, ObjectBase, Scenario
+from simgen.scenario.sample_world import sample_world
 from simgen.scenario.spec import CameraSpec, EpisodeSpec, ObjectInstance, WorldSpec
 
 # Optical (OpenCV) axes expressed in the camera body frame (x forward, y left, z up).
@@ -141,7 +142,7 @@ def sample_camera(cam: Camera, sampler: Sampler, path: str, file: str | None) ->
                 hint="move look_at or set a different 'up'",
             )
     else:
-        rpy = sampler.vec(cam.rpy, f"{path}.rpy")
+        rpy = sampler.vec(cam.rpy, f"{path}.rpy") or (0.0, 0.0, 0.0)  # a mounted camera may give none
         rot = rotation_from_rpy(rpy) @ BODY_FROM_OPTICAL
     pose = np.eye(4)
     pose[:3, :3] = rot
@@ -172,6 +173,11 @@ def _shape(obj: ObjectBase, sampler: Sampler, path: str) -> dict[str, Any]:
         return {"path": obj.path, "scale": sampler.draw(obj.scale, f"{path}.scale"), "fixed_base": obj.fixed_base}
     if kind == "mesh":
         return {"path": obj.path, "scale": sampler.draw(obj.scale, f"{path}.scale"), "collision": obj.collision}
+    if kind == "humanoid":
+        return {
+            "height": sampler.draw(obj.height, f"{path}.height"),
+            "joint_force": sampler.draw(obj.joint_force, f"{path}.joint_force"),
+        }
     raise AssertionError(f"unhandled object type {kind}")
 
 
@@ -233,6 +239,7 @@ def sample(scenario: Scenario, index: int, *, episodes: int | None = None, seed:
     cameras = tuple(
         sample_camera(cam, sampler, f"cameras[{i}]", scenario.source) for i, cam in enumerate(scenario.cameras)
     )
+    objects, cameras, scene = sample_world(scenario, sampler, objects, cameras)
     w = scenario.world
     world = WorldSpec(
         gravity=tuple(float(g) for g in w.gravity),
@@ -259,4 +266,5 @@ def sample(scenario: Scenario, index: int, *, episodes: int | None = None, seed:
         min_visible_pixels=scenario.labels.min_visible_pixels,
         base_dir=str(scenario.base_dir),
         sampled=dict(sorted(sampler.sampled.items())),
+        scene=scene,
     )

@@ -11,6 +11,8 @@ from typing import Any
 
 import numpy as np
 
+from simgen.scenario.scene_spec import SceneSpec
+
 
 @dataclass(frozen=True)
 class ObjectInstance:
@@ -32,6 +34,17 @@ class ObjectInstance:
     restitution: float
     linear_damping: float
     angular_damping: float
+    # World extras (see simgen.scenario.sample_world): label id policy, metadata, actor, joints.
+    label_id: int | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+    behavior: dict[str, Any] | None = None
+    joints: dict[str, float] = field(default_factory=dict)
+    spawn: bool = True
+
+    @property
+    def label(self) -> int:
+        """Instance id written into instance maps: own id, a shared id, or 0 (unlabeled)."""
+        return self.instance_id if self.label_id is None else self.label_id
 
 
 @dataclass(frozen=True)
@@ -50,6 +63,7 @@ class CameraSpec:
     near: float
     far: float
     world_from_camera: np.ndarray = field(repr=False)
+    mount: dict[str, Any] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """JSON-safe description (intrinsics and extrinsics) for manifests."""
@@ -62,6 +76,7 @@ class CameraSpec:
             "far": self.far,
             "world_from_camera": self.world_from_camera.tolist(),
             "convention": "OpenCV: x right, y down, z forward; pixel centres at integers",
+            **({"mount": self.mount} if self.mount else {}),
         }
 
 
@@ -92,6 +107,9 @@ class EpisodeSpec:
     min_visible_pixels: int
     base_dir: str
     sampled: dict[str, Any] = field(default_factory=dict)
+    scene: SceneSpec = field(default_factory=SceneSpec)
+    # Filled by the simulator while the episode runs: every fired event with its time.
+    event_log: list[dict[str, Any]] = field(default_factory=list, compare=False)
 
     def frame_time(self, frame: int) -> float:
         """Simulated time in seconds at which ``frame`` is captured."""
@@ -109,4 +127,6 @@ class EpisodeSpec:
             "sampled": self.sampled,
             "objects": [asdict(o) for o in self.objects],
             "cameras": [c.to_json() for c in self.cameras],
+            "scene": self.scene.to_json(),
+            "events_fired": list(self.event_log),
         }

@@ -53,6 +53,7 @@ class Frame:
     poses: dict[int, tuple[tuple[float, ...], tuple[float, ...]]]
     class_names: tuple[str, ...]
     labels: list[InstanceLabel] = field(default_factory=list)
+    flags: dict[str, Any] = field(default_factory=dict)  # sensor faults, see simgen.randomize.faults
 
     @property
     def stem(self) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sys
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -68,8 +69,11 @@ def resolve_renderer(requested: str, *, notify: bool = True) -> str:
         return "tiny"
 
 
-def render(client: BulletClient, cam: CameraSpec, renderer: str) -> RawImage:
-    """One ``getCameraImage`` call: RGB, metric depth and per-pixel body uid (-1 for nothing)."""
+def render(client: BulletClient, cam: CameraSpec, renderer: str, light: dict[str, Any] | None = None) -> RawImage:
+    """One ``getCameraImage`` call: RGB, metric depth and per-pixel body uid (-1 for nothing).
+
+    ``light``: extra getCameraImage lighting arguments (``World.render_light()``).
+    """
     p = client.p
     flags = p.ER_SEGMENTATION_MASK_OBJECT_AND_LINKINDEX
     mode = p.ER_BULLET_HARDWARE_OPENGL if renderer == "egl" else p.ER_TINY_RENDERER
@@ -82,6 +86,7 @@ def render(client: BulletClient, cam: CameraSpec, renderer: str) -> RawImage:
         flags=flags,
         shadow=0,
         physicsClientId=client.id,
+        **(light or {}),
     )
     # cvtColor drops alpha in one pass; numpy's [..., :3] copy of a 3-byte inner stride is ~20x slower.
     rgb = cv2.cvtColor(np.asarray(rgba, dtype=np.uint8).reshape(h, w, 4), cv2.COLOR_RGBA2RGB)

@@ -6,6 +6,7 @@ keyed by the YAML ``type`` name, creates bodies.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,12 @@ import numpy as np
 
 from simgen.errors import AssetError
 from simgen.scenario.assets import resolve_asset
-from simgen.scenario.spec import EpisodeSpec, ObjectInstance, WorldSpec
+from simgen.scenario.sampling import BODY_FROM_OPTICAL, rotation_from_rpy
+from simgen.scenario.scene_spec import FaultWindow
+from simgen.scenario.spec import CameraSpec, EpisodeSpec, ObjectInstance, WorldSpec
+from simgen.sim.actors import Controller, make_controller
 from simgen.sim.client import BulletClient
+from simgen.sim.events import EventRunner
 from simgen.sim.quiet import quiet_stdout
 
 Builder = Callable[[BulletClient, ObjectInstance, Path], int]
@@ -165,11 +170,83 @@ def _mesh(client: BulletClient, obj: ObjectInstance, base: Path) -> int:
     if obj.shape["collision"] == "convex_hull":
         hull = mesh.convex_hull
         col = p.createCollisionShape(p.GEOM_MESH, vertices=hull.vertices.tolist(), physicsClientId=client.id)
+    elif obj.shape["collision"] == "vhacd":
+        col = p.createCollisionShape(
+            p.GEOM_MESH, fileName=str(vhacd_parts(client, obj_path)), physicsClientId=client.id
+        )
     return _multibody(client, obj, col, vis)
 
 
+def vhacd_parts(client: BulletClient, obj_path: Path) -> Path:
+    """Convex decomposition of a cached OBJ through pybullet's V-HACD, cached next to it.
+
+    The result is an OBJ of several convex parts; pybullet loads each part as one convex
+    child of a compound shape, so concave parts (rings, trays, brackets) collide by their shape.
+    """
+    out = obj_path.with_suffix(".vhacd.obj")
+    if not out.exists():
+        import os
+
+        tmp = out.with_suffix(f".{os.getpid()}.tmp.obj")
+        with quiet_stdout(stderr=True):
+            client.p.vhacd(str(obj_path), str(tmp), str(tmp.with_suffix(".log")), physicsClientId=client.id)
+        tmp.with_suffix(".log").unlink(missing_ok=True)
+        if not tmp.exists():
+            raise AssetError(f"convex decomposition of '{obj_path.name}' failed", hint="use collision: convex_hull")
+        os.replace(tmp, out)
+    return out
+
+
+@builder("humanoid")
+def _humanoid(client: BulletClient, obj: ObjectInstance, base: Path) -> int:
+    from simgen.sim.humanoid import build_humanoid
+
+    rgba = list(obj.color) if obj.color is not None else [0.85, 0.55, 0.4, 1.0]
+    return build_humanoid(client, obj.shape["height"], obj.mass, rgba, obj.position, obj.orientation)
+
+
+def joint_indices(client: BulletClient, uid: int, obj: ObjectInstance) -> dict[str, int]:
+    """Joint name -> index of a built body (the ragdoll's names come from its table)."""
+    if obj.type == "humanoid":
+        from simgen.sim.humanoid import JOINT_NAMES
+
+        return {n: i for i, n in enumerate(JOINT_NAMES)}
+    p = client.p
+    return {
+        p.getJointInfo(uid, j, physicsClientId=client.id)[1].decode("utf-8"): j
+        for j in range(p.getNumJoints(uid, physicsClientId=client.id))
+    }
+
+
+def set_joints(client: BulletClient, uid: int, obj: ObjectInstance) -> dict[int, float]:
+    """Apply ``obj.joints`` initial positions; hold a ragdoll's pose with its motors. Returns index -> target."""
+    from simgen.errors import did_you_mean
+
+    p, cid = client.p, client.id
+    names = joint_indices(client, uid, obj)
+    targets = {j: 0.0 for j in names.values()} if obj.type == "humanoid" else {}
+    for name, value in obj.joints.items():
+        if name not in names:
+            raise AssetError(
+                f"object '{obj.name}' has no joint '{name}'",
+                hint=did_you_mean(name, list(names)) or f"joints: {', '.join(names) or 'none'}",
+            )
+        targets[names[name]] = value
+    for j, value in targets.items():
+        p.resetJointState(uid, j, value, physicsClientId=cid)
+    if obj.type == "humanoid":
+        force = obj.shape["joint_force"]
+        for j, value in targets.items():
+            p.setJointMotorControl2(uid, j, p.POSITION_CONTROL, targetPosition=value, force=force, physicsClientId=cid)
+    return targets
+
+
 class World:
-    """A built episode: bodies in a pybullet client, with a map from body uid to instance id."""
+    """A built episode: bodies in a pybullet client, actors, events, light and sensor faults.
+
+    ``instance_of_uid`` maps body uid -> label instance id (0 = unlabeled) for instance maps;
+    ``light`` is the current light (events may change it); ``faults`` the fault windows fired so far.
+    """
 
     def __init__(self, client: BulletClient, spec: EpisodeSpec) -> None:
         self.client = client
@@ -177,38 +254,203 @@ class World:
         p = client.p
         p.resetSimulation(physicsClientId=client.id)
         configure_engine(client, spec.world)
-        self.ground_uid = -1
-        g = spec.world.ground
-        if g["type"] == "plane":
-            col = p.createCollisionShape(p.GEOM_PLANE, physicsClientId=client.id)
-            vis = p.createVisualShape(
-                p.GEOM_BOX,
-                halfExtents=[50, 50, 0.0005],
-                visualFramePosition=[0, 0, -0.0005],
-                rgbaColor=g["color"],
-                physicsClientId=client.id,
-            )
-            self.ground_uid = p.createMultiBody(0, col, vis, physicsClientId=client.id)
-            p.changeDynamics(self.ground_uid, -1, lateralFriction=g["friction"], physicsClientId=client.id)
-        base = Path(spec.base_dir)
+        spec.event_log.clear()
+        self.base = Path(spec.base_dir)
+        self.light: dict[str, Any] = dict(spec.scene.light)
+        self.faults: list[FaultWindow] = []
+        self.heights: np.ndarray | None = None
+        self._last_cam: dict[str, CameraSpec] = {}
+        self.ground_uid = self._build_ground()
         self.uid_of: dict[int, int] = {}
-        for obj in spec.objects:
-            uid = BUILDERS[obj.type](client, obj, base)
-            p.changeDynamics(
-                uid,
-                -1,
-                lateralFriction=obj.friction,
-                restitution=obj.restitution,
-                linearDamping=obj.linear_damping,
-                angularDamping=obj.angular_damping,
-                physicsClientId=client.id,
-            )
-            self.uid_of[obj.instance_id] = uid
-        max_uid = max([*self.uid_of.values(), self.ground_uid, 0])
-        self.instance_of_uid = np.zeros(max_uid + 2, dtype=np.int32)
-        for iid, uid in self.uid_of.items():
-            self.instance_of_uid[uid] = iid
+        self.controllers: dict[int, Controller] = {}
+        self.joint_targets: dict[int, dict[int, float]] = {}
+        self._impulses: list[tuple[int, tuple[float, float, float]]] = []
+        self._by_name = {o.name: o for o in spec.objects}
+        self.instance_of_uid = np.zeros(1, dtype=np.int32)
         self.steps = 0
+        for obj in spec.objects:
+            if obj.spawn:
+                self._add(obj)
+        self.events = EventRunner(spec.scene.events)
+        self.events.check(self)
+
+    def _build_ground(self) -> int:
+        p, cid = self.client.p, self.client.id
+        g = self.spec.world.ground
+        extra = self.spec.scene.ground
+        if g["type"] == "none":
+            return -1
+        if g["type"] == "heightfield":
+            from simgen.sim.terrain import build_heightfield
+
+            uid, self.heights = build_heightfield(self.client, extra["heightfield"], self.base, g["color"])
+        else:
+            col = p.createCollisionShape(p.GEOM_PLANE, physicsClientId=cid)
+            if g["type"] == "checker":
+                from simgen.sim.terrain import checker_files
+
+                obj, png = checker_files(extra["checker"]["cell"], extra["checker"]["colors"])
+                vis = p.createVisualShape(p.GEOM_MESH, fileName=str(obj), physicsClientId=cid)
+            else:
+                vis = p.createVisualShape(
+                    p.GEOM_BOX,
+                    halfExtents=[50, 50, 0.0005],
+                    visualFramePosition=[0, 0, -0.0005],
+                    rgbaColor=g["color"],
+                    physicsClientId=cid,
+                )
+            uid = p.createMultiBody(0, col, vis, physicsClientId=cid)
+            if g["type"] == "checker":
+                tex = p.loadTexture(str(png), physicsClientId=cid)
+                p.changeVisualShape(uid, -1, textureUniqueId=tex, rgbaColor=[1, 1, 1, 1], physicsClientId=cid)
+        p.changeDynamics(uid, -1, lateralFriction=g["friction"], physicsClientId=cid)
+        return uid
+
+    def _add(self, obj: ObjectInstance) -> int:
+        """Build one instance's body, its joints and its controller."""
+        p, cid = self.client.p, self.client.id
+        uid = BUILDERS[obj.type](self.client, obj, self.base)
+        p.changeDynamics(
+            uid,
+            -1,
+            lateralFriction=obj.friction,
+            restitution=obj.restitution,
+            linearDamping=obj.linear_damping,
+            angularDamping=obj.angular_damping,
+            physicsClientId=cid,
+        )
+        if obj.joints or obj.type == "humanoid":
+            self.joint_targets[obj.instance_id] = set_joints(self.client, uid, obj)
+        self.uid_of[obj.instance_id] = uid
+        if uid >= len(self.instance_of_uid):
+            grown = np.zeros(max(uid + 2, 2 * len(self.instance_of_uid)), dtype=np.int32)
+            grown[: len(self.instance_of_uid)] = self.instance_of_uid
+            self.instance_of_uid = grown
+        self.instance_of_uid[uid] = obj.label
+        ctrl = make_controller(self, obj.instance_id, obj.behavior)
+        if ctrl is not None:
+            if ctrl.kinematic:
+                p.changeDynamics(uid, -1, mass=0.0, physicsClientId=cid)
+            self.controllers[obj.instance_id] = ctrl
+            ctrl.start()
+        return uid
+
+    # --- names and poses -------------------------------------------------------------------
+
+    def iid_by_name(self, name: str) -> int | None:
+        """Instance id of a live instance called ``name`` (or the first live one of object ``name``)."""
+        obj = self._by_name.get(name)
+        if obj is not None:
+            return obj.instance_id if obj.instance_id in self.uid_of else None
+        for o in self.spec.objects:
+            if o.source == name and o.instance_id in self.uid_of:
+                return o.instance_id
+        return None
+
+    def uid_by_name(self, name: str) -> int | None:
+        """Body uid of a live instance by name; None when absent (not spawned or removed)."""
+        iid = self.iid_by_name(name)
+        return None if iid is None else self.uid_of[iid]
+
+    def body_pose(self, uid: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        """(position xyz m, quaternion xyzw) of a body's base, world frame."""
+        pos, orn = self.client.p.getBasePositionAndOrientation(uid, physicsClientId=self.client.id)
+        return tuple(pos), tuple(orn)
+
+    def base_pose(self, iid: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        """Pose of instance ``iid``'s base."""
+        return self.body_pose(self.uid_of[iid])
+
+    def actor_pose(self, name: str) -> np.ndarray | None:
+        """(4, 4) float64 world_from_actor of a live actor at the current step, or None if absent."""
+        uid = self.uid_by_name(name)
+        if uid is None:
+            return None
+        pos, orn = self.body_pose(uid)
+        m = np.eye(4)
+        m[:3, :3] = np.asarray(self.client.p.getMatrixFromQuaternion(orn), dtype=float).reshape(3, 3)
+        m[:3, 3] = pos
+        return m
+
+    def camera(self, cam: CameraSpec) -> CameraSpec:
+        """``cam`` with its pose at the current step: unchanged, or riding on its ``mount`` actor.
+
+        A mounted camera keeps its last pose if the actor has been removed.
+        """
+        if cam.mount is None:
+            return cam
+        actor = self.actor_pose(cam.mount["actor"])
+        if actor is None:
+            return self._last_cam.get(cam.name, cam)
+        local = np.eye(4)
+        local[:3, :3] = rotation_from_rpy(tuple(cam.mount["rpy"])) @ BODY_FROM_OPTICAL
+        local[:3, 3] = cam.mount["offset"]
+        out = dataclasses.replace(cam, world_from_camera=actor @ local)
+        self._last_cam[cam.name] = out
+        return out
+
+    def poses(self) -> dict[int, tuple[tuple[float, ...], tuple[float, ...]]]:
+        """World pose (position xyz metres, quaternion xyzw) of every live instance, by instance id."""
+        return {iid: self.body_pose(uid) for iid, uid in self.uid_of.items()}
+
+    # --- what actors and events do -----------------------------------------------------------
+
+    def set_kinematic_pose(self, iid: int, pos: Any, orn: Any, keep_velocity: bool = True) -> None:
+        """Teleport instance ``iid`` (zeroing its velocity); a ragdoll's joints are reset to their targets."""
+        p, cid, uid = self.client.p, self.client.id, self.uid_of[iid]
+        p.resetBasePositionAndOrientation(uid, list(pos), list(orn), physicsClientId=cid)
+        p.resetBaseVelocity(uid, [0, 0, 0], [0, 0, 0], physicsClientId=cid)
+        for j, value in self.joint_targets.get(iid, {}).items():
+            p.resetJointState(uid, j, value, 0.0, physicsClientId=cid)
+
+    def apply_force(self, iid: int, force: Any) -> None:
+        """World-frame force (N) at instance ``iid``'s centre of mass for the coming step."""
+        p, cid, uid = self.client.p, self.client.id, self.uid_of[iid]
+        pos, orn = p.getBasePositionAndOrientation(uid, physicsClientId=cid)
+        p.applyExternalForce(uid, -1, list(force), list(pos), p.WORLD_FRAME, physicsClientId=cid)
+
+    def queue_impulse(self, iid: int, impulse: Any) -> None:
+        """Impulse (N s) delivered during the next step as the force impulse / time_step."""
+        self._impulses.append((iid, tuple(float(v) for v in impulse)))
+
+    def spawn(self, source: str) -> None:
+        """Create every not-yet-built instance of object ``source``."""
+        for obj in self.spec.objects:
+            if obj.source == source and obj.instance_id not in self.uid_of:
+                self._add(obj)
+
+    def remove(self, name: str) -> None:
+        """Remove a live instance (by name, or the first of an object) from the world."""
+        iid = self.iid_by_name(name)
+        if iid is None:
+            return
+        uid = self.uid_of.pop(iid)
+        self.controllers.pop(iid, None)
+        self.client.p.removeBody(uid, physicsClientId=self.client.id)
+        self.instance_of_uid[uid] = 0
+
+    def render_light(self) -> dict[str, Any]:
+        """Keyword arguments of getCameraImage for the current light (TinyRenderer honours them all).
+
+        Intensity and colour are not passed (the EGL plugin ignores light colour): they are
+        applied to the image afterwards as a gain, see ``simgen.randomize.lighting``.
+        """
+        lt = self.light
+        args = {
+            "lightDirection": None if lt["direction"] is None else list(lt["direction"]),
+            "lightAmbientCoeff": lt["ambient"],
+            "lightDiffuseCoeff": lt["diffuse"],
+            "lightSpecularCoeff": lt["specular"],
+            "shadow": int(bool(lt["shadow"])) if lt["shadow"] else None,
+        }
+        return {k: v for k, v in args.items() if v is not None}
+
+    def active_faults(
+        self, sensor: str | None = None, kind: str | None = None, t: float | None = None
+    ) -> list[FaultWindow]:
+        """Fault windows active for ``sensor`` at time ``t`` (default now), optionally of one ``kind``."""
+        now = self.time if t is None else t
+        return [f for f in self.faults if f.active(now, sensor) and (kind is None or f.kind == kind)]
 
     @property
     def time(self) -> float:
@@ -216,17 +458,19 @@ class World:
         return self.steps * self.spec.world.time_step
 
     def step(self, n: int = 1) -> None:
-        """Advance physics by ``n`` fixed steps."""
+        """Advance ``n`` fixed steps: forces and impulses, physics, kinematic actors, then event checks."""
         p, cid = self.client.p, self.client.id
+        dt = self.spec.world.time_step
         for _ in range(n):
+            t = self.time
+            for ctrl in list(self.controllers.values()):
+                ctrl.before_step(t, dt)
+            for iid, impulse in self._impulses:
+                if iid in self.uid_of:
+                    self.apply_force(iid, [j / dt for j in impulse])
+            self._impulses.clear()
             p.stepSimulation(physicsClientId=cid)
-        self.steps += n
-
-    def poses(self) -> dict[int, tuple[tuple[float, ...], tuple[float, ...]]]:
-        """World pose (position xyz metres, quaternion xyzw) of every instance, by instance id."""
-        p, cid = self.client.p, self.client.id
-        out = {}
-        for iid, uid in self.uid_of.items():
-            pos, orn = p.getBasePositionAndOrientation(uid, physicsClientId=cid)
-            out[iid] = (tuple(pos), tuple(orn))
-        return out
+            self.steps += 1
+            for ctrl in list(self.controllers.values()):
+                ctrl.after_step(self.time)
+            self.events.check(self)

@@ -1,0 +1,441 @@
+"""Scenario models of the world's dynamic parts: light, ground, haze, placement, actors, events.
+
+Also camera mounts, and the triggers and actions of events.
+
+Each behaviour, trigger and action kind is one model whose ``type`` literal is the YAML name;
+the discriminated unions below are the registries the loader, ``simgen schema`` and
+``simgen list`` read. The simulator's matching registries live in ``simgen.sim.actors`` and
+``simgen.sim.events``, keyed by the same names. Pure data: no pybullet here.
+
+Times are simulated seconds since the episode started (``t = 0`` is the first physics step,
+before ``world.settle_time``; frame ``f`` is captured at ``settle_time + f / frame_rate``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from simgen.scenario.distributions import Num
+
+Unit = Num(ge=0, le=1)
+Any3 = tuple[Num(), Num(), Num()]
+Color3 = tuple[Unit, Unit, Unit]
+Point3 = Annotated[tuple[float, float, float], Field(description="x, y, z in metres, world frame")]
+Time = Num(ge=0, le=1e6)
+Duration = Num(gt=0, le=1e6)
+ActorRef = Annotated[str, Field(min_length=1, max_length=80, description="object name (first instance) or name_K")]
+
+
+class Model(BaseModel):
+    """Same rules as every scenario model: frozen, unknown keys rejected, numbers finite."""
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False, validate_default=True
+    )
+
+
+# --- world: light, sky, ground detail, haze -------------------------------------------------------
+
+
+class Light(Model):
+    """The scene's directional light (pybullet renders one).
+
+    Unset fields come from ``world.time_of_day`` when it is given, else from the defaults.
+    ``intensity`` and ``color`` are applied as a linear gain on the rendered image so both
+    render back-ends agree (pybullet's EGL plugin ignores light colour).
+    """
+
+    direction: Any3 | None = Field(None, description="vector pointing from the scene towards the light (world frame)")
+    intensity: Num(ge=0, le=10) | None = Field(None, description="overall brightness gain (1 = noon sun)")
+    ambient: Unit | None = Field(None, description="ambient coefficient passed to the renderer")
+    diffuse: Unit | None = Field(None, description="diffuse coefficient passed to the renderer")
+    specular: Unit | None = Field(None, description="specular coefficient passed to the renderer")
+    color: Color3 | None = Field(None, description="RGB tint of the light, 0..1")
+    shadow: bool = Field(False, description="cast shadows (TinyRenderer only)")
+
+
+class Checker(Model):
+    """A generated checkerboard texture on the ground plane."""
+
+    cell: Num(gt=0, le=100) = Field(1.0, description="checker cell size in metres")
+    colors: tuple[Color3, Color3] = ((0.35, 0.35, 0.35), (0.65, 0.65, 0.65))
+
+
+class Heightfield(Model):
+    """Terrain: a seeded value-noise field or a greyscale image (black = 0, white = ``height``)."""
+
+    source: Literal["noise", "image"] = "noise"
+    path: str | None = Field(None, min_length=1, max_length=512, description="PNG for source: image")
+    size: tuple[Num(gt=0, le=1000), Num(gt=0, le=1000)] = Field((20.0, 20.0), description="x, y extent in metres")
+    height: Num(ge=0, le=100) = Field(0.5, description="metres between the lowest and highest point")
+    resolution: int = Field(64, ge=2, le=1024, description="samples per side (noise)")
+    feature: Num(gt=0, le=1000) = Field(4.0, description="noise feature size in metres")
+
+
+class Haze(Model):
+    """Fog/haze blended by metric depth: ``rgb' = rgb * T + color * (1 - T)``, ``T = exp(-density * depth)``."""
+
+    density: Num(ge=0, le=10) = Field(0.05, description="extinction per metre")
+    color: Color3 = (0.75, 0.76, 0.78)
+
+
+# --- placement -----------------------------------------------------------------------------------
+
+
+class _PlacementBase(Model):
+    avoid_overlap: bool = Field(True, description="resample until no AABB overlaps earlier objects")
+    max_tries: int = Field(100, ge=1, le=10000)
+
+
+class BoxRegion(_PlacementBase):
+    """Uniform in an axis-aligned box (object centre)."""
+
+    region: Literal["box"]
+    min: Point3
+    max: Point3
+
+    @model_validator(mode="after")
+    def _ordered(self) -> BoxRegion:
+        bad = [axis for axis, lo, hi in zip("xyz", self.min, self.max, strict=True) if lo > hi]
+        if bad:
+            raise ValueError(f"min is greater than max along {', '.join(bad)}")
+        return self
+
+
+class DiscRegion(_PlacementBase):
+    """Uniform over a horizontal disc (or annulus) at ``center``; z is the height of the object's bottom."""
+
+    region: Literal["disc"]
+    center: Point3
+    radius: float = Field(gt=0, le=1e4, allow_inf_nan=False)
+    inner_radius: float = Field(0.0, ge=0, le=1e4, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DiscRegion:
+        if self.inner_radius > self.radius:
+            raise ValueError(f"inner_radius ({self.inner_radius:g}) is greater than radius ({self.radius:g})")
+        return self
+
+
+class SurfaceRegion(_PlacementBase):
+    """Resting on the top of another object (``support: name``) or on the ground (``support: ground``)."""
+
+    region: Literal["surface"]
+    support: ActorRef = Field("ground", description="object name, name_K, or ground")
+    margin: float = Field(0.0, ge=0, le=100, allow_inf_nan=False, description="inset from the support's edge")
+    lift: float = Field(0.001, ge=0, le=100, allow_inf_nan=False, description="gap above the surface, metres")
+    area: tuple[float, float, float, float] = Field(
+        (-1.0, -1.0, 1.0, 1.0), description="on the ground: x_min, y_min, x_max, y_max in metres"
+    )
+
+    @model_validator(mode="after")
+    def _ordered(self) -> SurfaceRegion:
+        x0, y0, x1, y1 = self.area
+        if x0 > x1 or y0 > y1:
+            raise ValueError("area is [x_min, y_min, x_max, y_max] with min <= max")
+        return self
+
+
+class PathRegion(_PlacementBase):
+    """Uniform by arc length along a polyline; z of the points is the object's bottom."""
+
+    region: Literal["path"]
+    points: list[Point3] = Field(min_length=2, max_length=1000)
+    lateral: float = Field(0.0, ge=0, le=1e4, allow_inf_nan=False, description="uniform sideways offset, metres")
+
+
+Placement = Annotated[BoxRegion | DiscRegion | SurfaceRegion | PathRegion, Field(discriminator="region")]
+PLACEMENT_REGIONS = ("box", "disc", "surface", "path")
+
+
+# --- actor behaviours ----------------------------------------------------------------------------
+
+
+class StaticBehavior(Model):
+    """Never moves (mass forced to 0)."""
+
+    type: Literal["static"]
+
+
+class PhysicsBehavior(Model):
+    """Driven by physics only (the default); optional velocity at t = 0."""
+
+    type: Literal["physics"]
+    velocity: Any3 = Field((0.0, 0.0, 0.0), description="linear velocity at t=0, m/s, world frame")
+    angular_velocity: Any3 = Field((0.0, 0.0, 0.0), description="rad/s, world frame")
+
+
+class WaypointsBehavior(Model):
+    """Kinematic: moves along straight segments through ``points`` (the object's base position)."""
+
+    type: Literal["waypoints"]
+    points: list[Any3] = Field(min_length=2, max_length=1000)
+    speed: Num(gt=0, le=1000) = Field(1.0, description="m/s along the path")
+    speeds: list[Num(ge=0, le=1000)] | None = Field(
+        None, description="speed profile: one speed per segment (overrides speed)"
+    )
+    start: Time = Field(0.0, description="time the actor starts moving; it waits at points[0] before")
+    loop: bool = False
+    face_motion: bool = Field(True, description="turn (yaw) to face the direction of travel")
+
+    @model_validator(mode="after")
+    def _profile(self) -> WaypointsBehavior:
+        segments = len(self.points) - (0 if self.loop else 1)
+        if self.speeds is not None and len(self.speeds) != segments:
+            raise ValueError(f"speeds needs one value per segment ({segments}), got {len(self.speeds)}")
+        return self
+
+
+class DropBehavior(Model):
+    """Held still ``height`` metres above its position, released at ``at`` (then physics)."""
+
+    type: Literal["drop"]
+    height: Num(ge=0, le=1000) = 1.0
+    at: Time = 0.0
+
+
+class ForceBehavior(Model):
+    """Physics-driven, pushed by a constant force (world frame, at the centre of mass) for a while."""
+
+    type: Literal["force"]
+    force: Any3 = Field(description="newtons, world frame")
+    start: Time = 0.0
+    duration: Duration = 1.0
+
+
+class FollowBehavior(Model):
+    """Kinematic: keeps ``offset`` from another actor, rigidly or chasing at most ``speed`` m/s."""
+
+    type: Literal["follow"]
+    target: ActorRef
+    offset: Any3 = (0.0, 0.0, 0.0)
+    speed: Num(gt=0, le=1000) | None = None
+
+
+Behavior = Annotated[
+    StaticBehavior | PhysicsBehavior | WaypointsBehavior | DropBehavior | ForceBehavior | FollowBehavior,
+    Field(discriminator="type"),
+]
+BEHAVIOR_TYPES = ("static", "physics", "waypoints", "drop", "force", "follow")
+
+
+# Joint names of the ``humanoid`` ragdoll (revolute about its y axis), as used in ``joints:``.
+HUMANOID_JOINTS = (
+    "neck",
+    "right_hip",
+    "right_knee",
+    "left_hip",
+    "left_knee",
+    "right_shoulder",
+    "right_elbow",
+    "left_shoulder",
+    "left_elbow",
+)
+
+
+class Mount(Model):
+    """Rigidly attach a sensor to an actor: pose = actor pose x (offset, rpy) every frame.
+
+    ``rpy`` (degrees) rotates a sensor that looks along the actor's +x with +z up, like ``rpy``
+    of a free camera.
+    """
+
+    actor: ActorRef
+    offset: tuple[float, float, float] = Field((0.0, 0.0, 0.0), description="metres in the actor's frame")
+    rpy: tuple[float, float, float] = Field((0.0, 0.0, 0.0), description="degrees, in the actor's frame")
+
+
+# --- events --------------------------------------------------------------------------------------
+
+
+class AtTrigger(Model):
+    """Fires at simulated time ``at``."""
+
+    type: Literal["at"]
+    at: Time
+
+
+class WindowTrigger(Model):
+    """Fires at a time drawn uniformly in ``[start, end]`` (recorded per episode)."""
+
+    type: Literal["window"]
+    start: float = Field(ge=0, le=1e6, allow_inf_nan=False)
+    end: float = Field(ge=0, le=1e6, allow_inf_nan=False)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> WindowTrigger:
+        if self.start > self.end:
+            raise ValueError(f"window start ({self.start:g}) is after its end ({self.end:g})")
+        return self
+
+
+class ProximityTrigger(Model):
+    """Fires the first step actor ``a``'s and ``b``'s base positions are within ``distance`` metres."""
+
+    type: Literal["proximity"]
+    a: ActorRef
+    b: ActorRef
+    distance: Num(gt=0, le=1e4)
+
+
+class ContactTrigger(Model):
+    """Fires the first step ``a`` touches ``b`` (``ground``, or any body when ``b`` is omitted)."""
+
+    type: Literal["contact"]
+    a: ActorRef
+    b: ActorRef | None = None
+
+
+Trigger = Annotated[AtTrigger | WindowTrigger | ProximityTrigger | ContactTrigger, Field(discriminator="type")]
+TRIGGER_TYPES = ("at", "window", "proximity", "contact")
+
+
+class SpawnAction(Model):
+    """Adds the instances of an object declared with ``spawn: false``."""
+
+    type: Literal["spawn"]
+    object: ActorRef
+
+
+class RemoveAction(Model):
+    """Removes an actor from the world (it disappears from frames and labels)."""
+
+    type: Literal["remove"]
+    object: ActorRef
+
+
+class ImpulseAction(Model):
+    """Applies an impulse (N s, world frame) at the centre of mass: ``dv = impulse / mass``."""
+
+    type: Literal["impulse"]
+    object: ActorRef
+    impulse: Any3
+
+
+class SpeedAction(Model):
+    """Sets a waypoint or follow actor's speed (0 stops it)."""
+
+    type: Literal["set_speed"]
+    actor: ActorRef
+    speed: Num(ge=0, le=1000)
+
+
+class LightAction(Model):
+    """Changes the light from now on; unset fields keep their value."""
+
+    type: Literal["set_light"]
+    intensity: Num(ge=0, le=10) | None = None
+    ambient: Unit | None = None
+    color: Color3 | None = None
+    direction: Any3 | None = None
+
+
+class _CameraFault(Model):
+    camera: str | None = Field(None, max_length=64, description="camera name; all cameras when omitted")
+    duration: Duration = 1.0
+
+
+class CameraFreeze(_CameraFault):
+    """The camera repeats its last image (and its stale labels); frames are flagged ``frozen``."""
+
+    type: Literal["camera_freeze"]
+
+
+class FrameDrop(_CameraFault):
+    """The camera delivers no frames during the window (they are missing from the dataset)."""
+
+    type: Literal["frame_drop"]
+
+
+class LensOcclusion(_CameraFault):
+    """A dark blob (dirt, a leaf) covers ``coverage`` of the image; labels keep the true scene."""
+
+    type: Literal["lens_occlusion"]
+    coverage: Num(gt=0, le=1) = 0.3
+
+
+class ExposureSpike(_CameraFault):
+    """Image brightness multiplied by ``gain`` (clipped), as after a sudden glare."""
+
+    type: Literal["exposure_spike"]
+    gain: Num(gt=0, le=100) = 4.0
+
+
+class TimestampJitter(_CameraFault):
+    """Reported frame timestamps get normal noise of ``std`` seconds (true time kept in flags)."""
+
+    type: Literal["timestamp_jitter"]
+    std: Num(gt=0, le=10) = 0.01
+
+
+class LidarDropout(Model):
+    """A LiDAR loses ``fraction`` of its returns during the window (recorded for the sensor to query)."""
+
+    type: Literal["lidar_dropout"]
+    sensor: str | None = Field(None, max_length=64)
+    duration: Duration = 1.0
+    fraction: Num(gt=0, le=1) = 1.0
+
+
+class ImuBiasJump(Model):
+    """An IMU's biases jump by ``accel`` (m/s^2) and ``gyro`` (rad/s) during the window."""
+
+    type: Literal["imu_bias_jump"]
+    sensor: str | None = Field(None, max_length=64)
+    duration: Duration = 1.0
+    accel: Any3 = (0.0, 0.0, 0.0)
+    gyro: Any3 = (0.0, 0.0, 0.0)
+
+
+Action = Annotated[
+    SpawnAction
+    | RemoveAction
+    | ImpulseAction
+    | SpeedAction
+    | LightAction
+    | CameraFreeze
+    | FrameDrop
+    | LensOcclusion
+    | ExposureSpike
+    | TimestampJitter
+    | LidarDropout
+    | ImuBiasJump,
+    Field(discriminator="type"),
+]
+ACTION_TYPES = (
+    "spawn",
+    "remove",
+    "impulse",
+    "set_speed",
+    "set_light",
+    "camera_freeze",
+    "frame_drop",
+    "lens_occlusion",
+    "exposure_spike",
+    "timestamp_jitter",
+    "lidar_dropout",
+    "imu_bias_jump",
+)
+FAULT_TYPES = ACTION_TYPES[5:]
+
+
+class Event(Model):
+    """When ``trigger`` fires, run ``actions`` (once)."""
+
+    name: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]{0,63}$")]
+    trigger: Trigger
+    actions: list[Action] = Field(min_length=1, max_length=64)
+
+
+def union_tags(loc: tuple[object, ...]) -> tuple[str, ...] | None:
+    """YAML names allowed by the tagged union at pydantic error location ``loc`` (None: objects)."""
+    names = [part for part in loc if isinstance(part, str)]
+    last = names[-1] if names else ""
+    return {
+        "behavior": BEHAVIOR_TYPES,
+        "placement": PLACEMENT_REGIONS,
+        "trigger": TRIGGER_TYPES,
+        "actions": ACTION_TYPES,
+    }.get(last)

@@ -1,0 +1,105 @@
+"""A person-shaped ragdoll built from primitives, scaled to a height (child or adult).
+
+Why not pybullet_data's ``humanoid/humanoid.urdf``: it is the DeepMimic character, y-up, with
+spherical joints that collapse without its motion controller and an extent that depends on
+its T-pose, so scaling it to a stated height is guesswork. This body is z-up, stands with its
+feet at the bottom of its bounding box, and is exactly ``height`` tall.
+
+Frame: the base (torso) frame sits at the centre of the bounding box (``height / 2`` above the
+feet); x is forward, y to the person's left. Joints are revolute about y (pitch) so the body
+folds forward/backward; ``joint_force`` motors hold the standing pose (0 = limp ragdoll).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from simgen.scenario.world_models import HUMANOID_JOINTS
+
+# (name, parent (0 = base, k = k-th link), joint position in parent frame, shape, shape offset,
+#  size (capsule: radius, full length tip to tip; sphere: radius), mass share). Units: height = 1.
+_TORSO = {"half": (0.06, 0.1, 0.17), "offset": (0.0, 0.0, 0.175), "mass": 0.5}
+_LINKS: list[tuple[str, int, tuple[float, float, float], str, float, tuple[float, ...], float]] = [
+    ("neck", 0, (0.0, 0.0, 0.345), "sphere", 0.09, (0.065,), 0.08),
+    ("right_hip", 0, (0.0, -0.055, 0.0), "capsule", -0.125, (0.045, 0.25), 0.1),
+    ("right_knee", 2, (0.0, 0.0, -0.25), "capsule", -0.125, (0.045, 0.25), 0.05),
+    ("left_hip", 0, (0.0, 0.055, 0.0), "capsule", -0.125, (0.045, 0.25), 0.1),
+    ("left_knee", 4, (0.0, 0.0, -0.25), "capsule", -0.125, (0.045, 0.25), 0.05),
+    ("right_shoulder", 0, (0.0, -0.14, 0.32), "capsule", -0.09, (0.035, 0.18), 0.03),
+    ("right_elbow", 6, (0.0, 0.0, -0.18), "capsule", -0.09, (0.035, 0.18), 0.03),
+    ("left_shoulder", 0, (0.0, 0.14, 0.32), "capsule", -0.09, (0.035, 0.18), 0.03),
+    ("left_elbow", 8, (0.0, 0.0, -0.18), "capsule", -0.09, (0.035, 0.18), 0.03),
+]
+JOINT_NAMES = tuple(link[0] for link in _LINKS)
+assert JOINT_NAMES == HUMANOID_JOINTS, "keep the scenario's joint names in step with the body table"
+
+
+def build_humanoid(client: Any, height: float, mass: float, rgba: list[float], position: Any, orientation: Any) -> int:
+    """Create the ragdoll; returns its body uid. ``mass`` is the total (kg), 0 for a static body."""
+    p, cid = client.p, client.id
+    h = height
+
+    def shapes(kind: str, size: tuple[float, ...], offset: tuple[float, float, float]) -> tuple[int, int]:
+        if kind == "box":
+            half = [s * h for s in size]
+            col = p.createCollisionShape(
+                p.GEOM_BOX, halfExtents=half, collisionFramePosition=offset, physicsClientId=cid
+            )
+            vis = p.createVisualShape(
+                p.GEOM_BOX, halfExtents=half, rgbaColor=rgba, visualFramePosition=offset, physicsClientId=cid
+            )
+        elif kind == "sphere":
+            r = size[0] * h
+            col = p.createCollisionShape(p.GEOM_SPHERE, radius=r, collisionFramePosition=offset, physicsClientId=cid)
+            vis = p.createVisualShape(
+                p.GEOM_SPHERE, radius=r, rgbaColor=rgba, visualFramePosition=offset, physicsClientId=cid
+            )
+        else:
+            r, full = size[0] * h, size[1] * h
+            length = full - 2 * r
+            col = p.createCollisionShape(
+                p.GEOM_CAPSULE, radius=r, height=length, collisionFramePosition=offset, physicsClientId=cid
+            )
+            vis = p.createVisualShape(
+                p.GEOM_CAPSULE,
+                radius=r,
+                length=length,
+                rgbaColor=rgba,
+                visualFramePosition=offset,
+                physicsClientId=cid,
+            )
+        return col, vis
+
+    torso_offset = [c * h for c in _TORSO["offset"]]
+    base_col, base_vis = shapes("box", _TORSO["half"], torso_offset)
+    cols, viss, masses, positions, inertial, parents = [], [], [], [], [], []
+    for _name, parent, joint_pos, kind, off, size, share in _LINKS:
+        offset = (0.0, 0.0, off * h)
+        col, vis = shapes(kind, size, offset)
+        cols.append(col)
+        viss.append(vis)
+        masses.append(share * mass)
+        positions.append([c * h for c in joint_pos])
+        inertial.append(offset)
+        parents.append(parent)
+    n = len(_LINKS)
+    uid = p.createMultiBody(
+        baseMass=_TORSO["mass"] * mass,
+        baseCollisionShapeIndex=base_col,
+        baseVisualShapeIndex=base_vis,
+        basePosition=position,
+        baseOrientation=orientation,
+        baseInertialFramePosition=torso_offset,
+        linkMasses=masses,
+        linkCollisionShapeIndices=cols,
+        linkVisualShapeIndices=viss,
+        linkPositions=positions,
+        linkOrientations=[[0, 0, 0, 1]] * n,
+        linkInertialFramePositions=inertial,
+        linkInertialFrameOrientations=[[0, 0, 0, 1]] * n,
+        linkParentIndices=parents,
+        linkJointTypes=[p.JOINT_REVOLUTE] * n,
+        linkJointAxis=[[0, 1, 0]] * n,
+        physicsClientId=cid,
+    )
+    return uid
