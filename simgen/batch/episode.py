@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from simgen.labels.instances import instance_map, label_frame, semantic_map
+from simgen.labels.instances import LabelOptions, instance_map, label_frame, semantic_map
+from simgen.labels.truth import TruthCollector
 from simgen.scenario.spec import EpisodeSpec
 from simgen.sensors.frame import Frame
 from simgen.sensors.render import attach, render
@@ -17,6 +18,8 @@ def run_episode(client: BulletClient, spec: EpisodeSpec, renderer: str) -> Itera
     attach(client, renderer)
     world = World(client, spec)
     world.step(spec.world.settle_steps)
+    options = LabelOptions.from_json(spec.labels, spec.min_visible_pixels)
+    truth = TruthCollector(client, world, spec, renderer, amodal=spec.labels.get("amodal", True))
     for f in range(spec.frames):
         if f:
             world.step(spec.world.steps_per_frame)
@@ -38,4 +41,5 @@ def run_episode(client: BulletClient, spec: EpisodeSpec, renderer: str) -> Itera
                 poses=poses,
                 class_names=spec.class_names,
             )
-            yield label_frame(frame, spec.min_visible_pixels)
+            frame.truth = truth.collect(cam, inst, poses)
+            yield label_frame(frame, options)

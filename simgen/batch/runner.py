@@ -126,6 +126,8 @@ def _render_episode(index: int) -> dict[str, Any]:
     with quiet_stdout():
         for frame in run_episode(_WORKER["client"], spec, opts.renderer):
             frames.append({e.name: e.add(frame) for e in _WORKER["exporters"]} | {"_coco_like": _summary(frame)})
+        for e in _WORKER["exporters"]:
+            e.end_episode(index)
     return {"episode": index, "spec": spec.to_json(), "frames": frames}
 
 

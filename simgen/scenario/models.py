@@ -158,9 +158,19 @@ class Camera(Model):
 
 
 class Labels(Model):
-    """Which objects get annotations."""
+    """Which objects get annotations, and which ground truth passes run."""
 
     min_visible_pixels: int = Field(16, ge=1, description="objects with fewer visible pixels are not labeled")
+    min_visibility: float = Field(
+        0.0, ge=0, le=1, allow_inf_nan=False, description="objects with a lower visible/amodal pixel share are dropped"
+    )
+    ignore_classes: list[ClassName] = Field(default_factory=list, description="classes never labeled")
+    ignore_regions: bool = Field(
+        False, description="keep filtered-out objects as crowd/ignore regions (COCO iscrowd=1, KITTI DontCare)"
+    )
+    amodal: bool = Field(
+        True, description="render each visible object alone for amodal masks, visibility and occlusion levels"
+    )
 
 
 class Output(Model):
@@ -170,6 +180,7 @@ class Output(Model):
         default_factory=lambda: {"train": 1.0},
         description="split name -> share of episodes; whole episodes go to one split (no leakage)",
     )
+    yolo_segments: bool = Field(False, description="'yolo' writes polygon (segment) labels instead of boxes")
 
 
 class Scenario(Model):

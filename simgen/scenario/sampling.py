@@ -259,4 +259,5 @@ def sample(scenario: Scenario, index: int, *, episodes: int | None = None, seed:
         min_visible_pixels=scenario.labels.min_visible_pixels,
         base_dir=str(scenario.base_dir),
         sampled=dict(sorted(sampler.sampled.items())),
+        labels=scenario.labels.model_dump(mode="json"),
     )

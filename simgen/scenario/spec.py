@@ -92,6 +92,8 @@ class EpisodeSpec:
     min_visible_pixels: int
     base_dir: str
     sampled: dict[str, Any] = field(default_factory=dict)
+    # The scenario's resolved ``labels:`` block (filters, amodal pass); see simgen.labels.LabelOptions.
+    labels: dict[str, Any] = field(default_factory=dict)
 
     def frame_time(self, frame: int) -> float:
         """Simulated time in seconds at which ``frame`` is captured."""

@@ -1,0 +1,146 @@
+"""BOP layout (bop_toolkit conventions): ``<split>/<scene_id>/`` per episode plus ``models_info.json``.
+
+Each scene holds ``rgb/``, ``depth/`` (uint16, millimetres times ``depth_scale`` = 1),
+``mask/`` (amodal) and ``mask_visib/`` (visible) PNGs named ``<im_id>_<gt_id>.png``, and
+``scene_camera.json`` (``cam_K``, ``cam_R_w2c``, ``cam_t_w2c``, ``depth_scale``),
+``scene_gt.json`` (``cam_R_m2c`` row-major, ``cam_t_m2c`` in mm, ``obj_id``) and
+``scene_gt_info.json`` (``bbox_obj``, ``bbox_visib``, ``px_count_*``, ``visib_fract``).
+Scene ids are episode indices; image ids number a scene's frames (all cameras) in dataset
+order, assigned at ``finish``. ``obj_id`` is the category id; since instances of one class may
+differ in size, ``models_info.json`` gives the largest box seen per class (``size_*``,
+``min_*`` in mm, ``diameter`` of that box) — there are no model meshes (``models/`` is absent).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from simgen.export.atomic import write_bytes, write_json
+from simgen.export.base import Exporter, Record, register_exporter
+from simgen.export.encode import depth_mm, encode_png_gray, encoded_rgb, promote
+from simgen.labels.instances import decode_mask
+from simgen.sensors.frame import Frame
+
+
+def _flat(m: Any, scale: float = 1.0) -> list[float]:
+    return [float(v) * scale for v in np.asarray(m, dtype=np.float64).ravel()]
+
+
+@register_exporter
+class BopExporter(Exporter):
+    """BOP 6D pose ground truth, readable by the bop_toolkit."""
+
+    name = "bop"
+    summary = "BOP: per-episode scenes with scene_camera/scene_gt/scene_gt_info JSON, masks, models_info"
+
+    def _scene(self, frame: Frame) -> Any:
+        return self.root / frame.split / f"{frame.episode:06d}"
+
+    def add(self, frame: Frame) -> Record:
+        """Write RGB, depth and masks under the frame stem; return camera and GT entries."""
+        scene = self._scene(frame)
+        stem = frame.stem
+        write_bytes(scene / "rgb" / f"{stem}.png", encoded_rgb(frame, "png"))
+        write_bytes(scene / "depth" / f"{stem}.png", encode_png_gray(depth_mm(frame.depth)))
+        cam = frame.camera
+        cam_from_world = np.linalg.inv(cam.world_from_camera)
+        gts, infos = [], []
+        for k, lab in enumerate(lab for lab in frame.labels if lab.R_obj_cam is not None):
+            visib = frame.instance == lab.instance_id
+            full = decode_mask(lab.amodal_rle) if lab.amodal_rle is not None else visib
+            write_bytes(scene / "mask_visib" / f"{stem}_{k:06d}.png", encode_png_gray(visib.astype(np.uint8) * 255))
+            write_bytes(scene / "mask" / f"{stem}_{k:06d}.png", encode_png_gray(full.astype(np.uint8) * 255))
+            gts.append(
+                {
+                    "cam_R_m2c": _flat(lab.R_obj_cam),
+                    "cam_t_m2c": _flat(lab.t_obj_cam, 1000.0),
+                    "obj_id": lab.category_id,
+                }
+            )
+            all_px = int(full.sum())
+            infos.append(
+                {
+                    "bbox_obj": [int(v) for v in (lab.amodal_bbox or lab.bbox)],
+                    "bbox_visib": [int(v) for v in lab.bbox],
+                    "px_count_all": all_px,
+                    "px_count_valid": int((full & (frame.depth > 0)).sum()),
+                    "px_count_visib": lab.area,
+                    "visib_fract": lab.area / all_px if all_px else 0.0,
+                    "size_mm": _flat(lab.box_size, 1000.0),
+                }
+            )
+        camera = {
+            "cam_K": _flat(cam.K),
+            "cam_R_w2c": _flat(cam_from_world[:3, :3]),
+            "cam_t_w2c": _flat(cam_from_world[:3, 3], 1000.0),
+            "depth_scale": 1.0,
+            "width": cam.width,
+            "height": cam.height,
+        }
+        return {
+            "split": frame.split,
+            "episode": frame.episode,
+            "stem": stem,
+            "camera": camera,
+            "gt": gts,
+            "gt_info": infos,
+        }
+
+    def finish(self, records: list[Record]) -> None:
+        """Number images per scene, rename files, write the scene JSONs and models_info.json."""
+        scenes: dict[tuple[str, int], list[Record]] = {}
+        for rec in records:
+            scenes.setdefault((rec["split"], rec["episode"]), []).append(rec)
+        sizes: dict[int, np.ndarray] = {}
+        for (split, episode), recs in scenes.items():
+            scene = self.root / split / f"{episode:06d}"
+            cams, gts, infos = {}, {}, {}
+            for im_id, rec in enumerate(recs):
+                stem, key = rec["stem"], str(im_id)
+                promote(scene / "rgb" / f"{stem}.png", scene / "rgb" / f"{im_id:06d}.png")
+                promote(scene / "depth" / f"{stem}.png", scene / "depth" / f"{im_id:06d}.png")
+                for k in range(len(rec["gt"])):
+                    for sub in ("mask", "mask_visib"):
+                        promote(scene / sub / f"{stem}_{k:06d}.png", scene / sub / f"{im_id:06d}_{k:06d}.png")
+                cams[key] = {k: v for k, v in rec["camera"].items() if k not in ("width", "height")}
+                gts[key] = rec["gt"]
+                infos[key] = [{k: v for k, v in info.items() if k != "size_mm"} for info in rec["gt_info"]]
+                for gt, info in zip(rec["gt"], rec["gt_info"], strict=True):
+                    size = np.asarray(info["size_mm"])
+                    sizes[gt["obj_id"]] = np.maximum(sizes.get(gt["obj_id"], size), size)
+            write_json(scene / "scene_camera.json", cams, indent=1)
+            write_json(scene / "scene_gt.json", gts, indent=1)
+            write_json(scene / "scene_gt_info.json", infos, indent=1)
+        models = {}
+        for obj_id in sorted(sizes):
+            sx, sy, sz = (float(v) for v in sizes[obj_id])
+            models[str(obj_id)] = {
+                "diameter": math.sqrt(sx * sx + sy * sy + sz * sz),
+                "min_x": -sx / 2,
+                "min_y": -sy / 2,
+                "min_z": -sz / 2,
+                "size_x": sx,
+                "size_y": sy,
+                "size_z": sz,
+                "name": self.info.class_names[obj_id - 1],
+            }
+        write_json(self.root / "models_info.json", models, indent=1)
+        if records:
+            first = records[0]["camera"]
+            k = first["cam_K"]
+            write_json(
+                self.root / "camera.json",
+                {
+                    "cx": k[2],
+                    "cy": k[5],
+                    "fx": k[0],
+                    "fy": k[4],
+                    "width": first["width"],
+                    "height": first["height"],
+                    "depth_scale": 1.0,
+                },
+                indent=1,
+            )

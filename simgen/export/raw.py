@@ -1,0 +1,76 @@
+"""raw: everything per frame as NumPy/PNG/JSON, for users who want all the ground truth.
+
+``raw/<split>/<stem>/``:
+- ``rgb.png`` (8-bit RGB), ``depth.npy`` ((H, W) float32 metres along the optical axis, 0 = no
+  surface), ``depth_mm.png`` (uint16 millimetres, 0 = no surface),
+- ``instance.png`` (uint16 instance ids, 0 = background), ``semantic.png`` (uint16 category ids),
+- ``labels.json``: camera (K, pose), object poses, and every label field (visible/amodal boxes
+  and RLE masks, visibility, truncation, occlusion, 3D boxes, 6D pose, keypoints),
+- ``points.npy`` ((N, 4) float32) and ``point_instance.npy`` ((N,) int32) when a LiDAR sweep exists.
+
+``raw/index.json`` lists frames in dataset order with the class list.
+"""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+
+from simgen.export.atomic import write_bytes, write_json
+from simgen.export.base import Exporter, Record, register_exporter
+from simgen.export.encode import depth_mm, encode_png_gray, encoded_rgb, label_json
+from simgen.sensors.frame import Frame
+
+
+def npy_bytes(array: np.ndarray) -> bytes:
+    """``.npy`` file bytes of an array (no pickling)."""
+    buf = io.BytesIO()
+    np.save(buf, array, allow_pickle=False)
+    return buf.getvalue()
+
+
+@register_exporter
+class RawExporter(Exporter):
+    """Per-frame arrays and JSON labels, no format conventions in the way."""
+
+    name = "raw"
+    summary = "raw per frame: rgb.png, depth.npy + depth_mm.png, instance/semantic.png, labels.json"
+
+    def add(self, frame: Frame) -> Record:
+        """Write the frame's folder."""
+        d = self.root / frame.split / frame.stem
+        write_bytes(d / "rgb.png", encoded_rgb(frame, "png"))
+        write_bytes(d / "depth.npy", npy_bytes(frame.depth.astype(np.float32)))
+        write_bytes(d / "depth_mm.png", encode_png_gray(depth_mm(frame.depth)))
+        write_bytes(d / "instance.png", encode_png_gray(frame.instance.astype(np.uint16)))
+        write_bytes(d / "semantic.png", encode_png_gray(frame.semantic.astype(np.uint16)))
+        if frame.lidar is not None:
+            write_bytes(d / "points.npy", npy_bytes(np.asarray(frame.lidar.points, np.float32)))
+            write_bytes(d / "point_instance.npy", npy_bytes(np.asarray(frame.lidar.instance, np.int32)))
+        doc = {
+            "episode": frame.episode,
+            "frame": frame.index,
+            "time": round(frame.time, 9),
+            "split": frame.split,
+            "camera": frame.camera.to_json(),
+            "poses": {
+                str(k): {"position": list(p), "quaternion_xyzw": list(q)} for k, (p, q) in sorted(frame.poses.items())
+            },
+            "objects": [{"instance_id": o.instance_id, "name": o.name, "class": o.class_name} for o in frame.objects],
+            "labels": [label_json(lab) for lab in frame.labels],
+        }
+        write_json(d / "labels.json", doc)
+        return {"split": frame.split, "stem": frame.stem, "labels": len(frame.labels)}
+
+    def finish(self, records: list[Record]) -> None:
+        """Write ``index.json``."""
+        write_json(
+            self.root / "index.json",
+            {
+                "synthetic": True,
+                "classes": [{"id": i + 1, "name": n} for i, n in enumerate(self.info.class_names)],
+                "frames": [f"{r['split']}/{r['stem']}" for r in records],
+            },
+            indent=1,
+        )
