@@ -91,7 +91,9 @@ def test_velodyne_points_fall_inside_their_boxes(kitti):
         rect = (pts[:, :3].astype(np.float64) @ velo[:, :3].T + velo[:, 3]) @ r0.T
         labs = [lab for lab in frame.labels if not lab.ignore]
         for fields, lab in zip(
-            [f for f in read_labels(root / "training" / "label_2" / f"{i:06d}.txt") if f[0] != "DontCare"], labs
+            [f for f in read_labels(root / "training" / "label_2" / f"{i:06d}.txt") if f[0] != "DontCare"],
+            labs,
+            strict=True,
         ):
             h, w, length, x, y, z, ry = map(float, fields[8:15])
             c, s = math.cos(ry), math.sin(ry)

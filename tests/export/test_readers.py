@@ -158,7 +158,7 @@ def test_bop_layout(exported):
     f0 = frames[0]
     labs = [lab for lab in f0.labels if lab.R_obj_cam is not None]
     assert len(gt["0"]) == len(labs)
-    for g, i, lab in zip(gt["0"], info["0"], labs):
+    for g, i, lab in zip(gt["0"], info["0"], labs, strict=True):
         assert np.allclose(np.reshape(g["cam_R_m2c"], (3, 3)), lab.R_obj_cam)
         assert np.allclose(g["cam_t_m2c"], np.array(lab.t_obj_cam) * 1000)
         assert g["obj_id"] == lab.category_id
