@@ -116,7 +116,11 @@ def _vec(v: np.ndarray) -> tuple[float, float, float]:
 
 
 def _keypoints(frame: Frame, iid: int, links_world: np.ndarray, cam_from_world: np.ndarray) -> list[list[float]]:
-    """[u, v, flag] per link origin: 0 outside the image, 1 hidden, 2 visible (depth test)."""
+    """[u, v, flag] per link origin: 0 outside the image, 1 hidden, 2 visible.
+
+    Visible when the pixel shows this object itself (link origins lie inside its own geometry)
+    or when no surface there is nearer than the origin (2 cm tolerance).
+    """
     cam = frame.camera
     pts = transform(links_world, cam_from_world)
     out = []
