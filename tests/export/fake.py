@@ -184,3 +184,49 @@ def export(out: Path, names: list[str], frame_list: list[Frame] | None = None) -
         exp.finish(recs)
         records[name] = recs
     return records
+
+
+TEXT_SUFFIXES = (".json", ".txt", ".xml", ".yaml")
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    """Comparable view of an export: text files verbatim, binaries by kind, MCAP by topic counts.
+
+    Image bytes depend on the PNG/JPEG library version, so only their names are kept; the
+    absolute dataset path in YOLO's data.yaml is replaced by ``<root>``.
+    """
+    out: dict[str, str] = {}
+    for path in sorted(p for p in root.rglob("*") if p.is_file()):
+        rel = path.relative_to(root).as_posix()
+        if path.suffix in TEXT_SUFFIXES:
+            text = path.read_text()
+            if path.name == "data.yaml":
+                text = (
+                    "\n".join('path: "<root>"' if line.startswith("path:") else line for line in text.splitlines())
+                    + "\n"
+                )
+            out[rel] = text
+        elif path.suffix == ".mcap":
+            from collections import Counter
+
+            from mcap.reader import make_reader
+
+            with open(path, "rb") as f:
+                counts = Counter(f"{c.topic} {s.name}" for s, c, _ in make_reader(f).iter_messages())
+            out[rel + ".topics.txt"] = "".join(f"{k} {v}\n" for k, v in sorted(counts.items()))
+        elif path.suffix == ".npy":
+            a = np.load(path)
+            out[rel + ".txt"] = f"{a.dtype} {list(a.shape)} sum={float(np.asarray(a, np.float64).sum()):.6g}\n"
+        else:
+            out[rel + ".name"] = ""
+    return out
+
+
+def golden_export(out: Path) -> dict[str, dict[str, str]]:
+    """Export the fake frames in every built-in format; snapshot per format."""
+    from simgen.export.base import EXPORTERS, load_builtin
+
+    load_builtin()
+    names = sorted(EXPORTERS)
+    export(out, names)
+    return {name: snapshot(out / name) for name in names}
