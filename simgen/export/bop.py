@@ -20,9 +20,24 @@ import numpy as np
 
 from simgen.export.atomic import write_bytes, write_json
 from simgen.export.base import Exporter, Record, register_exporter
-from simgen.export.encode import depth_mm, encode_png_gray, encoded_rgb, promote
+from simgen.export.encode import depth_png, encode_png_mask, encoded_rgb, promote
 from simgen.labels.instances import decode_mask
-from simgen.sensors.frame import Frame
+from simgen.sensors.frame import Frame, InstanceLabel
+
+
+def amodal_mask(frame: Frame, lab: InstanceLabel, visib: np.ndarray) -> np.ndarray:
+    """(H, W) bool amodal mask: the truth crop placed in the image, united with the visible mask."""
+    t = frame.truth.get(lab.instance_id)
+    if t is None or t.amodal is None:
+        return decode_mask(lab.amodal_rle) if lab.amodal_rle is not None else visib
+    full = visib.copy()
+    x0, y0 = t.amodal_offset
+    h, w = visib.shape
+    ch, cw = t.amodal.shape
+    xa, ya, xb, yb = max(x0, 0), max(y0, 0), min(x0 + cw, w), min(y0 + ch, h)
+    if xb > xa and yb > ya:
+        full[ya:yb, xa:xb] |= t.amodal[ya - y0 : yb - y0, xa - x0 : xb - x0]
+    return full
 
 
 def _flat(m: Any, scale: float = 1.0) -> list[float]:
@@ -43,16 +58,17 @@ class BopExporter(Exporter):
         """Write RGB, depth and masks under the frame stem; return camera and GT entries."""
         scene = self._scene(frame)
         stem = frame.stem
-        write_bytes(scene / "rgb" / f"{stem}.png", encoded_rgb(frame, "png"))
-        write_bytes(scene / "depth" / f"{stem}.png", encode_png_gray(depth_mm(frame.depth)))
+        write_bytes(scene / "rgb" / f"{stem}.png", encoded_rgb(frame, "png"), durable=False)
+        write_bytes(scene / "depth" / f"{stem}.png", depth_png(frame), durable=False)
         cam = frame.camera
         cam_from_world = np.linalg.inv(cam.world_from_camera)
         gts, infos = [], []
+        valid = frame.depth > 0
         for k, lab in enumerate(lab for lab in frame.labels if lab.R_obj_cam is not None):
             visib = frame.instance == lab.instance_id
-            full = decode_mask(lab.amodal_rle) if lab.amodal_rle is not None else visib
-            write_bytes(scene / "mask_visib" / f"{stem}_{k:06d}.png", encode_png_gray(visib.astype(np.uint8) * 255))
-            write_bytes(scene / "mask" / f"{stem}_{k:06d}.png", encode_png_gray(full.astype(np.uint8) * 255))
+            full = amodal_mask(frame, lab, visib)
+            write_bytes(scene / "mask_visib" / f"{stem}_{k:06d}.png", encode_png_mask(visib), durable=False)
+            write_bytes(scene / "mask" / f"{stem}_{k:06d}.png", encode_png_mask(full), durable=False)
             gts.append(
                 {
                     "cam_R_m2c": _flat(lab.R_obj_cam),
@@ -66,7 +82,7 @@ class BopExporter(Exporter):
                     "bbox_obj": [int(v) for v in (lab.amodal_bbox or lab.bbox)],
                     "bbox_visib": [int(v) for v in lab.bbox],
                     "px_count_all": all_px,
-                    "px_count_valid": int((full & (frame.depth > 0)).sum()),
+                    "px_count_valid": int((full & valid).sum()),
                     "px_count_visib": lab.area,
                     "visib_fract": lab.area / all_px if all_px else 0.0,
                     "size_mm": _flat(lab.box_size, 1000.0),

@@ -86,7 +86,7 @@ class CocoExporter(Exporter):
     def add(self, frame: Frame) -> Record:
         """Write the PNG; return the image entry and its annotations (ids assigned later)."""
         file_name = f"{frame.stem}.png"
-        write_bytes(self.root / "images" / frame.split / file_name, encoded_rgb(frame, "png"))
+        write_bytes(self.root / "images" / frame.split / file_name, encoded_rgb(frame, "png"), durable=False)
         h, w = frame.rgb.shape[:2]
         return {
             "split": frame.split,

@@ -96,13 +96,17 @@ class KittiExporter(Exporter):
         stem = frame.stem
         r0 = level_from_camera(frame.camera.world_from_camera)
         h, w = frame.instance.shape
-        write_bytes(t / "image_2" / f"{stem}.png", encoded_rgb(frame, "png"))
+        write_bytes(t / "image_2" / f"{stem}.png", encoded_rgb(frame, "png"), durable=False)
         text = "".join(label_line(lab, r0, w, h) + "\n" for lab in frame.labels)
-        write_text(t / "label_2" / f"{stem}.txt", text)
-        write_text(t / "calib" / f"{stem}.txt", calib_text(frame))
+        write_text(t / "label_2" / f"{stem}.txt", text, durable=False)
+        write_text(t / "calib" / f"{stem}.txt", calib_text(frame), durable=False)
         has_velo = frame.lidar is not None
         if has_velo:
-            write_bytes(t / "velodyne" / f"{stem}.bin", np.ascontiguousarray(frame.lidar.points, np.float32).tobytes())
+            write_bytes(
+                t / "velodyne" / f"{stem}.bin",
+                np.ascontiguousarray(frame.lidar.points, np.float32).tobytes(),
+                durable=False,
+            )
         return {"split": frame.split, "stem": stem, "velodyne": has_velo}
 
     def finish(self, records: list[Record]) -> None:

@@ -5,7 +5,7 @@ official ``mcap`` writer (chunked, LZ4, CRCs on chunks and data). Log and publis
 simulated time in nanoseconds, so files are byte-identical between runs. Topics, per camera
 ``<cam>``:
 
-- ``/<cam>/image`` CompressedImage (PNG), ``/<cam>/depth`` RawImage (32FC1, metres),
+- ``/<cam>/image`` CompressedImage (PNG), ``/<cam>/depth`` CompressedImage (16-bit PNG, mm),
   ``/<cam>/calibration`` CameraCalibration (K, P; no distortion),
 - ``/<cam>/annotations`` ImageAnnotations: visible 2D boxes (line loops) and class texts,
 - ``/<cam>/boxes`` SceneUpdate: labeled objects' 3D boxes (CubePrimitive, world frame),
@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from simgen.export.base import Exporter, Record, register_exporter
-from simgen.export.encode import encoded_rgb
+from simgen.export.encode import depth_png, encoded_rgb
 from simgen.labels.geometry import quaternion_from_matrix
 from simgen.sensors.frame import Frame
 
@@ -126,14 +126,8 @@ class McapExporter(Exporter):
             fm.CompressedImage(timestamp=ts, frame_id=c, data=encoded_rgb(frame, "png"), format="png"),
             t_ns,
         )
-        depth = np.ascontiguousarray(frame.depth, dtype="<f4")
-        f.write(
-            f"/{c}/depth",
-            fm.RawImage(
-                timestamp=ts, frame_id=c, width=w, height=h, encoding="32FC1", step=w * 4, data=depth.tobytes()
-            ),
-            t_ns,
-        )
+        depth = fm.CompressedImage(timestamp=ts, frame_id=c, data=depth_png(frame), format="png")
+        f.write(f"/{c}/depth", depth, t_ns)
         k = [float(v) for v in cam.K.ravel()]
         p = [k[0], k[1], k[2], 0.0, k[3], k[4], k[5], 0.0, k[6], k[7], k[8], 0.0]
         f.write(

@@ -19,7 +19,7 @@ import numpy as np
 
 from simgen.export.atomic import write_bytes, write_json
 from simgen.export.base import Exporter, Record, register_exporter
-from simgen.export.encode import depth_mm, encode_png_gray, encoded_rgb, label_json
+from simgen.export.encode import depth_png, encode_png_gray, encoded_rgb, label_json
 from simgen.sensors.frame import Frame
 
 
@@ -40,14 +40,14 @@ class RawExporter(Exporter):
     def add(self, frame: Frame) -> Record:
         """Write the frame's folder."""
         d = self.root / frame.split / frame.stem
-        write_bytes(d / "rgb.png", encoded_rgb(frame, "png"))
-        write_bytes(d / "depth.npy", npy_bytes(frame.depth.astype(np.float32)))
-        write_bytes(d / "depth_mm.png", encode_png_gray(depth_mm(frame.depth)))
-        write_bytes(d / "instance.png", encode_png_gray(frame.instance.astype(np.uint16)))
-        write_bytes(d / "semantic.png", encode_png_gray(frame.semantic.astype(np.uint16)))
+        write_bytes(d / "rgb.png", encoded_rgb(frame, "png"), durable=False)
+        write_bytes(d / "depth.npy", npy_bytes(frame.depth.astype(np.float32)), durable=False)
+        write_bytes(d / "depth_mm.png", depth_png(frame), durable=False)
+        write_bytes(d / "instance.png", encode_png_gray(frame.instance.astype(np.uint16)), durable=False)
+        write_bytes(d / "semantic.png", encode_png_gray(frame.semantic.astype(np.uint16)), durable=False)
         if frame.lidar is not None:
-            write_bytes(d / "points.npy", npy_bytes(np.asarray(frame.lidar.points, np.float32)))
-            write_bytes(d / "point_instance.npy", npy_bytes(np.asarray(frame.lidar.instance, np.int32)))
+            write_bytes(d / "points.npy", npy_bytes(np.asarray(frame.lidar.points, np.float32)), durable=False)
+            write_bytes(d / "point_instance.npy", npy_bytes(np.asarray(frame.lidar.instance, np.int32)), durable=False)
         doc = {
             "episode": frame.episode,
             "frame": frame.index,
@@ -60,7 +60,7 @@ class RawExporter(Exporter):
             "objects": [{"instance_id": o.instance_id, "name": o.name, "class": o.class_name} for o in frame.objects],
             "labels": [label_json(lab) for lab in frame.labels],
         }
-        write_json(d / "labels.json", doc)
+        write_json(d / "labels.json", doc, durable=False)
         return {"split": frame.split, "stem": frame.stem, "labels": len(frame.labels)}
 
     def finish(self, records: list[Record]) -> None:

@@ -80,8 +80,8 @@ class VocExporter(Exporter):
     def add(self, frame: Frame) -> Record:
         """Write the JPEG and its XML."""
         file_name = f"{frame.stem}.jpg"
-        write_bytes(self.root / "JPEGImages" / file_name, encoded_rgb(frame, "jpg"))
-        write_text(self.root / "Annotations" / f"{frame.stem}.xml", annotation_xml(frame, file_name))
+        write_bytes(self.root / "JPEGImages" / file_name, encoded_rgb(frame, "jpg"), durable=False)
+        write_text(self.root / "Annotations" / f"{frame.stem}.xml", annotation_xml(frame, file_name), durable=False)
         return {"split": frame.split, "stem": frame.stem}
 
     def finish(self, records: list[Record]) -> None:

@@ -73,9 +73,11 @@ class YoloExporter(Exporter):
 
     def add(self, frame: Frame) -> Record:
         """Write the image and its label file; return the split and stem."""
-        write_bytes(self.root / "images" / frame.split / f"{frame.stem}.png", encoded_rgb(frame, "png"))
+        write_bytes(self.root / "images" / frame.split / f"{frame.stem}.png", encoded_rgb(frame, "png"), durable=False)
         lines = self.lines(frame)
-        write_text(self.root / "labels" / frame.split / f"{frame.stem}.txt", "".join(f"{x}\n" for x in lines))
+        write_text(
+            self.root / "labels" / frame.split / f"{frame.stem}.txt", "".join(f"{x}\n" for x in lines), durable=False
+        )
         return {"split": frame.split, "stem": frame.stem, "objects": len(lines)}
 
     def finish(self, records: list[Record]) -> None:

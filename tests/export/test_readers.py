@@ -184,3 +184,24 @@ def test_raw_round_trip(exported):
     doc = json.loads((d / "labels.json").read_text())
     assert [lab["instance_id"] for lab in doc["labels"]] == [lab.instance_id for lab in f0.labels]
     assert np.array_equal(np.load(d / "points.npy"), f0.lidar.points)
+
+
+def test_png_writers_round_trip_through_opencv_and_pil():
+    import io
+
+    import cv2
+    from PIL import Image
+
+    from simgen.export.encode import encode_png_gray, encode_png_mask
+
+    rng = np.random.default_rng(0)
+    for shape in [(1, 1), (7, 13), (3, 9), (48, 64)]:
+        m = rng.random(shape) > 0.5
+        b = encode_png_mask(m)
+        assert np.array_equal(cv2.imdecode(np.frombuffer(b, np.uint8), cv2.IMREAD_UNCHANGED) > 0, m)
+        assert np.array_equal(np.array(Image.open(io.BytesIO(b))).astype(bool), m)
+        for dtype in (np.uint8, np.uint16):
+            img = rng.integers(0, np.iinfo(dtype).max, shape, dtype=dtype, endpoint=True)
+            b = encode_png_gray(img)
+            assert np.array_equal(cv2.imdecode(np.frombuffer(b, np.uint8), cv2.IMREAD_UNCHANGED), img)
+            assert np.array_equal(np.array(Image.open(io.BytesIO(b))), img)
