@@ -5,9 +5,10 @@ Each scene holds ``rgb/``, ``depth/`` (uint16, millimetres times ``depth_scale``
 ``scene_camera.json`` (``cam_K``, ``cam_R_w2c``, ``cam_t_w2c``, ``depth_scale``),
 ``scene_gt.json`` (``cam_R_m2c`` row-major, ``cam_t_m2c`` in mm, ``obj_id``) and
 ``scene_gt_info.json`` (``bbox_obj``, ``bbox_visib``, ``px_count_*``, ``visib_fract``).
-Scene ids are episode indices; image ids number a scene's frames (all cameras) in dataset
-order, assigned at ``finish``. ``obj_id`` is the category id; since instances of one class may
-differ in size, ``models_info.json`` gives the largest box seen per class (``size_*``,
+Scene ids are episode indices; image ids number a scene's frames (all cameras) in order.
+A scene folder is staged under a hidden name while its episode renders and renamed into
+place when the episode ends; ``finish`` adds the JSON files. ``obj_id`` is the category id;
+since instances of one class may differ in size, ``models_info.json`` gives the largest box seen per class (``size_*``,
 ``min_*`` in mm, ``diameter`` of that box) — there are no model meshes (``models/`` is absent).
 """
 
@@ -18,9 +19,9 @@ from typing import Any
 
 import numpy as np
 
-from simgen.export.atomic import write_bytes, write_json
+from simgen.export.atomic import write_json
 from simgen.export.base import Exporter, Record, register_exporter
-from simgen.export.encode import depth_png, encode_png_mask, encoded_rgb, promote
+from simgen.export.encode import StagedDir, depth_png, encode_png_mask, encoded_rgb
 from simgen.labels.instances import decode_mask
 from simgen.sensors.frame import Frame, InstanceLabel
 
@@ -51,15 +52,23 @@ class BopExporter(Exporter):
     name = "bop"
     summary = "BOP: per-episode scenes with scene_camera/scene_gt/scene_gt_info JSON, masks, models_info"
 
-    def _scene(self, frame: Frame) -> Any:
-        return self.root / frame.split / f"{frame.episode:06d}"
+    def __init__(self, info: Any) -> None:
+        super().__init__(info)
+        self.scenes: dict[int, tuple[StagedDir, list[int]]] = {}
 
     def add(self, frame: Frame) -> Record:
-        """Write RGB, depth and masks under the frame stem; return camera and GT entries."""
-        scene = self._scene(frame)
-        stem = frame.stem
-        write_bytes(scene / "rgb" / f"{stem}.png", encoded_rgb(frame, "png"), durable=False)
-        write_bytes(scene / "depth" / f"{stem}.png", depth_png(frame), durable=False)
+        """Write RGB, depth and masks into the episode's staged scene; return camera and GT entries.
+
+        One worker renders a whole episode in order, so image ids (the frame's position in its
+        scene) are assigned here and do not depend on the worker count.
+        """
+        if frame.episode not in self.scenes:
+            self.scenes[frame.episode] = (StagedDir(self.root / frame.split / f"{frame.episode:06d}"), [0])
+        scene, counter = self.scenes[frame.episode]
+        im_id = counter[0]
+        counter[0] += 1
+        scene.write(f"rgb/{im_id:06d}.png", encoded_rgb(frame, "png"))
+        scene.write(f"depth/{im_id:06d}.png", depth_png(frame))
         cam = frame.camera
         cam_from_world = np.linalg.inv(cam.world_from_camera)
         gts, infos = [], []
@@ -67,8 +76,8 @@ class BopExporter(Exporter):
         for k, lab in enumerate(lab for lab in frame.labels if lab.R_obj_cam is not None):
             visib = frame.instance == lab.instance_id
             full = amodal_mask(frame, lab, visib)
-            write_bytes(scene / "mask_visib" / f"{stem}_{k:06d}.png", encode_png_mask(visib), durable=False)
-            write_bytes(scene / "mask" / f"{stem}_{k:06d}.png", encode_png_mask(full), durable=False)
+            scene.write(f"mask_visib/{im_id:06d}_{k:06d}.png", encode_png_mask(visib))
+            scene.write(f"mask/{im_id:06d}_{k:06d}.png", encode_png_mask(full))
             gts.append(
                 {
                     "cam_R_m2c": _flat(lab.R_obj_cam),
@@ -99,14 +108,20 @@ class BopExporter(Exporter):
         return {
             "split": frame.split,
             "episode": frame.episode,
-            "stem": stem,
+            "im_id": im_id,
             "camera": camera,
             "gt": gts,
             "gt_info": infos,
         }
 
+    def end_episode(self, episode: int) -> None:
+        """Rename the episode's staged scene folder into place."""
+        staged = self.scenes.pop(episode, None)
+        if staged is not None:
+            staged[0].commit()
+
     def finish(self, records: list[Record]) -> None:
-        """Number images per scene, rename files, write the scene JSONs and models_info.json."""
+        """Write the scene JSONs, models_info.json and camera.json."""
         scenes: dict[tuple[str, int], list[Record]] = {}
         for rec in records:
             scenes.setdefault((rec["split"], rec["episode"]), []).append(rec)
@@ -114,13 +129,10 @@ class BopExporter(Exporter):
         for (split, episode), recs in scenes.items():
             scene = self.root / split / f"{episode:06d}"
             cams, gts, infos = {}, {}, {}
-            for im_id, rec in enumerate(recs):
-                stem, key = rec["stem"], str(im_id)
-                promote(scene / "rgb" / f"{stem}.png", scene / "rgb" / f"{im_id:06d}.png")
-                promote(scene / "depth" / f"{stem}.png", scene / "depth" / f"{im_id:06d}.png")
-                for k in range(len(rec["gt"])):
-                    for sub in ("mask", "mask_visib"):
-                        promote(scene / sub / f"{stem}_{k:06d}.png", scene / sub / f"{im_id:06d}_{k:06d}.png")
+            if not scene.is_dir():
+                raise FileNotFoundError(f"BOP scene of episode {episode} is missing: {scene}")
+            for rec in recs:
+                key = str(rec["im_id"])
                 cams[key] = {k: v for k, v in rec["camera"].items() if k not in ("width", "height")}
                 gts[key] = rec["gt"]
                 infos[key] = [{k: v for k, v in info.items() if k != "size_mm"} for info in rec["gt_info"]]

@@ -8,18 +8,20 @@
   and RLE masks, visibility, truncation, occlusion, 3D boxes, 6D pose, keypoints),
 - ``points.npy`` ((N, 4) float32) and ``point_instance.npy`` ((N,) int32) when a LiDAR sweep exists.
 
-``raw/index.json`` lists frames in dataset order with the class list.
+``raw/index.json`` lists frames in dataset order with the class list. Each frame folder is
+written under a hidden name and renamed into place whole (atomic per frame).
 """
 
 from __future__ import annotations
 
 import io
+import json
 
 import numpy as np
 
-from simgen.export.atomic import write_bytes, write_json
+from simgen.export.atomic import write_json
 from simgen.export.base import Exporter, Record, register_exporter
-from simgen.export.encode import depth_png, encode_png_gray, encoded_rgb, label_json
+from simgen.export.encode import StagedDir, depth_png, encode_png_gray, encoded_rgb, label_json
 from simgen.sensors.frame import Frame
 
 
@@ -39,15 +41,15 @@ class RawExporter(Exporter):
 
     def add(self, frame: Frame) -> Record:
         """Write the frame's folder."""
-        d = self.root / frame.split / frame.stem
-        write_bytes(d / "rgb.png", encoded_rgb(frame, "png"), durable=False)
-        write_bytes(d / "depth.npy", npy_bytes(frame.depth.astype(np.float32)), durable=False)
-        write_bytes(d / "depth_mm.png", depth_png(frame), durable=False)
-        write_bytes(d / "instance.png", encode_png_gray(frame.instance.astype(np.uint16)), durable=False)
-        write_bytes(d / "semantic.png", encode_png_gray(frame.semantic.astype(np.uint16)), durable=False)
+        d = StagedDir(self.root / frame.split / frame.stem)
+        d.write("rgb.png", encoded_rgb(frame, "png"))
+        d.write("depth.npy", npy_bytes(frame.depth.astype(np.float32)))
+        d.write("depth_mm.png", depth_png(frame))
+        d.write("instance.png", encode_png_gray(frame.instance.astype(np.uint16)))
+        d.write("semantic.png", encode_png_gray(frame.semantic.astype(np.uint16)))
         if frame.lidar is not None:
-            write_bytes(d / "points.npy", npy_bytes(np.asarray(frame.lidar.points, np.float32)), durable=False)
-            write_bytes(d / "point_instance.npy", npy_bytes(np.asarray(frame.lidar.instance, np.int32)), durable=False)
+            d.write("points.npy", npy_bytes(np.asarray(frame.lidar.points, np.float32)))
+            d.write("point_instance.npy", npy_bytes(np.asarray(frame.lidar.instance, np.int32)))
         doc = {
             "episode": frame.episode,
             "frame": frame.index,
@@ -60,7 +62,8 @@ class RawExporter(Exporter):
             "objects": [{"instance_id": o.instance_id, "name": o.name, "class": o.class_name} for o in frame.objects],
             "labels": [label_json(lab) for lab in frame.labels],
         }
-        write_json(d / "labels.json", doc, durable=False)
+        d.write("labels.json", (json.dumps(doc, ensure_ascii=False, allow_nan=False) + "\n").encode())
+        d.commit()
         return {"split": frame.split, "stem": frame.stem, "labels": len(frame.labels)}
 
     def finish(self, records: list[Record]) -> None:
