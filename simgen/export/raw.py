@@ -6,7 +6,8 @@
 - ``instance.png`` (uint16 instance ids, 0 = background), ``semantic.png`` (uint16 category ids),
 - ``labels.json``: camera (K, pose), object poses, and every label field (visible/amodal boxes
   and RLE masks, visibility, truncation, occlusion, 3D boxes, 6D pose, keypoints),
-- ``points.npy`` ((N, 4) float32) and ``point_instance.npy`` ((N,) int32) when a LiDAR sweep exists.
+- ``points.npy`` ((N, 4) float32 x, y, z, reflectance in the LiDAR frame), ``point_instance.npy``
+  ((N,) int32) and ``point_semantic.npy`` ((N,) uint16 category ids) when a LiDAR sweep exists.
 
 ``raw/index.json`` lists frames in dataset order with the class list. Each frame folder is
 written under a hidden name and renamed into place whole (atomic per frame).
@@ -32,6 +33,16 @@ def npy_bytes(array: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
+def point_classes(frame: Frame) -> np.ndarray:
+    """(N,) uint16 category id per LiDAR point (0 = background) from its instance id."""
+    assert frame.lidar is not None
+    lut = np.zeros(max([o.instance_id for o in frame.objects], default=0) + 1, dtype=np.uint16)
+    for o in frame.objects:
+        lut[o.instance_id] = o.category_id
+    ids = np.asarray(frame.lidar.instance, dtype=np.int64)
+    return np.where(ids < len(lut), lut[np.clip(ids, 0, len(lut) - 1)], 0).astype(np.uint16)
+
+
 @register_exporter
 class RawExporter(Exporter):
     """Per-frame arrays and JSON labels, no format conventions in the way."""
@@ -50,6 +61,7 @@ class RawExporter(Exporter):
         if frame.lidar is not None:
             d.write("points.npy", npy_bytes(np.asarray(frame.lidar.points, np.float32)))
             d.write("point_instance.npy", npy_bytes(np.asarray(frame.lidar.instance, np.int32)))
+            d.write("point_semantic.npy", npy_bytes(point_classes(frame)))
         doc = {
             "episode": frame.episode,
             "frame": frame.index,

@@ -205,3 +205,15 @@ def test_png_writers_round_trip_through_opencv_and_pil():
             b = encode_png_gray(img)
             assert np.array_equal(cv2.imdecode(np.frombuffer(b, np.uint8), cv2.IMREAD_UNCHANGED), img)
             assert np.array_equal(np.array(Image.open(io.BytesIO(b))), img)
+
+
+def test_raw_lidar_point_labels(exported):
+    out, frames = exported
+    f0 = frames[0]
+    d = out / "raw" / f0.split / f0.stem
+    inst = np.load(d / "point_instance.npy")
+    sem = np.load(d / "point_semantic.npy")
+    cat = {o.instance_id: o.category_id for o in f0.objects}
+    assert np.array_equal(sem, [cat.get(int(i), 0) for i in inst])
+    for lab in f0.labels:
+        assert lab.lidar_points == int((inst == lab.instance_id).sum())
