@@ -8,13 +8,14 @@ Beyond the standard keys each annotation carries (extra keys, ignored by COCO to
 ``amodal_bbox``/``amodal_area``/``amodal_segmentation`` (the object as if unoccluded),
 ``visibility``, ``truncation``, ``occlusion`` (KITTI bucket), ``instance_id``/``track_id``
 (stable within an episode), ``pose`` (R row-major, t metres, camera_from_object, OpenCV axes)
-and ``box3d`` (centre/R in camera and world, size in metres). Articulated bodies add COCO
-``keypoints`` (link origins, v = 0/1/2) and their category lists the keypoint names. Crowd or
+and ``box3d`` (centre/R in camera and world, size in metres, yaw of the box's x axis about
+world z). Articulated bodies add COCO ``keypoints`` (link origins, v = 0/1/2) and their category lists the keypoint names. Crowd or
 ignore regions (scenario ``labels.ignore_regions``) are written with ``iscrowd: 1``.
 """
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from simgen.export.atomic import write_bytes, write_json
@@ -60,6 +61,7 @@ def annotation(lab: InstanceLabel) -> dict[str, Any]:
             "R_cam": [list(r) for r in lab.R_cam or ()],
             "center_world": list(lab.center_world or ()),
             "R_world": [list(r) for r in lab.R_world or ()],
+            "yaw_world": math.atan2(lab.R_world[1][0], lab.R_world[0][0]) if lab.R_world else None,
         }
     if lab.keypoints:
         ann["keypoints"] = [v for kp in lab.keypoints for v in kp]

@@ -217,3 +217,44 @@ def test_raw_lidar_point_labels(exported):
     assert np.array_equal(sem, [cat.get(int(i), 0) for i in inst])
     for lab in f0.labels:
         assert lab.lidar_points == int((inst == lab.instance_id).sum())
+
+
+def test_voc_boxes_are_one_based_inclusive_integers(exported):
+    import xml.etree.ElementTree as ET
+
+    out, frames = exported
+    f0 = frames[0]
+    root = ET.parse(out / "voc" / "Annotations" / f"{f0.stem}.xml").getroot()
+    objs = root.findall("object")
+    assert len(objs) == len(f0.labels)
+    for obj, lab in zip(objs, f0.labels, strict=True):
+        box = {k: int(obj.find(f"bndbox/{k}").text) for k in ("xmin", "ymin", "xmax", "ymax")}
+        x, y, w, h = lab.bbox
+        assert box == {"xmin": x + 1, "ymin": y + 1, "xmax": x + w, "ymax": y + h}
+        assert obj.find("difficult").text == ("1" if lab.ignore else "0")
+    assert (out / "voc/ImageSets/Main/val.txt").read_text().split() == [f.stem for f in frames if f.split == "val"]
+
+
+def test_yolo_detect_and_segment_labels(exported):
+    import cv2
+
+    out, frames = exported
+    f0 = frames[0]
+    labs = [lab for lab in f0.labels if not lab.ignore]
+    det = [line.split() for line in (out / "yolo/labels" / f0.split / f"{f0.stem}.txt").read_text().splitlines()]
+    assert len(det) == len(labs)
+    for fields, lab in zip(det, labs, strict=True):
+        assert int(fields[0]) == lab.category_id - 1
+        cx, cy, w, h = map(float, fields[1:])
+        x, y, bw, bh = lab.bbox
+        assert np.allclose([cx * fake.W, cy * fake.H, w * fake.W, h * fake.H], [x + bw / 2, y + bh / 2, bw, bh])
+    seg = (out / "yolo-seg/labels" / f0.split / f"{f0.stem}.txt").read_text().splitlines()
+    assert len(seg) == len(labs)
+    for line, lab in zip(seg, labs, strict=True):
+        vals = np.array(line.split()[1:], dtype=float).reshape(-1, 2)
+        assert ((0 <= vals) & (vals <= 1)).all()
+        poly = vals * [fake.W, fake.H]
+        # A polygon through boundary pixel centres covers the mask less a half-pixel rim.
+        assert abs(cv2.contourArea(poly.astype(np.float32)) - lab.area) <= 0.5 * (2 * (lab.bbox[2] + lab.bbox[3])) + 1
+    data = (out / "yolo/data.yaml").read_text()
+    assert f'path: "{(out / "yolo").resolve()}"' in data and 'val: "images/val"' in data

@@ -91,3 +91,17 @@ def test_lidar_points_inside_boxes_when_present(dataset):
     out, _ = dataset
     if not any((out / "kitti/training/velodyne").iterdir()):
         pytest.skip("this scene has no LiDAR sensor; see tests/export/test_kitti.py for the point-in-box check")
+
+
+@pytest.mark.slow
+def test_every_format_is_byte_identical_for_one_or_two_workers(dataset, tmp_path):
+    out1, _ = dataset
+    out2 = tmp_path / "two"
+    simgen.render(simgen.loads(SCENE), out2, renderer="tiny", formats=FORMATS, workers=2, progress=False)
+    files1 = sorted(p.relative_to(out1) for p in out1.rglob("*") if p.is_file() and ".simgen" not in p.parts)
+    files2 = sorted(p.relative_to(out2) for p in out2.rglob("*") if p.is_file() and ".simgen" not in p.parts)
+    assert files1 == files2
+    for rel in files1:
+        if rel.as_posix() in ("manifest.json", "yolo/data.yaml", "yolo-seg/data.yaml"):
+            continue  # creation time; absolute dataset path
+        assert (out1 / rel).read_bytes() == (out2 / rel).read_bytes(), rel
