@@ -9,8 +9,9 @@ Beyond the standard keys each annotation carries (extra keys, ignored by COCO to
 ``visibility``, ``truncation``, ``occlusion`` (KITTI bucket), ``instance_id``/``track_id``
 (stable within an episode), ``pose`` (R row-major, t metres, camera_from_object, OpenCV axes)
 and ``box3d`` (centre/R in camera and world, size in metres, yaw of the box's x axis about
-world z). Articulated bodies add COCO ``keypoints`` (link origins, v = 0/1/2) and their category lists the keypoint names. Crowd or
-ignore regions (scenario ``labels.ignore_regions``) are written with ``iscrowd: 1``.
+world z). Articulated bodies add COCO ``keypoints`` (link origins, v = 0/1/2) and their
+category lists the keypoint names. Crowd or ignore regions (scenario ``labels.ignore_regions``)
+are written with ``iscrowd: 1``.
 """
 
 from __future__ import annotations
