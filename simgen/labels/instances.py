@@ -107,6 +107,21 @@ def _amodal_stack(masks: np.ndarray, keep: list[int], truth: dict[int, ObjectTru
     return out
 
 
+def _hidden_pixels(masks: np.ndarray, amodal: np.ndarray, exact: bool) -> np.ndarray:
+    """(K,) amodal pixels not visible; so visibility = 1 - hidden / amodal = visible / amodal.
+
+    When the amodal masks come from another rasteriser than the image (EGL images, TinyRenderer
+    amodal pass), silhouettes can differ by one pixel along every edge, which would read as
+    occlusion; then amodal pixels within one pixel of the visible mask count as visible.
+    """
+    if exact:
+        return (amodal & ~masks).sum(axis=(0, 1))
+    from scipy.ndimage import binary_dilation
+
+    grown = binary_dilation(masks, structure=np.ones((3, 3, 1), bool))
+    return (amodal & ~grown).sum(axis=(0, 1))
+
+
 def _rows(m: np.ndarray) -> tuple[tuple[float, ...], ...]:
     return tuple(tuple(float(v) for v in row) for row in m)
 
@@ -173,10 +188,12 @@ def label_instances(
     truth = frame.truth if frame is not None else {}
     amodal = _amodal_stack(masks, candidates, truth)
     a_boxes = a_rles = a_area = None
+    hidden = None
     if amodal is not None:
         a_boxes = tight_boxes(amodal)
         a_rles = encode_masks(amodal)
         a_area = amodal.sum(axis=(0, 1))
+        hidden = _hidden_pixels(masks, amodal, all(truth[i].amodal_exact for i in candidates))
     lidar_counts = None
     if frame is not None and frame.lidar is not None:
         lidar_counts = np.bincount(frame.lidar.instance.astype(np.int64), minlength=max(by_id) + 1)
@@ -198,7 +215,7 @@ def label_instances(
             lab.amodal_bbox = tuple(float(v) for v in a_boxes[k])
             lab.amodal_area = int(a_area[k])
             lab.amodal_rle = a_rles[k]
-            lab.visibility = round(area / max(int(a_area[k]), 1), 6)
+            lab.visibility = round(1.0 - int(hidden[k]) / max(int(a_area[k]), 1), 6)
         lab.occlusion = occlusion_level(lab.visibility)
         if frame is not None and iid in frame.poses and iid in truth:
             _fill_3d(lab, frame, truth[iid], cam_from_world)

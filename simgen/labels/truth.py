@@ -112,10 +112,12 @@ class TruthCollector:
         self.shadow: BulletClient | None = None
         self.shadow_world: World | None = None
         if amodal and spec.objects:
+            # The shadow client always uses TinyRenderer: pybullet's EGL plugin loaded into a second
+            # client takes over rendering for the first one too (its images then show the shadow world).
             self.shadow = BulletClient()
             # Disconnect when the collector goes away (the episode generator ends or is dropped).
             self._finalizer = weakref.finalize(self, self.shadow.close)
-            attach(self.shadow, renderer)
+            attach(self.shadow, "tiny")
             ground = {**spec.world.ground, "type": "none"}
             shadow_spec = dataclasses.replace(spec, world=dataclasses.replace(spec.world, ground=ground))
             self.shadow_world = World(self.shadow, shadow_spec)
@@ -167,6 +169,7 @@ class TruthCollector:
             if iid in visible and self.shadow is not None:
                 corners = transform(CORNER_SIGNS * (hi - lo) / 2 + (lo + hi) / 2, cam_from_world @ world_from_body)
                 truth.amodal, truth.amodal_offset = self._render_alone(cam, iid, poses[iid], corners)
+                truth.amodal_exact = self.renderer == "tiny"
             out[iid] = truth
         return out
 
@@ -197,7 +200,7 @@ class TruthCollector:
         k[0, 2] -= x0
         k[1, 2] -= y0
         window = dataclasses.replace(cam, width=x1 - x0, height=y1 - y0, K=k)
-        raw = render(self.shadow, window, self.renderer)
+        raw = render(self.shadow, window, "tiny")
         p.resetBasePositionAndOrientation(uid, PARKED, (0, 0, 0, 1), physicsClientId=cid)
         return raw.body_uid == uid, (x0, y0)
 

@@ -67,14 +67,17 @@ class ObjectTruth:
     ``box_center``/``box_size``: (3,) float64 metres, the tight box of the object's visual
     geometry in its body frame (the frame of ``Frame.poses``). ``amodal``: (h, w) bool mask of
     the object rendered alone, placed at pixel ``amodal_offset`` (x0, y0) of the image; None when
-    no amodal pass ran. ``links``: (L, 3) float64 world positions of link origins of articulated
-    bodies (None for single-link bodies), named by ``link_names``.
+    no amodal pass ran; ``amodal_exact`` is False when it came from another rasteriser than the
+    image (edges may differ by a pixel, see labels.instances). ``links``: (L, 3) float64 world
+    positions of link origins of articulated bodies (None for single-link bodies), named by
+    ``link_names``.
     """
 
     box_center: np.ndarray
     box_size: np.ndarray
     amodal: np.ndarray | None = None
     amodal_offset: tuple[int, int] = (0, 0)
+    amodal_exact: bool = True
     links: np.ndarray | None = None
     link_names: tuple[str, ...] = ()
 

@@ -17,13 +17,13 @@ from simgen.sim.quiet import quiet_stdout  # noqa: E402
 CAMERA = "cameras: [{name: cam, width: 160, height: 120, fov_y: 50, position: [1.3, -0.9, 0.8], look_at: [0, 0, 0.1]}]"
 
 
-def _frames(objects: str, labels: str = "{min_visible_pixels: 1}", frames: int = 1):
+def _frames(objects: str, labels: str = "{min_visible_pixels: 1}", frames: int = 1, renderer: str = "tiny"):
     head = f"version: 1\nname: t\nframes: {frames}\nworld: {{settle_time: 0.05}}\n"
     text = f"{head}objects:\n{objects}\n{CAMERA}\nlabels: {labels}\n"
     sc = simgen.loads(text)
     spec = simgen.sample(sc, 0)
     with quiet_stdout(), BulletClient() as client:
-        return list(run_episode(client, spec, "tiny")), spec
+        return list(run_episode(client, spec, renderer)), spec
 
 
 def _projected_box(frame, lab) -> np.ndarray:
@@ -102,3 +102,26 @@ def test_amodal_pass_can_be_switched_off():
     )
     (lab,) = frame.labels
     assert lab.amodal_rle is None and lab.occlusion == 3 and lab.box_size is not None
+
+
+def test_egl_images_are_not_taken_over_by_the_amodal_pass():
+    """Regression: loading the EGL plugin into the shadow client made the main images show its world."""
+    from simgen.errors import SimgenError
+    from simgen.sensors.render import resolve_renderer
+
+    try:
+        if resolve_renderer("egl") != "egl":
+            pytest.skip("EGL unavailable")
+        objects = (
+            "  - {name: back, type: box, class: a, size: [0.2, 0.2, 0.2], mass: 0, position: [-0.25, 0.2, 0.1]}\n"
+            "  - {name: front, type: box, class: a, size: [0.2, 0.2, 0.4], mass: 0, position: [0.2, -0.05, 0.2]}"
+        )
+        frames, _ = _frames(objects, frames=2, renderer="egl")
+    except SimgenError:
+        pytest.skip("EGL unavailable")
+    for frame in frames:
+        front = next(lab for lab in frame.labels if lab.object_name == "front_0")
+        back = next(lab for lab in frame.labels if lab.object_name == "back_0")
+        assert front.visibility == 1.0 and front.occlusion == 0
+        assert 0 < back.visibility < 0.95
+        assert (frame.instance > 0).sum() > 400  # both boxes are in the image, not only one
