@@ -180,7 +180,6 @@ class Output(Model):
         default_factory=lambda: {"train": 1.0},
         description="split name -> share of episodes; whole episodes go to one split (no leakage)",
     )
-    yolo_segments: bool = Field(False, description="'yolo' writes polygon (segment) labels instead of boxes")
 
 
 class Scenario(Model):
