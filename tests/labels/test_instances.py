@@ -104,3 +104,18 @@ def test_keypoint_visibility_flags():
     assert lab.keypoints[1][2] == 1  # in the image, behind another object's nearer surface
     assert lab.keypoints[2] == [0.0, 0.0, 0]
     assert lab.keypoint_names == ("a", "b", "c")
+
+
+def test_unknown_ignore_class_is_a_located_error():
+    import simgen
+    from simgen.errors import SimgenError
+
+    text = (
+        "version: 1\nname: t\nobjects:\n  - {name: a, type: box, class: crate, size: [1, 1, 1]}\n"
+        "cameras: [{name: c, position: [3, 0, 1], look_at: [0, 0, 0]}]\n"
+        "labels:\n  ignore_classes: [crates]\n"
+    )
+    with pytest.raises(SimgenError) as err:
+        simgen.loads(text, file="s.yaml")
+    msg = str(err.value)
+    assert "s.yaml:7:" in msg and "labels.ignore_classes[0]" in msg and "did you mean 'crate'" in msg
