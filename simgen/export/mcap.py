@@ -104,6 +104,7 @@ class McapExporter(Exporter):
         super().__init__(info)
         self.open: dict[int, _EpisodeFile] = {}
         self.lidar_written: set[tuple[int, str, int]] = set()
+        self.ticks: set[tuple[int, int]] = set()
 
     def path(self, split: str, episode: int) -> Path:
         """Final path of an episode's recording."""
@@ -201,7 +202,9 @@ class McapExporter(Exporter):
                 )
         f.write(f"/{c}/annotations", fm.ImageAnnotations(points=points, texts=texts), t_ns)
         f.write(f"/{c}/boxes", fm.SceneUpdate(entities=entities), t_ns)
-        for iid in sorted(frame.poses):
+        # Object poses are the same for every camera of a tick: write them once per tick.
+        tick = (frame.episode, t_ns)
+        for iid in sorted(frame.poses) if tick not in self.ticks else ():
             pos, quat = frame.poses[iid]
             name = next((o.name for o in frame.objects if o.instance_id == iid), str(iid))
             f.write(
@@ -215,6 +218,7 @@ class McapExporter(Exporter):
                 ),
                 t_ns,
             )
+        self.ticks.add(tick)
         lidar = frame.lidar
         if lidar is not None and (frame.episode, lidar.name, t_ns) not in self.lidar_written:
             self.lidar_written.add((frame.episode, lidar.name, t_ns))
