@@ -112,7 +112,7 @@ class CocoExporter(Exporter):
         ]
         for rec in records:
             for ann in rec["annotations"]:
-                names = ann.pop("keypoint_names", None)
+                names = ann.get("keypoint_names")
                 if names:
                     categories[ann["category_id"] - 1].setdefault("keypoints", names)
                     categories[ann["category_id"] - 1].setdefault("skeleton", [])
@@ -125,7 +125,8 @@ class CocoExporter(Exporter):
             per_split[rec["split"]]["images"].append(image)
             for ann in rec["annotations"]:
                 ann_id += 1
-                per_split[rec["split"]]["annotations"].append({"id": ann_id, "image_id": image_id, **ann})
+                fields = {k: v for k, v in ann.items() if k != "keypoint_names"}
+                per_split[rec["split"]]["annotations"].append({"id": ann_id, "image_id": image_id, **fields})
         for split, content in per_split.items():
             doc = {
                 "info": {

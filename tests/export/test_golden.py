@@ -56,3 +56,38 @@ def test_output_does_not_depend_on_worker_count_or_completion_order(tmp_path):
         final.begin()
         final.finish([records[pos] for pos in range(len(frames))])
         assert fake.snapshot(tmp_path / "one" / name) == fake.snapshot(tmp_path / "two" / name), name
+
+
+def test_finish_can_run_again_after_an_interrupted_finish(tmp_path):
+    """Resume re-runs finish: renames already done must be skipped, the result unchanged."""
+    import json
+
+    from simgen.export.base import get_exporter
+
+    frames = fake.frames()
+    names = ["coco", "kitti", "voc", "bop", "mcap", "raw", "yolo"]
+    records = fake.export(tmp_path, names, frames)
+    before = {n: fake.snapshot(tmp_path / n) for n in names}
+    for name in names:
+        exp = get_exporter(name)(fake.info(tmp_path))
+        exp.begin()
+        exp.finish(json.loads(json.dumps(records[name])))
+        assert fake.snapshot(tmp_path / name) == before[name], name
+
+
+def test_staged_folder_replaces_leftovers_and_appears_whole(tmp_path):
+    from simgen.export.encode import StagedDir
+
+    final = tmp_path / "scene"
+    (tmp_path / ".scene.partial").mkdir()
+    (tmp_path / ".scene.partial" / "stale.png").write_bytes(b"old")
+    d = StagedDir(final)
+    d.write("rgb/000000.png", b"new")
+    assert not final.exists()
+    d.commit()
+    assert sorted(p.relative_to(final).as_posix() for p in final.rglob("*") if p.is_file()) == ["rgb/000000.png"]
+    d2 = StagedDir(final)
+    d2.write("a.txt", b"x")
+    d2.commit()
+    assert [p.name for p in final.iterdir()] == ["a.txt"]
+    assert not (tmp_path / ".scene.partial").exists()
