@@ -6,8 +6,12 @@ import argparse
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from simgen.errors import SimgenError
+
+if TYPE_CHECKING:
+    from simgen.scenario.models import Scenario
 
 EXIT_USER_ERROR = 2
 
@@ -66,6 +70,8 @@ def cmd_render(args: argparse.Namespace) -> int:
     from simgen.batch.runner import render_dataset
 
     sc = _load(args.scenario)
+    if args.splits:
+        sc = _with_splits(sc, args.splits)
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     if not formats:
         raise SimgenError("--formats is empty", hint="e.g. --formats coco")
@@ -83,6 +89,26 @@ def cmd_render(args: argparse.Namespace) -> int:
     )
     print(summary.line())
     return 0
+
+
+def _with_splits(sc: Scenario, text: str) -> Scenario:
+    """The scenario with ``output.splits`` replaced by ``--splits train=0.8,val=0.2``."""
+    from pydantic import ValidationError
+
+    splits: dict[str, float] = {}
+    try:
+        for part in text.split(","):
+            name, share = part.split("=")
+            splits[name.strip()] = float(share)
+        output = type(sc.output).model_validate({**sc.output.model_dump(), "splits": splits})
+    except (ValueError, ValidationError) as err:
+        raise SimgenError(
+            f"--splits '{text}' is not a list of name=share pairs with valid names and shares >= 0",
+            hint="e.g. --splits train=0.8,val=0.1,test=0.1",
+        ) from err
+    if sum(splits.values()) <= 0:
+        raise SimgenError(f"--splits '{text}' gives no episodes to any split", hint="use shares > 0")
+    return sc.model_copy(update={"output": output})
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
@@ -195,6 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=1, help="worker processes (output is identical for any count)")
     p.add_argument("--formats", default="coco", help="comma-separated exporters (see 'simgen list'); default coco")
     p.add_argument("--renderer", default="auto", choices=["auto", "egl", "tiny"], help="render backend (default auto)")
+    p.add_argument("--splits", help="episode split shares, overriding the scenario's, e.g. train=0.8,val=0.2")
     p.add_argument(
         "--resume", action="store_true", help="continue an interrupted run in --out, skipping finished episodes"
     )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from simgen.labels.instances import instance_map, label_frame, semantic_map
+from simgen.labels.instances import LabelOptions, instance_map, label_frame, semantic_map
+from simgen.labels.truth import TruthCollector
 from simgen.randomize.pipeline import ImageEffects
 from simgen.scenario.spec import CameraSpec, EpisodeSpec
 from simgen.sensors.frame import Frame
@@ -19,10 +20,13 @@ def capture_frame(
     index: int,
     renderer: str,
     poses: dict[int, tuple[tuple[float, ...], tuple[float, ...]]] | None = None,
+    options: LabelOptions | None = None,
+    truth: TruthCollector | None = None,
 ) -> Frame:
     """Render ``cam`` in the world's current state and label it: the whole per-frame path.
 
-    ``poses`` (from ``world.poses()``) can be shared by the cameras of one tick.
+    ``poses`` (from ``world.poses()``) can be shared by the cameras of one tick; ``truth``
+    adds amodal masks and 3D ground truth; ``options`` are the scenario's label filters.
     """
     spec = world.spec
     raw = render(world.client, cam, renderer, light=world.render_light())
@@ -41,7 +45,11 @@ def capture_frame(
         poses=world.poses() if poses is None else poses,
         class_names=spec.class_names,
     )
-    return label_frame(frame, spec.min_visible_pixels)
+    if truth is not None:
+        frame.truth = truth.collect(cam, inst, frame.poses)
+    if options is None:
+        options = LabelOptions.from_json(spec.labels, spec.min_visible_pixels)
+    return label_frame(frame, options)
 
 
 def run_episode(client: BulletClient, spec: EpisodeSpec, renderer: str) -> Iterator[Frame]:
@@ -50,12 +58,14 @@ def run_episode(client: BulletClient, spec: EpisodeSpec, renderer: str) -> Itera
     world = World(client, spec)
     effects = ImageEffects(spec)
     world.step(spec.world.settle_steps)
+    options = LabelOptions.from_json(spec.labels, spec.min_visible_pixels)
+    truth = TruthCollector(client, world, spec, renderer, amodal=spec.labels.get("amodal", True))
     for f in range(spec.frames):
         if f:
             world.step(spec.world.steps_per_frame)
         poses = world.poses()
         for cam in map(world.camera, spec.cameras):
-            frame = capture_frame(world, cam, f, renderer, poses)
+            frame = capture_frame(world, cam, f, renderer, poses, options, truth)
             delivered = effects(frame, world.light, world.active_faults(cam.name))
             if delivered is not None:
                 yield delivered

@@ -136,6 +136,8 @@ def _render_episode(index: int) -> dict[str, Any]:
     with quiet_stdout():
         for frame in run_episode(_WORKER["client"], spec, opts.renderer):
             frames.append({"summary": _summary(frame), "exports": {e.name: e.add(frame) for e in _WORKER["exporters"]}})
+        for e in _WORKER["exporters"]:
+            e.end_episode(index)
     for e in _WORKER["exporters"]:
         e.flush()  # every file on disk before the episode counts as done (resume relies on it)
     return {"episode": index, "spec": spec.to_json(), "frames": frames}

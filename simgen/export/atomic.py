@@ -19,8 +19,13 @@ def _file_mode() -> int:
 FILE_MODE = _file_mode()
 
 
-def write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so readers see either the old file or the whole new one."""
+def write_bytes(path: Path, data: bytes, *, durable: bool = True) -> None:
+    """Write ``data`` to ``path`` so readers see either the old file or the whole new one.
+
+    ``durable=False`` skips the fsync: the rename is still atomic for readers and against a
+    crashed process, but not against power loss. Exporters use it for the many per-frame files
+    (an fsync each would cost more than encoding them) and keep it for index files.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
@@ -28,18 +33,19 @@ def write_bytes(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
             f.flush()
-            os.fsync(f.fileno())
+            if durable:
+                os.fsync(f.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
 
 
-def write_text(path: Path, text: str) -> None:
+def write_text(path: Path, text: str, *, durable: bool = True) -> None:
     """Atomic UTF-8 text write."""
-    write_bytes(path, text.encode("utf-8"))
+    write_bytes(path, text.encode("utf-8"), durable=durable)
 
 
-def write_json(path: Path, obj: Any, *, indent: int | None = None) -> None:
+def write_json(path: Path, obj: Any, *, indent: int | None = None, durable: bool = True) -> None:
     """Atomic JSON write with stable formatting (same object -> same bytes)."""
-    write_text(path, json.dumps(obj, indent=indent, ensure_ascii=False, allow_nan=False) + "\n")
+    write_text(path, json.dumps(obj, indent=indent, ensure_ascii=False, allow_nan=False) + "\n", durable=durable)

@@ -57,6 +57,10 @@ class Exporter(ABC):
         exporters whose ``add`` writes synchronously.
         """
 
+    def end_episode(self, episode: int) -> None:
+        """Called in the worker after an episode's last frame; per-episode streams close here."""
+        return None
+
     @abstractmethod
     def finish(self, records: list[Record]) -> None:
         """Write index files from every frame's record, given in dataset order."""
@@ -84,4 +88,4 @@ def get_exporter(name: str) -> type[Exporter]:
 
 def load_builtin() -> None:
     """Import the built-in exporter modules so they register themselves."""
-    from simgen.export import coco  # noqa: F401
+    from simgen.export import bop, coco, kitti, mcap, raw, voc, yolo  # noqa: F401

@@ -3,40 +3,80 @@
 Masks are compressed RLE (pycocotools), category ids are the scenario's class positions
 (from 1, stable whatever appears), image and annotation ids are assigned at ``finish`` in
 dataset order, so they are unique and independent of the worker count.
+
+Beyond the standard keys each annotation carries (extra keys, ignored by COCO tools):
+``amodal_bbox``/``amodal_area``/``amodal_segmentation`` (the object as if unoccluded),
+``visibility``, ``truncation``, ``occlusion`` (KITTI bucket), ``instance_id``/``track_id``
+(stable within an episode), ``pose`` (R row-major, t metres, camera_from_object, OpenCV axes)
+and ``box3d`` (centre/R in camera and world, size in metres, yaw of the box's x axis about
+world z). Articulated bodies add COCO ``keypoints`` (link origins, v = 0/1/2) and their
+category lists the keypoint names. Crowd or ignore regions (scenario ``labels.ignore_regions``)
+are written with ``iscrowd: 1``.
 """
 
 from __future__ import annotations
 
+import math
 from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import cv2
-import numpy as np
-
 from simgen.export.atomic import write_bytes, write_json
 from simgen.export.base import DatasetInfo, Exporter, Record, register_exporter
-from simgen.sensors.frame import Frame
-
-# zlib level 1 without PNG row filters: ~4x faster than OpenCV's default (level 3, adaptive
-# filters) on rendered frames, and about as small, since flat-shaded renders compress well
-# without filtering (scripts/bench_render.py, docs/benchmarks.md). The filter flag needs
-# OpenCV >= 4.11; older versions keep their default filters.
-PNG_PARAMS = [cv2.IMWRITE_PNG_COMPRESSION, 1]
-if hasattr(cv2, "IMWRITE_PNG_FILTER"):
-    PNG_PARAMS += [cv2.IMWRITE_PNG_FILTER, cv2.IMWRITE_PNG_FILTER_NONE]
+from simgen.export.encode import encoded_rgb
+from simgen.sensors.frame import Frame, InstanceLabel
 
 
 def encode_png(rgb: Any) -> bytes:
-    """Lossless PNG bytes of an (H, W, 3) uint8 RGB image."""
-    ok, buf = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), PNG_PARAMS)
+    """PNG bytes of an (H, W, 3) uint8 RGB image."""
+    import cv2
+
+    ok, buf = cv2.imencode(".png", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_PNG_COMPRESSION, 3])
     if not ok:
         raise RuntimeError("PNG encoding failed")
     return buf.tobytes()
 
 
-def _write_png(path: Path, rgb: np.ndarray) -> None:
-    write_bytes(path, encode_png(rgb))
+def annotation(lab: InstanceLabel) -> dict[str, Any]:
+    """One COCO annotation (without ``id``/``image_id``) with simgen's extra keys."""
+    ann: dict[str, Any] = {
+        "category_id": lab.category_id,
+        "segmentation": lab.rle,
+        "area": lab.area,
+        "bbox": list(lab.bbox),
+        "iscrowd": 1 if lab.ignore else 0,
+        "instance_id": lab.instance_id,
+        "track_id": lab.instance_id,
+        "object": lab.object_name,
+        "visibility": lab.visibility,
+        "truncation": lab.truncation,
+        "occlusion": lab.occlusion,
+    }
+    if lab.amodal_rle is not None:
+        ann["amodal_bbox"] = list(lab.amodal_bbox or ())
+        ann["amodal_area"] = lab.amodal_area
+        ann["amodal_segmentation"] = lab.amodal_rle
+    if lab.R_obj_cam is not None:
+        ann["pose"] = {"R": [list(r) for r in lab.R_obj_cam], "t": list(lab.t_obj_cam or ())}
+        ann["box3d"] = {
+            "size": list(lab.box_size or ()),
+            "center_cam": list(lab.center_cam or ()),
+            "R_cam": [list(r) for r in lab.R_cam or ()],
+            "center_world": list(lab.center_world or ()),
+            "R_world": [list(r) for r in lab.R_world or ()],
+            "yaw_world": math.atan2(lab.R_world[1][0], lab.R_world[0][0]) if lab.R_world else None,
+        }
+    if lab.keypoints:
+        ann["keypoints"] = [v for kp in lab.keypoints for v in kp]
+        ann["num_keypoints"] = sum(1 for kp in lab.keypoints if kp[2] > 0)
+        ann["keypoint_names"] = list(lab.keypoint_names or ())
+    if lab.lidar_points >= 0:
+        ann["lidar_points"] = lab.lidar_points
+    return ann
+
+
+def _write_png(path: Path, frame: Frame) -> None:
+    write_bytes(path, encoded_rgb(frame, "png"), durable=False)
 
 
 @register_exporter
@@ -69,7 +109,7 @@ class CocoExporter(Exporter):
         while len(self._pending) >= self.MAX_PENDING:
             self._pending.pop(0).result()
         path = self.root / "images" / frame.split / file_name
-        self._pending.append(self._writer.submit(_write_png, path, frame.rgb))
+        self._pending.append(self._writer.submit(_write_png, path, frame))
         h, w = frame.rgb.shape[:2]
         return {
             "split": frame.split,
@@ -82,19 +122,7 @@ class CocoExporter(Exporter):
                 "camera": frame.camera.name,
                 "time": round(frame.time, 9),
             },
-            "annotations": [
-                {
-                    "category_id": lab.category_id,
-                    "segmentation": lab.rle,
-                    "area": lab.area,
-                    "bbox": list(lab.bbox),
-                    "iscrowd": 0,
-                    "instance_id": lab.instance_id,
-                    "track_id": lab.instance_id,
-                    "object": lab.object_name,
-                }
-                for lab in frame.labels
-            ],
+            "annotations": [annotation(lab) for lab in frame.labels],
         }
 
     def flush(self) -> None:
@@ -109,6 +137,12 @@ class CocoExporter(Exporter):
         categories = [
             {"id": i + 1, "name": name, "supercategory": name} for i, name in enumerate(self.info.class_names)
         ]
+        for rec in records:
+            for ann in rec["annotations"]:
+                names = ann.get("keypoint_names")
+                if names:
+                    categories[ann["category_id"] - 1].setdefault("keypoints", names)
+                    categories[ann["category_id"] - 1].setdefault("skeleton", [])
         per_split: dict[str, dict[str, list[Any]]] = {s: {"images": [], "annotations": []} for s in self.info.splits}
         image_id = 0
         ann_id = 0
@@ -118,11 +152,13 @@ class CocoExporter(Exporter):
             per_split[rec["split"]]["images"].append(image)
             for ann in rec["annotations"]:
                 ann_id += 1
-                per_split[rec["split"]]["annotations"].append({"id": ann_id, "image_id": image_id, **ann})
+                fields = {k: v for k, v in ann.items() if k != "keypoint_names"}
+                per_split[rec["split"]]["annotations"].append({"id": ann_id, "image_id": image_id, **fields})
         for split, content in per_split.items():
             doc = {
                 "info": {
-                    "description": self.info.description or self.info.name,
+                    "description": f"Synthetic images rendered by simgen (scenario '{self.info.name}'). "
+                    + (self.info.description or ""),
                     "version": self.info.version,
                     "contributor": "simgen",
                     "synthetic": True,

@@ -93,8 +93,14 @@ simulator's ground truth (segmentation buffer and body poses), not drawn by peop
 ## Labels
 Boxes are tight boxes of the *visible* mask, in pixels (COCO `[x, y, w, h]`). Masks are COCO
 RLE of the visible pixels. Objects with fewer than the scenario's `min_visible_pixels` visible
-pixels are not annotated. Splits are by whole episode, so near-duplicate frames never straddle
-splits.
+pixels (or a visible share below `min_visibility`) are not annotated, or are kept as crowd /
+ignore regions (`iscrowd: 1`, KITTI `DontCare`) when `ignore_regions` is set. With the amodal
+pass on, each object is also rendered alone: amodal boxes and masks, visibility (visible /
+amodal pixels) and KITTI occlusion levels come from that. 3D boxes (camera and world frame),
+6D poses (OpenCV camera axes) and keypoints of articulated bodies come from the simulator's
+poses and the objects' geometry. Class ids are the scenario's class positions in every format
+(COCO/BOP from 1, YOLO from 0). Splits are by whole episode, so near-duplicate frames never
+straddle splits.
 
 ## Known limits
 - Rendering is rasterised (pybullet TinyRenderer or OpenGL through EGL): simple lighting, no

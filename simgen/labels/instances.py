@@ -1,23 +1,56 @@
-"""Per-instance 2D labels from the instance map: tight visible bbox, area, COCO RLE mask.
+"""Per-instance labels from ground truth: 2D (visible and amodal), 3D boxes, 6D pose, keypoints.
 
-Vectorised over the whole image: one uint8 mask stack (H, W, K) for the K labeled instances,
-laid out the way COCO RLE reads it; no per-pixel Python loops.
+Vectorised over the whole image: one boolean stack (H, W, K) for the K candidate instances,
+no per-pixel Python loops. Everything is computed from the instance map and the simulator's
+poses/geometry carried by the :class:`Frame` (``frame.truth``), never from rendered colours.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import numpy as np
 from pycocotools import mask as mask_utils
 
+from simgen.labels.geometry import box_corners, box_truncation, occlusion_level, pose_matrix, project, transform
 from simgen.scenario.spec import ObjectInstance
-from simgen.sensors.frame import Frame, InstanceLabel
+from simgen.sensors.frame import Frame, InstanceLabel, ObjectTruth
+
+
+@dataclass(frozen=True)
+class LabelOptions:
+    """Which objects get labels, from the scenario's ``labels:`` block.
+
+    Objects of ``ignore_classes`` are never labeled. Objects with fewer than
+    ``min_visible_pixels`` visible pixels or a visible share below ``min_visibility`` are
+    dropped, or, with ``ignore_regions``, kept as crowd/ignore regions (COCO ``iscrowd=1``,
+    KITTI ``DontCare``) so detectors are not punished for them.
+    """
+
+    min_visible_pixels: int = 16
+    min_visibility: float = 0.0
+    ignore_classes: tuple[str, ...] = ()
+    ignore_regions: bool = False
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any] | None, min_visible_pixels: int = 16) -> LabelOptions:
+        """Options from an EpisodeSpec's ``labels`` record (missing keys take defaults)."""
+        d = d or {}
+        return cls(
+            min_visible_pixels=int(d.get("min_visible_pixels", min_visible_pixels)),
+            min_visibility=float(d.get("min_visibility", 0.0)),
+            ignore_classes=tuple(d.get("ignore_classes", ())),
+            ignore_regions=bool(d.get("ignore_regions", False)),
+        )
 
 
 def instance_map(body_uid: np.ndarray, instance_of_uid: np.ndarray) -> np.ndarray:
     """(H, W) int32 instance ids (0 = background/ground) from per-pixel body uids (-1 = nothing)."""
-    # Shift by one so uid -1 reads the leading 0; uids past the table clip onto the trailing 0.
-    lut = np.concatenate([[0], instance_of_uid, [0]]).astype(np.int32, copy=False)
-    return np.take(lut, body_uid + 1, mode="clip")
+    valid = (body_uid >= 0) & (body_uid < len(instance_of_uid))
+    out = np.zeros(body_uid.shape, dtype=np.int32)
+    out[valid] = instance_of_uid[body_uid[valid]]
+    return out
 
 
 def semantic_map(instance: np.ndarray, objects: tuple[ObjectInstance, ...]) -> np.ndarray:
@@ -25,63 +58,222 @@ def semantic_map(instance: np.ndarray, objects: tuple[ObjectInstance, ...]) -> n
     lut = np.zeros(max([o.instance_id for o in objects], default=0) + 1, dtype=np.uint16)
     for o in objects:
         lut[o.instance_id] = o.category_id
-    return np.take(lut, instance)
-
-
-def encode_masks(masks: np.ndarray) -> list[dict[str, str | list[int]]]:
-    """COCO compressed RLE for an (H, W, K) bool/uint8 stack; ``counts`` decoded to str for JSON.
-
-    A Fortran-ordered uint8 stack is encoded without a copy.
-    """
-    rles = mask_utils.encode(np.asfortranarray(masks, dtype=np.uint8))
-    for r in rles:
-        r["counts"] = r["counts"].decode("ascii")
-    return rles
+    return lut[instance]
 
 
 def instance_masks(instance: np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """(H, W, K) uint8 Fortran-ordered stack, mask k = ``instance == ids[k]``, in one vectorised pass.
+    """(H, W, K) bool Fortran-ordered stack, mask k = ``instance == ids[k]``, in one vectorised pass.
 
     Comparing against a contiguous transposed copy of the map lays each mask out column-major,
     which is what COCO RLE reads, so the encoder needs no further copy.
     """
     transposed = np.ascontiguousarray(instance.T)  # (W, H)
     stack = np.equal(transposed[None, :, :], ids[:, None, None])  # (K, W, H), C order
-    return stack.view(np.uint8).transpose(2, 1, 0)
+    return stack.transpose(2, 1, 0)
 
 
-def label_instances(instance: np.ndarray, objects: tuple[ObjectInstance, ...], min_pixels: int) -> list[InstanceLabel]:
-    """Labels for every object with at least ``min_pixels`` visible pixels, in instance-id order.
+def encode_masks(masks: np.ndarray) -> list[dict[str, Any]]:
+    """COCO compressed RLE for an (H, W, K) bool stack; ``counts`` decoded to str for JSON.
 
-    Boxes come from the RLE (pycocotools ``toBbox``): tight pixel bounds of the visible mask.
+    A Fortran-ordered bool stack (see :func:`instance_masks`) is encoded without a copy.
     """
+    if masks.dtype == bool and masks.flags.f_contiguous:
+        fortran = masks.view(np.uint8)
+    else:
+        fortran = np.asfortranarray(masks, dtype=np.uint8)
+    rles = mask_utils.encode(fortran)
+    for r in rles:
+        r["counts"] = r["counts"].decode("ascii")
+    return rles
+
+
+def decode_mask(rle: dict[str, Any]) -> np.ndarray:
+    """(H, W) bool mask from a COCO compressed RLE with str or bytes ``counts``."""
+    counts = rle["counts"]
+    r = {"size": rle["size"], "counts": counts.encode("ascii") if isinstance(counts, str) else counts}
+    return mask_utils.decode(r).astype(bool)
+
+
+def tight_boxes(masks: np.ndarray) -> np.ndarray:
+    """(K, 4) float64 (x, y, w, h) tight boxes of an (H, W, K) bool stack (zeros for empty masks)."""
+    h, w, _ = masks.shape
+    rows = masks.any(axis=1)
+    cols = masks.any(axis=0)
+    y0 = rows.argmax(axis=0)
+    y1 = h - rows[::-1].argmax(axis=0)
+    x0 = cols.argmax(axis=0)
+    x1 = w - cols[::-1].argmax(axis=0)
+    boxes = np.stack([x0, y0, x1 - x0, y1 - y0], axis=1).astype(np.float64)
+    boxes[~rows.any(axis=0)] = 0.0
+    return boxes
+
+
+def _amodal_stack(masks: np.ndarray, keep: list[int], truth: dict[int, ObjectTruth]) -> np.ndarray | None:
+    """(H, W, K) amodal masks (object alone, clipped to the image) united with the visible ones."""
+    if not keep or any(truth.get(i) is None or truth[i].amodal is None for i in keep):
+        return None
+    out = masks.copy()
+    h, w = masks.shape[:2]
+    for k, iid in enumerate(keep):
+        t = truth[iid]
+        x0, y0 = t.amodal_offset
+        crop = t.amodal
+        ch, cw = crop.shape
+        xa, ya, xb, yb = max(x0, 0), max(y0, 0), min(x0 + cw, w), min(y0 + ch, h)
+        if xb > xa and yb > ya:
+            out[ya:yb, xa:xb, k] |= crop[ya - y0 : yb - y0, xa - x0 : xb - x0]
+    return out
+
+
+def _hidden_pixels(masks: np.ndarray, amodal: np.ndarray, exact: bool) -> np.ndarray:
+    """(K,) amodal pixels not visible; so visibility = 1 - hidden / amodal = visible / amodal.
+
+    When the amodal masks come from another rasteriser than the image (EGL images, TinyRenderer
+    amodal pass), silhouettes can differ by one pixel along every edge, which would read as
+    occlusion; then amodal pixels within one pixel of the visible mask count as visible.
+    """
+    if exact:
+        return (amodal & ~masks).sum(axis=(0, 1))
+    from scipy.ndimage import binary_dilation
+
+    grown = binary_dilation(masks, structure=np.ones((3, 3, 1), bool))
+    return (amodal & ~grown).sum(axis=(0, 1))
+
+
+def _rows(m: np.ndarray) -> tuple[tuple[float, ...], ...]:
+    return tuple(tuple(float(v) for v in row) for row in m)
+
+
+def _vec(v: np.ndarray) -> tuple[float, float, float]:
+    return (float(v[0]), float(v[1]), float(v[2]))
+
+
+def _keypoints(frame: Frame, iid: int, links_world: np.ndarray, cam_from_world: np.ndarray) -> list[list[float]]:
+    """[u, v, flag] per link origin: 0 outside the image, 1 hidden, 2 visible.
+
+    Visible when the pixel shows this object itself (link origins lie inside its own geometry)
+    or when no surface there is nearer than the origin (2 cm tolerance).
+    """
+    cam = frame.camera
+    pts = transform(links_world, cam_from_world)
+    out = []
+    z = pts[:, 2]
+    uv = np.zeros((len(pts), 2))
+    front = z > cam.near
+    if front.any():
+        uv[front] = project(cam.K, pts[front])
+    h, w = frame.instance.shape
+    for (u, v), zi, f in zip(uv, z, front, strict=True):
+        ui, vi = int(round(u)), int(round(v))
+        if not f or not (0 <= ui < w and 0 <= vi < h):
+            out.append([0.0, 0.0, 0])
+            continue
+        d = float(frame.depth[vi, ui])
+        seen = frame.instance[vi, ui] == iid or d == 0.0 or zi <= d + 0.02
+        out.append([round(float(u), 3), round(float(v), 3), 2 if seen else 1])
+    return out
+
+
+def label_instances(
+    instance: np.ndarray,
+    objects: tuple[ObjectInstance, ...],
+    min_pixels: int | LabelOptions,
+    frame: Frame | None = None,
+) -> list[InstanceLabel]:
+    """Labels for the objects passing the filters (plus ignore regions), in instance-id order.
+
+    With ``frame`` given, amodal masks, visibility, truncation, 3D boxes, poses, keypoints and
+    LiDAR point counts are filled from ``frame.truth``/``frame.poses``/``frame.lidar``.
+    """
+    opts = min_pixels if isinstance(min_pixels, LabelOptions) else LabelOptions(min_visible_pixels=min_pixels)
     if not objects:
         return []
     by_id = {o.instance_id: o for o in objects}
     counts = np.bincount(instance.ravel(), minlength=max(by_id) + 1)
-    keep = np.array([i for i in sorted(by_id) if counts[i] >= min_pixels], dtype=np.int32)
-    if keep.size == 0:
+    candidates = [
+        i
+        for i in sorted(by_id)
+        if counts[i] > 0
+        and by_id[i].class_name not in opts.ignore_classes
+        and (counts[i] >= opts.min_visible_pixels or opts.ignore_regions)
+    ]
+    if not candidates:
         return []
-    rles = encode_masks(instance_masks(instance, keep))
-    boxes = mask_utils.toBbox([{**r, "counts": r["counts"].encode("ascii")} for r in rles])
+    keep_arr = np.array(candidates, dtype=np.int32)
+    masks = instance_masks(instance, keep_arr)
+    boxes = tight_boxes(masks)
+    rles = encode_masks(masks)
+    truth = frame.truth if frame is not None else {}
+    amodal = _amodal_stack(masks, candidates, truth)
+    a_boxes = a_rles = a_area = None
+    hidden = None
+    if amodal is not None:
+        a_boxes = tight_boxes(amodal)
+        a_rles = encode_masks(amodal)
+        a_area = amodal.sum(axis=(0, 1))
+        hidden = _hidden_pixels(masks, amodal, all(truth[i].amodal_exact for i in candidates))
+    lidar_counts = None
+    if frame is not None and frame.lidar is not None:
+        lidar_counts = np.bincount(frame.lidar.instance.astype(np.int64), minlength=max(by_id) + 1)
+    cam_from_world = np.linalg.inv(frame.camera.world_from_camera) if frame is not None else None
     labels = []
-    for k, iid in enumerate(keep.tolist()):
+    for k, iid in enumerate(candidates):
         o = by_id[iid]
-        labels.append(
-            InstanceLabel(
-                instance_id=iid,
-                object_name=o.name,
-                class_name=o.class_name,
-                category_id=o.category_id,
-                bbox=tuple(float(v) for v in boxes[k]),
-                area=int(counts[iid]),
-                rle=rles[k],
-            )
+        area = int(counts[iid])
+        lab = InstanceLabel(
+            instance_id=iid,
+            object_name=o.name,
+            class_name=o.class_name,
+            category_id=o.category_id,
+            bbox=tuple(float(v) for v in boxes[k]),
+            area=area,
+            rle=rles[k],
         )
+        if amodal is not None:
+            lab.amodal_bbox = tuple(float(v) for v in a_boxes[k])
+            lab.amodal_area = int(a_area[k])
+            lab.amodal_rle = a_rles[k]
+            lab.visibility = round(1.0 - int(hidden[k]) / max(int(a_area[k]), 1), 6)
+        lab.occlusion = occlusion_level(lab.visibility)
+        if frame is not None and iid in frame.poses and iid in truth:
+            _fill_3d(lab, frame, truth[iid], cam_from_world)
+        if lidar_counts is not None:
+            lab.lidar_points = int(lidar_counts[iid]) if iid < len(lidar_counts) else 0
+        too_small = area < opts.min_visible_pixels
+        too_hidden = lab.visibility is not None and lab.visibility < opts.min_visibility
+        if too_small or too_hidden:
+            if not opts.ignore_regions:
+                continue
+            lab.ignore = True
+        labels.append(lab)
     return labels
 
 
-def label_frame(frame: Frame, min_pixels: int) -> Frame:
-    """Fill ``frame.labels`` from its instance map; returns the same frame for chaining."""
-    frame.labels = label_instances(frame.instance, frame.objects, min_pixels)
+def _fill_3d(lab: InstanceLabel, frame: Frame, t: ObjectTruth, cam_from_world: np.ndarray) -> None:
+    """3D box (camera and world), 6D pose, truncation and keypoints of one instance."""
+    cam = frame.camera
+    pos, quat = frame.poses[lab.instance_id]
+    world_from_body = pose_matrix(pos, quat)
+    r_world = world_from_body[:3, :3]
+    centre_world = transform(np.asarray(t.box_center)[None], world_from_body)[0]
+    cam_from_body = cam_from_world @ world_from_body
+    centre_cam = transform(centre_world[None], cam_from_world)[0]
+    r_cam = cam_from_body[:3, :3]
+    lab.box_size = _vec(t.box_size)
+    lab.center_world = _vec(centre_world)
+    lab.R_world = _rows(r_world)
+    lab.center_cam = _vec(centre_cam)
+    lab.R_cam = _rows(r_cam)
+    lab.R_obj_cam = _rows(r_cam)
+    lab.t_obj_cam = _vec(cam_from_body[:3, 3])
+    corners = box_corners(centre_cam, t.box_size, r_cam)
+    lab.truncation = round(box_truncation(corners, cam.K, cam.width, cam.height, cam.near), 6)
+    if t.links is not None and len(t.links):
+        lab.keypoints = _keypoints(frame, lab.instance_id, np.asarray(t.links), cam_from_world)
+        lab.keypoint_names = tuple(t.link_names)
+
+
+def label_frame(frame: Frame, options: int | LabelOptions) -> Frame:
+    """Fill ``frame.labels`` from its instance map and ground truth; returns the same frame."""
+    frame.labels = label_instances(frame.instance, frame.objects, options, frame)
     return frame

@@ -225,6 +225,9 @@ def check_semantics(scenario: Scenario, located: Located, base_dir: Path) -> lis
             add(("cameras", i, "rpy"), "give either look_at or rpy, not both")
         if cam.look_at is None and cam.rpy is None and cam.mount is None:
             add(("cameras", i), "camera needs an orientation: 'look_at: [x, y, z]' or 'rpy: [r, p, y]'")
+    for i, cls in enumerate(scenario.labels.ignore_classes):
+        if cls not in names:
+            add(("labels", "ignore_classes", i), f"class '{cls}' is not in this scenario", did_you_mean(cls, names))
     splits = scenario.output.splits
     if not splits or sum(splits.values()) <= 0:
         add(("output", "splits"), "split shares must add up to more than 0", "e.g. {train: 0.8, val: 0.2}")

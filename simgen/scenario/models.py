@@ -186,9 +186,19 @@ class Camera(Model):
 
 
 class Labels(Model):
-    """Which objects get annotations."""
+    """Which objects get annotations, and which ground truth passes run."""
 
     min_visible_pixels: int = Field(16, ge=1, description="objects with fewer visible pixels are not labeled")
+    min_visibility: float = Field(
+        0.0, ge=0, le=1, allow_inf_nan=False, description="objects with a lower visible/amodal pixel share are dropped"
+    )
+    ignore_classes: list[ClassName] = Field(default_factory=list, description="classes never labeled")
+    ignore_regions: bool = Field(
+        False, description="keep filtered-out objects as crowd/ignore regions (COCO iscrowd=1, KITTI DontCare)"
+    )
+    amodal: bool = Field(
+        True, description="render each visible object alone for amodal masks, visibility and occlusion levels"
+    )
 
 
 class Output(Model):

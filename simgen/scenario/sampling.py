@@ -267,4 +267,5 @@ def sample(scenario: Scenario, index: int, *, episodes: int | None = None, seed:
         base_dir=str(scenario.base_dir),
         sampled=dict(sorted(sampler.sampled.items())),
         scene=scene,
+        labels=scenario.labels.model_dump(mode="json"),
     )

@@ -110,6 +110,8 @@ class EpisodeSpec:
     scene: SceneSpec = field(default_factory=SceneSpec)
     # Filled by the simulator while the episode runs: every fired event with its time.
     event_log: list[dict[str, Any]] = field(default_factory=list, compare=False)
+    # The scenario's resolved ``labels:`` block (filters, amodal pass); see simgen.labels.LabelOptions.
+    labels: dict[str, Any] = field(default_factory=dict)
 
     def frame_time(self, frame: int) -> float:
         """Simulated time in seconds at which ``frame`` is captured."""

@@ -15,10 +15,23 @@ from simgen.scenario.spec import CameraSpec, ObjectInstance
 
 @dataclass
 class InstanceLabel:
-    """Annotation of one visible object in one image (pixel coordinates, COCO conventions).
+    """Annotation of one object in one image (pixel coordinates, COCO conventions).
 
-    ``bbox`` is (x, y, w, h) with pixel (i, j) covering [i, i+1) x [j, j+1); ``area`` is the
-    visible pixel count; ``rle`` is the visible mask as COCO compressed RLE.
+    2D: ``bbox`` is the tight box (x, y, w, h) of the *visible* mask, pixel (i, j) covering
+    [i, i+1) x [j, j+1); ``area`` is the visible pixel count; ``rle`` the visible mask as COCO
+    compressed RLE. ``amodal_*`` describe the whole object as if nothing occluded it (clipped to
+    the image); ``visibility`` = visible / amodal pixels; ``truncation`` = share of the projected
+    3D box lying outside the image; ``occlusion`` is KITTI's bucket (0 fully visible, 1 partly,
+    2 largely occluded, 3 unknown).
+
+    3D (OpenCV camera axes x right, y down, z forward; metres): ``box_size`` full extents
+    (l, w, h) along the object's local x, y, z axes; ``center_cam``/``R_cam`` the box centre
+    and the rotation camera_from_box; ``center_world``/``R_world`` the same in the world frame
+    (z up). ``R_obj_cam``/``t_obj_cam`` is the 6D pose camera_from_object of the body frame.
+    ``keypoints`` is (L, 3) [u, v, v_flag] per link origin of an articulated body, COCO flags
+    (0 not in image, 1 in image but hidden, 2 visible). ``ignore`` marks crowd/ignore regions
+    (too small or too occluded to be a fair target): COCO ``iscrowd=1``, KITTI ``DontCare``.
+    ``lidar_points`` counts LiDAR returns on the object (-1 when the frame has no point cloud).
     """
 
     instance_id: int
@@ -28,6 +41,60 @@ class InstanceLabel:
     bbox: tuple[float, float, float, float]
     area: int
     rle: dict[str, Any]
+    amodal_bbox: tuple[float, float, float, float] | None = None
+    amodal_area: int | None = None
+    amodal_rle: dict[str, Any] | None = None
+    visibility: float | None = None
+    truncation: float = 0.0
+    occlusion: int = 3
+    box_size: tuple[float, float, float] | None = None
+    center_cam: tuple[float, float, float] | None = None
+    R_cam: tuple[tuple[float, ...], ...] | None = None
+    center_world: tuple[float, float, float] | None = None
+    R_world: tuple[tuple[float, ...], ...] | None = None
+    R_obj_cam: tuple[tuple[float, ...], ...] | None = None
+    t_obj_cam: tuple[float, float, float] | None = None
+    keypoints: list[list[float]] | None = None
+    keypoint_names: tuple[str, ...] | None = None
+    ignore: bool = False
+    lidar_points: int = -1
+
+
+@dataclass
+class ObjectTruth:
+    """Simulator ground truth about one object at one frame, beyond its base pose.
+
+    ``box_center``/``box_size``: (3,) float64 metres, the tight box of the object's visual
+    geometry in its body frame (the frame of ``Frame.poses``). ``amodal``: (h, w) bool mask of
+    the object rendered alone, placed at pixel ``amodal_offset`` (x0, y0) of the image; None when
+    no amodal pass ran; ``amodal_exact`` is False when it came from another rasteriser than the
+    image (edges may differ by a pixel, see labels.instances). ``links``: (L, 3) float64 world
+    positions of link origins of articulated bodies (None for single-link bodies), named by
+    ``link_names``.
+    """
+
+    box_center: np.ndarray
+    box_size: np.ndarray
+    amodal: np.ndarray | None = None
+    amodal_offset: tuple[int, int] = (0, 0)
+    amodal_exact: bool = True
+    links: np.ndarray | None = None
+    link_names: tuple[str, ...] = ()
+
+
+@dataclass
+class PointCloud:
+    """One LiDAR sweep for labels and exporters (filled by the LiDAR sensor when present).
+
+    ``points``: (N, 4) float32 x, y, z (metres, LiDAR frame: x forward, y left, z up) and
+    reflectance in [0, 1]; ``instance``: (N,) int32 instance id per point (0 = background);
+    ``world_from_lidar``: (4, 4) float64 pose of the LiDAR frame.
+    """
+
+    points: np.ndarray
+    instance: np.ndarray
+    world_from_lidar: np.ndarray
+    name: str = "lidar"
 
 
 @dataclass
@@ -54,6 +121,9 @@ class Frame:
     class_names: tuple[str, ...]
     labels: list[InstanceLabel] = field(default_factory=list)
     flags: dict[str, Any] = field(default_factory=dict)  # sensor faults, see simgen.randomize.faults
+    # Ground truth for 3D / amodal labels by instance id, and an optional LiDAR sweep (see PointCloud).
+    truth: dict[int, ObjectTruth] = field(default_factory=dict)
+    lidar: PointCloud | None = None
 
     @property
     def stem(self) -> str:

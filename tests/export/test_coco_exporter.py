@@ -93,7 +93,7 @@ def test_finish_is_deterministic(tmp_path: Path, make_frame) -> None:
 def test_failed_background_write_raises_at_flush(tmp_path: Path, make_frame, monkeypatch) -> None:
     import simgen.export.coco as coco
 
-    def broken(path, data):
+    def broken(path, data, **kwargs):
         raise OSError("disk full")
 
     exporter = get_exporter("coco")(_info(tmp_path))

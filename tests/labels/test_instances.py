@@ -1,88 +1,121 @@
-"""Labels from synthetic instance maps (no simulator): boxes, areas, RLE, visibility threshold."""
+"""Labels from a hand-made instance map and ground truth, checked against exact answers."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from hypothesis.extra.numpy import arrays
-from pycocotools import mask as mask_utils
 
-from simgen.labels.instances import encode_masks, instance_map, label_instances, semantic_map
-from tests.conftest import fake_objects
+from simgen.labels.instances import LabelOptions, decode_mask, label_frame, label_instances
+from simgen.scenario.spec import CameraSpec, ObjectInstance
+from simgen.sensors.frame import Frame, ObjectTruth
 
 
-def test_box_area_and_mask_of_rectangles() -> None:
-    inst = np.zeros((20, 30), np.int32)
-    inst[2:7, 3:11] = 1  # rows 2..6, cols 3..10
-    inst[10:20, 25:30] = 3  # touches the bottom-right border
-    labels = label_instances(inst, fake_objects(), min_pixels=1)
-    assert [lab.instance_id for lab in labels] == [1, 3]
-    a, b = labels
-    assert a.bbox == (3.0, 2.0, 8.0, 5.0) and a.area == 40
-    assert b.bbox == (25.0, 10.0, 5.0, 10.0) and b.area == 50
-    assert a.class_name == "crate" and a.category_id == 1 and a.object_name == "crate_0"
-    np.testing.assert_array_equal(mask_utils.decode(a.rle).astype(bool), inst == 1)
-    assert isinstance(a.rle["counts"], str) and a.rle["size"] == [20, 30]
+def _obj(iid: int, cls: str, cat: int) -> ObjectInstance:
+    return ObjectInstance(
+        iid, f"{cls}_{iid}", cls, cls, cat, "box", {}, (0, 0, 0), (0, 0, 0, 1), (0, 0, 0), 1.0, None, 0.5, 0.0, 0.0, 0.0
+    )
 
 
-def test_single_pixel_and_split_mask() -> None:
-    inst = np.zeros((8, 8), np.int32)
-    inst[5, 6] = 2
-    inst[0, 0] = 1
-    inst[7, 7] = 1  # two separate blobs of the same object: one box around both
-    labels = {lab.instance_id: lab for lab in label_instances(inst, fake_objects(), 1)}
-    assert labels[2].bbox == (6.0, 5.0, 1.0, 1.0) and labels[2].area == 1
-    assert labels[1].bbox == (0.0, 0.0, 8.0, 8.0) and labels[1].area == 2
+OBJS = (_obj(1, "crate", 1), _obj(2, "crate", 1), _obj(3, "ball", 2))
+K = np.array([[50.0, 0, 19.5], [0, 50.0, 14.5], [0, 0, 1]])
 
 
-def test_min_visible_pixels_drops_small_objects() -> None:
-    inst = np.zeros((10, 10), np.int32)
-    inst[0:2, 0:2] = 1  # 4 px
-    inst[5:10, 5:10] = 2  # 25 px
-    assert [lab.instance_id for lab in label_instances(inst, fake_objects(), 5)] == [2]
-    assert [lab.instance_id for lab in label_instances(inst, fake_objects(), 4)] == [1, 2]
-    assert label_instances(inst, fake_objects(), 26) == []
-    assert label_instances(np.zeros((4, 4), np.int32), fake_objects(), 1) == []
-    assert label_instances(inst, (), 1) == []
+def _frame() -> Frame:
+    inst = np.zeros((30, 40), np.int32)
+    inst[5:15, 5:15] = 1  # object 1: a 10x10 square, its right half hidden behind object 2
+    inst[5:20, 10:25] = 2  # object 2: 15x15 in front
+    inst[25:27, 30:31] = 3  # object 3: 2 pixels
+    truth = {
+        1: ObjectTruth(np.zeros(3), np.array([0.2, 0.2, 0.2]), amodal=np.ones((10, 10), bool), amodal_offset=(5, 5)),
+        2: ObjectTruth(np.zeros(3), np.array([0.3, 0.3, 0.3]), amodal=np.ones((15, 15), bool), amodal_offset=(10, 5)),
+        3: ObjectTruth(np.zeros(3), np.array([0.1, 0.1, 0.1]), amodal=np.ones((2, 1), bool), amodal_offset=(30, 25)),
+    }
+    cam = CameraSpec("c", 40, 30, K, 0.05, 10.0, np.eye(4))
+    poses = {
+        1: ((0.0, 0.0, 2.0), (0.0, 0.0, 0.0, 1.0)),
+        2: ((0.1, 0.0, 1.5), (0.0, 0.0, 0.0, 1.0)),
+        3: ((0.5, 0.4, 3.0), (0.0, 0.0, np.sin(0.25), np.cos(0.25))),
+    }
+    return Frame(
+        0,
+        0,
+        0.0,
+        "train",
+        cam,
+        np.zeros((30, 40, 3), np.uint8),
+        np.full((30, 40), 2.0, np.float32),
+        inst,
+        inst.astype(np.uint16),
+        OBJS,
+        poses,
+        ("crate", "ball"),
+        truth=truth,
+    )
 
 
-def test_instance_map_from_body_uids() -> None:
-    # body uid -> instance id lookup; -1 (nothing) and the ground (uid 0 -> 0) are background.
-    instance_of_uid = np.array([0, 2, 1, 0], np.int32)
-    uid = np.array([[-1, 0, 1], [2, 2, 3]], np.int32)
-    np.testing.assert_array_equal(instance_map(uid, instance_of_uid), [[0, 0, 2], [1, 1, 0]])
-    big = np.array([[7]], np.int32)  # uid beyond the table (e.g. a debug body) is background
-    np.testing.assert_array_equal(instance_map(big, instance_of_uid), [[0]])
+def test_visible_and_amodal_boxes_visibility_and_occlusion():
+    f = label_frame(_frame(), LabelOptions(min_visible_pixels=1))
+    a, b, c = f.labels
+    assert a.bbox == (5.0, 5.0, 5.0, 10.0) and a.area == 50
+    assert a.amodal_bbox == (5.0, 5.0, 10.0, 10.0) and a.amodal_area == 100
+    assert a.visibility == 0.5 and a.occlusion == 1
+    assert b.visibility == 1.0 and b.occlusion == 0
+    assert np.array_equal(decode_mask(a.amodal_rle)[5:15, 5:15], np.ones((10, 10), bool))
+    assert decode_mask(a.rle).sum() == 50
 
 
-def test_semantic_map_uses_category_ids() -> None:
-    inst = np.array([[0, 1, 2, 3]], np.int32)
-    sem = semantic_map(inst, fake_objects())
-    assert sem.dtype == np.uint16
-    np.testing.assert_array_equal(sem, [[0, 1, 2, 1]])
+def test_pose_and_3d_box_in_camera_and_world():
+    f = label_frame(_frame(), LabelOptions(min_visible_pixels=1))
+    c = f.labels[2]
+    assert np.allclose(c.t_obj_cam, (0.5, 0.4, 3.0)) and np.allclose(c.center_cam, (0.5, 0.4, 3.0))
+    rz = np.array([[np.cos(0.5), -np.sin(0.5), 0], [np.sin(0.5), np.cos(0.5), 0], [0, 0, 1]])
+    assert np.allclose(c.R_obj_cam, rz) and np.allclose(c.R_world, rz)
+    assert c.box_size == (0.1, 0.1, 0.1)
+    assert c.truncation == 0.0
 
 
-@settings(max_examples=40, deadline=None)
-@given(arrays(np.int32, st.tuples(st.integers(1, 12), st.integers(1, 12)), elements=st.integers(0, 3)))
-def test_labels_round_trip_any_instance_map(inst: np.ndarray) -> None:
-    labels = label_instances(inst, fake_objects(), 1)
-    assert [lab.instance_id for lab in labels] == sorted(set(np.unique(inst).tolist()) - {0})
-    for lab in labels:
-        truth = inst == lab.instance_id
-        decoded = mask_utils.decode(lab.rle).astype(bool)
-        np.testing.assert_array_equal(decoded, truth)
-        ys, xs = np.nonzero(truth)
-        assert lab.bbox == (xs.min(), ys.min(), xs.max() - xs.min() + 1, ys.max() - ys.min() + 1)
-        assert lab.area == truth.sum()
+def test_filters_min_pixels_min_visibility_ignore_classes_and_ignore_regions():
+    f = _frame()
+    ids = lambda labs: [(lab.instance_id, lab.ignore) for lab in labs]  # noqa: E731
+    assert ids(label_instances(f.instance, OBJS, LabelOptions(min_visible_pixels=5), f)) == [(1, False), (2, False)]
+    opts = LabelOptions(min_visible_pixels=5, min_visibility=0.6)
+    assert ids(label_instances(f.instance, OBJS, opts, f)) == [(2, False)]
+    opts = LabelOptions(min_visible_pixels=5, min_visibility=0.6, ignore_regions=True)
+    assert ids(label_instances(f.instance, OBJS, opts, f)) == [(1, True), (2, False), (3, True)]
+    opts = LabelOptions(min_visible_pixels=1, ignore_classes=("ball",))
+    assert ids(label_instances(f.instance, OBJS, opts, f)) == [(1, False), (2, False)]
 
 
-@pytest.mark.parametrize("k", [1, 3])
-def test_encode_masks_stack(k: int) -> None:
-    rng = np.random.default_rng(0)
-    masks = rng.random((9, 7, k)) > 0.5
-    rles = encode_masks(masks)
-    assert len(rles) == k
-    for j, r in enumerate(rles):
-        np.testing.assert_array_equal(mask_utils.decode({**r, "counts": r["counts"].encode()}), masks[:, :, j])
+def test_without_truth_only_2d_labels_and_unknown_occlusion():
+    f = _frame()
+    labs = label_instances(f.instance, OBJS, 1)
+    assert [lab.amodal_bbox for lab in labs] == [None, None, None]
+    assert [lab.occlusion for lab in labs] == [3, 3, 3]
+
+
+def test_keypoint_visibility_flags():
+    f = _frame()
+    f.truth[2].links = np.array([[0.1, 0.0, 1.5], [-0.75, 0.0, 3.0], [5.0, 0.0, 1.0]])  # seen, hidden, outside
+    f.truth[2].link_names = ("a", "b", "c")
+    f.depth[:] = 2.0
+    lab = label_frame(f, LabelOptions(min_visible_pixels=1)).labels[1]
+    u = 50 * 0.1 / 1.5 + 19.5
+    assert lab.keypoints[0] == [pytest.approx(u, abs=1e-3), pytest.approx(14.5), 2]
+    assert lab.keypoints[1][2] == 1  # in the image, behind another object's nearer surface
+    assert lab.keypoints[2] == [0.0, 0.0, 0]
+    assert lab.keypoint_names == ("a", "b", "c")
+
+
+def test_unknown_ignore_class_is_a_located_error():
+    import simgen
+    from simgen.errors import SimgenError
+
+    text = (
+        "version: 1\nname: t\nobjects:\n  - {name: a, type: box, class: crate, size: [1, 1, 1]}\n"
+        "cameras: [{name: c, position: [3, 0, 1], look_at: [0, 0, 0]}]\n"
+        "labels:\n  ignore_classes: [crates]\n"
+    )
+    with pytest.raises(SimgenError) as err:
+        simgen.loads(text, file="s.yaml")
+    msg = str(err.value)
+    assert "s.yaml:7:" in msg and "labels.ignore_classes[0]" in msg and "did you mean 'crate'" in msg

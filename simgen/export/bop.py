@@ -1,0 +1,174 @@
+"""BOP layout (bop_toolkit conventions): ``<split>/<scene_id>/`` per episode plus ``models_info.json``.
+
+Each scene holds ``rgb/``, ``depth/`` (uint16, millimetres times ``depth_scale`` = 1),
+``mask/`` (amodal) and ``mask_visib/`` (visible) PNGs named ``<im_id>_<gt_id>.png``, and
+``scene_camera.json`` (``cam_K``, ``cam_R_w2c``, ``cam_t_w2c``, ``depth_scale``),
+``scene_gt.json`` (``cam_R_m2c`` row-major, ``cam_t_m2c`` in mm, ``obj_id``) and
+``scene_gt_info.json`` (``bbox_obj``, ``bbox_visib``, ``px_count_*``, ``visib_fract``).
+Scene ids are episode indices; image ids number a scene's frames (all cameras) in order.
+A scene folder is staged under a hidden name while its episode renders and renamed into
+place when the episode ends; ``finish`` adds the JSON files. ``obj_id`` is the category id;
+since instances of one class may differ in size, ``models_info.json`` gives the largest box seen per class (``size_*``,
+``min_*`` in mm, ``diameter`` of that box) — there are no model meshes (``models/`` is absent).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from simgen.export.atomic import write_json
+from simgen.export.base import Exporter, Record, register_exporter
+from simgen.export.encode import StagedDir, depth_png, encode_png_mask, encoded_rgb
+from simgen.labels.instances import decode_mask
+from simgen.sensors.frame import Frame, InstanceLabel
+
+
+def amodal_mask(frame: Frame, lab: InstanceLabel, visib: np.ndarray) -> np.ndarray:
+    """(H, W) bool amodal mask: the truth crop placed in the image, united with the visible mask."""
+    t = frame.truth.get(lab.instance_id)
+    if t is None or t.amodal is None:
+        return decode_mask(lab.amodal_rle) if lab.amodal_rle is not None else visib
+    full = visib.copy()
+    x0, y0 = t.amodal_offset
+    h, w = visib.shape
+    ch, cw = t.amodal.shape
+    xa, ya, xb, yb = max(x0, 0), max(y0, 0), min(x0 + cw, w), min(y0 + ch, h)
+    if xb > xa and yb > ya:
+        full[ya:yb, xa:xb] |= t.amodal[ya - y0 : yb - y0, xa - x0 : xb - x0]
+    return full
+
+
+def _flat(m: Any, scale: float = 1.0) -> list[float]:
+    return [float(v) * scale for v in np.asarray(m, dtype=np.float64).ravel()]
+
+
+@register_exporter
+class BopExporter(Exporter):
+    """BOP 6D pose ground truth, readable by the bop_toolkit."""
+
+    name = "bop"
+    summary = "BOP: per-episode scenes with scene_camera/scene_gt/scene_gt_info JSON, masks, models_info"
+
+    def __init__(self, info: Any) -> None:
+        super().__init__(info)
+        self.scenes: dict[int, tuple[StagedDir, list[int]]] = {}
+
+    def add(self, frame: Frame) -> Record:
+        """Write RGB, depth and masks into the episode's staged scene; return camera and GT entries.
+
+        One worker renders a whole episode in order, so image ids (the frame's position in its
+        scene) are assigned here and do not depend on the worker count.
+        """
+        if frame.episode not in self.scenes:
+            self.scenes[frame.episode] = (StagedDir(self.root / frame.split / f"{frame.episode:06d}"), [0])
+        scene, counter = self.scenes[frame.episode]
+        im_id = counter[0]
+        counter[0] += 1
+        scene.write(f"rgb/{im_id:06d}.png", encoded_rgb(frame, "png"))
+        scene.write(f"depth/{im_id:06d}.png", depth_png(frame))
+        cam = frame.camera
+        cam_from_world = np.linalg.inv(cam.world_from_camera)
+        gts, infos = [], []
+        valid = frame.depth > 0
+        for k, lab in enumerate(lab for lab in frame.labels if lab.R_obj_cam is not None):
+            visib = frame.instance == lab.instance_id
+            full = amodal_mask(frame, lab, visib)
+            scene.write(f"mask_visib/{im_id:06d}_{k:06d}.png", encode_png_mask(visib))
+            scene.write(f"mask/{im_id:06d}_{k:06d}.png", encode_png_mask(full))
+            gts.append(
+                {
+                    "cam_R_m2c": _flat(lab.R_obj_cam),
+                    "cam_t_m2c": _flat(lab.t_obj_cam, 1000.0),
+                    "obj_id": lab.category_id,
+                }
+            )
+            all_px = int(full.sum())
+            infos.append(
+                {
+                    "bbox_obj": [int(v) for v in (lab.amodal_bbox or lab.bbox)],
+                    "bbox_visib": [int(v) for v in lab.bbox],
+                    "px_count_all": all_px,
+                    "px_count_valid": int((full & valid).sum()),
+                    "px_count_visib": lab.area,
+                    "visib_fract": lab.area / all_px if all_px else 0.0,
+                    "size_mm": _flat(lab.box_size, 1000.0),
+                }
+            )
+        camera = {
+            "cam_K": _flat(cam.K),
+            "cam_R_w2c": _flat(cam_from_world[:3, :3]),
+            "cam_t_w2c": _flat(cam_from_world[:3, 3], 1000.0),
+            "depth_scale": 1.0,
+            "width": cam.width,
+            "height": cam.height,
+        }
+        return {
+            "split": frame.split,
+            "episode": frame.episode,
+            "im_id": im_id,
+            "camera": camera,
+            "gt": gts,
+            "gt_info": infos,
+        }
+
+    def end_episode(self, episode: int) -> None:
+        """Rename the episode's staged scene folder into place."""
+        staged = self.scenes.pop(episode, None)
+        if staged is not None:
+            staged[0].commit()
+
+    def finish(self, records: list[Record]) -> None:
+        """Write the scene JSONs, models_info.json and camera.json."""
+        scenes: dict[tuple[str, int], list[Record]] = {}
+        for rec in records:
+            scenes.setdefault((rec["split"], rec["episode"]), []).append(rec)
+        sizes: dict[int, np.ndarray] = {}
+        for (split, episode), recs in scenes.items():
+            scene = self.root / split / f"{episode:06d}"
+            cams, gts, infos = {}, {}, {}
+            if not scene.is_dir():
+                raise FileNotFoundError(f"BOP scene of episode {episode} is missing: {scene}")
+            for rec in recs:
+                key = str(rec["im_id"])
+                cams[key] = {k: v for k, v in rec["camera"].items() if k not in ("width", "height")}
+                gts[key] = rec["gt"]
+                infos[key] = [{k: v for k, v in info.items() if k != "size_mm"} for info in rec["gt_info"]]
+                for gt, info in zip(rec["gt"], rec["gt_info"], strict=True):
+                    size = np.asarray(info["size_mm"])
+                    sizes[gt["obj_id"]] = np.maximum(sizes.get(gt["obj_id"], size), size)
+            write_json(scene / "scene_camera.json", cams, indent=1)
+            write_json(scene / "scene_gt.json", gts, indent=1)
+            write_json(scene / "scene_gt_info.json", infos, indent=1)
+        models = {}
+        for obj_id in sorted(sizes):
+            sx, sy, sz = (float(v) for v in sizes[obj_id])
+            models[str(obj_id)] = {
+                "diameter": math.sqrt(sx * sx + sy * sy + sz * sz),
+                "min_x": -sx / 2,
+                "min_y": -sy / 2,
+                "min_z": -sz / 2,
+                "size_x": sx,
+                "size_y": sy,
+                "size_z": sz,
+                "name": self.info.class_names[obj_id - 1],
+            }
+        write_json(self.root / "models_info.json", models, indent=1)
+        if records:
+            first = records[0]["camera"]
+            k = first["cam_K"]
+            write_json(
+                self.root / "camera.json",
+                {
+                    "cx": k[2],
+                    "cy": k[5],
+                    "fx": k[0],
+                    "fy": k[4],
+                    "width": first["width"],
+                    "height": first["height"],
+                    "depth_scale": 1.0,
+                },
+                indent=1,
+            )

@@ -1,0 +1,261 @@
+"""MCAP: one ``mcap/<split>/e<episode>.mcap`` per episode, Foxglove schemas, opens in Foxglove.
+
+Messages are Foxglove protobuf schemas (``foxglove-sdk``'s message classes) written with the
+official ``mcap`` writer (chunked, LZ4, CRCs on chunks and data). Log and publish times are the
+simulated time in nanoseconds, so files are byte-identical between runs. Topics, per camera
+``<cam>``:
+
+- ``/<cam>/image`` CompressedImage (PNG), ``/<cam>/depth`` CompressedImage (16-bit PNG, mm),
+  ``/<cam>/calibration`` CameraCalibration (K, P; no distortion),
+- ``/<cam>/annotations`` ImageAnnotations: visible 2D boxes (line loops) and class texts,
+- ``/<cam>/boxes`` SceneUpdate: labeled objects' 3D boxes (CubePrimitive, world frame),
+- ``/tf`` FrameTransform: world -> camera and world -> each object,
+- ``/<lidar>/points`` PointCloud (x, y, z, reflectance float32, instance int32) when present.
+
+A worker keeps the episode's writer open across frames (a temp file) and renames it into place
+in ``end_episode``; ``finish`` checks that every episode's file exists.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from simgen.export.base import Exporter, Record, register_exporter
+from simgen.export.encode import depth_png, encoded_rgb
+from simgen.labels.geometry import quaternion_from_matrix
+from simgen.sensors.frame import Frame
+
+
+def _messages() -> Any:
+    import foxglove.messages as fm
+
+    return fm
+
+
+def _stamp(fm: Any, t_ns: int) -> Any:
+    return fm.Timestamp(sec=t_ns // 1_000_000_000, nsec=t_ns % 1_000_000_000)
+
+
+def _vec(fm: Any, t: Any) -> Any:
+    return fm.Vector3(x=float(t[0]), y=float(t[1]), z=float(t[2]))
+
+
+def _quat(fm: Any, r: Any) -> Any:
+    x, y, z, w = quaternion_from_matrix(np.asarray(r))
+    return fm.Quaternion(x=float(x), y=float(y), z=float(z), w=float(w))
+
+
+def _pose(fm: Any, t: Any, r: Any) -> Any:
+    return fm.Pose(position=_vec(fm, t), orientation=_quat(fm, r))
+
+
+class _EpisodeFile:
+    """An open MCAP writer for one episode, with schema and channel ids by topic."""
+
+    def __init__(self, final: Path) -> None:
+        from mcap.writer import CompressionType, Writer
+
+        self.final = final
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, self.tmp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp")
+        self.stream = os.fdopen(fd, "wb")
+        self.writer = Writer(self.stream, compression=CompressionType.LZ4, enable_data_crcs=True)
+        self.writer.start(profile="", library="simgen")
+        self.schemas: dict[str, int] = {}
+        self.channels: dict[str, int] = {}
+        self.count = 0
+        self.sequence = 0
+
+    def write(self, topic: str, msg: Any, t_ns: int) -> None:
+        schema = type(msg).get_schema()
+        if schema.name not in self.schemas:
+            self.schemas[schema.name] = self.writer.register_schema(schema.name, schema.encoding, bytes(schema.data))
+        if topic not in self.channels:
+            self.channels[topic] = self.writer.register_channel(topic, "protobuf", self.schemas[schema.name])
+        self.sequence += 1
+        self.writer.add_message(self.channels[topic], t_ns, msg.encode(), t_ns, sequence=self.sequence)
+        self.count += 1
+
+    def close(self) -> None:
+        self.writer.finish()
+        self.stream.flush()
+        os.fsync(self.stream.fileno())
+        self.stream.close()
+        os.replace(self.tmp, self.final)
+
+    def abort(self) -> None:
+        self.stream.close()
+        Path(self.tmp).unlink(missing_ok=True)
+
+
+@register_exporter
+class McapExporter(Exporter):
+    """One MCAP recording per episode with every stream on its own topic."""
+
+    name = "mcap"
+    summary = "MCAP per episode: images, depth, calibration, 2D/3D boxes, TF (Foxglove schemas)"
+
+    def __init__(self, info: Any) -> None:
+        super().__init__(info)
+        self.open: dict[int, _EpisodeFile] = {}
+        self.lidar_written: set[tuple[int, str, int]] = set()
+        self.ticks: set[tuple[int, int]] = set()
+
+    def path(self, split: str, episode: int) -> Path:
+        """Final path of an episode's recording."""
+        return self.root / split / f"e{episode:06d}.mcap"
+
+    def add(self, frame: Frame) -> Record:
+        """Append the frame's messages to its episode's recording."""
+        fm = _messages()
+        f = self.open.get(frame.episode)
+        if f is None:
+            f = self.open[frame.episode] = _EpisodeFile(self.path(frame.split, frame.episode))
+        before = f.count
+        t_ns = int(round(frame.time * 1e9))
+        ts = _stamp(fm, t_ns)
+        cam = frame.camera
+        c = cam.name
+        h, w = frame.instance.shape
+        f.write(
+            f"/{c}/image",
+            fm.CompressedImage(timestamp=ts, frame_id=c, data=encoded_rgb(frame, "png"), format="png"),
+            t_ns,
+        )
+        depth = fm.CompressedImage(timestamp=ts, frame_id=c, data=depth_png(frame), format="png")
+        f.write(f"/{c}/depth", depth, t_ns)
+        k = [float(v) for v in cam.K.ravel()]
+        p = [k[0], k[1], k[2], 0.0, k[3], k[4], k[5], 0.0, k[6], k[7], k[8], 0.0]
+        f.write(
+            f"/{c}/calibration",
+            fm.CameraCalibration(
+                timestamp=ts,
+                frame_id=c,
+                width=w,
+                height=h,
+                distortion_model="plumb_bob",
+                D=[0.0] * 5,
+                K=k,
+                R=[1.0, 0, 0, 0, 1.0, 0, 0, 0, 1.0],
+                P=p,
+            ),
+            t_ns,
+        )
+        wc = cam.world_from_camera
+        tf = fm.FrameTransform(
+            timestamp=ts,
+            parent_frame_id="world",
+            child_frame_id=c,
+            translation=_vec(fm, wc[:3, 3]),
+            rotation=_quat(fm, wc[:3, :3]),
+        )
+        f.write("/tf", tf, t_ns)
+        points, texts, entities = [], [], []
+        for lab in frame.labels:
+            x, y, bw, bh = lab.bbox
+            corners = [
+                fm.Point2(x=x, y=y),
+                fm.Point2(x=x + bw, y=y),
+                fm.Point2(x=x + bw, y=y + bh),
+                fm.Point2(x=x, y=y + bh),
+            ]
+            color = fm.Color(r=1.0, g=0.3 if lab.ignore else 0.8, b=0.1, a=1.0)
+            points.append(
+                fm.PointsAnnotation(
+                    timestamp=ts,
+                    type=fm.PointsAnnotationType.LineLoop,
+                    points=corners,
+                    outline_color=color,
+                    thickness=1.0,
+                )
+            )
+            texts.append(
+                fm.TextAnnotation(
+                    timestamp=ts,
+                    position=fm.Point2(x=x, y=y),
+                    text=f"{lab.class_name} #{lab.instance_id}",
+                    font_size=10.0,
+                    text_color=color,
+                )
+            )
+            if lab.center_world is not None and lab.R_world is not None and lab.box_size is not None:
+                sx, sy, sz = lab.box_size
+                entities.append(
+                    fm.SceneEntity(
+                        timestamp=ts,
+                        frame_id="world",
+                        id=f"{lab.object_name}",
+                        frame_locked=False,
+                        cubes=[
+                            fm.CubePrimitive(
+                                pose=_pose(fm, lab.center_world, lab.R_world),
+                                size=fm.Vector3(x=sx, y=sy, z=sz),
+                                color=fm.Color(r=0.1, g=0.8, b=0.3, a=0.4),
+                            )
+                        ],
+                    )
+                )
+        f.write(f"/{c}/annotations", fm.ImageAnnotations(points=points, texts=texts), t_ns)
+        f.write(f"/{c}/boxes", fm.SceneUpdate(entities=entities), t_ns)
+        # Object poses are the same for every camera of a tick: write them once per tick.
+        tick = (frame.episode, t_ns)
+        for iid in sorted(frame.poses) if tick not in self.ticks else ():
+            pos, quat = frame.poses[iid]
+            name = next((o.name for o in frame.objects if o.instance_id == iid), str(iid))
+            f.write(
+                "/tf",
+                fm.FrameTransform(
+                    timestamp=ts,
+                    parent_frame_id="world",
+                    child_frame_id=name,
+                    translation=fm.Vector3(x=pos[0], y=pos[1], z=pos[2]),
+                    rotation=fm.Quaternion(x=quat[0], y=quat[1], z=quat[2], w=quat[3]),
+                ),
+                t_ns,
+            )
+        self.ticks.add(tick)
+        lidar = frame.lidar
+        if lidar is not None and (frame.episode, lidar.name, t_ns) not in self.lidar_written:
+            self.lidar_written.add((frame.episode, lidar.name, t_ns))
+            n = len(lidar.points)
+            packed = np.zeros(n, dtype=[("x", "<f4"), ("y", "<f4"), ("z", "<f4"), ("i", "<f4"), ("id", "<i4")])
+            for j, key in enumerate(("x", "y", "z", "i")):
+                packed[key] = lidar.points[:, j]
+            packed["id"] = lidar.instance
+            F = fm.PackedElementFieldNumericType
+            fields = [
+                fm.PackedElementField(name=nm, offset=4 * j, type=F.Float32)
+                for j, nm in enumerate(("x", "y", "z", "reflectance"))
+            ]
+            fields.append(fm.PackedElementField(name="instance", offset=16, type=F.Int32))
+            wl = lidar.world_from_lidar
+            f.write(
+                f"/{lidar.name}/points",
+                fm.PointCloud(
+                    timestamp=ts,
+                    frame_id="world",
+                    pose=_pose(fm, wl[:3, 3], wl[:3, :3]),
+                    point_stride=20,
+                    fields=fields,
+                    data=packed.tobytes(),
+                ),
+                t_ns,
+            )
+        return {"split": frame.split, "episode": frame.episode, "messages": f.count - before}
+
+    def end_episode(self, episode: int) -> None:
+        """Finish and rename the episode's recording."""
+        f = self.open.pop(episode, None)
+        if f is not None:
+            f.close()
+
+    def finish(self, records: list[Record]) -> None:
+        """Check every episode's recording is in place."""
+        for split, episode in sorted({(r["split"], r["episode"]) for r in records}):
+            if not self.path(split, episode).exists():
+                raise FileNotFoundError(f"MCAP recording of episode {episode} is missing: {self.path(split, episode)}")

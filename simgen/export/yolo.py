@@ -1,0 +1,108 @@
+"""YOLO (Ultralytics) layout: ``data.yaml``, ``images/<split>/*.png``, ``labels/<split>/*.txt``.
+
+One line per labeled object: ``class cx cy w h`` normalised to [0, 1] (detect), or with
+``yolo-seg`` ``class x1 y1 x2 y2 ...`` (the visible mask's largest outer contour, normalised).
+Class ids are the scenario's class positions from 0 (COCO id - 1), so every format agrees on
+the class list. Crowd/ignore regions are left out (YOLO has no ignore flag).
+
+``data.yaml`` gives ``path`` as the absolute dataset root, so Ultralytics finds the images from
+any working directory; it is the only file whose bytes depend on where the dataset was written.
+When the scenario has no ``val`` split, ``val`` points at the training images (Ultralytics
+requires the key).
+"""
+
+from __future__ import annotations
+
+import json
+
+import cv2
+import numpy as np
+
+from simgen.export.atomic import write_bytes, write_text
+from simgen.export.base import Exporter, Record, register_exporter
+from simgen.export.encode import encoded_rgb
+from simgen.labels.geometry import xywh_to_cxcywh
+from simgen.sensors.frame import Frame
+
+
+def _fmt(v: float) -> str:
+    return f"{v:.6f}"
+
+
+def polygon(mask: np.ndarray) -> np.ndarray:
+    """(N, 2) float64 pixel-centre vertices of the largest outer contour of an (H, W) bool mask."""
+    contours, _ = cv2.findContours(mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
+    if not contours:
+        return np.zeros((0, 2))
+    best = max(contours, key=lambda c: (cv2.contourArea(c), len(c)))
+    return best.reshape(-1, 2).astype(np.float64)
+
+
+@register_exporter
+class YoloExporter(Exporter):
+    """Ultralytics YOLO detection labels (normalised centre boxes)."""
+
+    name = "yolo"
+    summary = "Ultralytics YOLO: data.yaml + images/<split> + labels/<split> (cx cy w h)"
+    segments = False
+
+    def begin(self) -> None:
+        """Create ``images/<split>`` and ``labels/<split>``."""
+        for split in self.info.splits:
+            (self.root / "images" / split).mkdir(parents=True, exist_ok=True)
+            (self.root / "labels" / split).mkdir(parents=True, exist_ok=True)
+
+    def lines(self, frame: Frame) -> list[str]:
+        """Label file lines for ``frame``."""
+        h, w = frame.instance.shape
+        out = []
+        for lab in frame.labels:
+            if lab.ignore:
+                continue
+            cls = lab.category_id - 1
+            if self.segments:
+                poly = polygon(frame.instance == lab.instance_id)
+                if len(poly) < 3:
+                    continue
+                norm = (poly + 0.5) / np.array([w, h])
+                out.append(" ".join([str(cls), *(_fmt(v) for v in norm.ravel())]))
+            else:
+                cx, cy, bw, bh = xywh_to_cxcywh(np.array(lab.bbox)) / np.array([w, h, w, h])
+                out.append(" ".join([str(cls), _fmt(cx), _fmt(cy), _fmt(bw), _fmt(bh)]))
+        return out
+
+    def add(self, frame: Frame) -> Record:
+        """Write the image and its label file; return the split and stem."""
+        write_bytes(self.root / "images" / frame.split / f"{frame.stem}.png", encoded_rgb(frame, "png"), durable=False)
+        lines = self.lines(frame)
+        write_text(
+            self.root / "labels" / frame.split / f"{frame.stem}.txt", "".join(f"{x}\n" for x in lines), durable=False
+        )
+        return {"split": frame.split, "stem": frame.stem, "objects": len(lines)}
+
+    def finish(self, records: list[Record]) -> None:
+        """Write ``data.yaml`` (JSON-style YAML: every JSON document is valid YAML)."""
+        splits = list(self.info.splits)
+        doc: dict[str, object] = {"path": str(self.root.resolve())}
+        for key in ("train", "val", "test"):
+            if key in splits:
+                doc[key] = f"images/{key}"
+        for extra in splits:
+            if extra not in ("train", "val", "test"):
+                doc[extra] = f"images/{extra}"
+        doc.setdefault("train", f"images/{splits[0]}")
+        doc.setdefault("val", doc["train"])
+        doc["nc"] = len(self.info.class_names)
+        names = "\n".join(f"  {i}: {json.dumps(n)}" for i, n in enumerate(self.info.class_names))
+        head = "\n".join(f"{k}: {json.dumps(v)}" for k, v in doc.items())
+        text = f"# Ultralytics YOLO dataset written by simgen (synthetic images)\n{head}\nnames:\n{names}\n"
+        write_text(self.root / "data.yaml", text)
+
+
+@register_exporter
+class YoloSegExporter(YoloExporter):
+    """Ultralytics YOLO segmentation labels (normalised polygons)."""
+
+    name = "yolo-seg"
+    summary = "Ultralytics YOLO segmentation: same layout, polygon labels from the visible masks"
+    segments = True

@@ -1,0 +1,189 @@
+"""Pure geometry for labels: rotations, box formats, 3D boxes, projections, KITTI conventions.
+
+No simulator here: every function maps numbers to numbers, so the conventions (quaternion
+order, box corner order, KITTI angles) are tested in isolation with round trips.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+# Corner order of a box (signs of half extents along local x, y, z); the first four have z = -1.
+CORNER_SIGNS = np.array(
+    [[-1, -1, -1], [1, -1, -1], [1, 1, -1], [-1, 1, -1], [-1, -1, 1], [1, -1, 1], [1, 1, 1], [-1, 1, 1]],
+    dtype=np.float64,
+)
+
+
+def matrix_from_quaternion(q: tuple[float, ...] | np.ndarray) -> np.ndarray:
+    """(3, 3) rotation matrix of a quaternion (x, y, z, w), pybullet's order; normalises first."""
+    x, y, z, w = np.asarray(q, dtype=np.float64) / np.linalg.norm(q)
+    return np.array(
+        [
+            [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+            [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+            [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
+        ]
+    )
+
+
+def quaternion_from_matrix(m: np.ndarray) -> np.ndarray:
+    """Unit quaternion (x, y, z, w) with w >= 0 of a (3, 3) rotation matrix (Shepperd's method)."""
+    m = np.asarray(m, dtype=np.float64)
+    tr = np.trace(m)
+    if tr > 0:
+        s = 2.0 * math.sqrt(tr + 1.0)
+        q = np.array([(m[2, 1] - m[1, 2]) / s, (m[0, 2] - m[2, 0]) / s, (m[1, 0] - m[0, 1]) / s, 0.25 * s])
+    elif m[0, 0] > m[1, 1] and m[0, 0] > m[2, 2]:
+        s = 2.0 * math.sqrt(1.0 + m[0, 0] - m[1, 1] - m[2, 2])
+        q = np.array([0.25 * s, (m[0, 1] + m[1, 0]) / s, (m[0, 2] + m[2, 0]) / s, (m[2, 1] - m[1, 2]) / s])
+    elif m[1, 1] > m[2, 2]:
+        s = 2.0 * math.sqrt(1.0 + m[1, 1] - m[0, 0] - m[2, 2])
+        q = np.array([(m[0, 1] + m[1, 0]) / s, 0.25 * s, (m[1, 2] + m[2, 1]) / s, (m[0, 2] - m[2, 0]) / s])
+    else:
+        s = 2.0 * math.sqrt(1.0 + m[2, 2] - m[0, 0] - m[1, 1])
+        q = np.array([(m[0, 2] + m[2, 0]) / s, (m[1, 2] + m[2, 1]) / s, 0.25 * s, (m[1, 0] - m[0, 1]) / s])
+    q /= np.linalg.norm(q)
+    return -q if q[3] < 0 else q
+
+
+def pose_matrix(position: tuple[float, ...] | np.ndarray, quaternion: tuple[float, ...] | np.ndarray) -> np.ndarray:
+    """(4, 4) rigid transform from a position (metres) and quaternion (x, y, z, w)."""
+    t = np.eye(4)
+    t[:3, :3] = matrix_from_quaternion(quaternion)
+    t[:3, 3] = position
+    return t
+
+
+def xywh_to_xyxy(b: np.ndarray) -> np.ndarray:
+    """(..., 4) COCO (x, y, w, h) -> (x0, y0, x1, y1)."""
+    b = np.asarray(b, dtype=np.float64)
+    return np.concatenate([b[..., :2], b[..., :2] + b[..., 2:]], axis=-1)
+
+
+def xyxy_to_xywh(b: np.ndarray) -> np.ndarray:
+    """(..., 4) (x0, y0, x1, y1) -> COCO (x, y, w, h)."""
+    b = np.asarray(b, dtype=np.float64)
+    return np.concatenate([b[..., :2], b[..., 2:] - b[..., :2]], axis=-1)
+
+
+def xywh_to_cxcywh(b: np.ndarray) -> np.ndarray:
+    """(..., 4) COCO (x, y, w, h) -> YOLO-style centre (cx, cy, w, h), same units."""
+    b = np.asarray(b, dtype=np.float64)
+    return np.concatenate([b[..., :2] + b[..., 2:] / 2, b[..., 2:]], axis=-1)
+
+
+def cxcywh_to_xywh(b: np.ndarray) -> np.ndarray:
+    """(..., 4) centre (cx, cy, w, h) -> COCO (x, y, w, h)."""
+    b = np.asarray(b, dtype=np.float64)
+    return np.concatenate([b[..., :2] - b[..., 2:] / 2, b[..., 2:]], axis=-1)
+
+
+def box_corners(center: np.ndarray, size: np.ndarray, rotation: np.ndarray) -> np.ndarray:
+    """(8, 3) corners of a box with full extents ``size`` rotated by ``rotation`` about ``center``."""
+    local = CORNER_SIGNS * (np.asarray(size, dtype=np.float64) / 2)
+    return local @ np.asarray(rotation).T + np.asarray(center)
+
+
+def transform(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
+    """Apply a (4, 4) rigid transform to (N, 3) points."""
+    return np.asarray(points) @ matrix[:3, :3].T + matrix[:3, 3]
+
+
+def project(K: np.ndarray, points_cam: np.ndarray) -> np.ndarray:
+    """(N, 2) pixel coordinates (OpenCV, pixel centres at integers) of (N, 3) camera points, z > 0."""
+    uv = np.asarray(points_cam) @ np.asarray(K).T
+    return uv[:, :2] / uv[:, 2:3]
+
+
+def box_truncation(corners_cam: np.ndarray, K: np.ndarray, width: int, height: int, near: float) -> float:
+    """Share of the projected 3D box's 2D extent that lies outside the image, in [0, 1].
+
+    The extent is the axis-aligned box around the projected corners (pixel edges: [-0.5, W-0.5]);
+    corners behind the near plane count as fully outside (truncation 1 if all are).
+    """
+    front = corners_cam[:, 2] > near
+    if not front.any():
+        return 1.0
+    uv = project(K, corners_cam[front])
+    x0, y0 = uv.min(axis=0)
+    x1, y1 = uv.max(axis=0)
+    area = max(x1 - x0, 1e-9) * max(y1 - y0, 1e-9)
+    ix = max(0.0, min(x1, width - 0.5) - max(x0, -0.5))
+    iy = max(0.0, min(y1, height - 0.5) - max(y0, -0.5))
+    inside = min(1.0, ix * iy / area)
+    behind = 1.0 - front.mean()
+    return float(min(1.0, max(0.0, 1.0 - inside * (1.0 - behind))))
+
+
+def occlusion_level(visibility: float | None) -> int:
+    """KITTI occlusion bucket from the visible share of the object's pixels.
+
+    0 fully visible (>= 0.95), 1 partly occluded (>= 0.5), 2 largely occluded (< 0.5),
+    3 unknown (no amodal measurement).
+    """
+    if visibility is None:
+        return 3
+    if visibility >= 0.95:
+        return 0
+    if visibility >= 0.5:
+        return 1
+    return 2
+
+
+def wrap_angle(a: float) -> float:
+    """Angle in radians wrapped to [-pi, pi)."""
+    return float((a + math.pi) % (2 * math.pi) - math.pi)
+
+
+def kitti_alpha(rotation_y: float, x: float, z: float) -> float:
+    """KITTI observation angle: ``alpha = rotation_y - atan2(x, z)`` wrapped to [-pi, pi)."""
+    return wrap_angle(rotation_y - math.atan2(x, z))
+
+
+def level_from_camera(world_from_camera: np.ndarray) -> np.ndarray:
+    """(3, 3) rotation from the OpenCV camera frame to a gravity-levelled camera frame.
+
+    The levelled frame keeps the camera's heading but has y pointing down along world -z, as
+    KITTI's rectified frame assumes (a car camera looking at the horizon). Used as ``R0_rect``
+    so KITTI's yaw-only 3D boxes stay upright for pitched cameras. A camera looking straight
+    down or up has no heading; the camera frame itself is used then.
+    """
+    r = np.asarray(world_from_camera)[:3, :3]
+    down_cam = r.T @ np.array([0.0, 0.0, -1.0])
+    fwd = np.array([0.0, 0.0, 1.0]) - down_cam * down_cam[2]
+    if np.linalg.norm(fwd) < 1e-6:
+        return np.eye(3)
+    fwd /= np.linalg.norm(fwd)
+    right = np.cross(down_cam, fwd)
+    return np.stack([right, down_cam, fwd])
+
+
+def kitti_box(corners_level: np.ndarray, heading_level: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Upright KITTI box around (8, 3) corners in a levelled frame (y down).
+
+    ``heading_level`` is the object's heading axis in that frame; rotation_y is the angle about
+    +y taking +x onto the heading's horizontal part. Returns (location = bottom centre (3,),
+    dimensions (h, w, l), rotation_y); tight when the object is upright, enclosing otherwise.
+    """
+    ry = wrap_angle(-math.atan2(heading_level[2], heading_level[0]))
+    c, s = math.cos(ry), math.sin(ry)
+    rot = np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]])
+    local = corners_level @ rot  # into the box frame (rot.T applied to row vectors)
+    lo, hi = local.min(axis=0), local.max(axis=0)
+    centre_local = (lo + hi) / 2
+    bottom_local = np.array([centre_local[0], hi[1], centre_local[2]])
+    location = rot @ bottom_local
+    size = hi - lo
+    return location, np.array([size[1], size[2], size[0]]), ry
+
+
+def kitti_corners(location: np.ndarray, dims_hwl: np.ndarray, rotation_y: float) -> np.ndarray:
+    """(8, 3) corners of a KITTI box (bottom-centre location, (h, w, l), rotation_y) in its frame."""
+    h, w, length = dims_hwl
+    c, s = math.cos(rotation_y), math.sin(rotation_y)
+    rot = np.array([[c, 0.0, s], [0.0, 1.0, 0.0], [-s, 0.0, c]])
+    local = CORNER_SIGNS * np.array([length / 2, h / 2, w / 2]) + np.array([0.0, -h / 2, 0.0])
+    return local @ rot.T + np.asarray(location)

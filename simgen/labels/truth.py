@@ -1,0 +1,212 @@
+"""Collect per-object ground truth from the simulator: body-frame boxes, amodal masks, link origins.
+
+Amodal masks come from rendering each visible object *alone* in a shadow pybullet client that
+holds a copy of the episode's bodies (no ground): the object is posed as in the main world, every
+other body is parked far outside the view, and only a window around the object's projected box
+is rendered. The main world is never touched, so physics and its determinism are unaffected.
+Cost: one small ``getCameraImage`` per visible object per camera frame (see docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import weakref
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from simgen.labels.geometry import CORNER_SIGNS, pose_matrix, project, transform
+from simgen.scenario.assets import resolve_asset
+from simgen.scenario.spec import CameraSpec, EpisodeSpec, ObjectInstance
+from simgen.sensors.frame import ObjectTruth
+from simgen.sensors.render import attach, render
+from simgen.sim.client import BulletClient
+from simgen.sim.world import World, cached_obj, load_mesh
+
+PARKED = (0.0, 0.0, -1.0e4)
+GEOM_BOX, GEOM_SPHERE, GEOM_CAPSULE, GEOM_CYLINDER, GEOM_MESH = 3, 2, 7, 4, 5
+
+
+@lru_cache(maxsize=64)
+def _mesh_vertices(path: str, sx: float, sy: float, sz: float) -> np.ndarray:
+    """(N, 3) vertices of a mesh file scaled per axis (cached per process)."""
+    mesh = load_mesh(Path(path), 1.0)
+    return np.asarray(mesh.vertices, dtype=np.float64) * np.array([sx, sy, sz])
+
+
+def _primitive_points(obj: ObjectInstance, base: Path) -> np.ndarray | None:
+    """Body-frame points whose box is the object's box, for shapes described by the spec."""
+    s = obj.shape
+    if obj.type == "box":
+        return CORNER_SIGNS * (np.asarray(s["size"], dtype=np.float64) / 2)
+    if obj.type == "sphere":
+        return CORNER_SIGNS * s["radius"]
+    if obj.type == "cylinder":
+        return CORNER_SIGNS * np.array([s["radius"], s["radius"], s["length"] / 2])
+    if obj.type == "capsule":
+        return CORNER_SIGNS * np.array([s["radius"], s["radius"], s["length"] / 2 + s["radius"]])
+    if obj.type == "mesh":
+        _, mesh = cached_obj(resolve_asset(s["path"], base), s["scale"])
+        return np.asarray(mesh.vertices, dtype=np.float64)
+    return None
+
+
+def _visual_points(client: BulletClient, uid: int) -> dict[int, np.ndarray]:
+    """Per link (-1 = base), visual geometry points in that link's URDF frame."""
+    p, cid = client.p, client.id
+    out: dict[int, list[np.ndarray]] = {}
+    for v in p.getVisualShapeData(uid, physicsClientId=cid):
+        link, geom, dims, fname, lpos, lorn = v[1], v[2], v[3], v[4], v[5], v[6]
+        if geom == GEOM_MESH and fname:
+            pts = _mesh_vertices(fname.decode() if isinstance(fname, bytes) else fname, *dims)
+        elif geom == GEOM_BOX:
+            pts = CORNER_SIGNS * (np.asarray(dims) / 2)
+        elif geom == GEOM_SPHERE:
+            pts = CORNER_SIGNS * dims[0]
+        elif geom in (GEOM_CYLINDER, GEOM_CAPSULE):
+            half = dims[0] / 2 + (dims[1] if geom == GEOM_CAPSULE else 0.0)
+            pts = CORNER_SIGNS * np.array([dims[1], dims[1], half])
+        else:
+            continue
+        out.setdefault(link, []).append(transform(pts, pose_matrix(lpos, lorn)))
+    return {k: np.concatenate(v) for k, v in out.items()}
+
+
+class TruthCollector:
+    """Ground truth for one episode's frames; owns the shadow client used for amodal renders."""
+
+    def __init__(self, client: BulletClient, world: World, spec: EpisodeSpec, renderer: str, amodal: bool = True):
+        self.client = client
+        self.world = world
+        self.spec = spec
+        self.renderer = renderer
+        base = Path(spec.base_dir)
+        p, cid = client.p, client.id
+        self.joints: dict[int, int] = {}
+        self.rigid_points: dict[int, np.ndarray] = {}
+        self.link_points: dict[int, dict[int, np.ndarray]] = {}
+        self.link_names: dict[int, tuple[str, ...]] = {}
+        self.base_from_com: dict[int, np.ndarray] = {}
+        for obj in spec.objects:
+            uid = world.uid_of[obj.instance_id]
+            n = p.getNumJoints(uid, physicsClientId=cid)
+            self.joints[obj.instance_id] = n
+            info = p.getDynamicsInfo(uid, -1, physicsClientId=cid)
+            self.base_from_com[obj.instance_id] = np.linalg.inv(pose_matrix(info[3], info[4]))
+            prim = _primitive_points(obj, base)
+            if prim is not None:
+                self.rigid_points[obj.instance_id] = prim
+                continue
+            per_link = _visual_points(client, uid)
+            com_from_base = pose_matrix(info[3], info[4])
+            if n == 0:
+                pts = per_link.get(-1, np.zeros((1, 3)))
+                self.rigid_points[obj.instance_id] = transform(pts, np.linalg.inv(com_from_base))
+            else:
+                self.link_points[obj.instance_id] = per_link
+                names = [p.getBodyInfo(uid, physicsClientId=cid)[0].decode()]
+                names += [p.getJointInfo(uid, j, physicsClientId=cid)[12].decode() for j in range(n)]
+                self.link_names[obj.instance_id] = tuple(names)
+        self.shadow: BulletClient | None = None
+        self.shadow_world: World | None = None
+        if amodal and spec.objects:
+            # The shadow client always uses TinyRenderer: pybullet's EGL plugin loaded into a second
+            # client takes over rendering for the first one too (its images then show the shadow world).
+            self.shadow = BulletClient()
+            # Disconnect when the collector goes away (the episode generator ends or is dropped).
+            self._finalizer = weakref.finalize(self, self.shadow.close)
+            attach(self.shadow, "tiny")
+            ground = {**spec.world.ground, "type": "none"}
+            shadow_spec = dataclasses.replace(spec, world=dataclasses.replace(spec.world, ground=ground))
+            self.shadow_world = World(self.shadow, shadow_spec)
+            self.park_all()
+
+    def close(self) -> None:
+        """Disconnect the shadow client."""
+        if self.shadow is not None:
+            self._finalizer()
+            self.shadow = None
+
+    def _links_world(self, iid: int) -> tuple[np.ndarray, np.ndarray]:
+        """(L, 3) world link origins and (M, 3) world visual points of an articulated body."""
+        p, cid = self.client.p, self.client.id
+        uid = self.world.uid_of[iid]
+        pos, orn = p.getBasePositionAndOrientation(uid, physicsClientId=cid)
+        frames = {-1: pose_matrix(pos, orn) @ np.linalg.inv(self.base_from_com[iid])}
+        for j in range(self.joints[iid]):
+            st = p.getLinkState(uid, j, computeForwardKinematics=1, physicsClientId=cid)
+            frames[j] = pose_matrix(st[4], st[5])
+        origins = np.array([frames[k][:3, 3] for k in sorted(frames)])
+        pts = [transform(v, frames[k]) for k, v in self.link_points[iid].items() if k in frames]
+        return origins, np.concatenate(pts) if pts else origins
+
+    def body_points(self, iid: int, world_from_body: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """(N, 3) body-frame points of the object now, and (L, 3) world link origins or None."""
+        if iid in self.rigid_points:
+            return self.rigid_points[iid], None
+        origins, pts_world = self._links_world(iid)
+        return transform(pts_world, np.linalg.inv(world_from_body)), origins
+
+    def collect(
+        self, cam: CameraSpec, instance: np.ndarray, poses: dict[int, tuple[tuple[float, ...], tuple[float, ...]]]
+    ) -> dict[int, ObjectTruth]:
+        """Truth for every object (boxes, links) and amodal masks for those visible in ``instance``."""
+        visible = set(np.unique(instance).tolist()) - {0}
+        cam_from_world = np.linalg.inv(cam.world_from_camera)
+        out: dict[int, ObjectTruth] = {}
+        for obj in self.spec.objects:
+            iid = obj.instance_id
+            if iid not in poses:
+                continue
+            world_from_body = pose_matrix(*poses[iid])
+            pts, links = self.body_points(iid, world_from_body)
+            lo, hi = pts.min(axis=0), pts.max(axis=0)
+            truth = ObjectTruth(box_center=(lo + hi) / 2, box_size=hi - lo, links=links)
+            if links is not None:
+                truth.link_names = self.link_names[iid]
+            if iid in visible and self.shadow is not None:
+                corners = transform(CORNER_SIGNS * (hi - lo) / 2 + (lo + hi) / 2, cam_from_world @ world_from_body)
+                truth.amodal, truth.amodal_offset = self._render_alone(cam, iid, poses[iid], corners)
+                truth.amodal_exact = self.renderer == "tiny"
+            out[iid] = truth
+        return out
+
+    def _render_alone(
+        self, cam: CameraSpec, iid: int, pose: tuple[tuple[float, ...], tuple[float, ...]], corners_cam: np.ndarray
+    ) -> tuple[np.ndarray, tuple[int, int]]:
+        """Render object ``iid`` alone in the window around its projected box; (mask, (x0, y0))."""
+        assert self.shadow is not None and self.shadow_world is not None
+        p, cid = self.shadow.p, self.shadow.id
+        x0, y0, x1, y1 = 0, 0, cam.width, cam.height
+        if (corners_cam[:, 2] > cam.near).all():
+            uv = project(cam.K, corners_cam)
+            x0 = max(0, int(math.floor(uv[:, 0].min())) - 2)
+            y0 = max(0, int(math.floor(uv[:, 1].min())) - 2)
+            x1 = min(cam.width, int(math.ceil(uv[:, 0].max())) + 3)
+            y1 = min(cam.height, int(math.ceil(uv[:, 1].max())) + 3)
+            if x1 <= x0 or y1 <= y0:
+                return np.zeros((0, 0), dtype=bool), (0, 0)
+        uid = self.shadow_world.uid_of[iid]
+        p.resetBasePositionAndOrientation(uid, pose[0], pose[1], physicsClientId=cid)
+        n = self.joints[iid]
+        if n:
+            main = self.world.uid_of[iid]
+            states = self.client.p.getJointStates(main, list(range(n)), physicsClientId=self.client.id)
+            for j, st in enumerate(states):
+                p.resetJointState(uid, j, st[0], physicsClientId=cid)
+        k = cam.K.copy()
+        k[0, 2] -= x0
+        k[1, 2] -= y0
+        window = dataclasses.replace(cam, width=x1 - x0, height=y1 - y0, K=k)
+        raw = render(self.shadow, window, "tiny")
+        p.resetBasePositionAndOrientation(uid, PARKED, (0, 0, 0, 1), physicsClientId=cid)
+        return raw.body_uid == uid, (x0, y0)
+
+    def park_all(self) -> None:
+        """Move every shadow body out of view (called once after building)."""
+        if self.shadow is None or self.shadow_world is None:
+            return
+        for uid in self.shadow_world.uid_of.values():
+            self.shadow.p.resetBasePositionAndOrientation(uid, PARKED, (0, 0, 0, 1), physicsClientId=self.shadow.id)
