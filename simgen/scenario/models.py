@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from simgen.scenario.distributions import Distribution, Num
+from simgen.scenario.language import MAX_PARAMS, MAX_VARIANTS, Param, ParamName, Sweep, Variant
 
 MAX_OBJECTS = 1000
 MAX_CAMERAS = 16
@@ -176,6 +177,7 @@ class Scenario(Model):
     """A whole scenario file."""
 
     version: Literal[1] = 1
+    extends: str | None = Field(None, description="base scenario file (relative path) this one deep-merges onto")
     name: Name
     description: str = Field("", max_length=2000)
     seed: int = Field(0, ge=0, lt=2**63, description="master seed; episode seeds derive from it")
@@ -189,7 +191,13 @@ class Scenario(Model):
     cameras: list[Camera] = Field(min_length=1, max_length=MAX_CAMERAS)
     labels: Labels = Field(default_factory=Labels)
     output: Output = Field(default_factory=Output)
+    params: dict[ParamName, Param] = Field(
+        default_factory=dict, max_length=MAX_PARAMS, description="named random variables, read as ${params.NAME}"
+    )
+    variants: list[Variant] = Field(default_factory=list, max_length=MAX_VARIANTS)
+    sweep: Sweep | None = None
 
+    _language: dict = PrivateAttr(default_factory=dict)  # loader/sampler state: marks, variant cache
     _source: str | None = PrivateAttr(None)
     _sha256: str | None = PrivateAttr(None)
     _base_dir: Path | None = PrivateAttr(None)
