@@ -141,6 +141,10 @@ def assign(data: dict[str, Any], marks: dict[KeyPath, Mark], key: str, value: So
     for k in [k for k in marks if k[: len(landed)] == landed]:
         del marks[k]
     _copy_marks(value.data, value, (), landed, marks)
+    origin = value.marks.get(value.prefix) if value.prefix else None
+    for n in range(1, len(landed) + 1):
+        if landed[:n] not in marks and origin is not None:
+            marks[landed[:n]] = origin  # created on the way: point at the assignment's key
     return landed
 
 

@@ -279,6 +279,14 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     return sorted(node.get("properties", {}))
 
 
+_BOUNDS = {
+    "greater_than": (">", "gt"),
+    "greater_than_equal": (">=", "ge"),
+    "less_than": ("<", "lt"),
+    "less_than_equal": ("<=", "le"),
+}
+
+
 def _issue_from_pydantic(e: dict[str, Any], located: Located) -> Issue:
     loc = tuple(e["loc"])
     kind = e["type"]
@@ -304,6 +312,9 @@ def _issue_from_pydantic(e: dict[str, Any], located: Located) -> Issue:
     elif isinstance(e.get("input"), str) and e["input"].strip().startswith("${") and kind.endswith("_parsing"):
         msg = "a ${...} reference is not allowed here: this field takes a fixed value"
         hint = "references work in fields that accept distributions (positions, sizes, masses, ...)"
+    elif kind in _BOUNDS and isinstance(e.get("ctx"), dict):
+        op, key = _BOUNDS[kind]
+        msg = f"must be {op} {e['ctx'][key]}, got {e.get('input')!r}"
     else:
         msg = re.sub(r"^Value error, ", "", msg)
         m = re.search(r" \((did you mean '[^']+'\?)\)$", msg)

@@ -22,6 +22,8 @@ MAX_DEPTH = 32
 MAX_NODES = 200_000
 MAX_TEXT_CHARS = 8 << 20  # characters of scalar text after alias expansion
 
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+
 KeyPath = tuple[str | int, ...]
 Mark = tuple[int, int, str]  # 1-based line, 1-based column, file
 
@@ -96,15 +98,17 @@ class _Builder:
     def build(self, node: yaml.Node, path: KeyPath = ()) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            self._fail(
-                node,
-                f"document expands to more than {MAX_NODES} nodes",
-                path,
-                "YAML aliases may be multiplying the document; write values out instead",
-            )
+            self._expansion_error(node, path, f"document expands to more than {MAX_NODES} nodes")
         if len(path) > MAX_DEPTH:
             self._fail(node, f"nesting deeper than {MAX_DEPTH} levels", path)
         self.marks.setdefault(path, self._mark(node))
+        if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
+            self._fail(
+                node,
+                f"custom YAML tags are not allowed (found '{node.tag}')",
+                path,
+                "scenario files are plain data: remove the '!tag'",
+            )
         if isinstance(node, yaml.MappingNode):
             out: dict[str, Any] = {}
             merged: dict[str, Any] = {}
@@ -130,13 +134,25 @@ class _Builder:
         if isinstance(value, str):
             self.chars += len(value)
             if self.chars > MAX_TEXT_CHARS:
-                self._fail(
-                    node,
-                    f"document expands to more than {MAX_TEXT_CHARS >> 20} MiB of text",
-                    path,
-                    "YAML aliases may be repeating a long text; write values out instead",
-                )
+                self._expansion_error(node, path, f"document expands to more than {MAX_TEXT_CHARS >> 20} MiB of text")
         return value
+
+    def _expansion_error(self, node: yaml.Node, path: KeyPath, message: str) -> None:
+        """Fail at the top-level key being expanded: alias targets' own marks would point elsewhere."""
+        top = path[:1]
+        line, col, _ = self.marks.get(top, self._mark(node))
+        raise ScenarioError(
+            issues=[
+                Issue(
+                    message=message,
+                    file=self.file,
+                    line=line,
+                    col=col,
+                    path=format_path(top) or None,
+                    hint="YAML aliases (*name) may be multiplying the document; write values out instead",
+                )
+            ]
+        )
 
     def _merge(self, node: yaml.Node, path: KeyPath) -> dict[str, Any]:
         """Keys of a ``<<: *anchor`` merge (earlier sources win), built under the node budget."""
