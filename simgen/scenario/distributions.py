@@ -461,6 +461,11 @@ _SCHEMA: dict[str, Any] = {
 }
 
 
+def _to_data(value: Any) -> Any:
+    """YAML/JSON form of a field value (defaults that were never validated pass through)."""
+    return value.to_data() if hasattr(value, "to_data") else value
+
+
 def Num(  # noqa: N802 - reads like a type in model definitions
     *, ge: float | None = None, gt: float | None = None, le: float | None = None, integer: bool = False
 ) -> Any:
@@ -469,7 +474,7 @@ def Num(  # noqa: N802 - reads like a type in model definitions
     return Annotated[
         Distribution,
         PlainValidator(_checked(ge, gt, le, integer)),
-        PlainSerializer(lambda d: d.to_data(), return_type=Any),
+        PlainSerializer(_to_data, return_type=Any),
         WithJsonSchema(schema),
     ]
 
@@ -524,6 +529,6 @@ def Pick(*words: str) -> Any:  # noqa: N802 - reads like a type in model definit
     return Annotated[
         Constant | Choice,
         PlainValidator(_picked(tuple(words))),
-        PlainSerializer(lambda d: d.to_data(), return_type=Any),
+        PlainSerializer(_to_data, return_type=Any),
         WithJsonSchema(schema),
     ]
