@@ -28,9 +28,13 @@ Param = Num()
 KEY_PATH_DESCRIPTION = "key path into the scenario: world.ground.friction, objects.part.class, objects[0].mass"
 
 
+COMPOSITION_KEYS = ("extends", "variants", "sweep")
+
+
 def _check_paths(keys: Any) -> Any:
     for key in keys:
-        parse_key_path(key)
+        if parse_key_path(key)[0] in COMPOSITION_KEYS:
+            raise ValueError(f"'{key}': variants and sweeps change the world, not extends/variants/sweep")
     return keys
 
 
@@ -51,6 +55,11 @@ class Variant(BaseModel):
     @field_validator("set")
     @classmethod
     def _paths(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return _check_paths(value)
+
+    @field_validator("overlay")
+    @classmethod
+    def _plain(cls, value: dict[str, Any]) -> dict[str, Any]:
         return _check_paths(value)
 
 

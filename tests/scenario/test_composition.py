@@ -161,3 +161,16 @@ def test_manifest_records_variant_and_sweep_cell(tmp_path: Path) -> None:
     manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
     assert [e["sweep"]["cell"] for e in manifest["episodes"]] == list(range(6))
     assert {e["variant"] for e in manifest["episodes"]} == {"only"}
+
+
+def test_the_documented_example_loads_and_samples(tmp_path: Path) -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "scenario-language.md").read_text(encoding="utf-8")
+    block = doc.split("<!-- example: full -->", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    sc = simgen.load(write(tmp_path / "example.yaml", block))
+    for i in range(4):
+        spec = sample(sc, i)
+        van, child = spec.objects[0], spec.objects[1]
+        gap = spec.sampled["params.gap"]
+        assert child.position[0] == pytest.approx(van.position[0] + 2.25 + gap)
+        assert child.position[2] == pytest.approx(child.shape["length"] / 2 + 0.15)
+        assert spec.variant in ("normal", "two_children")
