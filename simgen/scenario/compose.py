@@ -111,8 +111,10 @@ def assign(data: dict[str, Any], marks: dict[KeyPath, Mark], key: str, value: So
                 raise PathProblem(f"'{format_path(tuple(path)) or 'the scenario'}' is a mapping; it has no [{part}]")
             if last:
                 cur[part] = copy.deepcopy(value.data)
-            elif not isinstance(cur.get(part), dict | list):
+            elif cur.get(part) is None:
                 cur[part] = {}
+            elif not isinstance(cur[part], dict | list):
+                raise PathProblem(f"'{format_path((*path, part))}' is a single value; it has no '{parts[n + 1]}'")
             path.append(part)
             if not last:
                 cur = cur[part]
@@ -169,6 +171,8 @@ def _extends_target(ref: Any, file: Path) -> tuple[Path | None, str | None, str 
     target = (root_real / rel_path).resolve()
     if not target.is_relative_to(root_real):
         return None, f"'extends: {ref}' leaves the scenario's folder through a symlink", None
+    if target.exists() and not target.is_file():
+        return None, f"'extends: {ref}' is not a file", None
     if not target.is_file():
         hint = None
         if target.parent.is_dir():

@@ -298,6 +298,9 @@ def _issue_from_pydantic(e: dict[str, Any], located: Located) -> Issue:
         allowed = _allowed_keys(loc[:-1])
         msg = f"unknown key '{key}'"
         hint = did_you_mean(key, allowed) or (f"allowed keys: {', '.join(allowed)}" if allowed else None)
+    elif kind == "missing" and isinstance(loc[-1], int):
+        path = path[:-1] if path and path[-1] == loc[-1] else path
+        msg = f"too few values: item [{loc[-1]}] is missing"
     elif kind == "missing":
         msg = f"missing required key '{loc[-1]}'"
     elif kind in ("union_tag_invalid", "union_tag_not_found"):
@@ -322,7 +325,8 @@ def _issue_from_pydantic(e: dict[str, Any], located: Located) -> Issue:
             msg, hint = msg[: m.start()], m.group(1)
         got = e.get("input")
         if kind.endswith("_type") or kind.endswith("_parsing"):
-            msg = f"{msg[0].lower()}{msg[1:]}, got {got!r}" if not isinstance(got, dict | list) else msg
+            msg = f"{msg}, got {got!r}" if not isinstance(got, dict | list) else msg
+        msg = msg[:1].lower() + msg[1:]
     file, line, col = located.where(path)
     return Issue(message=msg, file=file, line=line, col=col, path=format_path(path) or None, hint=hint)
 

@@ -23,9 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from simgen.errors import ScenarioError
+from simgen.errors import Issue, ScenarioError
 from simgen.scenario.distributions import Constant, Distribution, IntRange, Ref
 from simgen.scenario.language import sweep_cell, sweep_cells
+from simgen.scenario.loader import MAX_IMAGES, effective_scenario, issue_at
 from simgen.scenario.models import MAX_OBJECTS, Camera, ObjectBase, Scenario
 from simgen.scenario.references import ReferenceProblem, context_of, format_ref, resolve
 from simgen.scenario.spec import CameraSpec, EpisodeSpec, ObjectInstance, WorldSpec
@@ -83,8 +84,6 @@ class Sampler:
         return out
 
     def _fail(self, path: str, message: str, hint: str | None = None) -> ScenarioError:
-        from simgen.scenario.loader import issue_at
-
         if self.scenario is None:
             return ScenarioError(message, path=path, hint=hint)
         _, data_path = context_of(self.scenario, path)
@@ -276,17 +275,39 @@ def sample(scenario: Scenario, index: int, *, episodes: int | None = None, seed:
     n_episodes = scenario.episodes if episodes is None else episodes
     variant = choose_variant(scenario, master, index)
     cell = index % sweep_cells(scenario.sweep) if scenario.sweep else None
+    sweep_axes, scenario_variants = scenario.sweep, scenario.variants
+    images = n_episodes * scenario.frames * max(1, len(scenario.cameras))
+    if images > MAX_IMAGES:
+        raise ScenarioError(
+            f"{n_episodes} episodes x {scenario.frames} frames x {len(scenario.cameras)} cameras is {images} images, "
+            f"more than the limit of {MAX_IMAGES}",
+            file=scenario.source,
+            hint="render in several runs with different seeds",
+        )
     if variant is not None or cell is not None:
-        from simgen.scenario.loader import effective_scenario
-
-        spec = _sample(effective_scenario(scenario, variant, cell), index, n_episodes, master)
+        scenario = effective_scenario(scenario, variant, cell)
+    try:
+        spec = _sample(scenario, index, n_episodes, master)
+    except ScenarioError as err:
+        raise ScenarioError(issues=[_located(scenario, i) for i in err.issues]) from None
+    if variant is not None or cell is not None:
         sweep = None
-        if cell is not None and scenario.sweep:
-            idx, values = sweep_cell(scenario.sweep, cell)
-            sweep = {"cell": cell, "cells": sweep_cells(scenario.sweep), "index": list(idx), "values": values}
-        name = scenario.variants[variant].name if variant is not None else None
+        if cell is not None and sweep_axes:
+            idx, values = sweep_cell(sweep_axes, cell)
+            sweep = {"cell": cell, "cells": sweep_cells(sweep_axes), "index": list(idx), "values": values}
+        name = scenario_variants[variant].name if variant is not None else None
         return dataclasses.replace(spec, variant=name, sweep=sweep)
-    return _sample(scenario, index, n_episodes, master)
+    return spec
+
+
+def _located(scenario: Scenario, issue: Issue) -> Issue:
+    """Give a sampling error without a line the file/line of its key path, when the path is known."""
+    if issue.line is not None or not issue.path:
+        return issue
+    _, data_path = context_of(scenario, issue.path)
+    if data_path is None:
+        return issue
+    return issue_at(scenario, data_path, issue.message, issue.hint)
 
 
 def _sample(scenario: Scenario, index: int, n_episodes: int, master: int) -> EpisodeSpec:
