@@ -275,6 +275,35 @@ def sample(scenario: Scenario, index: int, *, episodes: int | None = None, seed:
     n_episodes = scenario.episodes if episodes is None else episodes
     variant = choose_variant(scenario, master, index)
     cell = index % sweep_cells(scenario.sweep) if scenario.sweep else None
+    return _sample_as(scenario, index, n_episodes, master, variant, cell)
+
+
+def check_sampling(scenario: Scenario, max_cells: int = 64) -> list[Issue]:
+    """Sample episode 0 as every variant and every sweep cell (up to ``max_cells``); collect all errors.
+
+    Catches what only shows when values are drawn (a reference out of its field's range, a camera
+    looking along 'up') in rare variants too, for ``simgen validate``.
+    """
+    variants: list[int | None] = list(range(len(scenario.variants))) or [None]
+    cells: list[int | None] = list(range(min(sweep_cells(scenario.sweep), max_cells))) if scenario.sweep else [None]
+    issues: list[Issue] = []
+    seen: set[str] = set()
+    for v in variants:
+        for c in cells:
+            try:
+                _sample_as(scenario, 0, scenario.episodes, scenario.seed, v, c)
+            except ScenarioError as err:
+                for i in err.issues:
+                    if i.format() not in seen:
+                        seen.add(i.format())
+                        issues.append(i)
+    return issues
+
+
+def _sample_as(
+    scenario: Scenario, index: int, n_episodes: int, master: int, variant: int | None, cell: int | None
+) -> EpisodeSpec:
+    """Sample episode ``index`` as variant ``variant`` in sweep cell ``cell``."""
     sweep_axes, scenario_variants = scenario.sweep, scenario.variants
     images = n_episodes * scenario.frames * max(1, len(scenario.cameras))
     if images > MAX_IMAGES:
@@ -289,7 +318,14 @@ def sample(scenario: Scenario, index: int, *, episodes: int | None = None, seed:
     try:
         spec = _sample(scenario, index, n_episodes, master)
     except ScenarioError as err:
-        raise ScenarioError(issues=[_located(scenario, i) for i in err.issues]) from None
+        issues = [_located(scenario, i) for i in err.issues]
+        label = ", ".join(
+            ([f"variant '{scenario_variants[variant].name}'"] if variant is not None else [])
+            + ([f"sweep cell {cell}"] if cell is not None else [])
+        )
+        if label:
+            issues = [Issue(f"in {label}: {i.message}", i.file, i.line, i.col, i.path, i.hint) for i in issues]
+        raise ScenarioError(issues=issues) from None
     if variant is not None or cell is not None:
         sweep = None
         if cell is not None and sweep_axes:
