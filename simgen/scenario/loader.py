@@ -29,6 +29,7 @@ from simgen.scenario.yamlio import KeyPath, Located, format_path, load_file, loa
 _SCHEMA_CACHE: dict[str, Any] = {}
 MAX_PIXELS = 4096 * 4096  # per camera image
 MAX_IMAGES = 10_000_000  # episodes x frames x cameras in one file
+MAX_CACHED_SCENARIOS = 256  # variant/sweep-cell scenarios kept per loaded scenario
 
 
 def load(path: str | Path) -> Scenario:
@@ -174,6 +175,8 @@ def _effective(scenario: Scenario, variant: int | None, axis_values: dict[int, i
     eff._sha256 = scenario.sha256
     eff._base_dir = scenario.base_dir
     eff._language["located"] = located
+    if len(cache) >= MAX_CACHED_SCENARIOS:
+        cache.clear()  # bounded memory for big sweeps; entries are cheap to rebuild
     cache[key] = eff
     return eff
 
