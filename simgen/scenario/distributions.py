@@ -144,10 +144,11 @@ class Normal(_Shift):
 
     def support(self) -> tuple[float, float]:
         """Smallest and largest value this can produce."""
-        if self.std == 0:
-            return (self.mean, self.mean)
         lo = -math.inf if self.min is None else self.min
         hi = math.inf if self.max is None else self.max
+        if self.std == 0:
+            v = min(max(self.mean, lo), hi)  # sample() clips even a constant
+            return (v, v)
         return (lo, hi)
 
     def to_data(self) -> Any:

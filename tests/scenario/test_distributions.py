@@ -6,6 +6,8 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from simgen.scenario.distributions import (
@@ -20,6 +22,7 @@ from simgen.scenario.distributions import (
     Uniform,
     parse_distribution,
 )
+from simgen.scenario.references import format_ref, parse_key_path
 from simgen.scenario.sampling import Sampler
 
 
@@ -138,3 +141,51 @@ def test_pick_takes_a_word_or_a_choice_of_words() -> None:
     assert set(draws) == {"fast", "slow"}
     assert 0.65 < draws.count("slow") / len(draws) < 0.85
     assert Sampler(0, 7).draw(picked, "mode") == Sampler(0, 7).draw(picked, "mode")
+
+
+finite = st.floats(min_value=-1e6, max_value=1e6, allow_nan=False)
+
+
+@st.composite
+def distributions(draw: st.DrawFn) -> object:
+    kind = draw(st.sampled_from(["constant", "uniform", "loguniform", "normal", "choice", "integer"]))
+    if kind == "constant":
+        return Constant(draw(finite))
+    if kind == "uniform":
+        a, b = sorted((draw(finite), draw(finite)))
+        return Uniform(a, b)
+    if kind == "loguniform":
+        a, b = sorted((draw(st.floats(1e-6, 1e6)), draw(st.floats(1e-6, 1e6))))
+        return LogUniform(a, b)
+    if kind == "normal":
+        lo, hi = sorted((draw(finite), draw(finite)))
+        return Normal(draw(finite), draw(st.floats(0, 1e3)), lo, hi)
+    if kind == "choice":
+        values = tuple(draw(st.lists(finite, min_size=1, max_size=5)))
+        weights = draw(st.none() | st.lists(st.floats(0.1, 10), min_size=len(values), max_size=len(values)))
+        return Choice(values, None if weights is None else tuple(weights))
+    a, b = sorted((draw(st.integers(-1000, 1000)), draw(st.integers(-1000, 1000))))
+    return IntRange(a, b)
+
+
+@given(distributions(), st.integers(0, 2**32))
+def test_every_distribution_round_trips_and_samples_inside_its_support(dist: object, seed: int) -> None:
+    assert parse_distribution(dist.to_data()) == dist
+    lo, hi = dist.support()
+    x = dist.sample(np.random.default_rng(seed))
+    assert lo - 1e-9 * max(1.0, abs(lo)) <= x <= hi + 1e-9 * max(1.0, abs(hi))
+
+
+@given(
+    st.lists(st.one_of(st.from_regex(r"[A-Za-z_][A-Za-z0-9_]{0,8}", fullmatch=True), st.integers(0, 99)), min_size=1)
+)
+def test_key_paths_round_trip(parts: list[str | int]) -> None:
+    if isinstance(parts[0], int):
+        parts = ["root", *parts]
+    assert parse_key_path(format_ref(parts)) == tuple(parts)
+
+
+def test_regression_zero_std_normal_support_is_clipped_like_its_samples() -> None:
+    n = Normal(1.0, 0.0, 0.0, 0.0)
+    assert n.support() == (0.0, 0.0)
+    assert n.sample(np.random.default_rng(0)) == 0.0
