@@ -301,9 +301,6 @@ def _issue_from_pydantic(e: dict[str, Any], located: Located) -> Issue:
         allowed = _allowed_keys(loc[:-1])
         msg = f"unknown key '{key}'"
         hint = did_you_mean(key, allowed) or (f"allowed keys: {', '.join(allowed)}" if allowed else None)
-    elif kind == "missing" and isinstance(loc[-1], int):
-        path = path[:-1] if path and path[-1] == loc[-1] else path
-        msg = f"too few values: item [{loc[-1]}] is missing"
     elif kind == "missing":
         msg = f"missing required key '{loc[-1]}'"
     elif kind in ("union_tag_invalid", "union_tag_not_found"):
@@ -315,12 +312,6 @@ def _issue_from_pydantic(e: dict[str, Any], located: Located) -> Issue:
             msg = f"unknown type '{tag}'; expected one of {', '.join(OBJECT_TYPES)}"
             hint = did_you_mean(str(tag), OBJECT_TYPES)
             path = path + ("type",)
-    elif isinstance(e.get("input"), str) and e["input"].strip().startswith("${") and kind.endswith("_parsing"):
-        msg = "a ${...} reference is not allowed here: this field takes a fixed value"
-        hint = "references work in fields that accept distributions (positions, sizes, masses, ...)"
-    elif kind in _BOUNDS and isinstance(e.get("ctx"), dict):
-        op, key = _BOUNDS[kind]
-        msg = f"must be {op} {e['ctx'][key]}, got {e.get('input')!r}"
     else:
         msg = re.sub(r"^Value error, ", "", msg)
         m = re.search(r" \((did you mean '[^']+'\?)\)$", msg)
@@ -328,10 +319,30 @@ def _issue_from_pydantic(e: dict[str, Any], located: Located) -> Issue:
             msg, hint = msg[: m.start()], m.group(1)
         got = e.get("input")
         if kind.endswith("_type") or kind.endswith("_parsing"):
-            msg = f"{msg}, got {got!r}" if not isinstance(got, dict | list) else msg
-        msg = msg[:1].lower() + msg[1:]
+            msg = f"{msg[0].lower()}{msg[1:]}, got {got!r}" if not isinstance(got, dict | list) else msg
+    msg, hint, path = _plainer(e, kind, loc, msg, hint, path)
     file, line, col = located.where(path)
     return Issue(message=msg, file=file, line=line, col=col, path=format_path(path) or None, hint=hint)
+
+
+def _plainer(
+    e: dict[str, Any], kind: str, loc: tuple[Any, ...], msg: str, hint: str | None, path: KeyPath
+) -> tuple[str, str | None, KeyPath]:
+    """Say pydantic's remaining messages in the scenario's own words (bounds, tuples, references)."""
+    got = e.get("input")
+    if kind == "missing" and loc and isinstance(loc[-1], int):
+        path = path[:-1] if path and path[-1] == loc[-1] else path
+        return f"too few values: item [{loc[-1]}] is missing", hint, path
+    if isinstance(got, str) and got.strip().startswith("${") and kind.endswith("_parsing"):
+        return (
+            "a ${...} reference is not allowed here: this field takes a fixed value",
+            "references work in fields that accept distributions (positions, sizes, masses, ...)",
+            path,
+        )
+    if kind in _BOUNDS and isinstance(e.get("ctx"), dict):
+        op, key = _BOUNDS[kind]
+        return f"must be {op} {e['ctx'][key]}, got {got!r}", hint, path
+    return msg[:1].lower() + msg[1:], hint, path
 
 
 def check_semantics(scenario: Scenario, located: Located, base_dir: Path) -> list[Issue]:
