@@ -11,8 +11,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from simgen.scenario import language
 from simgen.scenario.distributions import Distribution, Num
-from simgen.scenario.language import MAX_PARAMS, MAX_VARIANTS, Param, ParamName, Sweep, Variant
 
 MAX_OBJECTS = 1000
 MAX_CAMERAS = 16
@@ -191,11 +191,11 @@ class Scenario(Model):
     cameras: list[Camera] = Field(min_length=1, max_length=MAX_CAMERAS)
     labels: Labels = Field(default_factory=Labels)
     output: Output = Field(default_factory=Output)
-    params: dict[ParamName, Param] = Field(
-        default_factory=dict, max_length=MAX_PARAMS, description="named random variables, read as ${params.NAME}"
+    params: dict[language.ParamName, language.Param] = Field(
+        default_factory=dict, max_length=language.MAX_PARAMS, description="named random variables: ${params.NAME}"
     )
-    variants: list[Variant] = Field(default_factory=list, max_length=MAX_VARIANTS)
-    sweep: Sweep | None = None
+    variants: list[language.Variant] = Field(default_factory=list, max_length=language.MAX_VARIANTS)
+    sweep: language.Sweep | None = None
 
     _language: dict = PrivateAttr(default_factory=dict)  # loader/sampler state: marks, variant cache
     _source: str | None = PrivateAttr(None)

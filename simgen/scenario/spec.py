@@ -91,9 +91,9 @@ class EpisodeSpec:
     class_names: tuple[str, ...]
     min_visible_pixels: int
     base_dir: str
-    sampled: dict[str, Any] = field(default_factory=dict)
     variant: str | None = None  # name of the scenario variant this episode drew, if it has variants
     sweep: dict[str, Any] | None = None  # {cell, cells, index, values} when the scenario has a sweep
+    sampled: dict[str, Any] = field(default_factory=dict)
 
     def frame_time(self, frame: int) -> float:
         """Simulated time in seconds at which ``frame`` is captured."""
@@ -102,17 +102,15 @@ class EpisodeSpec:
 
     def to_json(self) -> dict[str, Any]:
         """JSON-safe record for the manifest: seeds, split, sampled values, objects, cameras."""
-        return (
-            {
-                "index": self.index,
-                "seed": self.seed,
-                "split": self.split,
-                "frames": self.frames,
-                "world": asdict(self.world),
-                "sampled": self.sampled,
-                "objects": [asdict(o) for o in self.objects],
-                "cameras": [c.to_json() for c in self.cameras],
-            }
-            | ({"variant": self.variant} if self.variant is not None else {})
-            | ({"sweep": self.sweep} if self.sweep is not None else {})
-        )
+        return {
+            "index": self.index,
+            "seed": self.seed,
+            "split": self.split,
+            "variant": self.variant,
+            "sweep": self.sweep,
+            "frames": self.frames,
+            "world": asdict(self.world),
+            "sampled": self.sampled,
+            "objects": [asdict(o) for o in self.objects],
+            "cameras": [c.to_json() for c in self.cameras],
+        }
