@@ -339,13 +339,17 @@ def _sample_as(
 
 
 def _located(scenario: Scenario, issue: Issue) -> Issue:
-    """Give a sampling error without a line the file/line of its key path, when the path is known."""
+    """Give a sampling error without a line the file/line of its key path, when the path is known.
+
+    The path itself is kept as raised: it may name an instance (``objects[0][1].placement``).
+    """
     if issue.line is not None or not issue.path:
         return issue
     _, data_path = context_of(scenario, issue.path)
     if data_path is None:
         return issue
-    return issue_at(scenario, data_path, issue.message, issue.hint)
+    where = issue_at(scenario, data_path, issue.message, issue.hint)
+    return Issue(issue.message, where.file, where.line, where.col, issue.path, issue.hint)
 
 
 def _sample(scenario: Scenario, index: int, n_episodes: int, master: int) -> EpisodeSpec:
