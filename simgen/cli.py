@@ -52,9 +52,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
     for arg in args.scenarios:
         try:
             sc = _load(arg)
-            from simgen.scenario.sampling import sample
+            from simgen.scenario.sampling import check_sampling
 
-            sample(sc, 0)
+            problems = check_sampling(sc)
+            if problems:
+                raise SimgenError(issues=problems)
         except SimgenError as err:
             bad += 1
             for issue in err.issues:

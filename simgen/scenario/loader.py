@@ -1,12 +1,16 @@
 """Load a scenario file: safe YAML -> validated :class:`Scenario`, every error located.
 
 All problems in a file are collected and raised together as one :class:`ScenarioError`, each
-as ``file:line:col: key.path: message (hint)``.
+as ``file:line:col: key.path: message (hint)``. Checking runs in stages, each reporting all of
+its problems: YAML (syntax, limits, ``extends:``), structure (pydantic: types, ranges, unknown
+keys), meaning (cross-field rules, limits, references), then every variant and every sweep value
+validated as the scenario an episode would see.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -15,11 +19,18 @@ from pydantic import ValidationError
 
 from simgen.errors import Issue, ScenarioError, did_you_mean
 from simgen.scenario.assets import check_asset_path
-from simgen.scenario.models import OBJECT_TYPES, Scenario
+from simgen.scenario.compose import PathProblem, Source, assign, deep_merge, resolve_extends
+from simgen.scenario.distributions import IntRange
+from simgen.scenario.language import sweep_cell, sweep_cells
+from simgen.scenario.models import MAX_OBJECTS, OBJECT_TYPES, Scenario
+from simgen.scenario.references import check_references
 from simgen.scenario.world_models import union_tags
 from simgen.scenario.yamlio import KeyPath, Located, format_path, load_file, load_text
 
 _SCHEMA_CACHE: dict[str, Any] = {}
+MAX_PIXELS = 4096 * 4096  # per camera image
+MAX_IMAGES = 10_000_000  # episodes x frames x cameras in one file
+MAX_CACHED_SCENARIOS = 256  # variant/sweep-cell scenarios kept per loaded scenario
 
 
 def load(path: str | Path) -> Scenario:
@@ -32,19 +43,44 @@ def load(path: str | Path) -> Scenario:
         'quickstart'
     """
     p = Path(path)
-    located = load_file(p)
+    located = resolve_extends(load_file(p), p)
     raw = p.read_bytes()
     return _validate(located, base_dir=p.resolve().parent, source=str(path), sha256=hashlib.sha256(raw).hexdigest())
 
 
 def loads(text: str, *, base_dir: str | Path = ".", file: str = "<string>") -> Scenario:
-    """Load and validate scenario YAML given as text; asset paths resolve against ``base_dir``."""
+    """Load and validate scenario YAML given as text; asset and ``extends`` paths resolve against ``base_dir``."""
     located = load_text(text, file=file)
+    located = resolve_extends(located, Path(base_dir) / "<string>.yaml")
     sha = hashlib.sha256(text.encode("utf-8")).hexdigest()
     return _validate(located, base_dir=Path(base_dir).resolve(), source=None, sha256=sha)
 
 
 def _validate(located: Located, *, base_dir: Path, source: str | None, sha256: str) -> Scenario:
+    scenario, issues = _validate_one(located, base_dir, raise_semantic=False)
+    scenario._source = source
+    scenario._sha256 = sha256
+    scenario._base_dir = base_dir
+    scenario._language["located"] = located
+    base = {(i.file, i.line, i.col, i.path, i.message) for i in issues}
+    for i in check_composition(scenario):
+        # A problem of the file itself shows up again in every variant; report it once.
+        label, _, message = i.message.partition(": ")
+        if not (label.startswith("in ") and (i.file, i.line, i.col, i.path, message) in base):
+            issues.append(i)
+    if issues:
+        raise ScenarioError(issues=_sorted_unique(issues))
+    return scenario
+
+
+def _validate_one(
+    located: Located, base_dir: Path, label: str | None = None, raise_semantic: bool = True
+) -> tuple[Scenario, list[Issue]]:
+    """Validate one document (a file, or the scenario a variant/sweep cell makes); all issues at once.
+
+    Structural (pydantic) problems always raise; cross-field problems raise when ``raise_semantic``,
+    else they are returned with the model so later checks can add theirs.
+    """
     data = located.data
     if not isinstance(data, dict):
         kind = "empty" if data is None else f"a {type(data).__name__}"
@@ -59,14 +95,117 @@ def _validate(located: Located, *, base_dir: Path, source: str | None, sha256: s
         scenario = Scenario.model_validate(data)
     except ValidationError as err:
         issues = [_issue_from_pydantic(e, located) for e in err.errors()]
-        raise ScenarioError(issues=_sorted_unique(issues)) from None
-    issues = check_semantics(scenario, located, base_dir)
-    if issues:
+        raise ScenarioError(issues=_sorted_unique(_labelled(issues, label))) from None
+    issues = _labelled(check_semantics(scenario, located, base_dir), label)
+    if issues and raise_semantic:
         raise ScenarioError(issues=_sorted_unique(issues))
-    scenario._source = source
-    scenario._sha256 = sha256
-    scenario._base_dir = base_dir
-    return scenario
+    return scenario, issues
+
+
+def _labelled(issues: list[Issue], label: str | None) -> list[Issue]:
+    if not label:
+        return issues
+    return [Issue(f"{label}: {i.message}", i.file, i.line, i.col, i.path, i.hint) for i in issues]
+
+
+def issue_at(scenario: Scenario, path: KeyPath | None, message: str, hint: str | None = None) -> Issue:
+    """An :class:`Issue` at raw-data key ``path`` of a loaded scenario (file/line when known)."""
+    located: Located | None = scenario._language.get("located")
+    if located is None or path is None:
+        return Issue(message, scenario.source, None, None, format_path(path) if path else None, hint)
+    file, line, col = located.where(path)
+    return Issue(message, file, line, col, format_path(path) or None, hint)
+
+
+def effective_scenario(scenario: Scenario, variant: int | None = None, cell: int | None = None) -> Scenario:
+    """The scenario an episode sees, with a variant and/or a sweep cell applied.
+
+    Validated like a file and cached per scenario state. Order: variant overlay, variant ``set``,
+    then the sweep cell's values (the study's axes win).
+    """
+    if variant is None and cell is None:
+        return scenario
+    return _effective(scenario, variant, None if cell is None else dict(enumerate(sweep_cell(scenario.sweep, cell)[0])))
+
+
+def _effective(scenario: Scenario, variant: int | None, axis_values: dict[int, int] | None) -> Scenario:
+    """Apply a variant and/or chosen sweep values (axis number -> value index) to ``scenario``."""
+    lang = scenario._language
+    base: Located | None = lang.get("located")
+    orig = base.marks if base else {}
+    marks = dict(orig)
+    file = base.file if base else (scenario.source or "<string>")
+    data = scenario.model_dump(mode="json", by_alias=True, exclude={"extends", "variants", "sweep"})
+    key = json.dumps([variant, sorted((axis_values or {}).items()), data], sort_keys=True, default=str)
+    cache: dict[str, Scenario] = lang.setdefault("cache", {})
+    if key in cache:
+        return cache[key]
+    labels: list[str] = []
+    issues: list[Issue] = []
+    located = Located(data, orig, file)
+    if variant is not None:
+        v = scenario.variants[variant]
+        labels.append(f"variant '{v.name}'")
+        if v.overlay:
+            merged, marks = deep_merge(Source(data, marks), Source(v.overlay, orig, ("variants", variant, "overlay")))
+            data = merged
+        for k, value in v.set.items():
+            where = ("variants", variant, "set", k)
+            try:
+                assign(data, marks, k, Source(value, orig, where))
+            except PathProblem as err:
+                issues.append(_issue(located, where, f"in variant '{v.name}': {err.message}", err.hint))
+    if axis_values:
+        axes = list((scenario.sweep or {}).items())
+        for axis, vi in sorted(axis_values.items()):
+            k, values = axes[axis]
+            labels.append(f"sweep {k} = {json.dumps(values[vi], default=str)}")
+            where = ("sweep", k)
+            try:
+                assign(data, marks, k, Source(values[vi], orig, (*where, vi)))
+            except PathProblem as err:
+                issues.append(_issue(located, where, f"in sweep: {err.message}", err.hint))
+    located = Located(data, marks, file)
+    try:
+        eff, _ = _validate_one(located, scenario.base_dir, "in " + ", ".join(labels))
+    except ScenarioError as err:
+        raise ScenarioError(issues=issues + err.issues) from None
+    if issues:
+        raise ScenarioError(issues=issues)
+    eff._source = scenario.source
+    eff._sha256 = scenario.sha256
+    eff._base_dir = scenario.base_dir
+    eff._language["located"] = located
+    if len(cache) >= MAX_CACHED_SCENARIOS:
+        cache.clear()  # bounded memory for big sweeps; entries are cheap to rebuild
+    cache[key] = eff
+    return eff
+
+
+def _issue(located: Located, path: KeyPath, message: str, hint: str | None = None) -> Issue:
+    file, line, col = located.where(path)
+    return Issue(message, file, line, col, format_path(path) or None, hint)
+
+
+def check_composition(scenario: Scenario) -> list[Issue]:
+    """Validate every variant and every sweep value as the scenario an episode would see.
+
+    Each variant is checked on its own and each sweep value on its own (not every combination:
+    a grid of 1000 cells would cost 1000 validations); combinations are validated when sampled.
+    """
+    issues: list[Issue] = []
+    for i in range(len(scenario.variants)):
+        try:
+            _effective(scenario, i, None)
+        except ScenarioError as err:
+            issues.extend(err.issues)
+    for axis, values in enumerate((scenario.sweep or {}).values()):
+        for vi in range(len(values)):
+            try:
+                _effective(scenario, None, {axis: vi})
+            except ScenarioError as err:
+                issues.extend(err.issues)
+    return issues
 
 
 def _sorted_unique(issues: list[Issue]) -> list[Issue]:
@@ -147,6 +286,14 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
     return sorted(node.get("properties", {}))
 
 
+_BOUNDS = {
+    "greater_than": (">", "gt"),
+    "greater_than_equal": (">=", "ge"),
+    "less_than": ("<", "lt"),
+    "less_than_equal": ("<=", "le"),
+}
+
+
 def _issue_from_pydantic(e: dict[str, Any], located: Located) -> Issue:
     loc = tuple(e["loc"])
     kind = e["type"]
@@ -179,8 +326,29 @@ def _issue_from_pydantic(e: dict[str, Any], located: Located) -> Issue:
         got = e.get("input")
         if kind.endswith("_type") or kind.endswith("_parsing"):
             msg = f"{msg[0].lower()}{msg[1:]}, got {got!r}" if not isinstance(got, dict | list) else msg
-    line, col = located.locate(path)
-    return Issue(message=msg, file=located.file, line=line, col=col, path=format_path(path) or None, hint=hint)
+    msg, hint, path = _plainer(e, kind, loc, msg, hint, path)
+    file, line, col = located.where(path)
+    return Issue(message=msg, file=file, line=line, col=col, path=format_path(path) or None, hint=hint)
+
+
+def _plainer(
+    e: dict[str, Any], kind: str, loc: tuple[Any, ...], msg: str, hint: str | None, path: KeyPath
+) -> tuple[str, str | None, KeyPath]:
+    """Say pydantic's remaining messages in the scenario's own words (bounds, tuples, references)."""
+    got = e.get("input")
+    if kind == "missing" and loc and isinstance(loc[-1], int):
+        path = path[:-1] if path and path[-1] == loc[-1] else path
+        return f"too few values: item [{loc[-1]}] is missing", hint, path
+    if isinstance(got, str) and got.strip().startswith("${") and kind.endswith("_parsing"):
+        return (
+            "a ${...} reference is not allowed here: this field takes a fixed value",
+            "references work in fields that accept distributions (positions, sizes, masses, ...)",
+            path,
+        )
+    if kind in _BOUNDS and isinstance(e.get("ctx"), dict):
+        op, key = _BOUNDS[kind]
+        return f"must be {op} {e['ctx'][key]}, got {got!r}", hint, path
+    return msg[:1].lower() + msg[1:], hint, path
 
 
 def check_semantics(scenario: Scenario, located: Located, base_dir: Path) -> list[Issue]:
@@ -188,8 +356,8 @@ def check_semantics(scenario: Scenario, located: Located, base_dir: Path) -> lis
     issues: list[Issue] = []
 
     def add(path: KeyPath, message: str, hint: str | None = None) -> None:
-        line, col = located.locate(path)
-        issues.append(Issue(message, located.file, line, col, format_path(path), hint))
+        file, line, col = located.where(path)
+        issues.append(Issue(message, file, line, col, format_path(path) or None, hint))
 
     names = scenario.class_names
     if scenario.classes is not None:
@@ -231,4 +399,47 @@ def check_semantics(scenario: Scenario, located: Located, base_dir: Path) -> lis
     splits = scenario.output.splits
     if not splits or sum(splits.values()) <= 0:
         add(("output", "splits"), "split shares must add up to more than 0", "e.g. {train: 0.8, val: 0.2}")
+    check_limits(scenario, add)
+    for problem in check_references(scenario):
+        add(problem.data_path, problem.message, problem.hint)
     return issues
+
+
+def check_limits(scenario: Scenario, add: Any) -> None:
+    """Size limits that keep an untrusted file from asking for unbounded work or memory."""
+    most = 0
+    for obj in scenario.objects:
+        count = obj.count
+        most += int(count.support()[1]) if isinstance(count, IntRange) else 0
+    if most > MAX_OBJECTS:
+        add(
+            ("objects",),
+            f"up to {most} objects in one episode, more than the limit of {MAX_OBJECTS}",
+            "lower the objects' counts",
+        )
+    for i, cam in enumerate(scenario.cameras):
+        if cam.width * cam.height > MAX_PIXELS:
+            add(
+                ("cameras", i, "width"),
+                f"{cam.width}x{cam.height} is {cam.width * cam.height} pixels, more than the limit of {MAX_PIXELS}",
+            )
+    images = scenario.episodes * scenario.frames * max(1, len(scenario.cameras))
+    if images > MAX_IMAGES:
+        add(
+            ("episodes",),
+            f"{scenario.episodes} episodes x {scenario.frames} frames x {len(scenario.cameras)} cameras is "
+            f"{images} images, more than the limit of {MAX_IMAGES}",
+        )
+    names = [v.name for v in scenario.variants]
+    for i, v in enumerate(scenario.variants):
+        if names.index(v.name) != i:
+            add(("variants", i, "name"), f"duplicate variant name '{v.name}'")
+    if scenario.variants and sum(v.weight for v in scenario.variants) <= 0:
+        add(("variants",), "variant weights must add up to more than 0")
+    cells = sweep_cells(scenario.sweep)
+    if scenario.sweep and scenario.episodes % cells:
+        add(
+            ("episodes",),
+            f"episodes ({scenario.episodes}) must be a multiple of the sweep's {cells} cells",
+            f"episode i belongs to cell i mod {cells}; e.g. episodes: {cells * max(1, scenario.episodes // cells)}",
+        )

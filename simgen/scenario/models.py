@@ -11,6 +11,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
+from simgen.scenario import language
 from simgen.scenario.distributions import Distribution, Num
 from simgen.scenario.world_models import Behavior, Checker, Event, Haze, Heightfield, Light, Mount, Placement
 
@@ -214,6 +215,7 @@ class Scenario(Model):
     """A whole scenario file."""
 
     version: Literal[1] = 1
+    extends: str | None = Field(None, description="base scenario file (relative path) this one deep-merges onto")
     name: Name
     description: str = Field("", max_length=2000)
     seed: int = Field(0, ge=0, lt=2**63, description="master seed; episode seeds derive from it")
@@ -228,7 +230,13 @@ class Scenario(Model):
     events: list[Event] = Field(default_factory=list, max_length=1000)
     labels: Labels = Field(default_factory=Labels)
     output: Output = Field(default_factory=Output)
+    params: dict[language.ParamName, language.Param] = Field(
+        default_factory=dict, max_length=language.MAX_PARAMS, description="named random variables: ${params.NAME}"
+    )
+    variants: list[language.Variant] = Field(default_factory=list, max_length=language.MAX_VARIANTS)
+    sweep: language.Sweep | None = None
 
+    _language: dict = PrivateAttr(default_factory=dict)  # loader/sampler state: marks, variant cache
     _source: str | None = PrivateAttr(None)
     _sha256: str | None = PrivateAttr(None)
     _base_dir: Path | None = PrivateAttr(None)

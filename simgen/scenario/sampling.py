@@ -2,22 +2,37 @@
 
 Every random field gets its own generator seeded from (master seed, episode index, key path),
 so adding or removing a field never shifts another field's draws, and episode i is the same
-whatever order or process renders it.
+whatever order or process renders it. The same property makes ``${...}`` references cheap and
+order-free: a referenced value is drawn on demand from its own key path's generator and gives
+the value it would have had anyway.
+
+Key paths follow the file's layout (``world.ground.friction``, ``cameras[0].position[2]``) with
+one extra index for the instance of a counted item: ``objects[3][1].radius`` is object entry 3,
+instance 1. Code that samples new fields should keep that convention, so references reach them.
+
+With ``variants:`` each episode picks one (weighted, from the ``variant`` key path's generator);
+with ``sweep:`` episode ``i`` belongs to cell ``i mod cells``. Both are recorded in the spec.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import zlib
 from typing import Any
 
 import numpy as np
 
-from simgen.errors import ScenarioError
-from simgen.scenario.distributions import Constant, Distribution, IntRange
-from simgen.scenario.models import Camera, ObjectBase, Scenario
+from simgen.errors import Issue, ScenarioError
+from simgen.scenario.distributions import Constant, Distribution, IntRange, Ref
+from simgen.scenario.language import sweep_cell, sweep_cells
+from simgen.scenario.loader import MAX_IMAGES, effective_scenario, issue_at
+from simgen.scenario.models import MAX_OBJECTS, Camera, ObjectBase, Scenario
+from simgen.scenario.references import ReferenceProblem, context_of, format_ref, resolve
 from simgen.scenario.sample_world import sample_world
 from simgen.scenario.spec import CameraSpec, EpisodeSpec, ObjectInstance, WorldSpec
+
+MAX_REFERENCE_DEPTH = 64
 
 # Optical (OpenCV) axes expressed in the camera body frame (x forward, y left, z up).
 BODY_FROM_OPTICAL = np.array([[0.0, 0.0, 1.0], [-1.0, 0.0, 0.0], [0.0, -1.0, 0.0]])
@@ -35,12 +50,18 @@ def episode_seed(master_seed: int, index: int) -> int:
 
 
 class Sampler:
-    """Draws values for one episode; one generator per key path; records every random draw."""
+    """Draws values for one episode; one generator per key path; records every random draw.
 
-    def __init__(self, master_seed: int, index: int) -> None:
+    ``scenario`` is needed only to resolve ``${...}`` references.
+    """
+
+    def __init__(self, master_seed: int, index: int, scenario: Scenario | None = None) -> None:
         self.master_seed = master_seed
         self.index = index
+        self.scenario = scenario
         self.sampled: dict[str, Any] = {}
+        self._values: dict[str, Any] = {}
+        self._resolving: list[str] = []
 
     def rng(self, path: str) -> np.random.Generator:
         """The generator owned by ``path`` in this episode."""
@@ -48,17 +69,61 @@ class Sampler:
         seq = np.random.SeedSequence(entropy=self.master_seed, spawn_key=(self.index, 1, key))
         return np.random.default_rng(seq)
 
-    def draw(self, value: Distribution | float | int, path: str) -> float:
-        """Resolve one field; constants pass through unrecorded."""
+    def draw(self, value: Distribution | float | int, path: str) -> Any:
+        """Resolve one field at key path ``path``; constants pass through unrecorded."""
         if isinstance(value, int | float):
             return value
         if isinstance(value, Constant):
             return value.value
         if isinstance(value, IntRange) and value.low == value.high:
             return value.low
-        out = value.sample(self.rng(path))
+        if path in self._values:
+            return self._values[path]
+        out = self._reference(value, path) if isinstance(value, Ref) else value.sample(self.rng(path))
+        self._values[path] = out
         self.sampled[path] = out
         return out
+
+    def _fail(self, path: str, message: str, hint: str | None = None) -> ScenarioError:
+        if self.scenario is None:
+            return ScenarioError(message, path=path, hint=hint)
+        _, data_path = context_of(self.scenario, path)
+        issue = issue_at(self.scenario, data_path, message, hint)
+        if data_path is None:
+            issue = type(issue)(issue.message, issue.file, None, None, path, hint)
+        return ScenarioError(issues=[issue])
+
+    def _reference(self, ref: Ref, path: str) -> float:
+        """Evaluate ``${...}`` at ``path``: draw every value it reads (on demand), then check bounds."""
+        if self.scenario is None:
+            raise ScenarioError(f"cannot resolve '${{{ref.text}}}' without its scenario", path=path)
+        if path in self._resolving:
+            loop = " -> ".join(self._resolving[self._resolving.index(path) :] + [path])
+            raise self._fail(path, f"reference cycle: {loop}")
+        if len(self._resolving) >= MAX_REFERENCE_DEPTH:
+            raise self._fail(path, f"references nest more than {MAX_REFERENCE_DEPTH} deep", "flatten the chain")
+        ctx, _ = context_of(self.scenario, path)
+        self._resolving.append(path)
+        try:
+            values = []
+            for parts in ref.expression.paths:
+                try:
+                    target = resolve(self.scenario, parts, ctx)
+                except ReferenceProblem as err:
+                    raise self._fail(
+                        path, f"cannot resolve '${{{format_ref(parts)}}}': {err.message}", err.hint
+                    ) from None
+                values.append(float(self.draw(target.value, target.seed_path)))
+            try:
+                out = ref.expression.evaluate(values)
+            except (ReferenceProblem, OverflowError) as err:
+                raise self._fail(path, f"'${{{ref.text}}}': {err}") from None
+        finally:
+            self._resolving.pop()
+        problem = ref.check(out)
+        if problem:
+            raise self._fail(path, f"'${{{ref.text}}}' {problem}")
+        return int(out) if ref.integer else out
 
     def vec(self, values: tuple[Any, ...] | None, path: str) -> tuple[float, ...] | None:
         """Resolve a tuple of fields (position, rpy, colour)."""
@@ -194,6 +259,15 @@ def assign_split(splits: dict[str, float], index: int, episodes: int) -> str:
     return names[-1]
 
 
+def choose_variant(scenario: Scenario, master_seed: int, index: int) -> int | None:
+    """Index of the variant episode ``index`` uses (weighted draw on key path ``variant``), or None."""
+    if not scenario.variants:
+        return None
+    w = np.array([v.weight for v in scenario.variants], dtype=float)
+    rng = Sampler(master_seed, index).rng("variant")
+    return int(rng.choice(len(w), p=w / w.sum()))
+
+
 def sample(scenario: Scenario, index: int, *, episodes: int | None = None, seed: int | None = None) -> EpisodeSpec:
     """Fix every random value of episode ``index``.
 
@@ -205,11 +279,97 @@ def sample(scenario: Scenario, index: int, *, episodes: int | None = None, seed:
     """
     master = scenario.seed if seed is None else seed
     n_episodes = scenario.episodes if episodes is None else episodes
-    sampler = Sampler(master, index)
+    variant = choose_variant(scenario, master, index)
+    cell = index % sweep_cells(scenario.sweep) if scenario.sweep else None
+    return _sample_as(scenario, index, n_episodes, master, variant, cell)
+
+
+def check_sampling(scenario: Scenario, max_cells: int = 1000) -> list[Issue]:
+    """Sample episode 0 as each variant and in each sweep cell (up to ``max_cells``); collect all errors.
+
+    Catches what only shows when values are drawn (a reference out of its field's range, a camera
+    looking along 'up') in rare variants too, for ``simgen validate``.
+    """
+    variants: list[int | None] = list(range(len(scenario.variants))) or [None]
+    cells: list[int | None] = list(range(min(sweep_cells(scenario.sweep), max_cells))) if scenario.sweep else [None]
+    issues: list[Issue] = []
+    seen: set[str] = set()
+    # Every variant and every cell at least once, without the full product (64 x 1000 samples).
+    for k in range(max(len(variants), len(cells))):
+        try:
+            _sample_as(
+                scenario, 0, scenario.episodes, scenario.seed, variants[k % len(variants)], cells[k % len(cells)]
+            )
+        except ScenarioError as err:
+            for i in err.issues:
+                if i.format() not in seen:
+                    seen.add(i.format())
+                    issues.append(i)
+    return issues
+
+
+def _sample_as(
+    scenario: Scenario, index: int, n_episodes: int, master: int, variant: int | None, cell: int | None
+) -> EpisodeSpec:
+    """Sample episode ``index`` as variant ``variant`` in sweep cell ``cell``."""
+    sweep_axes, scenario_variants = scenario.sweep, scenario.variants
+    images = n_episodes * scenario.frames * max(1, len(scenario.cameras))
+    if images > MAX_IMAGES:
+        raise ScenarioError(
+            f"{n_episodes} episodes x {scenario.frames} frames x {len(scenario.cameras)} cameras is {images} images, "
+            f"more than the limit of {MAX_IMAGES}",
+            file=scenario.source,
+            hint="render in several runs with different seeds",
+        )
+    if variant is not None or cell is not None:
+        scenario = effective_scenario(scenario, variant, cell)
+    try:
+        spec = _sample(scenario, index, n_episodes, master)
+    except ScenarioError as err:
+        issues = [_located(scenario, i) for i in err.issues]
+        label = ", ".join(
+            ([f"variant '{scenario_variants[variant].name}'"] if variant is not None else [])
+            + ([f"sweep cell {cell}"] if cell is not None else [])
+        )
+        if label:
+            issues = [Issue(f"in {label}: {i.message}", i.file, i.line, i.col, i.path, i.hint) for i in issues]
+        raise ScenarioError(issues=issues) from None
+    if variant is not None or cell is not None:
+        sweep = None
+        if cell is not None and sweep_axes:
+            idx, values = sweep_cell(sweep_axes, cell)
+            sweep = {"cell": cell, "cells": sweep_cells(sweep_axes), "index": list(idx), "values": values}
+        name = scenario_variants[variant].name if variant is not None else None
+        return dataclasses.replace(spec, variant=name, sweep=sweep)
+    return spec
+
+
+def _located(scenario: Scenario, issue: Issue) -> Issue:
+    """Give a sampling error without a line the file/line of its key path, when the path is known.
+
+    The path itself is kept as raised: it may name an instance (``objects[0][1].placement``).
+    """
+    if issue.line is not None or not issue.path:
+        return issue
+    _, data_path = context_of(scenario, issue.path)
+    if data_path is None:
+        return issue
+    where = issue_at(scenario, data_path, issue.message, issue.hint)
+    return Issue(issue.message, where.file, where.line, where.col, issue.path, issue.hint)
+
+
+def _sample(scenario: Scenario, index: int, n_episodes: int, master: int) -> EpisodeSpec:
+    sampler = Sampler(master, index, scenario)
+    for name, value in scenario.params.items():
+        sampler.sampled[f"params.{name}"] = sampler.draw(value, f"params.{name}")
     classes = scenario.class_names
     objects: list[ObjectInstance] = []
     for j, obj in enumerate(scenario.objects):
         count = int(sampler.draw(obj.count, f"objects[{j}].count"))
+        if len(objects) + count > MAX_OBJECTS:
+            raise sampler._fail(
+                f"objects[{j}].count", f"this episode would have more than {MAX_OBJECTS} objects", "lower the counts"
+            )
         for k in range(count):
             p = f"objects[{j}][{k}]"
             rpy = sampler.vec(obj.rpy, f"{p}.rpy")

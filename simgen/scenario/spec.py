@@ -106,6 +106,8 @@ class EpisodeSpec:
     class_names: tuple[str, ...]
     min_visible_pixels: int
     base_dir: str
+    variant: str | None = None  # name of the scenario variant this episode drew, if it has variants
+    sweep: dict[str, Any] | None = None  # {cell, cells, index, values} when the scenario has a sweep
     sampled: dict[str, Any] = field(default_factory=dict)
     scene: SceneSpec = field(default_factory=SceneSpec)
     # Filled by the simulator while the episode runs: every fired event with its time.
@@ -124,6 +126,8 @@ class EpisodeSpec:
             "index": self.index,
             "seed": self.seed,
             "split": self.split,
+            "variant": self.variant,
+            "sweep": self.sweep,
             "frames": self.frames,
             "world": asdict(self.world),
             "sampled": self.sampled,

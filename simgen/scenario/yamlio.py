@@ -1,8 +1,10 @@
 """Safe YAML loading that remembers where every key came from.
 
 Scenario files are untrusted: only the YAML safe schema is accepted (no Python tags), the file
-size, nesting depth and node count (which bounds alias expansion, "billion laughs") are capped,
-and duplicate keys are errors instead of silently keeping the last one.
+size, nesting depth, node count and total text size after alias expansion are capped (so a
+"billion laughs" file fails after at most ``MAX_NODES`` nodes instead of eating memory), merge
+keys (``<<``) are expanded under the same budget, and duplicate keys are errors instead of
+silently keeping the last one.
 """
 
 from __future__ import annotations
@@ -18,28 +20,41 @@ from simgen.errors import Issue, ScenarioError
 MAX_FILE_BYTES = 1 << 20
 MAX_DEPTH = 32
 MAX_NODES = 200_000
+MAX_TEXT_CHARS = 8 << 20  # characters of scalar text after alias expansion
+
+_PLAIN_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
 
 KeyPath = tuple[str | int, ...]
-_PLAIN_COLLECTION_TAGS = ("tag:yaml.org,2002:map", "tag:yaml.org,2002:seq")
+Mark = tuple[int, int, str]  # 1-based line, 1-based column, file
 
 
 @dataclass
 class Located:
-    """Plain Python data from a YAML document plus the 1-based line/col of every key path."""
+    """Plain Python data from a YAML document plus where every key path came from.
+
+    ``marks`` maps a key path to ``(line, col, file)``; after ``extends:`` merging, paths from a
+    base file keep that file's name, so errors point into the file that says the wrong thing.
+    """
 
     data: Any
-    marks: dict[KeyPath, tuple[int, int]] = field(default_factory=dict)
+    marks: dict[KeyPath, Mark] = field(default_factory=dict)
     file: str = "<string>"
 
-    def locate(self, path: KeyPath) -> tuple[int | None, int | None]:
-        """Line/col of ``path``, or of its nearest ancestor that has one."""
+    def where(self, path: KeyPath) -> tuple[str, int | None, int | None]:
+        """(file, line, col) of ``path``, or of its nearest ancestor that has a mark."""
         p = tuple(path)
         while True:
             if p in self.marks:
-                return self.marks[p]
+                line, col, file = self.marks[p]
+                return file, line, col
             if not p:
-                return None, None
+                return self.file, None, None
             p = p[:-1]
+
+    def locate(self, path: KeyPath) -> tuple[int | None, int | None]:
+        """Line/col of ``path``, or of its nearest ancestor that has one."""
+        _, line, col = self.where(path)
+        return line, col
 
 
 def format_path(path: KeyPath) -> str:
@@ -60,7 +75,11 @@ class _Builder:
         self.loader = loader
         self.file = file
         self.nodes = 0
-        self.marks: dict[KeyPath, tuple[int, int]] = {}
+        self.chars = 0
+        self.marks: dict[KeyPath, Mark] = {}
+
+    def _mark(self, node: yaml.Node) -> Mark:
+        return (node.start_mark.line + 1, node.start_mark.column + 1, self.file)
 
     def _fail(self, node: yaml.Node, message: str, path: KeyPath, hint: str | None = None) -> None:
         raise ScenarioError(
@@ -79,44 +98,72 @@ class _Builder:
     def build(self, node: yaml.Node, path: KeyPath = ()) -> Any:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            self._fail(
-                node,
-                f"document expands to more than {MAX_NODES} nodes",
-                path,
-                "YAML aliases may be multiplying the document; write values out instead",
-            )
+            self._expansion_error(node, path, f"document expands to more than {MAX_NODES} nodes")
         if len(path) > MAX_DEPTH:
             self._fail(node, f"nesting deeper than {MAX_DEPTH} levels", path)
-        self.marks.setdefault(path, (node.start_mark.line + 1, node.start_mark.column + 1))
-        # Collections are built here, not by PyYAML's constructors, so their tags must be checked
-        # here too: otherwise '!!python/object/apply:...' on a list or mapping would pass silently.
-        if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_COLLECTION_TAGS:
+        self.marks.setdefault(path, self._mark(node))
+        if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
             self._fail(
                 node,
-                f"invalid YAML: custom YAML tags are not allowed (got '{node.tag}')",
+                f"custom YAML tags are not allowed (found '{node.tag}')",
                 path,
                 "scenario files are plain data: remove the '!tag'",
             )
         if isinstance(node, yaml.MappingNode):
-            self.loader.flatten_mapping(node)
             out: dict[str, Any] = {}
+            merged: dict[str, Any] = {}
             for key_node, value_node in node.value:
                 if not isinstance(key_node, yaml.ScalarNode):
                     self._fail(key_node, "mapping keys must be plain strings", path)
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    merged.update(self._merge(value_node, path))
+                    continue
                 key = self.loader.construct_object(key_node)
                 if not isinstance(key, str):
                     key = str(key)
                 if key in out:
                     self._fail(key_node, f"duplicate key '{key}'", path + (key,))
-                self.marks[path + (key,)] = (
-                    key_node.start_mark.line + 1,
-                    key_node.start_mark.column + 1,
-                )
+                self.marks[path + (key,)] = self._mark(key_node)
                 out[key] = self.build(value_node, path + (key,))
+            for key, value in merged.items():
+                out.setdefault(key, value)
             return out
         if isinstance(node, yaml.SequenceNode):
             return [self.build(child, path + (i,)) for i, child in enumerate(node.value)]
-        return self.loader.construct_object(node, deep=True)
+        value = self.loader.construct_object(node, deep=True)
+        if isinstance(value, str):
+            self.chars += len(value)
+            if self.chars > MAX_TEXT_CHARS:
+                self._expansion_error(node, path, f"document expands to more than {MAX_TEXT_CHARS >> 20} MiB of text")
+        return value
+
+    def _expansion_error(self, node: yaml.Node, path: KeyPath, message: str) -> None:
+        """Fail at the top-level key being expanded: alias targets' own marks would point elsewhere."""
+        top = path[:1]
+        line, col, _ = self.marks.get(top, self._mark(node))
+        raise ScenarioError(
+            issues=[
+                Issue(
+                    message=message,
+                    file=self.file,
+                    line=line,
+                    col=col,
+                    path=format_path(top) or None,
+                    hint="YAML aliases (*name) may be multiplying the document; write values out instead",
+                )
+            ]
+        )
+
+    def _merge(self, node: yaml.Node, path: KeyPath) -> dict[str, Any]:
+        """Keys of a ``<<: *anchor`` merge (earlier sources win), built under the node budget."""
+        sources = node.value if isinstance(node, yaml.SequenceNode) else [node]
+        out: dict[str, Any] = {}
+        for src in sources:
+            if not isinstance(src, yaml.MappingNode):
+                self._fail(src, "'<<' merges mappings only: write '<<: *anchor' or '<<: [*a, *b]'", path)
+            for key, value in self.build(src, path).items():
+                out.setdefault(key, value)
+        return out
 
 
 def load_text(text: str, file: str = "<string>") -> Located:
@@ -142,6 +189,10 @@ def load_text(text: str, file: str = "<string>") -> Located:
         if "could not determine a constructor" in problem:
             problem = "custom YAML tags are not allowed"
             hint = "scenario files are plain data: remove the '!tag'"
+        elif mark is not None and "${" in _line(text, mark.line):
+            hint = 'quote references inside [...] or {...}: ["${objects.van.position[0]}", 0, 0]'
+        elif err.context and "flow" in err.context:
+            hint = "a [...] or {...} is not closed, or a value in it needs quotes"
         return_line = mark.line + 1 if mark else None
         return_col = mark.column + 1 if mark else None
         raise ScenarioError(
@@ -153,10 +204,18 @@ def load_text(text: str, file: str = "<string>") -> Located:
         loader.dispose()
 
 
-def load_file(path: str | Path) -> Located:
-    """Read and parse a scenario file, with clear errors for missing or unreadable files."""
+def _line(text: str, index: int) -> str:
+    lines = text.splitlines()
+    return lines[index] if 0 <= index < len(lines) else ""
+
+
+def load_file(path: str | Path, shown: str | None = None) -> Located:
+    """Read and parse a scenario file, with clear errors for missing or unreadable files.
+
+    ``shown`` is the name used in error messages (default: ``path`` as given).
+    """
     p = Path(path)
-    shown = str(path)
+    shown = str(path) if shown is None else shown
     if not p.exists():
         raise ScenarioError("file not found", file=shown, hint="check the path")
     if not p.is_file():
