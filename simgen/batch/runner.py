@@ -66,8 +66,13 @@ class RunSummary:
         )
 
 
+def resolved_config(scenario: Scenario) -> dict[str, Any]:
+    """The scenario as validated (``extends`` already merged), as JSON data that loads back as is."""
+    return scenario.model_dump(mode="json", by_alias=True, exclude_none=True, exclude={"extends"})
+
+
 def _run_key(scenario: Scenario, opts: RunOptions) -> str:
-    config = scenario.model_dump(mode="json", by_alias=True)
+    config = resolved_config(scenario)
     blob = json.dumps({"config": config, "opts": opts.__dict__, "sha": scenario.sha256}, sort_keys=True)
     return hashlib.sha256(blob.encode()).hexdigest()
 
@@ -250,7 +255,7 @@ def render_dataset(
             "description": scenario.description,
             "path": scenario.source,
             "sha256": scenario.sha256,
-            "config": scenario.model_dump(mode="json", by_alias=True),
+            "config": resolved_config(scenario),
         },
         run={
             "seed": opts.seed,
