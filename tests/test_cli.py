@@ -148,3 +148,10 @@ def test_list_and_schema(run_cli) -> None:
     assert code == 0 and "coco" in out and "quickstart" in out
     code, out, _ = run_cli("schema")
     assert code == 0 and json.loads(out)["title"] == "simgen scenario"
+
+
+def test_regression_negative_seed_is_a_user_error(run_cli, small_scenario_path: Path, tmp_path: Path) -> None:
+    code, _, stderr = run_cli("render", str(small_scenario_path), "--out", str(tmp_path / "o"), "--seed", "-1")
+    _assert_user_error(code, stderr)
+    assert "seed must be an integer" in stderr
+    assert not (tmp_path / "o").exists()

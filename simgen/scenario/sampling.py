@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from simgen.errors import ScenarioError
+from simgen.errors import ScenarioError, SimgenError
 from simgen.scenario.distributions import Constant, Distribution, IntRange
 from simgen.scenario.models import Camera, ObjectBase, Scenario
 from simgen.scenario.spec import CameraSpec, EpisodeSpec, ObjectInstance, WorldSpec
@@ -198,6 +198,9 @@ def sample(scenario: Scenario, index: int, *, episodes: int | None = None, seed:
         0
     """
     master = scenario.seed if seed is None else seed
+    if not 0 <= master < 2**63:
+        # SeedSequence would raise a bare ValueError on a negative seed (e.g. --seed -1).
+        raise SimgenError(f"seed must be an integer in 0 .. 2**63-1, got {master}")
     n_episodes = scenario.episodes if episodes is None else episodes
     sampler = Sampler(master, index)
     classes = scenario.class_names
