@@ -11,11 +11,14 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationError
 
 from simgen.errors import Issue, ScenarioError, did_you_mean
 from simgen.scenario.assets import check_asset_path
-from simgen.scenario.models import OBJECT_TYPES, Scenario
+from simgen.scenario.distributions import Constant
+from simgen.scenario.models import OBJECT_TYPES, Camera, Scenario
+from simgen.scenario.sampling import DEGENERATE_LOOK_AT, look_at_rotation
 from simgen.scenario.yamlio import KeyPath, Located, format_path, load_file, load_text
 
 _SCHEMA_CACHE: dict[str, Any] = {}
@@ -177,6 +180,16 @@ def _issue_from_pydantic(e: dict[str, Any], located: Located) -> Issue:
     return Issue(message=msg, file=located.file, line=line, col=col, path=format_path(path) or None, hint=hint)
 
 
+def _degenerate_look_at(cam: Camera) -> bool:
+    """True when a camera with constant position/look_at can have no orientation (caught here, located)."""
+    values = (*cam.position, *cam.look_at)
+    if not all(isinstance(v, Constant) for v in values):
+        return False  # random poses are checked per episode by sample()
+    pos = np.array([v.value for v in cam.position])
+    target = np.array([v.value for v in cam.look_at])
+    return look_at_rotation(pos, target, np.asarray(cam.up, dtype=float)) is None
+
+
 def check_semantics(scenario: Scenario, located: Located, base_dir: Path) -> list[Issue]:
     """Cross-field rules the per-field types cannot express, each located at the offending key."""
     issues: list[Issue] = []
@@ -219,6 +232,8 @@ def check_semantics(scenario: Scenario, located: Located, base_dir: Path) -> lis
             add(("cameras", i, "rpy"), "give either look_at or rpy, not both")
         if cam.look_at is None and cam.rpy is None:
             add(("cameras", i), "camera needs an orientation: 'look_at: [x, y, z]' or 'rpy: [r, p, y]'")
+        if cam.look_at is not None and _degenerate_look_at(cam):
+            add(("cameras", i, "look_at"), DEGENERATE_LOOK_AT, "move look_at or set a different 'up'")
     splits = scenario.output.splits
     if not splits or sum(splits.values()) <= 0:
         add(("output", "splits"), "split shares must add up to more than 0", "e.g. {train: 0.8, val: 0.2}")

@@ -18,6 +18,8 @@ from simgen.scenario.distributions import Constant, Distribution, IntRange
 from simgen.scenario.models import Camera, ObjectBase, Scenario
 from simgen.scenario.spec import CameraSpec, EpisodeSpec, ObjectInstance, WorldSpec
 
+DEGENERATE_LOOK_AT = "camera cannot look at its own position or straight along 'up'"
+
 # Optical (OpenCV) axes expressed in the camera body frame (x forward, y left, z up).
 BODY_FROM_OPTICAL = np.array([[0.0, 0.0, 1.0], [-1.0, 0.0, 0.0], [0.0, -1.0, 0.0]])
 
@@ -135,7 +137,7 @@ def sample_camera(cam: Camera, sampler: Sampler, path: str, file: str | None) ->
         rot = look_at_rotation(pos, target, np.asarray(cam.up, dtype=float))
         if rot is None:
             raise ScenarioError(
-                "camera cannot look at its own position or straight along 'up'",
+                DEGENERATE_LOOK_AT,
                 file=file,
                 path=f"{path}.look_at",
                 hint="move look_at or set a different 'up'",
