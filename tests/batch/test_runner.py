@@ -68,9 +68,11 @@ def test_manifest_bytes_differ_only_in_created(small_scenario_path: Path, small_
     assert all('"created"' in x and '"created"' in y for x, y in differing)
 
 
-def test_worker_count_does_not_change_bytes_three_episodes(small_scenario_path: Path, tmp_path: Path) -> None:
-    _render(small_scenario_path, tmp_path / "w1", episodes=3, workers=1)
-    _render(small_scenario_path, tmp_path / "w2", episodes=3, workers=2)
+def test_worker_count_does_not_change_bytes_three_episodes(
+    small_scenario_path: Path, tmp_path: Path, renderer: str
+) -> None:
+    _render(small_scenario_path, tmp_path / "w1", episodes=3, workers=1, renderer=renderer)
+    _render(small_scenario_path, tmp_path / "w2", episodes=3, workers=2, renderer=renderer)
     _assert_same_dataset(tmp_path / "w1", tmp_path / "w2")
 
 
