@@ -138,6 +138,18 @@ def _summary(frame: Any) -> dict[str, Any]:
     }
 
 
+def _init_pool_worker(scenario: Scenario, opts: RunOptions, info: DatasetInfo) -> None:
+    """Pool-process initializer: as ``_init_worker``, and close the client quietly when the process ends.
+
+    Pool processes end through multiprocessing's exit path (finalizers, not atexit); without this the
+    EGL plugin prints "Destroy EGL OpenGL window." into the CLI's output.
+    """
+    from multiprocessing import util
+
+    _init_worker(scenario, opts, info)
+    util.Finalize(None, _close_worker, exitpriority=10)
+
+
 def _close_worker() -> None:
     client = _WORKER.pop("client", None)
     if client is not None:
@@ -280,7 +292,7 @@ def _run_pool(
     with ProcessPoolExecutor(
         max_workers=min(workers, len(todo)),
         mp_context=ctx,
-        initializer=_init_worker,
+        initializer=_init_pool_worker,
         initargs=(scenario, opts, info),
     ) as pool:
         pending = {pool.submit(_render_episode, i) for i in todo}
