@@ -9,6 +9,12 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+
+# No per-example deadline: the machines running the suite are shared, and timing is not what
+# these property tests check.
+settings.register_profile("simgen", deadline=None, max_examples=50)
+settings.load_profile("simgen")
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import cv2
+import pytest
 
 from tests.conftest import SMALL_SCENARIO
 
@@ -148,3 +149,22 @@ def test_list_and_schema(run_cli) -> None:
     assert code == 0 and "coco" in out and "quickstart" in out
     code, out, _ = run_cli("schema")
     assert code == 0 and json.loads(out)["title"] == "simgen scenario"
+
+
+def test_regression_negative_seed_is_a_user_error(run_cli, small_scenario_path: Path, tmp_path: Path) -> None:
+    code, _, stderr = run_cli("render", str(small_scenario_path), "--out", str(tmp_path / "o"), "--seed", "-1")
+    _assert_user_error(code, stderr)
+    assert "seed must be an integer" in stderr
+    assert not (tmp_path / "o").exists()
+
+
+def test_regression_pool_workers_print_nothing_with_egl(
+    run_cli, small_scenario_path: Path, tmp_path: Path, egl_problem
+) -> None:
+    # Pool processes once printed "Destroy EGL OpenGL window." when they exited.
+    if egl_problem:
+        pytest.skip(egl_problem)
+    args = ["render", str(small_scenario_path), "--out", str(tmp_path / "o"), "--frames", "1", "--workers", "2"]
+    code, stdout, stderr = run_cli(*args, "--renderer", "egl")
+    assert code == 0, stderr
+    assert stdout.count("\n") == 1 and stdout.startswith("simgen: wrote 2 images"), stdout

@@ -192,6 +192,8 @@ def render_dataset(
     if workers < 1:
         raise SimgenError(f"--workers must be at least 1, got {workers}")
     if frames is not None:
+        if frames < 1:
+            raise SimgenError(f"--frames must be at least 1, got {frames}")
         scenario = _with(scenario, frames=frames)
     n_episodes = episodes if episodes is not None else scenario.episodes
     if n_episodes < 1:

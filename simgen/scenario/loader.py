@@ -15,14 +15,15 @@ import re
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import ValidationError
 
 from simgen.errors import Issue, ScenarioError, did_you_mean
 from simgen.scenario.assets import check_asset_path
 from simgen.scenario.compose import PathProblem, Source, assign, deep_merge, resolve_extends
-from simgen.scenario.distributions import IntRange
+from simgen.scenario.distributions import Constant, IntRange
 from simgen.scenario.language import sweep_cell, sweep_cells
-from simgen.scenario.models import MAX_OBJECTS, OBJECT_TYPES, Scenario
+from simgen.scenario.models import MAX_OBJECTS, OBJECT_TYPES, Camera, Scenario
 from simgen.scenario.references import check_references
 from simgen.scenario.world_models import union_tags
 from simgen.scenario.yamlio import KeyPath, Located, format_path, load_file, load_text
@@ -31,6 +32,9 @@ _SCHEMA_CACHE: dict[str, Any] = {}
 MAX_PIXELS = 4096 * 4096  # per camera image
 MAX_IMAGES = 10_000_000  # episodes x frames x cameras in one file
 MAX_CACHED_SCENARIOS = 256  # variant/sweep-cell scenarios kept per loaded scenario
+
+
+DEGENERATE_LOOK_AT = "camera cannot look at its own position or straight along 'up'"
 
 
 def load(path: str | Path) -> Scenario:
@@ -351,6 +355,18 @@ def _plainer(
     return msg[:1].lower() + msg[1:], hint, path
 
 
+def _degenerate_look_at(cam: Camera) -> bool:
+    """True when a camera with constant position/look_at can have no orientation (caught here, located)."""
+    from simgen.scenario.sampling import look_at_rotation  # sampling imports this module
+
+    values = (*cam.position, *cam.look_at)
+    if not all(isinstance(v, Constant) for v in values):
+        return False  # random poses are checked per episode by sample()
+    pos = np.array([v.value for v in cam.position])
+    target = np.array([v.value for v in cam.look_at])
+    return look_at_rotation(pos, target, np.asarray(cam.up, dtype=float)) is None
+
+
 def check_semantics(scenario: Scenario, located: Located, base_dir: Path) -> list[Issue]:
     """Cross-field rules the per-field types cannot express, each located at the offending key."""
     issues: list[Issue] = []
@@ -393,6 +409,8 @@ def check_semantics(scenario: Scenario, located: Located, base_dir: Path) -> lis
             add(("cameras", i, "rpy"), "give either look_at or rpy, not both")
         if cam.look_at is None and cam.rpy is None and cam.mount is None:
             add(("cameras", i), "camera needs an orientation: 'look_at: [x, y, z]' or 'rpy: [r, p, y]'")
+        if cam.look_at is not None and _degenerate_look_at(cam):
+            add(("cameras", i, "look_at"), DEGENERATE_LOOK_AT, "move look_at or set a different 'up'")
     for i, cls in enumerate(scenario.labels.ignore_classes):
         if cls not in names:
             add(("labels", "ignore_classes", i), f"class '{cls}' is not in this scenario", did_you_mean(cls, names))

@@ -23,10 +23,10 @@ from typing import Any
 
 import numpy as np
 
-from simgen.errors import Issue, ScenarioError
+from simgen.errors import Issue, ScenarioError, SimgenError
 from simgen.scenario.distributions import Constant, Distribution, IntRange, Ref
 from simgen.scenario.language import sweep_cell, sweep_cells
-from simgen.scenario.loader import MAX_IMAGES, effective_scenario, issue_at
+from simgen.scenario.loader import DEGENERATE_LOOK_AT, MAX_IMAGES, effective_scenario, issue_at
 from simgen.scenario.models import MAX_OBJECTS, Camera, ObjectBase, Scenario
 from simgen.scenario.references import ReferenceProblem, context_of, format_ref, resolve
 from simgen.scenario.sample_world import sample_world
@@ -201,7 +201,7 @@ def sample_camera(cam: Camera, sampler: Sampler, path: str, file: str | None) ->
         rot = look_at_rotation(pos, target, np.asarray(cam.up, dtype=float))
         if rot is None:
             raise ScenarioError(
-                "camera cannot look at its own position or straight along 'up'",
+                DEGENERATE_LOOK_AT,
                 file=file,
                 path=f"{path}.look_at",
                 hint="move look_at or set a different 'up'",
@@ -278,6 +278,9 @@ def sample(scenario: Scenario, index: int, *, episodes: int | None = None, seed:
         0
     """
     master = scenario.seed if seed is None else seed
+    if not 0 <= master < 2**63:
+        # SeedSequence would raise a bare ValueError on a negative seed (e.g. --seed -1).
+        raise SimgenError(f"seed must be an integer in 0 .. 2**63-1, got {master}")
     n_episodes = scenario.episodes if episodes is None else episodes
     variant = choose_variant(scenario, master, index)
     cell = index % sweep_cells(scenario.sweep) if scenario.sweep else None

@@ -21,6 +21,7 @@ from simgen.sim.client import BulletClient
 from simgen.sim.quiet import quiet_stdout
 
 RENDERERS = ("auto", "egl", "tiny")
+EGL_WARMUP_RENDERS = 2
 
 
 @dataclass
@@ -48,6 +49,12 @@ def attach(client: BulletClient, renderer: str) -> None:
                 hint="install Mesa's EGL (apt-get install libegl1 libegl-mesa0 libgl1-mesa-dri) or use --renderer tiny",
             )
         client.plugins["egl"] = plugin
+        # The first two hardware renders after the plugin loads shade differently from every later
+        # one (measured on Mesa llvmpipe: up to 37/255 per channel), which made an episode's
+        # pixels depend on how many frames its process had rendered before, i.e. on the worker
+        # count. Two throwaway 1x1 renders bring the renderer to its steady state.
+        for _ in range(EGL_WARMUP_RENDERS):
+            client.p.getCameraImage(1, 1, renderer=client.p.ER_BULLET_HARDWARE_OPENGL, physicsClientId=client.id)
 
 
 def resolve_renderer(requested: str, *, notify: bool = True) -> str:

@@ -10,7 +10,7 @@ import pytest
 
 import simgen
 from simgen.batch.runner import STATE_DIR
-from simgen.errors import OutputError
+from simgen.errors import OutputError, SimgenError
 
 
 def _files(out: Path) -> dict[str, bytes]:
@@ -68,9 +68,11 @@ def test_manifest_bytes_differ_only_in_created(small_scenario_path: Path, small_
     assert all('"created"' in x and '"created"' in y for x, y in differing)
 
 
-def test_worker_count_does_not_change_bytes_three_episodes(small_scenario_path: Path, tmp_path: Path) -> None:
-    _render(small_scenario_path, tmp_path / "w1", episodes=3, workers=1)
-    _render(small_scenario_path, tmp_path / "w2", episodes=3, workers=2)
+def test_worker_count_does_not_change_bytes_three_episodes(
+    small_scenario_path: Path, tmp_path: Path, renderer: str
+) -> None:
+    _render(small_scenario_path, tmp_path / "w1", episodes=3, workers=1, renderer=renderer)
+    _render(small_scenario_path, tmp_path / "w2", episodes=3, workers=2, renderer=renderer)
     _assert_same_dataset(tmp_path / "w1", tmp_path / "w2")
 
 
@@ -153,3 +155,24 @@ def test_resume_with_edited_scenario_is_refused(small_scenario_path: Path, small
     small_scenario_path.write_text(small_scenario_path.read_text().replace("fov_y: 55", "fov_y: 56"))
     with pytest.raises(OutputError, match="different scenario or options"):
         _render(small_scenario_path, out, resume=True)
+
+
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"frames": 0}, "--frames must be at least 1"),
+        ({"episodes": 0}, "--episodes must be at least 1"),
+        ({"workers": 0}, "--workers must be at least 1"),
+        ({"seed": -5}, "seed must be an integer in 0 .. 2\\*\\*63-1, got -5"),
+        ({"formats": ["coco", "yolov9"]}, "unknown format 'yolov9'"),
+        ({"renderer": "egll"}, "did you mean 'egl'"),
+    ],
+)
+def test_regression_bad_run_options_are_user_errors_and_write_nothing(
+    small_scenario_path: Path, tmp_path: Path, kw: dict, message: str
+) -> None:
+    # frames=0 once rendered an empty dataset and a negative seed raised a bare ValueError.
+    out = tmp_path / "out"
+    with pytest.raises(SimgenError, match=message):
+        simgen.render(simgen.load(small_scenario_path), out, progress=False, **{"renderer": "tiny", **kw})
+    assert not out.exists()

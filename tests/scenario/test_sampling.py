@@ -147,6 +147,13 @@ def test_rpy_camera_looks_along_x_with_z_up() -> None:
 
 def test_camera_looking_along_up_is_a_located_error(tmp_path) -> None:
     path = tmp_path / "c.yaml"
-    path.write_text("version: 1\nname: c\ncameras:\n  - {position: [0, 0, 2], look_at: [0, 0, 0]}\n")
-    with pytest.raises(ScenarioError, match=r"cameras\[0\].look_at: camera cannot look"):
-        simgen.sample(simgen.load(path), 0)
+    path.write_text("version: 1\nname: c\ncameras:\n  - position: [0, 0, 2]\n    look_at: [0, 0, 0]\n")
+    with pytest.raises(ScenarioError) as err:
+        simgen.load(path)
+    assert str(err.value) == (
+        f"{path}:5:5: cameras[0].look_at: camera cannot look at its own position or straight along 'up' "
+        "(move look_at or set a different 'up')"
+    )
+    # With 'up' changed the same pose is fine.
+    path.write_text(path.read_text() + "    up: [0, 1, 0]\n")
+    assert simgen.sample(simgen.load(path), 0).cameras[0].world_from_camera[2, 2] == pytest.approx(-1)
