@@ -18,12 +18,12 @@ from pathlib import Path
 import numpy as np
 
 from simgen.labels.geometry import CORNER_SIGNS, pose_matrix, project, transform
-from simgen.scenario.assets import resolve_asset
+from simgen.scenario.assets import load_mesh, resolve_asset
 from simgen.scenario.spec import CameraSpec, EpisodeSpec, ObjectInstance
 from simgen.sensors.frame import ObjectTruth
 from simgen.sensors.render import attach, render
 from simgen.sim.client import BulletClient
-from simgen.sim.world import World, cached_obj, load_mesh
+from simgen.sim.world import World, cached_obj
 
 PARKED = (0.0, 0.0, -1.0e4)
 GEOM_BOX, GEOM_SPHERE, GEOM_CAPSULE, GEOM_CYLINDER, GEOM_MESH = 3, 2, 7, 4, 5

@@ -8,6 +8,7 @@ and symlinks that point outside the chosen root are refused.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from simgen.errors import AssetError
 from simgen.resources import data_dir, pybullet_data_dir
@@ -62,3 +63,17 @@ def check_asset_path(path: str, base_dir: Path, kind: str) -> tuple[str, str | N
         issue = err.issues[0]
         return (issue.message, issue.hint)
     return None
+
+
+def load_mesh(path: Path, scale: float) -> Any:
+    """Load a mesh file through trimesh as one triangle mesh, scaled (metres)."""
+    import trimesh
+
+    try:
+        mesh = trimesh.load(str(path), force="mesh", process=True)
+    except Exception as err:  # trimesh raises many kinds for bad files
+        raise AssetError(f"cannot read mesh '{path.name}': {err}") from err
+    if not isinstance(mesh, trimesh.Trimesh) or len(mesh.faces) == 0:
+        raise AssetError(f"mesh '{path.name}' has no triangles")
+    mesh.apply_scale(scale)
+    return mesh

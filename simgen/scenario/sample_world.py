@@ -132,12 +132,10 @@ def local_half_extents(inst: ObjectInstance, base_dir: Path) -> np.ndarray:
     if inst.type == "mesh":
         key = (s["path"], float(s["scale"]))
         if key not in _MESH_EXTENTS:
-            import trimesh
+            from simgen.scenario.assets import load_mesh, resolve_asset
 
-            from simgen.scenario.assets import resolve_asset
-
-            mesh = trimesh.load(str(resolve_asset(s["path"], base_dir)), force="mesh")
-            b = np.abs(np.asarray(mesh.bounds, dtype=float)) * s["scale"]
+            mesh = load_mesh(resolve_asset(s["path"], base_dir), float(s["scale"]))
+            b = np.abs(np.asarray(mesh.bounds, dtype=float))
             _MESH_EXTENTS[key] = b.max(axis=0)
         return _MESH_EXTENTS[key]
     if inst.type == "urdf":

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from simgen.errors import AssetError
-from simgen.scenario.assets import resolve_asset
+from simgen.scenario.assets import load_mesh, resolve_asset
 from simgen.scenario.sampling import BODY_FROM_OPTICAL, rotation_from_rpy
 from simgen.scenario.scene_spec import FaultWindow
 from simgen.scenario.spec import CameraSpec, EpisodeSpec, ObjectInstance, WorldSpec
@@ -123,20 +123,6 @@ def _urdf(client: BulletClient, obj: ObjectInstance, base: Path) -> int:
         for link in range(-1, p.getNumJoints(uid, physicsClientId=client.id)):
             p.changeVisualShape(uid, link, rgbaColor=list(obj.color), physicsClientId=client.id)
     return uid
-
-
-def load_mesh(path: Path, scale: float) -> Any:
-    """Load a mesh file through trimesh as one triangle mesh, scaled (metres)."""
-    import trimesh
-
-    try:
-        mesh = trimesh.load(str(path), force="mesh", process=True)
-    except Exception as err:  # trimesh raises many kinds for bad files
-        raise AssetError(f"cannot read mesh '{path.name}': {err}") from err
-    if not isinstance(mesh, trimesh.Trimesh) or len(mesh.faces) == 0:
-        raise AssetError(f"mesh '{path.name}' has no triangles")
-    mesh.apply_scale(scale)
-    return mesh
 
 
 def cached_obj(source: Path, scale: float) -> tuple[Path, Any]:

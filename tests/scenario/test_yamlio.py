@@ -14,8 +14,8 @@ from simgen.scenario.yamlio import MAX_FILE_BYTES, format_path, load_file, load_
 def test_marks_record_line_and_column_of_every_key() -> None:
     located = load_text("a: 1\nb:\n  - x: 2\n    y: [3, 4]\n", file="f.yaml")
     assert located.data == {"a": 1, "b": [{"x": 2, "y": [3, 4]}]}
-    assert located.marks[("a",)] == (1, 1)
-    assert located.marks[("b", 0, "y")] == (4, 5)
+    assert located.marks[("a",)] == (1, 1, "f.yaml")
+    assert located.marks[("b", 0, "y")] == (4, 5, "f.yaml")
     assert located.locate(("b", 0, "y", 1)) == (4, 12)
     assert located.locate(("b", 0, "nope")) == (3, 5)  # nearest ancestor
 

@@ -69,6 +69,6 @@ def test_client_close_is_idempotent() -> None:
 def test_unreadable_mesh_is_an_asset_error(tmp_path) -> None:
     (tmp_path / "bad.obj").write_text("this is not a mesh\n")
     text = ALL_TYPES.replace('"assets:meshes/torus.obj"', "bad.obj")
-    spec = simgen.sample(simgen.loads(text, base_dir=tmp_path), 0)
+    # Placement reads mesh extents while sampling, so the error comes before any world is built.
     with BulletClient() as client, pytest.raises(AssetError, match="bad.obj"):
-        World(client, spec)
+        World(client, simgen.sample(simgen.loads(text, base_dir=tmp_path), 0))
