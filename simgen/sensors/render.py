@@ -53,8 +53,9 @@ def attach(client: BulletClient, renderer: str) -> None:
         # one (measured on Mesa llvmpipe: up to 37/255 per channel), which made an episode's
         # pixels depend on how many frames its process had rendered before, i.e. on the worker
         # count. Two throwaway 1x1 renders bring the renderer to its steady state.
-        for _ in range(EGL_WARMUP_RENDERS):
-            client.p.getCameraImage(1, 1, renderer=client.p.ER_BULLET_HARDWARE_OPENGL, physicsClientId=client.id)
+        with quiet_stdout(stderr=True):
+            for _ in range(EGL_WARMUP_RENDERS):
+                client.p.getCameraImage(1, 1, renderer=client.p.ER_BULLET_HARDWARE_OPENGL, physicsClientId=client.id)
 
 
 def resolve_renderer(requested: str, *, notify: bool = True) -> str:
