@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from simgen.errors import Issue, ScenarioError, did_you_mean
 from simgen.scenario.assets import check_asset_path
 from simgen.scenario.models import OBJECT_TYPES, Scenario
+from simgen.scenario.sensor_models import SENSOR_TYPES, check_sensors
 from simgen.scenario.yamlio import KeyPath, Located, format_path, load_file, load_text
 
 _SCHEMA_CACHE: dict[str, Any] = {}
@@ -159,11 +160,12 @@ def _issue_from_pydantic(e: dict[str, Any], located: Located) -> Issue:
     elif kind in ("union_tag_invalid", "union_tag_not_found"):
         ctx = e.get("ctx", {})
         tag = ctx.get("tag", "")
+        types = SENSOR_TYPES if loc and loc[0] == "sensors" else OBJECT_TYPES
         if kind == "union_tag_not_found":
-            msg = f"missing required key 'type' (one of {', '.join(OBJECT_TYPES)})"
+            msg = f"missing required key 'type' (one of {', '.join(types)})"
         else:
-            msg = f"unknown type '{tag}'; expected one of {', '.join(OBJECT_TYPES)}"
-            hint = did_you_mean(str(tag), OBJECT_TYPES)
+            msg = f"unknown type '{tag}'; expected one of {', '.join(types)}"
+            hint = did_you_mean(str(tag), types)
             path = path + ("type",)
     else:
         msg = re.sub(r"^Value error, ", "", msg)
@@ -219,6 +221,7 @@ def check_semantics(scenario: Scenario, located: Located, base_dir: Path) -> lis
             add(("cameras", i, "rpy"), "give either look_at or rpy, not both")
         if cam.look_at is None and cam.rpy is None:
             add(("cameras", i), "camera needs an orientation: 'look_at: [x, y, z]' or 'rpy: [r, p, y]'")
+    check_sensors(scenario, add)
     splits = scenario.output.splits
     if not splits or sum(splits.values()) <= 0:
         add(("output", "splits"), "split shares must add up to more than 0", "e.g. {train: 0.8, val: 0.2}")

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from simgen.scenario.distributions import Distribution, Num
+from simgen.scenario.sensor_models import MAX_SENSORS, CameraSensorFields, SensorModel
 
 MAX_OBJECTS = 1000
 MAX_CAMERAS = 16
@@ -137,7 +138,7 @@ class Intrinsics(Model):
     cy: Finite
 
 
-class Camera(Model):
+class Camera(CameraSensorFields):
     """A pinhole camera: image size, intrinsics (vertical FOV or fx/fy/cx/cy), clip planes, pose.
 
     Pose is ``position`` plus either ``look_at`` (with ``up``) or ``rpy`` in degrees, where rpy
@@ -155,6 +156,7 @@ class Camera(Model):
     look_at: Any3 | None = None
     up: tuple[Finite, Finite, Finite] = (0.0, 0.0, 1.0)
     rpy: Any3 | None = None
+    # Timing (rate, phase, latency), outputs, distortion, mount, stereo, surround: CameraSensorFields.
 
 
 class Labels(Model):
@@ -187,6 +189,7 @@ class Scenario(Model):
     world: World = Field(default_factory=World)
     objects: list[ObjectSpec] = Field(default_factory=list, max_length=MAX_OBJECTS)
     cameras: list[Camera] = Field(min_length=1, max_length=MAX_CAMERAS)
+    sensors: list[SensorModel] = Field(default_factory=list, max_length=MAX_SENSORS, description="lidar, imu, gnss")
     labels: Labels = Field(default_factory=Labels)
     output: Output = Field(default_factory=Output)
 

@@ -230,9 +230,9 @@ def sample(scenario: Scenario, index: int, *, episodes: int | None = None, seed:
                     angular_damping=float(sampler.draw(obj.angular_damping, f"{p}.angular_damping")),
                 )
             )
-    cameras = tuple(
-        sample_camera(cam, sampler, f"cameras[{i}]", scenario.source) for i, cam in enumerate(scenario.cameras)
-    )
+    from simgen.scenario.sensor_sampling import sample_cameras, sample_sensors
+
+    cameras = sample_cameras(scenario, sampler, objects)
     w = scenario.world
     world = WorldSpec(
         gravity=tuple(float(g) for g in w.gravity),
@@ -259,4 +259,5 @@ def sample(scenario: Scenario, index: int, *, episodes: int | None = None, seed:
         min_visible_pixels=scenario.labels.min_visible_pixels,
         base_dir=str(scenario.base_dir),
         sampled=dict(sorted(sampler.sampled.items())),
+        sensors=sample_sensors(scenario, sampler, objects),
     )

@@ -38,6 +38,14 @@ class Frame:
     0 where no surface lies within the far plane; ``instance`` (H, W) int32 instance id, 0 for
     background/ground; ``semantic`` (H, W) uint16 category id, 0 for background.
     ``poses`` maps instance id to its world pose ((x, y, z), (qx, qy, qz, qw)) at capture time.
+
+    Optional outputs (None unless the camera's ``outputs`` lists them): ``normals`` (H, W, 3)
+    float32 unit surface normals in the camera frame (OpenCV axes), NaN where nothing was hit;
+    ``flow`` (H, W, 2) float32 forward optical flow in pixels (du, dv) to this camera's next
+    capture, NaN where undefined; ``object_coords`` (H, W, 3) float32 surface point in its
+    instance's base frame (metres), NaN off objects. ``camera.world_from_camera`` is the pose at
+    capture (it follows a moving mount); ``time`` is the capture time and ``delivery_time`` the
+    capture time plus the camera's latency (seconds).
     """
 
     episode: int
@@ -53,6 +61,10 @@ class Frame:
     poses: dict[int, tuple[tuple[float, ...], tuple[float, ...]]]
     class_names: tuple[str, ...]
     labels: list[InstanceLabel] = field(default_factory=list)
+    normals: np.ndarray | None = None
+    flow: np.ndarray | None = None
+    object_coords: np.ndarray | None = None
+    delivery_time: float | None = None
 
     @property
     def stem(self) -> str:
