@@ -6,7 +6,8 @@ sensor pose of each column follows the mount's velocity at capture (constant lin
 velocity over the sweep; the rest of the scene is held at the capture tick), so a moving sensor
 sees the skew a real one does; ``deskew`` re-expresses every point in the sensor frame at sweep
 start. Returns beyond ``max_range`` are dropped; range noise acts along the ray; ``dropout``
-removes returns at random.
+removes returns at random. Returns from the body the sensor is mounted on are dropped (the
+sweep holds the scene at the capture tick, so that body would lag behind its own sensor).
 
 Intensity model: ``reflectivity * |cos(incidence)|`` where reflectivity is the mean RGB of the
 surface colour (objects without a colour: 0.8; ground: its colour).
@@ -22,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from simgen.sensors.geometry import mount_velocity, rotation_exp, world_from_mount
+from simgen.sensors.geometry import body_uid, mount_velocity, rotation_exp, world_from_mount
 from simgen.sensors.registry import Sensor, register_sensor
 from simgen.sensors.stream import LidarScan
 
@@ -99,6 +100,7 @@ class Lidar(Sensor):
         cols = len(spec.azimuths_deg)
         self.column_time = np.arange(cols) / cols / spec.rate
         self.inst_lut, self.cat_lut, self.refl_lut = _lookup_tables(world)
+        self.mount_uid = body_uid(world, spec.mount) if spec.mount is not None else -2
 
     def sensor_poses(self) -> np.ndarray:
         """(C, 4, 4) world_from_sensor of every column at its firing time."""
@@ -128,7 +130,7 @@ class Lidar(Sensor):
         start = origins_c + dirs_w * s.min_range
         end = origins_c + dirs_w * s.max_range
         uid, frac, normal = cast_rays(self.world.client, start, end, s.num_threads)
-        hit = (uid >= 0) & (frac < 1.0)
+        hit = (uid >= 0) & (frac < 1.0) & (uid != self.mount_uid)
         if s.dropout > 0:
             hit &= self.rng.random(len(hit)) >= s.dropout
         idx = np.flatnonzero(hit)
