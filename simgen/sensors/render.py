@@ -76,7 +76,7 @@ def render(client: BulletClient, cam: CameraSpec, renderer: str) -> RawImage:
         cam.width,
         cam.height,
         viewMatrix=view_matrix(cam).flatten(order="F").tolist(),
-        projectionMatrix=projection_matrix(cam).flatten(order="F").tolist(),
+        projectionMatrix=projection_matrix(cam, renderer).flatten(order="F").tolist(),
         renderer=mode,
         flags=flags,
         physicsClientId=client.id,
