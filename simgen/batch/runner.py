@@ -109,6 +109,7 @@ def _init_worker(scenario: Scenario, opts: RunOptions, info: DatasetInfo) -> Non
     _WORKER["client"] = BulletClient()
     _WORKER["scenario"] = scenario
     _WORKER["opts"] = opts
+    _WORKER["info"] = info
     exporters: list[Exporter] = [get_exporter(name)(info) for name in opts.formats]
     for e in exporters:
         e.begin()
@@ -118,15 +119,21 @@ def _init_worker(scenario: Scenario, opts: RunOptions, info: DatasetInfo) -> Non
 def _render_episode(index: int) -> dict[str, Any]:
     """Render and export one episode in this process; return its record (not yet saved)."""
     from simgen.batch.episode import run_episode
+    from simgen.batch.streams import write_stream
+    from simgen.sensors.stream import SensorStream
 
     scenario: Scenario = _WORKER["scenario"]
     opts: RunOptions = _WORKER["opts"]
     spec = sample(scenario, index, episodes=opts.episodes, seed=opts.seed)
     frames = []
+    stream = SensorStream(index) if spec.sensors else None
     with quiet_stdout():
-        for frame in run_episode(_WORKER["client"], spec, opts.renderer):
+        for frame in run_episode(_WORKER["client"], spec, opts.renderer, stream):
             frames.append({e.name: e.add(frame) for e in _WORKER["exporters"]} | {"_coco_like": _summary(frame)})
-    return {"episode": index, "spec": spec.to_json(), "frames": frames}
+    record = {"episode": index, "spec": spec.to_json(), "frames": frames}
+    if stream is not None:
+        record["sensor_stream"] = write_stream(_WORKER["info"].out_dir, stream)
+    return record
 
 
 def _summary(frame: Any) -> dict[str, Any]:

@@ -173,6 +173,8 @@ def _issue_from_pydantic(e: dict[str, Any], located: Located) -> Issue:
         if m:
             msg, hint = msg[: m.start()], m.group(1)
         got = e.get("input")
+        if kind == "literal_error" and isinstance(got, str) and hint is None:
+            hint = did_you_mean(got, re.findall(r"'([^']*)'", str(e.get("ctx", {}).get("expected", ""))))
         if kind.endswith("_type") or kind.endswith("_parsing"):
             msg = f"{msg[0].lower()}{msg[1:]}, got {got!r}" if not isinstance(got, dict | list) else msg
     line, col = located.locate(path)
