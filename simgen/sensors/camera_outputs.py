@@ -40,33 +40,36 @@ def normals_from_points(points: np.ndarray) -> np.ndarray:
     jumps less in depth, so object edges do not bleed); the normal is their cross product. On a
     plane both tangents lie in the plane, so the result is exact up to depth precision.
     """
-    pad = np.pad(points, ((1, 1), (1, 1), (0, 0)), constant_values=np.nan)
-    c = pad[1:-1, 1:-1]
+    c = points.astype(np.float32)
+    nan = np.float32(np.nan)
 
-    def tangent(prev: np.ndarray, nxt: np.ndarray) -> np.ndarray:
-        fwd, bwd = nxt - c, c - prev
-        jf, jb = np.abs(fwd[..., 2]), np.abs(bwd[..., 2])
-        use_fwd = np.isnan(jb) | (jf <= jb)
+    def tangent(axis: int) -> np.ndarray:
+        d = np.diff(c, axis=axis)  # d[i] = c[i + 1] - c[i]
+        pad_shape = list(c.shape)
+        pad_shape[axis] = 1
+        pad = np.full(pad_shape, nan, dtype=np.float32)
+        fwd = np.concatenate([d, pad], axis=axis)
+        bwd = np.concatenate([pad, d], axis=axis)
+        use_fwd = ~(np.abs(fwd[..., 2]) > np.abs(bwd[..., 2]))  # NaN-safe: prefer forward unless it jumps more
+        use_fwd &= ~np.isnan(fwd[..., 2]) | np.isnan(bwd[..., 2])
         return np.where(use_fwd[..., None], fwd, bwd)
 
-    tx = tangent(pad[1:-1, :-2], pad[1:-1, 2:])
-    ty = tangent(pad[:-2, 1:-1], pad[2:, 1:-1])
-    n = np.cross(tx, ty)
-    norm = np.linalg.norm(n, axis=-1, keepdims=True)
+    tx, ty = tangent(1), tangent(0)
+    n = np.empty_like(c)
+    n[..., 0] = tx[..., 1] * ty[..., 2] - tx[..., 2] * ty[..., 1]
+    n[..., 1] = tx[..., 2] * ty[..., 0] - tx[..., 0] * ty[..., 2]
+    n[..., 2] = tx[..., 0] * ty[..., 1] - tx[..., 1] * ty[..., 0]
     with np.errstate(invalid="ignore", divide="ignore"):
-        n = n / norm
-    facing = np.einsum("hwc,hwc->hw", n, c)
-    n = np.where((facing > 0)[..., None], -n, n)
-    return n.astype(np.float32)
+        n /= np.sqrt(np.einsum("hwc,hwc->hw", n, n))[..., None]
+    flip = np.einsum("hwc,hwc->hw", n, c) > 0
+    n[flip] *= -1
+    return n
 
 
-def _instance_transforms(instance: np.ndarray, poses: dict[int, np.ndarray]) -> np.ndarray:
-    """(K+1, 4, 4) lookup by instance id of a per-instance transform (identity for unknown ids)."""
-    top = max([int(instance.max(initial=0)), *poses.keys(), 0])
-    lut = np.broadcast_to(np.eye(4), (top + 1, 4, 4)).copy()
-    for iid, t in poses.items():
-        lut[iid] = t
-    return lut
+def _present(instance: np.ndarray, ids: object) -> list[int]:
+    """Instance ids in ``ids`` that appear in ``instance`` (cheap bincount, no sort)."""
+    counts = np.bincount(instance.ravel().clip(0), minlength=1)
+    return [int(i) for i in ids if 0 < int(i) < len(counts) and counts[int(i)] > 0]
 
 
 def forward_flow(
@@ -86,14 +89,15 @@ def forward_flow(
     """
     h, w, _ = points_cam.shape
     pts = points_cam.reshape(-1, 3)
-    motion = {iid: poses_t1[iid] @ invert(poses_t[iid]) for iid in poses_t if iid in poses_t1}
-    lut = _instance_transforms(instance, motion)
-    m = lut[instance.reshape(-1)]
-    wc = cam_t.world_from_camera
-    pw = pts @ wc[:3, :3].T + wc[:3, 3]
-    pw1 = np.einsum("nij,nj->ni", m[:, :3, :3], pw) + m[:, :3, 3]
-    cw1 = invert(world_from_camera_t1)
-    pc1 = pw1 @ cw1[:3, :3].T + cw1[:3, 3]
+    inst = instance.reshape(-1)
+    c1_from_c0 = invert(world_from_camera_t1) @ cam_t.world_from_camera
+    pc1 = pts @ c1_from_c0[:3, :3].T + c1_from_c0[:3, 3]  # static scene
+    for iid in _present(instance, poses_t):
+        if iid not in poses_t1 or np.array_equal(poses_t[iid], poses_t1[iid]):
+            continue
+        sel = inst == iid
+        m = invert(world_from_camera_t1) @ poses_t1[iid] @ invert(poses_t[iid]) @ cam_t.world_from_camera
+        pc1[sel] = pts[sel] @ m[:3, :3].T + m[:3, 3]
     uv0 = project(cam_t.K, cam_t.distortion, pts)
     uv1 = project(cam_t.K, cam_t.distortion, pc1)
     return (uv1 - uv0).reshape(h, w, 2).astype(np.float32)
@@ -104,13 +108,14 @@ def object_coordinates(
 ) -> np.ndarray:
     """(H, W, 3) float32 surface points in their instance's base frame (metres); NaN off objects."""
     h, w, _ = points_cam.shape
-    inv = {iid: invert(t) for iid, t in poses.items()}
-    lut = _instance_transforms(instance, inv)
-    m = lut[instance.reshape(-1)] @ world_from_camera
     pts = points_cam.reshape(-1, 3)
-    out = np.einsum("nij,nj->ni", m[:, :3, :3], pts) + m[:, :3, 3]
-    out[instance.reshape(-1) <= 0] = np.nan
-    return out.reshape(h, w, 3).astype(np.float32)
+    inst = instance.reshape(-1)
+    out = np.full(pts.shape, np.nan, dtype=np.float32)
+    for iid in _present(instance, poses):
+        sel = inst == iid
+        m = invert(poses[iid]) @ world_from_camera
+        out[sel] = pts[sel] @ m[:3, :3].T + m[:3, 3]
+    return out.reshape(h, w, 3)
 
 
 @dataclasses.dataclass(frozen=True)

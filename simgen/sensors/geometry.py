@@ -84,9 +84,14 @@ def project(k: np.ndarray, dist: tuple[float, ...] | None, points_cam: np.ndarra
     """
     z = points_cam[:, 2]
     with np.errstate(divide="ignore", invalid="ignore"):
-        xy = points_cam[:, :2] / np.where(z > 0, z, np.nan)[:, None]
+        inv = 1.0 / z
+    inv[~(z > 0)] = np.nan
+    xy = points_cam[:, :2] * inv[:, None]
     xy = distort(xy, dist)
-    return np.stack([k[0, 0] * xy[:, 0] + k[0, 1] * xy[:, 1] + k[0, 2], k[1, 1] * xy[:, 1] + k[1, 2]], axis=1)
+    out = np.empty_like(xy)
+    out[:, 0] = k[0, 0] * xy[:, 0] + k[0, 1] * xy[:, 1] + k[0, 2]
+    out[:, 1] = k[1, 1] * xy[:, 1] + k[1, 2]
+    return out
 
 
 def world_from_mount(world: Any, mount: str | None) -> np.ndarray:

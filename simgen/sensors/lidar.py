@@ -19,6 +19,7 @@ batches hold at most :data:`MAX_BATCH` = 16,383.
 from __future__ import annotations
 
 import itertools
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,8 @@ from simgen.sensors.registry import Sensor, register_sensor
 from simgen.sensors.stream import LidarScan
 
 MAX_BATCH = 16_383
+# Fields of one rayTestBatch result: (objectUniqueId, linkIndex, hitFraction, hitPosition, hitNormal).
+_UID, _FRACTION, _NORMAL = itemgetter(0), itemgetter(2), itemgetter(4)
 
 
 def ray_pattern(elevations_deg: tuple[float, ...], azimuths_deg: tuple[float, ...]) -> tuple[np.ndarray, ...]:
@@ -59,15 +62,17 @@ def cast_rays(client: Any, origins: np.ndarray, ends: np.ndarray, num_threads: i
         if len(res) != b - a:
             raise RuntimeError(f"rayTestBatch returned {len(res)} results for {b - a} rays")
         m = b - a
-        uid[a:b] = np.fromiter((r[0] for r in res), np.int32, m)
-        frac[a:b] = np.fromiter((r[2] for r in res), np.float64, m)
-        normal[a:b] = np.fromiter(itertools.chain.from_iterable(r[4] for r in res), np.float64, 3 * m).reshape(m, 3)
+        uid[a:b] = np.fromiter(map(_UID, res), np.int32, m)
+        frac[a:b] = np.fromiter(map(_FRACTION, res), np.float64, m)
+        normal[a:b] = np.fromiter(itertools.chain.from_iterable(map(_NORMAL, res)), np.float64, 3 * m).reshape(m, 3)
     return uid, frac, normal
 
 
-def _lookup_tables(world: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per body uid: instance id, category id and reflectivity."""
+def _lookup_tables(world: Any, size: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per body uid (at least ``size`` entries): instance id, category id and reflectivity."""
     inst = np.asarray(world.instance_of_uid, dtype=np.int32)
+    if size > len(inst):
+        inst = np.concatenate([inst, np.zeros(size - len(inst), dtype=np.int32)])
     n = len(inst)
     refl = np.full(n, 0.8)
     cat = np.zeros(n, dtype=np.uint16)
@@ -95,6 +100,7 @@ class Lidar(Sensor):
         super().__init__(spec, world, rng)
         dirs, ring, col = ray_pattern(spec.elevations_deg, spec.azimuths_deg)
         self.dirs = dirs
+        self.dirs_flat = np.ascontiguousarray(dirs.reshape(-1, 3))
         self.ring = ring.reshape(-1).astype(np.uint16)
         self.column = col.reshape(-1).astype(np.uint32)
         cols = len(spec.azimuths_deg)
@@ -102,14 +108,13 @@ class Lidar(Sensor):
         self.inst_lut, self.cat_lut, self.refl_lut = _lookup_tables(world)
         self.mount_uid = body_uid(world, spec.mount) if spec.mount is not None else -2
 
-    def sensor_poses(self) -> np.ndarray:
-        """(C, 4, 4) world_from_sensor of every column at its firing time."""
+    def sensor_poses(self) -> tuple[np.ndarray, bool]:
+        """(C, 4, 4) world_from_sensor of every column at its firing time, and whether they differ."""
         s = self.spec
-        ws0 = world_from_mount(self.world, s.mount) @ s.mount_from_sensor
+        wm = world_from_mount(self.world, s.mount)
+        ws0 = wm @ s.mount_from_sensor
         cols = len(self.column_time)
-        poses = np.broadcast_to(ws0, (cols, 4, 4)).copy()
         if s.motion_distortion and s.mount is not None:
-            wm = world_from_mount(self.world, s.mount)
             v, w = mount_velocity(self.world, s.mount)
             if np.any(v) or np.any(w):
                 tau = self.column_time
@@ -117,40 +122,47 @@ class Lidar(Sensor):
                 wm_t = np.broadcast_to(np.eye(4), (cols, 4, 4)).copy()
                 wm_t[:, :3, :3] = rot @ wm[:3, :3]
                 wm_t[:, :3, 3] = wm[:3, 3] + v[None, :] * tau[:, None]
-                poses = wm_t @ s.mount_from_sensor
-        return poses
+                return wm_t @ s.mount_from_sensor, True
+        return np.broadcast_to(ws0, (cols, 4, 4)), False
 
     def capture(self, tick: int) -> LidarScan:
         """Cast one sweep from the current world state."""
         s = self.spec
         t = self.world.time
-        poses = self.sensor_poses()
-        dirs_w = np.einsum("cij,crj->cri", poses[:, :3, :3], self.dirs).reshape(-1, 3)
-        origins_c = np.broadcast_to(poses[:, None, :3, 3], self.dirs.shape).reshape(-1, 3)
-        start = origins_c + dirs_w * s.min_range
-        end = origins_c + dirs_w * s.max_range
+        poses, moving = self.sensor_poses()
+        if moving:
+            dirs_w = np.matmul(self.dirs, poses[:, :3, :3].transpose(0, 2, 1)).reshape(-1, 3)
+            origins = np.repeat(poses[:, :3, 3], self.dirs.shape[1], axis=0)
+        else:
+            dirs_w = self.dirs_flat @ poses[0, :3, :3].T
+            origins = poses[0, :3, 3]
+        start = dirs_w * s.min_range
+        start += origins
+        end = dirs_w * s.max_range
+        end += origins
         uid, frac, normal = cast_rays(self.world.client, start, end, s.num_threads)
         hit = (uid >= 0) & (frac < 1.0) & (uid != self.mount_uid)
         if s.dropout > 0:
             hit &= self.rng.random(len(hit)) >= s.dropout
-        idx = np.flatnonzero(hit)
+        idx = slice(None) if hit.all() else np.flatnonzero(hit)  # a slice keeps views, no copies
         uid_h = uid[idx]
         rng_m = s.min_range + frac[idx] * (s.max_range - s.min_range)
         if s.range_noise > 0:
-            rng_m = rng_m + self.rng.normal(0.0, s.range_noise, len(idx))
-        d_s = self.dirs.reshape(-1, 3)[idx]
+            rng_m = rng_m + self.rng.normal(0.0, s.range_noise, len(rng_m))
+        d_s = self.dirs_flat[idx]
         xyz = d_s * rng_m[:, None]
         if s.deskew:
             col = self.column[idx]
-            world_pts = np.einsum("nij,nj->ni", poses[col, :3, :3], xyz) + poses[col, :3, 3]
+            world_pts = np.matmul(poses[col, :3, :3], xyz[:, :, None])[:, :, 0] + poses[col, :3, 3]
             r0 = poses[0, :3, :3]
             xyz = (world_pts - poses[0, :3, 3]) @ r0
-        cos_inc = np.abs(np.einsum("ij,ij->i", normal[idx], dirs_w[idx]))
-        ok = uid_h < len(self.inst_lut)
-        safe = np.where(ok, uid_h, 0)
-        intensity = np.where(ok, self.refl_lut[safe], 0.8) * cos_inc
-        instance = np.where(ok, self.inst_lut[safe], 0).astype(np.int32)
-        semantic = np.where(ok, self.cat_lut[safe], 0).astype(np.uint16)
+        normal *= dirs_w
+        cos_inc = np.abs(normal.sum(axis=1)[idx])
+        if uid_h.size and uid_h.max() >= len(self.inst_lut):  # bodies added after the world was built
+            self.inst_lut, self.cat_lut, self.refl_lut = _lookup_tables(self.world, int(uid_h.max()) + 1)
+        intensity = self.refl_lut[uid_h] * cos_inc
+        instance = self.inst_lut[uid_h]
+        semantic = self.cat_lut[uid_h]
         scan = LidarScan(
             sensor=s.name,
             index=self.count,
@@ -160,8 +172,8 @@ class Lidar(Sensor):
             xyz=xyz.astype(np.float32),
             range=rng_m.astype(np.float32),
             intensity=intensity.astype(np.float32),
-            ring=self.ring[idx],
-            column=self.column[idx],
+            ring=self.ring[idx].copy(),
+            column=self.column[idx].copy(),
             time=self.column_time[self.column[idx]].astype(np.float32),
             instance=instance,
             semantic=semantic,
