@@ -142,9 +142,8 @@ def main() -> None:
     print(f"LiDAR: 64 channels x 1800 columns = {n:,} rays per sweep ({hits:,} returns), batches of {MAX_BATCH:,}.\n")
     print("| measure | value |\n|---|---|")
     print(f"| raw `rayTestBatch` (numpy in, no conversion) | {raw / 1e6:.2f} M rays/s |")
-    print(
-        f"| labeled sweep (poses, cast, convert, xyz/intensity/ring/time/instance/class) | {labeled / 1e6:.2f} M rays/s |"
-    )
+    what = "labeled sweep (poses, cast, convert, xyz/intensity/ring/time/instance/class)"
+    print(f"| {what} | {labeled / 1e6:.2f} M rays/s |")
     print(f"| labeled / raw | {labeled / raw:.2f} |")
     print(f"| IMU samples (pose + velocity query, noise, bias walk) | {imu:,.0f} samples/s |")
     print(f"\nCamera, {width}x{height}, renderer {args.renderer}, best of {args.repeat} ms per capture:\n")
