@@ -24,6 +24,7 @@ from simgen.export.base import DatasetInfo, Exporter, get_exporter
 from simgen.export.manifest import build_manifest, count_labels, write_dataset_card, write_manifest
 from simgen.scenario.models import Scenario
 from simgen.scenario.sampling import sample
+from simgen.sensors.clock import expected_frames
 from simgen.sensors.render import resolve_renderer
 from simgen.sim.quiet import quiet_stdout
 
@@ -190,9 +191,10 @@ def render_dataset(
         formats=formats,
         renderer=resolve_renderer(renderer),
     )
+    images_per_episode: list[int] = []  # camera frames per episode (rigs and camera rates included)
     # Sample every episode before touching the disk: sampling errors leave nothing behind.
     for i in range(n_episodes):
-        sample(scenario, i, episodes=n_episodes, seed=opts.seed)
+        images_per_episode.append(expected_frames(sample(scenario, i, episodes=n_episodes, seed=opts.seed)))
     from simgen import __version__
 
     info = DatasetInfo(
@@ -207,13 +209,12 @@ def render_dataset(
     todo = [i for i in range(n_episodes) if not _episode_file(out, i).exists()]
     skipped = n_episodes - len(todo)
     bar = _progress(
-        n_episodes * opts.frames * len(scenario.cameras), skipped * opts.frames * len(scenario.cameras), progress
+        sum(images_per_episode), sum(images_per_episode) - sum(images_per_episode[i] for i in todo), progress
     )
-    per_episode = opts.frames * len(scenario.cameras)
 
     def save(record: dict[str, Any]) -> None:
         write_json(_episode_file(out, record["episode"]), record)
-        bar.update(per_episode)
+        bar.update(len(record["frames"]))
 
     try:
         if workers == 1 or len(todo) <= 1:

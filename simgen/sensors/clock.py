@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from simgen.scenario.spec import WorldSpec
+from simgen.scenario.spec import EpisodeSpec, WorldSpec
 
 
 def episode_end_tick(world: WorldSpec, frames: int) -> int:
@@ -38,4 +38,9 @@ def capture_ticks(world: WorldSpec, frames: int, rate: float | None, phase: floa
     return ticks
 
 
-__all__ = ["capture_ticks", "episode_end_tick"]
+def expected_frames(spec: EpisodeSpec) -> int:
+    """How many camera frames episode ``spec`` yields (every camera at its own rate and phase)."""
+    return sum(len(capture_ticks(spec.world, spec.frames, c.rate, c.phase)) for c in spec.cameras)
+
+
+__all__ = ["capture_ticks", "episode_end_tick", "expected_frames"]

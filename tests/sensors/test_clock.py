@@ -12,7 +12,7 @@ import simgen
 from simgen.batch.episode import run_episode
 from simgen.scenario.sampling import sample
 from simgen.scenario.spec import WorldSpec
-from simgen.sensors.clock import capture_ticks
+from simgen.sensors.clock import capture_ticks, expected_frames
 from simgen.sensors.stream import SensorStream
 
 
@@ -68,6 +68,7 @@ def test_mixed_rate_sensors_keep_their_own_timestamps(client):
     main = [f for f in frames if f.camera.name == "main"]
     slow = [f for f in frames if f.camera.name == "slow"]
     assert [f.index for f in main] == [0, 1, 2, 3]
+    assert len(frames) == expected_frames(spec) == 4 + 2
     assert np.allclose([f.time for f in main], t0 + np.arange(4) / 10)
     assert all(f.flow is not None and f.flow.shape == (48, 64, 2) for f in main)
     assert np.allclose([f.time for f in slow], t0 + 0.02 + np.arange(2) / 5)
