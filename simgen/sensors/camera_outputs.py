@@ -15,7 +15,7 @@ import math
 import numpy as np
 
 from simgen.scenario.spec import CameraSpec
-from simgen.sensors.geometry import invert, project
+from simgen.sensors.geometry import invert, project, transform_points
 
 
 def pixel_grid(width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
@@ -91,13 +91,13 @@ def forward_flow(
     pts = points_cam.reshape(-1, 3)
     inst = instance.reshape(-1)
     c1_from_c0 = invert(world_from_camera_t1) @ cam_t.world_from_camera
-    pc1 = pts @ c1_from_c0[:3, :3].T + c1_from_c0[:3, 3]  # static scene
+    pc1 = transform_points(pts, c1_from_c0)  # static scene
     for iid in _present(instance, poses_t):
         if iid not in poses_t1 or np.array_equal(poses_t[iid], poses_t1[iid]):
             continue
         sel = inst == iid
         m = invert(world_from_camera_t1) @ poses_t1[iid] @ invert(poses_t[iid]) @ cam_t.world_from_camera
-        pc1[sel] = pts[sel] @ m[:3, :3].T + m[:3, 3]
+        pc1[sel] = transform_points(pts[sel], m)
     uv0 = project(cam_t.K, cam_t.distortion, pts)
     uv1 = project(cam_t.K, cam_t.distortion, pc1)
     return (uv1 - uv0).reshape(h, w, 2).astype(np.float32)
@@ -114,7 +114,7 @@ def object_coordinates(
     for iid in _present(instance, poses):
         sel = inst == iid
         m = invert(poses[iid]) @ world_from_camera
-        out[sel] = pts[sel] @ m[:3, :3].T + m[:3, 3]
+        out[sel] = transform_points(pts[sel], m)
     return out.reshape(h, w, 3)
 
 
@@ -131,8 +131,25 @@ class LensMap:
     map_y: np.ndarray
 
 
+_LENS_CACHE: dict[tuple[object, ...], LensMap] = {}
+
+
 def lens_map(cam: CameraSpec, margin: int = 2, max_scale: float = 3.0) -> LensMap:
-    """The ideal pinhole camera covering ``cam``'s distorted view, and the remap tables."""
+    """The ideal pinhole camera covering ``cam``'s distorted view, and the remap tables.
+
+    Inverting the distortion for every pixel costs about as much as a render, so the tables are
+    cached per process by (size, K, distortion); only the pose of the returned ideal camera
+    changes between captures.
+    """
+    key = (cam.width, cam.height, cam.K.tobytes(), tuple(cam.distortion or ()), cam.near, cam.far, margin, max_scale)
+    if key not in _LENS_CACHE:
+        if len(_LENS_CACHE) >= 64:
+            _LENS_CACHE.clear()
+        _LENS_CACHE[key] = _lens_map(cam, margin, max_scale)
+    return _LENS_CACHE[key]
+
+
+def _lens_map(cam: CameraSpec, margin: int, max_scale: float) -> LensMap:
     import cv2
 
     u, v = pixel_grid(cam.width, cam.height)

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from simgen.sensors.geometry import body_uid, mount_velocity, rotation_exp, world_from_mount
+from simgen.sensors.geometry import body_uid, mount_velocity, rotation_exp, transform_points, world_from_mount
 from simgen.sensors.registry import Sensor, register_sensor
 from simgen.sensors.stream import LidarScan
 
@@ -134,7 +134,7 @@ class Lidar(Sensor):
             dirs_w = np.matmul(self.dirs, poses[:, :3, :3].transpose(0, 2, 1)).reshape(-1, 3)
             origins = np.repeat(poses[:, :3, 3], self.dirs.shape[1], axis=0)
         else:
-            dirs_w = self.dirs_flat @ poses[0, :3, :3].T
+            dirs_w = transform_points(self.dirs_flat, poses[0, :3, :3])
             origins = poses[0, :3, 3]
         start = dirs_w * s.min_range
         start += origins
