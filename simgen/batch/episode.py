@@ -25,7 +25,7 @@ from simgen.sensors.frame import Frame
 from simgen.sensors.geometry import pose_to_vector, world_from_mount
 from simgen.sensors.registry import Sensor, get_sensor, sensor_rng
 from simgen.sensors.render import attach
-from simgen.sensors.stream import PoseTrack, SensorStream
+from simgen.sensors.stream import CameraCapture, PoseTrack, SensorStream
 from simgen.sim.client import BulletClient
 from simgen.sim.world import World
 
@@ -82,6 +82,8 @@ def run_episode(
     if stream is not None:
         last = max([*events, settle])
         stops |= set(range(settle, last + 1))
+        for c in spec.cameras:
+            stream.sensors[c.name] = {"type": "camera", **c.to_json()}
         for s in sensors[len(spec.cameras) :]:
             stream.sensors[s.name] = s.spec.to_json()
         names = [o.name for o in spec.objects if o.instance_id in world.uid_of] + [s.name for s in sensors]
@@ -102,6 +104,9 @@ def _handle(sensor: Sensor, action: int, tick: int, spec: EpisodeSpec, stream: S
     if out is None:
         return
     if isinstance(out, Frame):
+        if stream is not None:
+            cam = out.camera
+            stream.add(CameraCapture(cam.name, out.index, out.time, out.delivery_time, cam.world_from_camera, cam.K))
         yield label_frame(out, spec.min_visible_pixels)
     elif stream is not None:
         stream.add(out)

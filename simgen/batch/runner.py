@@ -127,7 +127,8 @@ def _render_episode(index: int) -> dict[str, Any]:
     opts: RunOptions = _WORKER["opts"]
     spec = sample(scenario, index, episodes=opts.episodes, seed=opts.seed)
     frames = []
-    stream = SensorStream(index) if spec.sensors else None
+    moving_cameras = any(c.mount is not None for c in spec.cameras)
+    stream = SensorStream(index) if spec.sensors or moving_cameras else None
     with quiet_stdout():
         for frame in run_episode(_WORKER["client"], spec, opts.renderer, stream):
             frames.append({e.name: e.add(frame) for e in _WORKER["exporters"]} | {"_coco_like": _summary(frame)})

@@ -8,7 +8,6 @@ type means one model in ``simgen.scenario.sensor_models``, one spec record, one 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 import numpy as np
@@ -85,7 +84,5 @@ def sensor_rng(episode_seed: int, name: str) -> np.random.Generator:
     seq = np.random.SeedSequence(entropy=episode_seed, spawn_key=(2, zlib.crc32(name.encode("utf-8"))))
     return np.random.default_rng(seq)
 
-
-SensorFactory = Callable[[Any, Any, np.random.Generator], Sensor]
 
 __all__ = ["SENSORS", "Sensor", "get_sensor", "load_builtin", "register_sensor", "sensor_rng"]

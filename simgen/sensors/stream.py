@@ -81,6 +81,21 @@ class GnssSample:
 
 
 @dataclass
+class CameraCapture:
+    """When and from where a camera captured one frame (the frame itself goes to image exporters).
+
+    ``world_from_camera`` (4, 4) float64, OpenCV axes, at ``capture_time``; ``K`` (3, 3) float64.
+    """
+
+    sensor: str
+    index: int
+    capture_time: float
+    delivery_time: float
+    world_from_camera: np.ndarray
+    K: np.ndarray
+
+
+@dataclass
 class PoseTrack:
     """Ground-truth 6-DoF poses at every physics tick.
 
@@ -146,7 +161,7 @@ class SensorStream:
     poses: PoseTrack | None = None
 
     def add(self, sample: Any) -> None:
-        """Append one :class:`LidarScan`, :class:`ImuSample` or :class:`GnssSample`."""
+        """Append one :class:`LidarScan`, :class:`ImuSample`, :class:`GnssSample` or :class:`CameraCapture`."""
         self.samples.setdefault(sample.sensor, []).append(sample)
 
     def arrays(self, name: str) -> dict[str, np.ndarray]:
@@ -157,6 +172,8 @@ class SensorStream:
             return _lidar_arrays(samples)
         if kind == "imu":
             return _stack(samples, ("accel", "gyro", "accel_true", "gyro_true"))
+        if kind == "camera":
+            return _stack(samples, ("world_from_camera", "K"))
         return _stack(samples, ("position", "velocity", "position_true", "velocity_true", "valid"))
 
     def files(self) -> dict[str, bytes]:
@@ -174,4 +191,4 @@ class SensorStream:
         return out
 
 
-__all__ = ["GnssSample", "ImuSample", "LidarScan", "PoseTrack", "SensorStream", "npz_bytes"]
+__all__ = ["CameraCapture", "GnssSample", "ImuSample", "LidarScan", "PoseTrack", "SensorStream", "npz_bytes"]

@@ -99,10 +99,21 @@ def test_stream_files_are_deterministic_and_readable(client):
     _, _, a = _run(client)
     _, _, b = _run(client)
     fa, fb = a.files(), b.files()
-    assert sorted(fa) == ["gnss_gps.npz", "imu_imu.npz", "lidar_velo.npz", "poses.npz", "stream.json"]
+    assert sorted(fa) == [
+        "camera_main.npz",
+        "camera_slow.npz",
+        "gnss_gps.npz",
+        "imu_imu.npz",
+        "lidar_velo.npz",
+        "poses.npz",
+        "stream.json",
+    ]
     assert all(fa[k] == fb[k] for k in fa)
     index = json.loads(fa["stream.json"])
-    assert {s["name"]: s["count"] for s in index["sensors"]} == {"velo": 4, "imu": 80, "gps": 2}
+    assert {s["name"]: s["count"] for s in index["sensors"]} == {"main": 4, "slow": 2, "velo": 4, "imu": 80, "gps": 2}
+    cams = np.load(io.BytesIO(fa["camera_slow.npz"]))
+    assert np.allclose(cams["delivery_time"] - cams["capture_time"], 0.03)
+    assert cams["world_from_camera"].shape == (2, 4, 4)
     z = np.load(io.BytesIO(fa["imu_imu.npz"]))
     assert z["accel"].shape == (80, 3)
 
