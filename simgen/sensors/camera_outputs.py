@@ -33,43 +33,71 @@ def point_map(depth: np.ndarray, k: np.ndarray) -> np.ndarray:
     return np.stack([x, y, z], axis=-1)
 
 
+def _neighbour_differences(a: np.ndarray, axis: int) -> tuple[np.ndarray, np.ndarray]:
+    """Forward (a[i+1] - a[i]) and backward (a[i] - a[i-1]) differences along ``axis``, NaN at the border."""
+    d = np.diff(a, axis=axis)
+    fwd = np.full_like(a, np.nan)
+    bwd = np.full_like(a, np.nan)
+    if axis == 0:
+        fwd[:-1], bwd[1:] = d, d
+    else:
+        fwd[:, :-1], bwd[:, 1:] = d, d
+    return fwd, bwd
+
+
 def normals_from_points(points: np.ndarray) -> np.ndarray:
     """(H, W, 3) float32 unit surface normals (camera frame, facing the camera); NaN where unknown.
 
     The tangent along each image axis is the neighbour difference (forward or backward, whichever
     jumps less in depth, so object edges do not bleed); the normal is their cross product. On a
-    plane both tangents lie in the plane, so the result is exact up to depth precision.
+    plane both tangents lie in the plane, so the result is exact up to depth precision. Works on
+    (H, W) channel planes to keep every step a plain vectorised op.
     """
-    c = points.astype(np.float32)
-    nan = np.float32(np.nan)
-
-    def tangent(axis: int) -> np.ndarray:
-        d = np.diff(c, axis=axis)  # d[i] = c[i + 1] - c[i]
-        pad_shape = list(c.shape)
-        pad_shape[axis] = 1
-        pad = np.full(pad_shape, nan, dtype=np.float32)
-        fwd = np.concatenate([d, pad], axis=axis)
-        bwd = np.concatenate([pad, d], axis=axis)
-        use_fwd = ~(np.abs(fwd[..., 2]) > np.abs(bwd[..., 2]))  # NaN-safe: prefer forward unless it jumps more
-        use_fwd &= ~np.isnan(fwd[..., 2]) | np.isnan(bwd[..., 2])
-        return np.where(use_fwd[..., None], fwd, bwd)
-
-    tx, ty = tangent(1), tangent(0)
-    n = np.empty_like(c)
-    n[..., 0] = tx[..., 1] * ty[..., 2] - tx[..., 2] * ty[..., 1]
-    n[..., 1] = tx[..., 2] * ty[..., 0] - tx[..., 0] * ty[..., 2]
-    n[..., 2] = tx[..., 0] * ty[..., 1] - tx[..., 1] * ty[..., 0]
+    chans = [np.ascontiguousarray(points[..., i], dtype=np.float32) for i in range(3)]
+    tangents = []
+    for axis in (1, 0):
+        fz, bz = _neighbour_differences(chans[2], axis)
+        # NaN-safe choice: forward unless it is missing or jumps more in depth than backward.
+        use_fwd = ~(np.abs(fz) > np.abs(bz)) & (~np.isnan(fz) | np.isnan(bz))
+        t = []
+        for i, ch in enumerate(chans):
+            f, b = (fz, bz) if i == 2 else _neighbour_differences(ch, axis)
+            t.append(np.where(use_fwd, f, b))
+        tangents.append(t)
+    (ax, ay, az), (bx, by, bz_) = tangents
+    n = np.empty(points.shape, dtype=np.float32)
+    n[..., 0] = ay * bz_ - az * by
+    n[..., 1] = az * bx - ax * bz_
+    n[..., 2] = ax * by - ay * bx
     with np.errstate(invalid="ignore", divide="ignore"):
-        n /= np.sqrt(np.einsum("hwc,hwc->hw", n, n))[..., None]
-    flip = np.einsum("hwc,hwc->hw", n, c) > 0
-    n[flip] *= -1
+        scale = 1.0 / np.sqrt(n[..., 0] ** 2 + n[..., 1] ** 2 + n[..., 2] ** 2)
+    facing = n[..., 0] * chans[0] + n[..., 1] * chans[1] + n[..., 2] * chans[2]
+    scale[facing > 0] *= -1
+    n *= scale[..., None]
     return n
 
 
-def _present(instance: np.ndarray, ids: object) -> list[int]:
-    """Instance ids in ``ids`` that appear in ``instance`` (cheap bincount, no sort)."""
-    counts = np.bincount(instance.ravel().clip(0), minlength=1)
-    return [int(i) for i in ids if 0 < int(i) < len(counts) and counts[int(i)] > 0]
+def transform_by_instance(points: np.ndarray, instance: np.ndarray, lut: np.ndarray) -> np.ndarray:
+    """(N, 3) float64 points, each mapped by the (4, 4) transform ``lut[instance]`` of its pixel.
+
+    Gathers the 12 matrix entries per pixel from the small lookup table (one gather each) instead
+    of materialising an (N, 4, 4) stack.
+    """
+    x, y, z = points[:, 0], points[:, 1], points[:, 2]
+    out = np.empty((len(points), 3), dtype=np.float64)
+    for i in range(3):
+        out[:, i] = lut[:, i, 0][instance] * x + lut[:, i, 1][instance] * y + lut[:, i, 2][instance] * z
+        out[:, i] += lut[:, i, 3][instance]
+    return out
+
+
+def _lut(instance: np.ndarray, default: np.ndarray, transforms: dict[int, np.ndarray]) -> np.ndarray:
+    """(K+1, 4, 4) transform by instance id: ``transforms[id]`` where given, else ``default``."""
+    top = max([int(instance.max(initial=0)), *transforms.keys(), 0])
+    lut = np.broadcast_to(default, (top + 1, 4, 4)).copy()
+    for iid, t in transforms.items():
+        lut[iid] = t
+    return lut
 
 
 def forward_flow(
@@ -90,14 +118,17 @@ def forward_flow(
     h, w, _ = points_cam.shape
     pts = points_cam.reshape(-1, 3)
     inst = instance.reshape(-1)
-    c1_from_c0 = invert(world_from_camera_t1) @ cam_t.world_from_camera
-    pc1 = transform_points(pts, c1_from_c0)  # static scene
-    for iid in _present(instance, poses_t):
-        if iid not in poses_t1 or np.array_equal(poses_t[iid], poses_t1[iid]):
-            continue
-        sel = inst == iid
-        m = invert(world_from_camera_t1) @ poses_t1[iid] @ invert(poses_t[iid]) @ cam_t.world_from_camera
-        pc1[sel] = transform_points(pts[sel], m)
+    c1_from_w = invert(world_from_camera_t1)
+    c1_from_c0 = c1_from_w @ cam_t.world_from_camera
+    moving = {
+        iid: c1_from_w @ poses_t1[iid] @ invert(poses_t[iid]) @ cam_t.world_from_camera
+        for iid in poses_t
+        if iid in poses_t1 and not np.array_equal(poses_t[iid], poses_t1[iid])
+    }
+    if moving:
+        pc1 = transform_by_instance(pts, inst, _lut(instance, c1_from_c0, moving))
+    else:
+        pc1 = transform_points(pts, c1_from_c0)
     uv0 = project(cam_t.K, cam_t.distortion, pts)
     uv1 = project(cam_t.K, cam_t.distortion, pc1)
     return (uv1 - uv0).reshape(h, w, 2).astype(np.float32)
@@ -108,14 +139,10 @@ def object_coordinates(
 ) -> np.ndarray:
     """(H, W, 3) float32 surface points in their instance's base frame (metres); NaN off objects."""
     h, w, _ = points_cam.shape
-    pts = points_cam.reshape(-1, 3)
     inst = instance.reshape(-1)
-    out = np.full(pts.shape, np.nan, dtype=np.float32)
-    for iid in _present(instance, poses):
-        sel = inst == iid
-        m = invert(poses[iid]) @ world_from_camera
-        out[sel] = transform_points(pts[sel], m)
-    return out.reshape(h, w, 3)
+    lut = _lut(instance, np.full((4, 4), np.nan), {iid: invert(t) @ world_from_camera for iid, t in poses.items()})
+    out = transform_by_instance(points_cam.reshape(-1, 3), inst, lut)
+    return out.reshape(h, w, 3).astype(np.float32)
 
 
 @dataclasses.dataclass(frozen=True)
