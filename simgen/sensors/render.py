@@ -86,4 +86,7 @@ def render(client: BulletClient, cam: CameraSpec, renderer: str) -> RawImage:
     seg = np.asarray(seg, dtype=np.int64).reshape(h, w)
     # OBJECT_AND_LINKINDEX packs uid + ((link + 1) << 24); keep the body uid, -1 stays -1.
     uid = np.where(seg >= 0, seg & ((1 << 24) - 1), -1).astype(np.int32)
+    # TinyRenderer leaves empty pixels just short of the far plane (depth ~ far, not 1.0); the
+    # segmentation says exactly where nothing was hit.
+    depth_m[uid < 0] = 0.0
     return RawImage(rgb=rgb, depth=depth_m, body_uid=uid)

@@ -190,3 +190,21 @@ def test_stereo_disparity_of_plane_is_fx_b_over_z(client):
     assert fx * 0.2 / 2.0 == 10.0
     assert abs((ul - ur) - fx * 0.2 / 2.0) < 0.1
     assert np.allclose(fl.depth[fl.instance == 1], 2.0, atol=2e-3)
+
+
+def test_empty_pixels_have_no_depth_normal_or_flow(client):
+    # Regression: TinyRenderer leaves empty pixels just short of the far plane, not at 1.0.
+    text = DISTORTED.replace(
+        "distortion: {k1: -0.3, k2: 0.08, p1: 0.002, p2: -0.001, k3: 0.0}",
+        "outputs: [rgb, depth, instance, normals, flow]",
+    )
+    world, spec = make_world(client, text)
+    cam = Camera(spec.cameras[0], world, rng())
+    cam.capture(0)
+    world.step(1)
+    frame = cam.capture(1)
+    empty = frame.instance == 0
+    assert empty.mean() > 0.9
+    assert np.all(frame.depth[empty] == 0)
+    assert np.all(np.isnan(frame.normals[empty])) and np.all(np.isnan(frame.flow[empty]))
+    assert not np.isnan(frame.flow[_interior(~empty)]).any()
