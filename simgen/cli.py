@@ -155,6 +155,13 @@ def cmd_list(args: argparse.Namespace) -> int:
     print("  egl        OpenGL through pybullet's EGL plugin (GPU or Mesa llvmpipe)")
     print("  tiny       pybullet TinyRenderer (CPU, always available)")
     assert set(RENDERERS) == {"auto", "egl", "tiny"}
+    from simgen.sensors.registry import SENSORS
+    from simgen.sensors.registry import load_builtin as load_sensors
+
+    load_sensors()
+    print("sensors (cameras[], and sensors[].type):")
+    for name in sorted(SENSORS):
+        print(f"  {name:10s} {SENSORS[name].summary}")
     print("object types (objects[].type):")
     print("  " + ", ".join(OBJECT_TYPES))
     from simgen.scenario import world_models as wm

@@ -1,71 +1,159 @@
-"""Run one episode: build the world, settle, step, and yield labeled frames per camera."""
+"""Run one episode on one simulation clock; each sensor fires on its own schedule.
+
+Physics steps at ``time_step``; sensors capture at their rate and phase (see
+:mod:`simgen.sensors.clock`).
+
+Cameras yield labeled :class:`Frame` records for the image exporters, in capture order (a
+forward-flow camera one capture late). Every other sensor's samples, and the ground-truth pose
+of every object and sensor at every tick of the episode window, go into the optional
+:class:`SensorStream` for the raw/MCAP exporters.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
+from typing import Any
 
-from simgen.labels.instances import LabelOptions, instance_map, label_frame, semantic_map
+import numpy as np
+
+from simgen.labels.instances import LabelOptions, label_frame
 from simgen.labels.truth import TruthCollector
 from simgen.randomize.pipeline import ImageEffects
 from simgen.scenario.spec import CameraSpec, EpisodeSpec
-from simgen.sensors.frame import Frame
-from simgen.sensors.render import attach, render
+from simgen.sensors.camera_sensor import Camera
+from simgen.sensors.clock import capture_ticks
+from simgen.sensors.frame import Frame, PointCloud
+from simgen.sensors.geometry import pose_to_vector, world_from_mount
+from simgen.sensors.registry import Sensor, get_sensor, sensor_rng
+from simgen.sensors.render import attach
+from simgen.sensors.stream import CameraCapture, LidarScan, PoseTrack, SensorStream
 from simgen.sim.client import BulletClient
 from simgen.sim.world import World
 
-
-def capture_frame(
-    world: World,
-    cam: CameraSpec,
-    index: int,
-    renderer: str,
-    poses: dict[int, tuple[tuple[float, ...], tuple[float, ...]]] | None = None,
-    options: LabelOptions | None = None,
-    truth: TruthCollector | None = None,
-) -> Frame:
-    """Render ``cam`` in the world's current state and label it: the whole per-frame path.
-
-    ``poses`` (from ``world.poses()``) can be shared by the cameras of one tick; ``truth``
-    adds amodal masks and 3D ground truth; ``options`` are the scenario's label filters.
-    """
-    spec = world.spec
-    raw = render(world.client, cam, renderer, light=world.render_light())
-    inst = instance_map(raw.body_uid, world.instance_of_uid)
-    frame = Frame(
-        episode=spec.index,
-        index=index,
-        time=world.time,
-        split=spec.split,
-        camera=cam,
-        rgb=raw.rgb,
-        depth=raw.depth,
-        instance=inst,
-        semantic=semantic_map(inst, spec.objects),
-        objects=spec.objects,
-        poses=world.poses() if poses is None else poses,
-        class_names=spec.class_names,
-    )
-    if truth is not None:
-        frame.truth = truth.collect(cam, inst, frame.poses)
-    if options is None:
-        options = LabelOptions.from_json(spec.labels, spec.min_visible_pixels)
-    return label_frame(frame, options)
+PRIME, CAPTURE, FLUSH = 0, 1, 2
 
 
-def run_episode(client: BulletClient, spec: EpisodeSpec, renderer: str) -> Iterator[Frame]:
-    """Yield every camera's labeled frame for each of the episode's frames, in order."""
+def build_sensors(world: World, spec: EpisodeSpec, renderer: str) -> list[Sensor]:
+    """Runtime sensors of the episode: cameras first (in spec order), then ``spec.sensors``."""
+    sensors: list[Sensor] = [Camera(c, world, sensor_rng(spec.seed, c.name), renderer=renderer) for c in spec.cameras]
+    for s in spec.sensors:
+        sensors.append(get_sensor(s.type)(s, world, sensor_rng(spec.seed, s.name)))
+    return sensors
+
+
+def schedule(sensors: list[Sensor], spec: EpisodeSpec) -> dict[int, list[tuple[int, int]]]:
+    """Tick -> [(action, sensor index)] with actions PRIME (tick before the first capture), CAPTURE, FLUSH."""
+    events: dict[int, list[tuple[int, int]]] = defaultdict(list)
+    for i, s in enumerate(sensors):
+        ticks = capture_ticks(spec.world, spec.frames, s.spec.rate, s.spec.phase)
+        if len(ticks) and ticks[0] > 0:
+            events[int(ticks[0]) - 1].append((PRIME, i))
+        for t in ticks.tolist():
+            events[t].append((CAPTURE, i))
+        tail = s.tail_tick(ticks)
+        if tail is not None:
+            events[tail].append((FLUSH, i))
+    return {t: sorted(v) for t, v in sorted(events.items())}
+
+
+def _sensor_pose(s: Sensor) -> np.ndarray:
+    spec = s.spec
+    if isinstance(s, Camera):
+        return s.current().world_from_camera
+    return world_from_mount(s.world, spec.mount) @ spec.mount_from_sensor
+
+
+def _record_poses(track: PoseTrack, world: World, sensors: list[Sensor]) -> None:
+    rows = [np.array([*pos, *orn]) for pos, orn in world.poses().values()]
+    rows += [pose_to_vector(_sensor_pose(s)) for s in sensors]
+    track.times.append(world.time)
+    track.poses.append(np.stack(rows) if rows else np.zeros((0, 7)))
+
+
+def run_episode(
+    client: BulletClient, spec: EpisodeSpec, renderer: str, stream: SensorStream | None = None
+) -> Iterator[Frame]:
+    """Yield every camera's labeled frames in capture order; fill ``stream`` with everything else."""
     attach(client, renderer)
     world = World(client, spec)
-    effects = ImageEffects(spec)
-    world.step(spec.world.settle_steps)
-    options = LabelOptions.from_json(spec.labels, spec.min_visible_pixels)
-    truth = TruthCollector(client, world, spec, renderer, amodal=spec.labels.get("amodal", True))
-    for f in range(spec.frames):
-        if f:
-            world.step(spec.world.steps_per_frame)
-        poses = world.poses()
-        for cam in map(world.camera, spec.cameras):
-            frame = capture_frame(world, cam, f, renderer, poses, options, truth)
-            delivered = effects(frame, world.light, world.active_faults(cam.name))
-            if delivered is not None:
-                yield delivered
+    post = FramePipeline(world, spec, renderer)
+    sensors = build_sensors(world, spec, renderer)
+    events = schedule(sensors, spec)
+    settle = spec.world.settle_steps
+    stops = set(events)
+    if stream is not None:
+        last = max([*events, settle])
+        stops |= set(range(settle, last + 1))
+        for c in spec.cameras:
+            stream.sensors[c.name] = {"type": "camera", **c.to_json()}
+        for s in sensors[len(spec.cameras) :]:
+            stream.sensors[s.name] = s.spec.to_json()
+        names = [o.name for o in spec.objects if o.instance_id in world.uid_of] + [s.name for s in sensors]
+        stream.poses = PoseTrack(names=names)
+    for tick in sorted(stops):
+        world.step(tick - world.steps)
+        if stream is not None and tick >= settle:
+            _record_poses(stream.poses, world, sensors)
+        for action, i in events.get(tick, ()):
+            yield from _handle(sensors[i], action, tick, post, stream)
+
+
+class FramePipeline:
+    """What every camera frame goes through after rendering: ground truth, labels, image effects.
+
+    Amodal masks and 3D truth come from a second client (``TruthCollector``), labels follow the
+    scenario's filters, then lighting, haze and sensor faults touch the image (a dropped frame
+    yields nothing). The newest LiDAR sweep rides along on the frame for KITTI/MCAP.
+    """
+
+    def __init__(self, world: World, spec: EpisodeSpec, renderer: str) -> None:
+        self.world = world
+        self.options = LabelOptions.from_json(spec.labels, spec.min_visible_pixels)
+        self.truth = TruthCollector(world.client, world, spec, renderer, amodal=spec.labels.get("amodal", True))
+        self.effects = ImageEffects(spec)
+        self.lidar: Any = None
+
+    def __call__(self, frame: Frame) -> Frame | None:
+        """Label ``frame`` and apply image effects; None when a fault drops it."""
+        frame.truth = self.truth.collect(frame.camera, frame.instance, frame.poses)
+        if self.lidar is not None and frame.lidar is None:
+            frame.lidar = self.lidar
+        label_frame(frame, self.options)
+        return self.effects(frame, self.world.light, self.world.active_faults(frame.camera.name))
+
+
+def capture_frame(world: World, cam: CameraSpec, index: int, renderer: str) -> Frame | None:
+    """Render ``cam`` now and run the whole per-frame path (labels, effects); used by benchmarks."""
+    sensor = Camera(cam, world, sensor_rng(world.spec.seed, cam.name), renderer=renderer)
+    sensor.count = index
+    frame = sensor.capture(world.steps)
+    return None if frame is None else FramePipeline(world, world.spec, renderer)(frame)
+
+
+def point_cloud(out: Any) -> PointCloud | None:
+    """The labels/exporters view of a LiDAR sweep (x, y, z, reflectance; instance ids), else None."""
+    if not isinstance(out, LidarScan):
+        return None
+    points = np.concatenate([out.xyz, out.intensity[:, None]], axis=1).astype(np.float32)
+    return PointCloud(points, out.instance.astype(np.int32), out.world_from_sensor, name=out.sensor)
+
+
+def _handle(sensor: Sensor, action: int, tick: int, post: FramePipeline, stream: SensorStream | None) -> Iterator[Any]:
+    if action == PRIME:
+        sensor.prime()
+        return
+    out = sensor.capture(tick) if action == CAPTURE else sensor.flush(tick)
+    if out is None:
+        return
+    if isinstance(out, Frame):
+        if stream is not None:
+            cam = out.camera
+            stream.add(CameraCapture(cam.name, out.index, out.time, out.delivery_time, cam.world_from_camera, cam.K))
+        delivered = post(out)
+        if delivered is not None:
+            yield delivered
+    else:
+        post.lidar = point_cloud(out) or post.lidar
+        if stream is not None:
+            stream.add(out)

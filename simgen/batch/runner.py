@@ -24,6 +24,7 @@ from simgen.export.base import DatasetInfo, Exporter, get_exporter
 from simgen.export.manifest import build_manifest, count_labels, write_dataset_card, write_manifest
 from simgen.scenario.models import Scenario
 from simgen.scenario.sampling import sample
+from simgen.sensors.clock import expected_frames
 from simgen.sensors.render import resolve_renderer
 from simgen.sim.quiet import quiet_stdout
 
@@ -124,6 +125,7 @@ def _init_worker(scenario: Scenario, opts: RunOptions, info: DatasetInfo, pool_w
     _WORKER["client"] = BulletClient()
     _WORKER["scenario"] = scenario
     _WORKER["opts"] = opts
+    _WORKER["info"] = info
     exporters: list[Exporter] = [get_exporter(name)(info) for name in opts.formats]
     for e in exporters:
         e.begin()
@@ -133,19 +135,26 @@ def _init_worker(scenario: Scenario, opts: RunOptions, info: DatasetInfo, pool_w
 def _render_episode(index: int) -> dict[str, Any]:
     """Render and export one episode in this process; return its record (not yet saved)."""
     from simgen.batch.episode import run_episode
+    from simgen.batch.streams import write_stream
+    from simgen.sensors.stream import SensorStream
 
     scenario: Scenario = _WORKER["scenario"]
     opts: RunOptions = _WORKER["opts"]
     spec = sample(scenario, index, episodes=opts.episodes, seed=opts.seed)
     frames = []
+    moving_cameras = any(c.mount is not None for c in spec.cameras)
+    stream = SensorStream(index) if spec.sensors or moving_cameras else None
     with quiet_stdout():
-        for frame in run_episode(_WORKER["client"], spec, opts.renderer):
+        for frame in run_episode(_WORKER["client"], spec, opts.renderer, stream):
             frames.append({"summary": _summary(frame), "exports": {e.name: e.add(frame) for e in _WORKER["exporters"]}})
         for e in _WORKER["exporters"]:
             e.end_episode(index)
     for e in _WORKER["exporters"]:
         e.flush()  # every file on disk before the episode counts as done (resume relies on it)
-    return {"episode": index, "spec": spec.to_json(), "frames": frames}
+    record = {"episode": index, "spec": spec.to_json(), "frames": frames}
+    if stream is not None:
+        record["sensor_stream"] = write_stream(_WORKER["info"].out_dir, stream)
+    return record
 
 
 def _summary(frame: Any) -> dict[str, Any]:
@@ -205,9 +214,10 @@ def render_dataset(
         formats=formats,
         renderer=resolve_renderer(renderer),
     )
+    images_per_episode: list[int] = []  # camera frames per episode (rigs and camera rates included)
     # Sample every episode before touching the disk: sampling errors leave nothing behind.
     for i in range(n_episodes):
-        sample(scenario, i, episodes=n_episodes, seed=opts.seed)
+        images_per_episode.append(expected_frames(sample(scenario, i, episodes=n_episodes, seed=opts.seed)))
     from simgen import __version__
 
     info = DatasetInfo(
@@ -222,13 +232,12 @@ def render_dataset(
     todo = [i for i in range(n_episodes) if not _episode_file(out, i).exists()]
     skipped = n_episodes - len(todo)
     bar = _progress(
-        n_episodes * opts.frames * len(scenario.cameras), skipped * opts.frames * len(scenario.cameras), progress
+        sum(images_per_episode), sum(images_per_episode) - sum(images_per_episode[i] for i in todo), progress
     )
-    per_episode = opts.frames * len(scenario.cameras)
 
     def save(record: dict[str, Any]) -> None:
         write_json(_episode_file(out, record["episode"]), record)
-        bar.update(per_episode)
+        bar.update(len(record["frames"]))
 
     try:
         if workers == 1 or len(todo) <= 1:

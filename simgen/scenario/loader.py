@@ -25,6 +25,7 @@ from simgen.scenario.distributions import Constant, IntRange
 from simgen.scenario.language import sweep_cell, sweep_cells
 from simgen.scenario.models import MAX_OBJECTS, OBJECT_TYPES, Camera, Scenario
 from simgen.scenario.references import check_references
+from simgen.scenario.sensor_models import SENSOR_TYPES, check_sensors
 from simgen.scenario.world_models import union_tags
 from simgen.scenario.yamlio import KeyPath, Located, format_path, load_file, load_text
 
@@ -315,7 +316,7 @@ def _issue_from_pydantic(e: dict[str, Any], located: Located) -> Issue:
         ctx = e.get("ctx", {})
         tag = ctx.get("tag", "")
         key = str(ctx.get("discriminator", "'type'")).strip("'")
-        tags = union_tags(loc) or OBJECT_TYPES
+        tags = union_tags(loc) or (SENSOR_TYPES if loc and loc[0] == "sensors" else OBJECT_TYPES)
         if kind == "union_tag_not_found":
             msg = f"missing required key '{key}' (one of {', '.join(tags)})"
         else:
@@ -328,6 +329,8 @@ def _issue_from_pydantic(e: dict[str, Any], located: Located) -> Issue:
         if m:
             msg, hint = msg[: m.start()], m.group(1)
         got = e.get("input")
+        if kind == "literal_error" and isinstance(got, str) and hint is None:
+            hint = did_you_mean(got, re.findall(r"'([^']*)'", str(e.get("ctx", {}).get("expected", ""))))
         if kind.endswith("_type") or kind.endswith("_parsing"):
             msg = f"{msg[0].lower()}{msg[1:]}, got {got!r}" if not isinstance(got, dict | list) else msg
     msg, hint, path = _plainer(e, kind, loc, msg, hint, path)
@@ -414,6 +417,7 @@ def check_semantics(scenario: Scenario, located: Located, base_dir: Path) -> lis
     for i, cls in enumerate(scenario.labels.ignore_classes):
         if cls not in names:
             add(("labels", "ignore_classes", i), f"class '{cls}' is not in this scenario", did_you_mean(cls, names))
+    check_sensors(scenario, add)
     splits = scenario.output.splits
     if not splits or sum(splits.values()) <= 0:
         add(("output", "splits"), "split shares must add up to more than 0", "e.g. {train: 0.8, val: 0.2}")

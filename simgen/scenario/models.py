@@ -13,7 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from simgen.scenario import language
 from simgen.scenario.distributions import Distribution, Num
-from simgen.scenario.world_models import Behavior, Checker, Event, Haze, Heightfield, Light, Mount, Placement
+from simgen.scenario.sensor_models import MAX_SENSORS, CameraSensorFields, SensorModel
+from simgen.scenario.world_models import Behavior, Checker, Event, Haze, Heightfield, Light, Placement
 
 MAX_OBJECTS = 1000
 MAX_CAMERAS = 16
@@ -165,7 +166,7 @@ class Intrinsics(Model):
     cy: Finite
 
 
-class Camera(Model):
+class Camera(CameraSensorFields):
     """A pinhole camera: image size, intrinsics (vertical FOV or fx/fy/cx/cy), clip planes, pose.
 
     Pose is ``position`` plus either ``look_at`` (with ``up``) or ``rpy`` in degrees, where rpy
@@ -183,7 +184,7 @@ class Camera(Model):
     look_at: Any3 | None = None
     up: tuple[Finite, Finite, Finite] = (0.0, 0.0, 1.0)
     rpy: Any3 | None = None
-    mount: Mount | None = Field(None, description="ride on an actor; position/rpy are then ignored")
+    # Timing (rate, phase, latency), outputs, distortion, mount, stereo, surround: CameraSensorFields.
 
 
 class Labels(Model):
@@ -228,6 +229,7 @@ class Scenario(Model):
     objects: list[ObjectSpec] = Field(default_factory=list, max_length=MAX_OBJECTS)
     cameras: list[Camera] = Field(min_length=1, max_length=MAX_CAMERAS)
     events: list[Event] = Field(default_factory=list, max_length=1000)
+    sensors: list[SensorModel] = Field(default_factory=list, max_length=MAX_SENSORS, description="lidar, imu, gnss")
     labels: Labels = Field(default_factory=Labels)
     output: Output = Field(default_factory=Output)
     params: dict[language.ParamName, language.Param] = Field(

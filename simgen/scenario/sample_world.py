@@ -412,17 +412,7 @@ def sample_world(
             x, y, z = inst.position
             out[idx] = dataclasses.replace(inst, position=(x, y, z + b["height"]))
     _check_refs(scenario, out, names, file)
-    cams = tuple(
-        dataclasses.replace(
-            cam,
-            mount={"actor": out[_resolve_ref(m.actor, names, f"cameras[{i}].mount.actor", file)].name}
-            | {"offset": list(m.offset), "rpy": list(m.rpy)},
-        )
-        if (m := scenario.cameras[i].mount) is not None
-        else cam
-        for i, cam in enumerate(cameras)
-    )
-    return out, cams, _scene(scenario, sampler, out, names, ground)
+    return out, cameras, _scene(scenario, sampler, out, names, ground)
 
 
 def _check_refs(scenario: Scenario, out: list[ObjectInstance], names: dict[str, int], file: str | None) -> None:

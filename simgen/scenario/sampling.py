@@ -399,10 +399,10 @@ def _sample(scenario: Scenario, index: int, n_episodes: int, master: int) -> Epi
                     angular_damping=float(sampler.draw(obj.angular_damping, f"{p}.angular_damping")),
                 )
             )
-    cameras = tuple(
-        sample_camera(cam, sampler, f"cameras[{i}]", scenario.source) for i, cam in enumerate(scenario.cameras)
-    )
-    objects, cameras, scene = sample_world(scenario, sampler, objects, cameras)
+    from simgen.scenario.sensor_sampling import sample_cameras, sample_sensors
+
+    objects, _, scene = sample_world(scenario, sampler, objects, ())
+    cameras = sample_cameras(scenario, sampler, objects)
     w = scenario.world
     world = WorldSpec(
         gravity=tuple(float(g) for g in w.gravity),
@@ -431,4 +431,5 @@ def _sample(scenario: Scenario, index: int, n_episodes: int, master: int) -> Epi
         sampled=dict(sorted(sampler.sampled.items())),
         scene=scene,
         labels=scenario.labels.model_dump(mode="json"),
+        sensors=sample_sensors(scenario, sampler, objects),
     )

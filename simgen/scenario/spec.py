@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 
 from simgen.scenario.scene_spec import SceneSpec
+from simgen.scenario.sensor_spec import camera_sensor_json
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,16 @@ class CameraSpec:
     near: float
     far: float
     world_from_camera: np.ndarray = field(repr=False)
-    mount: dict[str, Any] | None = None
+    # Sensor fields: see simgen.scenario.sensor_spec (rate None = the episode's frame rate;
+    # distortion = OpenCV (k1, k2, p1, p2, k3); mount = object instance name or None for the
+    # world, with mount_from_camera (4, 4); world_from_camera is then the pose at build time).
+    outputs: tuple[str, ...] = ("rgb", "depth", "instance", "semantic")
+    distortion: tuple[float, ...] | None = None
+    rate: float | None = None
+    phase: float = 0.0
+    latency: float = 0.0
+    mount: str | None = None
+    mount_from_camera: np.ndarray | None = field(default=None, repr=False)
 
     def to_json(self) -> dict[str, Any]:
         """JSON-safe description (intrinsics and extrinsics) for manifests."""
@@ -76,7 +86,7 @@ class CameraSpec:
             "far": self.far,
             "world_from_camera": self.world_from_camera.tolist(),
             "convention": "OpenCV: x right, y down, z forward; pixel centres at integers",
-            **({"mount": self.mount} if self.mount else {}),
+            **camera_sensor_json(self),
         }
 
 
@@ -114,6 +124,7 @@ class EpisodeSpec:
     event_log: list[dict[str, Any]] = field(default_factory=list, compare=False)
     # The scenario's resolved ``labels:`` block (filters, amodal pass); see simgen.labels.LabelOptions.
     labels: dict[str, Any] = field(default_factory=dict)
+    sensors: tuple[Any, ...] = ()  # LidarSpec | ImuSpec | GnssSpec from simgen.scenario.sensor_spec
 
     def frame_time(self, frame: int) -> float:
         """Simulated time in seconds at which ``frame`` is captured."""
@@ -135,4 +146,5 @@ class EpisodeSpec:
             "cameras": [c.to_json() for c in self.cameras],
             "scene": self.scene.to_json(),
             "events_fired": list(self.event_log),
+            **({"sensors": [s.to_json() for s in self.sensors]} if self.sensors else {}),
         }

@@ -235,18 +235,6 @@ HUMANOID_JOINTS = (
 )
 
 
-class Mount(Model):
-    """Rigidly attach a sensor to an actor: pose = actor pose x (offset, rpy) every frame.
-
-    ``rpy`` (degrees) rotates a sensor that looks along the actor's +x with +z up, like ``rpy``
-    of a free camera.
-    """
-
-    actor: ActorRef
-    offset: tuple[float, float, float] = Field((0.0, 0.0, 0.0), description="metres in the actor's frame")
-    rpy: tuple[float, float, float] = Field((0.0, 0.0, 0.0), description="degrees, in the actor's frame")
-
-
 # --- events --------------------------------------------------------------------------------------
 
 

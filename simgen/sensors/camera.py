@@ -14,18 +14,27 @@ def view_matrix(cam: CameraSpec) -> np.ndarray:
     return GL_FROM_CV @ np.linalg.inv(cam.world_from_camera)
 
 
-def projection_matrix(cam: CameraSpec) -> np.ndarray:
+# Window coordinate (x right, y up) at which each renderer samples pixel column i / row j
+# (counted from the top): OpenGL samples pixel centres (i + 0.5, H - j - 0.5); pybullet's
+# TinyRenderer samples integer coordinates (i, H - 1 - j). Measured against ray-cast depth of a
+# tilted plane (tests/sensors/test_camera_outputs.py); without this TinyRenderer images sit half
+# a pixel off the recorded K.
+PIXEL_SAMPLE_OFFSET = {"egl": (0.5, 0.5), "tiny": (0.0, 1.0)}
+
+
+def projection_matrix(cam: CameraSpec, renderer: str = "egl") -> np.ndarray:
     """(4, 4) OpenGL projection reproducing K exactly, principal point included.
 
-    OpenGL puts pixel centres at i + 0.5 while OpenCV puts them at i, hence the half-pixel
-    shift of the principal point.
+    OpenCV puts pixel centres at integers; the renderer samples at the window coordinates
+    given by :data:`PIXEL_SAMPLE_OFFSET`, hence the shift of the principal point.
     """
     (fx, _, cx), (_, fy, cy), _ = cam.K
     w, h, n, f = cam.width, cam.height, cam.near, cam.far
+    ox, oy = PIXEL_SAMPLE_OFFSET.get(renderer, (0.5, 0.5))
     return np.array(
         [
-            [2 * fx / w, 0.0, 1.0 - 2.0 * (cx + 0.5) / w, 0.0],
-            [0.0, 2 * fy / h, 2.0 * (cy + 0.5) / h - 1.0, 0.0],
+            [2 * fx / w, 0.0, 1.0 - 2.0 * (cx + ox) / w, 0.0],
+            [0.0, 2 * fy / h, 2.0 * (cy + oy) / h - 1.0, 0.0],
             [0.0, 0.0, -(f + n) / (f - n), -2.0 * f * n / (f - n)],
             [0.0, 0.0, -1.0, 0.0],
         ]

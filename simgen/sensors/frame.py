@@ -105,6 +105,14 @@ class Frame:
     0 where no surface lies within the far plane; ``instance`` (H, W) int32 instance id, 0 for
     background/ground; ``semantic`` (H, W) uint16 category id, 0 for background.
     ``poses`` maps instance id to its world pose ((x, y, z), (qx, qy, qz, qw)) at capture time.
+
+    Optional outputs (None unless the camera's ``outputs`` lists them): ``normals`` (H, W, 3)
+    float32 unit surface normals in the camera frame (OpenCV axes), NaN where nothing was hit;
+    ``flow`` (H, W, 2) float32 forward optical flow in pixels (du, dv) to this camera's next
+    capture, NaN where undefined; ``object_coords`` (H, W, 3) float32 surface point in its
+    instance's base frame (metres), NaN off objects. ``camera.world_from_camera`` is the pose at
+    capture (it follows a moving mount); ``time`` is the capture time and ``delivery_time`` the
+    capture time plus the camera's latency (seconds).
     """
 
     episode: int
@@ -124,6 +132,10 @@ class Frame:
     # Ground truth for 3D / amodal labels by instance id, and an optional LiDAR sweep (see PointCloud).
     truth: dict[int, ObjectTruth] = field(default_factory=dict)
     lidar: PointCloud | None = None
+    normals: np.ndarray | None = None
+    flow: np.ndarray | None = None
+    object_coords: np.ndarray | None = None
+    delivery_time: float | None = None
 
     @property
     def stem(self) -> str:

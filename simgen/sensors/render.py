@@ -89,7 +89,7 @@ def render(client: BulletClient, cam: CameraSpec, renderer: str, light: dict[str
         cam.width,
         cam.height,
         viewMatrix=view_matrix(cam).flatten(order="F").tolist(),
-        projectionMatrix=projection_matrix(cam).flatten(order="F").tolist(),
+        projectionMatrix=projection_matrix(cam, renderer).flatten(order="F").tolist(),
         renderer=mode,
         flags=flags,
         shadow=0,
@@ -101,6 +101,8 @@ def render(client: BulletClient, cam: CameraSpec, renderer: str, light: dict[str
     depth_m = metric_depth(np.asarray(depth, dtype=np.float32).reshape(h, w), cam.near, cam.far)
     seg = np.asarray(seg, dtype=np.int32).reshape(h, w)
     # OBJECT_AND_LINKINDEX packs uid + ((link + 1) << 24); keep the body uid, -1 stays -1.
-    uid = seg & ((1 << 24) - 1)
-    uid[seg < 0] = -1
+    uid = np.where(seg >= 0, seg & ((1 << 24) - 1), -1).astype(np.int32)
+    # TinyRenderer leaves empty pixels just short of the far plane (depth ~ far, not 1.0); the
+    # segmentation says exactly where nothing was hit.
+    depth_m[uid < 0] = 0.0
     return RawImage(rgb=rgb, depth=depth_m, body_uid=uid)

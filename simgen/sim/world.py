@@ -15,7 +15,6 @@ import numpy as np
 
 from simgen.errors import AssetError
 from simgen.scenario.assets import load_mesh, resolve_asset
-from simgen.scenario.sampling import BODY_FROM_OPTICAL, rotation_from_rpy
 from simgen.scenario.scene_spec import FaultWindow
 from simgen.scenario.spec import CameraSpec, EpisodeSpec, ObjectInstance, WorldSpec
 from simgen.sim.actors import Controller, make_controller
@@ -245,7 +244,7 @@ class World:
         self.light: dict[str, Any] = dict(spec.scene.light)
         self.faults: list[FaultWindow] = []
         self.heights: np.ndarray | None = None
-        self._last_cam: dict[str, CameraSpec] = {}
+        self._last_mount: dict[str, np.ndarray] = {}
         self.ground_uid = self._build_ground()
         self.uid_of: dict[int, int] = {}
         self.controllers: dict[int, Controller] = {}
@@ -358,22 +357,19 @@ class World:
         m[:3, 3] = pos
         return m
 
-    def camera(self, cam: CameraSpec) -> CameraSpec:
-        """``cam`` with its pose at the current step: unchanged, or riding on its ``mount`` actor.
+    def mount_pose(self, name: str) -> np.ndarray:
+        """(4, 4) world_from_body of the instance a sensor rides on; its last pose once removed."""
+        pose = self.actor_pose(name)
+        if pose is None:
+            return self._last_mount.get(name, np.eye(4))
+        self._last_mount[name] = pose
+        return pose
 
-        A mounted camera keeps its last pose if the actor has been removed.
-        """
-        if cam.mount is None:
+    def camera(self, cam: CameraSpec) -> CameraSpec:
+        """``cam`` with its pose at the current step: unchanged, or riding on its ``mount`` instance."""
+        if cam.mount is None or cam.mount_from_camera is None:
             return cam
-        actor = self.actor_pose(cam.mount["actor"])
-        if actor is None:
-            return self._last_cam.get(cam.name, cam)
-        local = np.eye(4)
-        local[:3, :3] = rotation_from_rpy(tuple(cam.mount["rpy"])) @ BODY_FROM_OPTICAL
-        local[:3, 3] = cam.mount["offset"]
-        out = dataclasses.replace(cam, world_from_camera=actor @ local)
-        self._last_cam[cam.name] = out
-        return out
+        return dataclasses.replace(cam, world_from_camera=self.mount_pose(cam.mount) @ cam.mount_from_camera)
 
     def poses(self) -> dict[int, tuple[tuple[float, ...], tuple[float, ...]]]:
         """World pose (position xyz metres, quaternion xyzw) of every live instance, by instance id."""

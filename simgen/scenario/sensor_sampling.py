@@ -1,0 +1,222 @@
+"""Draw the sensor part of an episode: cameras (with rigs and mounts) and the ``sensors:`` list.
+
+Called from :func:`simgen.scenario.sampling.sample`; draws through the same per-key-path
+:class:`~simgen.scenario.sampling.Sampler`, so adding a sensor never shifts another field's draws.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+import numpy as np
+
+from simgen.errors import ScenarioError
+from simgen.scenario.sensor_models import Gnss, Imu, Lidar, SensorBase
+from simgen.scenario.sensor_spec import GnssSpec, ImuSpec, LidarSpec, SensorSpec
+from simgen.scenario.spec import CameraSpec, ObjectInstance
+
+
+def _quat_matrix(q: tuple[float, ...]) -> np.ndarray:
+    x, y, z, w = q
+    return np.array(
+        [
+            [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
+            [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
+            [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
+        ]
+    )
+
+
+def _initial_world_from_mount(mount: str | None, objects: tuple[ObjectInstance, ...] | list[ObjectInstance]) -> Any:
+    if mount is None:
+        return np.eye(4)
+    for o in objects:
+        if o.name == mount:
+            t = np.eye(4)
+            t[:3, :3] = _quat_matrix(o.orientation)
+            t[:3, 3] = o.position
+            return t
+    return None
+
+
+def _mount_error(mount: str, path: str, file: str | None) -> ScenarioError:
+    return ScenarioError(
+        f"object instance '{mount}' does not exist in this episode (its object's count may have drawn fewer)",
+        file=file,
+        path=f"{path}.mount.body",
+        hint="mount on an instance that always exists, e.g. <name>_0 of an object with count >= 1",
+    )
+
+
+def _first_instances(objects: list[ObjectInstance]) -> dict[str, str]:
+    """Object name -> name of its first instance (what ``mount: {actor: NAME}`` rides on)."""
+    out: dict[str, str] = {}
+    for o in objects:
+        out.setdefault(o.source, o.name)
+    return out
+
+
+def _local_pose(offset: tuple[float, ...] | None, rpy: tuple[float, ...] | None) -> np.ndarray:
+    """(4, 4) body_from_camera (OpenCV axes) of a camera at ``offset`` with ``rpy`` in the body frame."""
+    from simgen.scenario.sampling import BODY_FROM_OPTICAL, rotation_from_rpy
+
+    m = np.eye(4)
+    m[:3, :3] = rotation_from_rpy(tuple(rpy or (0.0, 0.0, 0.0))) @ BODY_FROM_OPTICAL
+    m[:3, 3] = offset or (0.0, 0.0, 0.0)
+    return m
+
+
+def sample_cameras(scenario: Any, sampler: Any, objects: list[ObjectInstance]) -> tuple[CameraSpec, ...]:
+    """Every camera of the episode, stereo pairs and surround rigs expanded, mounts resolved."""
+    from simgen.scenario.sampling import sample_camera
+
+    out: list[CameraSpec] = []
+    for i, cam in enumerate(scenario.cameras):
+        path = f"cameras[{i}]"
+        base = sample_camera(cam, sampler, path, scenario.source)
+        mount = None
+        if cam.mount is not None:
+            mount = cam.mount.target([o.name for o in objects], _first_instances(objects))
+            if mount == "":
+                raise _mount_error(str(cam.mount.body or cam.mount.actor), path, scenario.source)
+            if cam.mount.offset is not None or cam.mount.rpy is not None:
+                base = dataclasses.replace(base, world_from_camera=_local_pose(cam.mount.offset, cam.mount.rpy))
+        world_from_mount = _initial_world_from_mount(mount, objects)
+        if world_from_mount is None:
+            raise _mount_error(str(mount), path, scenario.source)
+        d = cam.distortion
+        extra = {
+            "outputs": tuple(dict.fromkeys(cam.outputs)),
+            "distortion": None if d is None else (d.k1, d.k2, d.p1, d.p2, d.k3),
+            "rate": cam.rate,
+            "phase": cam.phase,
+            "latency": cam.latency,
+            "mount": mount,
+        }
+        poses: list[tuple[str, np.ndarray]] = [(cam.name, base.world_from_camera)]
+        if cam.stereo is not None:
+            right = base.world_from_camera.copy()
+            right[:3, 3] += right[:3, 0] * cam.stereo.baseline
+            poses = [(f"{cam.name}_left", base.world_from_camera), (f"{cam.name}_right", right)]
+        elif cam.surround is not None:
+            poses = []
+            for k in range(cam.surround):
+                a = 2 * math.pi * k / cam.surround
+                rz = np.eye(4)
+                rz[:2, :2] = [[math.cos(a), -math.sin(a)], [math.sin(a), math.cos(a)]]
+                poses.append((f"{cam.name}_{k}", rz @ base.world_from_camera))
+        for name, mount_from_camera in poses:
+            out.append(
+                dataclasses.replace(
+                    base,
+                    name=name,
+                    world_from_camera=mount_from_camera if mount is None else world_from_mount @ mount_from_camera,
+                    mount_from_camera=mount_from_camera if mount is not None else None,
+                    **extra,
+                )
+            )
+    return tuple(out)
+
+
+def _pose(sensor: SensorBase, sampler: Any, path: str) -> np.ndarray:
+    from simgen.scenario.sampling import rotation_from_rpy
+
+    t = np.eye(4)
+    m = sensor.mount
+    if m.offset is not None or m.rpy is not None:  # the mount gives the pose
+        t[:3, :3] = rotation_from_rpy(tuple(m.rpy or (0.0, 0.0, 0.0)))
+        t[:3, 3] = m.offset or (0.0, 0.0, 0.0)
+        return t
+    t[:3, :3] = rotation_from_rpy(sampler.vec(sensor.rpy, f"{path}.rpy"))
+    t[:3, 3] = sampler.vec(sensor.position, f"{path}.position")
+    return t
+
+
+def lidar_angles(s: Lidar) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """(elevations, azimuths) in degrees: rings lowest first, columns in firing order.
+
+    Spinning columns start at azimuth 0 (the sensor's +x) and turn counter-clockwise about +z,
+    ``horizontal_fov / horizontal_resolution`` of them; a solid-state raster spans
+    ``[-fov/2, +fov/2]`` from right to left (the same sense of rotation).
+    """
+    if s.elevations is not None:
+        elev = sorted(float(e) for e in s.elevations)
+    elif s.channels == 1:
+        elev = [0.5 * (s.vertical_fov[0] + s.vertical_fov[1])]
+    else:
+        elev = np.linspace(s.vertical_fov[0], s.vertical_fov[1], s.channels).tolist()
+    cols = max(1, int(round(s.horizontal_fov / s.horizontal_resolution)))
+    if s.pattern == "spinning":
+        az = (np.arange(cols) * (s.horizontal_fov / cols)).tolist()
+    else:
+        az = np.linspace(-s.horizontal_fov / 2, s.horizontal_fov / 2, cols).tolist() if cols > 1 else [0.0]
+    return tuple(elev), tuple(float(a) for a in az)
+
+
+def _sensor(s: Any, sampler: Any, path: str, world_rate: float, mount: str | None) -> SensorSpec:
+    common = {
+        "name": s.name,
+        "type": s.type,
+        "rate": float(s.rate if s.rate is not None else world_rate),
+        "phase": s.phase,
+        "latency": s.latency,
+        "mount": mount,
+        "mount_from_sensor": _pose(s, sampler, path),
+    }
+    if isinstance(s, Lidar):
+        elev, az = lidar_angles(s)
+        return LidarSpec(
+            **common,
+            pattern=s.pattern,
+            elevations_deg=elev,
+            azimuths_deg=az,
+            min_range=s.min_range,
+            max_range=s.max_range,
+            range_noise=s.range_noise,
+            dropout=s.dropout,
+            motion_distortion=s.motion_distortion,
+            deskew=s.deskew,
+            num_threads=s.num_threads,
+        )
+    if isinstance(s, Imu):
+        return ImuSpec(
+            **common,
+            accel_noise_density=s.accel_noise_density,
+            gyro_noise_density=s.gyro_noise_density,
+            accel_random_walk=s.accel_random_walk,
+            gyro_random_walk=s.gyro_random_walk,
+            accel_bias=tuple(s.accel_bias),
+            gyro_bias=tuple(s.gyro_bias),
+            accel_scale=tuple(s.accel_scale),
+            gyro_scale=tuple(s.gyro_scale),
+            accel_range=s.accel_range,
+            gyro_range=s.gyro_range,
+        )
+    if isinstance(s, Gnss):
+        return GnssSpec(
+            **common,
+            horizontal_noise=s.horizontal_noise,
+            vertical_noise=s.vertical_noise,
+            velocity_noise=s.velocity_noise,
+            dropout=s.dropout,
+        )
+    raise AssertionError(f"unhandled sensor type {s.type}")
+
+
+def sample_sensors(scenario: Any, sampler: Any, objects: list[ObjectInstance]) -> tuple[SensorSpec, ...]:
+    """Resolve every entry of ``sensors:`` (pose offsets drawn, ray patterns built)."""
+    out = []
+    names = [o.name for o in objects]
+    first = _first_instances(objects)
+    for i, s in enumerate(scenario.sensors):
+        path = f"sensors[{i}]"
+        mount = s.mount.target(names, first)
+        if mount == "":
+            raise _mount_error(str(s.mount.body or s.mount.actor), path, scenario.source)
+        out.append(_sensor(s, sampler, path, scenario.world.frame_rate, mount))
+    return tuple(out)
+
+
+__all__ = ["lidar_angles", "sample_cameras", "sample_sensors"]
