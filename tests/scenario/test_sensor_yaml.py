@@ -64,7 +64,7 @@ def test_mount_on_unknown_instance_suggests_one():
 
 def test_camera_output_names_are_checked():
     msg = error(camera_extra="    outputs: [rgb, normal]")
-    assert msg.startswith("s.yaml:11:20: cameras[0].outputs[1]: Input should be 'rgb', 'depth'")
+    assert msg.startswith("s.yaml:11:20: cameras[0].outputs[1]: input should be 'rgb', 'depth'")
     assert msg.endswith("(did you mean 'normals'?)")
 
 
