@@ -54,7 +54,9 @@ def schedule(sensors: list[Sensor], spec: EpisodeSpec) -> dict[int, list[tuple[i
         tail = s.tail_tick(ticks)
         if tail is not None:
             events[tail].append((FLUSH, i))
-    return {t: sorted(v) for t, v in sorted(events.items())}
+    # Within a tick, non-camera sensors capture before cameras so a frame carries the sweep of its own tick.
+    order = {i: (isinstance(s, Camera), i) for i, s in enumerate(sensors)}
+    return {t: sorted(v, key=lambda e: (e[0], order[e[1]])) for t, v in sorted(events.items())}
 
 
 def _sensor_pose(s: Sensor) -> np.ndarray:

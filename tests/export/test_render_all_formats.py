@@ -87,12 +87,6 @@ def test_rendered_kitti_boxes_project_onto_2d_boxes_for_unoccluded_crates(datase
     assert checked >= 2
 
 
-def test_lidar_points_inside_boxes_when_present(dataset):
-    out, _ = dataset
-    if not any((out / "kitti/training/velodyne").iterdir()):
-        pytest.skip("this scene has no LiDAR sensor; see tests/export/test_kitti.py for the point-in-box check")
-
-
 @pytest.mark.slow
 def test_every_format_is_byte_identical_for_one_or_two_workers(dataset, tmp_path):
     out1, _ = dataset
