@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from simgen.errors import Issue, ScenarioError, SimgenError
+from simgen.errors import AssetError, Issue, ScenarioError, SimgenError
 from simgen.scenario.distributions import Constant, Distribution, IntRange, Ref
 from simgen.scenario.language import sweep_cell, sweep_cells
 from simgen.scenario.loader import DEGENERATE_LOOK_AT, MAX_IMAGES, effective_scenario, issue_at
@@ -303,7 +303,7 @@ def check_sampling(scenario: Scenario, max_cells: int = 1000) -> list[Issue]:
             _sample_as(
                 scenario, 0, scenario.episodes, scenario.seed, variants[k % len(variants)], cells[k % len(cells)]
             )
-        except ScenarioError as err:
+        except (ScenarioError, AssetError) as err:
             for i in err.issues:
                 if i.format() not in seen:
                     seen.add(i.format())
@@ -328,7 +328,7 @@ def _sample_as(
         scenario = effective_scenario(scenario, variant, cell)
     try:
         spec = _sample(scenario, index, n_episodes, master)
-    except ScenarioError as err:
+    except (ScenarioError, AssetError) as err:  # an asset read while sampling (mesh extents, heightmap) too
         issues = [_located(scenario, i) for i in err.issues]
         label = ", ".join(
             ([f"variant '{scenario_variants[variant].name}'"] if variant is not None else [])
@@ -336,7 +336,7 @@ def _sample_as(
         )
         if label:
             issues = [Issue(f"in {label}: {i.message}", i.file, i.line, i.col, i.path, i.hint) for i in issues]
-        raise ScenarioError(issues=issues) from None
+        raise type(err)(issues=issues) from None
     if variant is not None or cell is not None:
         sweep = None
         if cell is not None and sweep_axes:
