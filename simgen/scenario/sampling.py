@@ -287,11 +287,17 @@ def sample(scenario: Scenario, index: int, *, episodes: int | None = None, seed:
     return _sample_as(scenario, index, n_episodes, master, variant, cell)
 
 
-def check_sampling(scenario: Scenario, max_cells: int = 1000) -> list[Issue]:
+MAX_CHECKED_EPISODES = 1000  # episodes `simgen validate` samples (render samples all of them anyway)
+
+
+def check_sampling(scenario: Scenario, max_cells: int = 1000, max_episodes: int = MAX_CHECKED_EPISODES) -> list[Issue]:
     """Sample episode 0 as each variant and in each sweep cell (up to ``max_cells``); collect all errors.
 
     Catches what only shows when values are drawn (a reference out of its field's range, a camera
-    looking along 'up') in rare variants too, for ``simgen validate``.
+    looking along 'up') in rare variants too, for ``simgen validate``. When those pass, episodes
+    1 .. ``max_episodes`` - 1 are sampled as ``simgen render`` would, so a failure that depends on
+    the draw (a placement that fits only for some counts) is found too; the first failing episode
+    is reported, labelled ``in episode N``.
     """
     variants: list[int | None] = list(range(len(scenario.variants))) or [None]
     cells: list[int | None] = list(range(min(sweep_cells(scenario.sweep), max_cells))) if scenario.sweep else [None]
@@ -308,6 +314,15 @@ def check_sampling(scenario: Scenario, max_cells: int = 1000) -> list[Issue]:
                 if i.format() not in seen:
                     seen.add(i.format())
                     issues.append(i)
+    if issues:
+        return issues
+    for index in range(1, min(scenario.episodes, max_episodes)):
+        try:
+            sample(scenario, index)
+        except (ScenarioError, AssetError) as err:
+            return [
+                Issue(f"in episode {index}: {i.message}", i.file, i.line, i.col, i.path, i.hint) for i in err.issues
+            ]
     return issues
 
 
