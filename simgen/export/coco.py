@@ -11,7 +11,9 @@ Beyond the standard keys each annotation carries (extra keys, ignored by COCO to
 and ``box3d`` (centre/R in camera and world, size in metres, yaw of the box's x axis about
 world z). Articulated bodies add COCO ``keypoints`` (link origins, v = 0/1/2) and their
 category lists the keypoint names. Crowd or ignore regions (scenario ``labels.ignore_regions``)
-are written with ``iscrowd: 1``.
+are written with ``iscrowd: 1``. An image a camera fault touched carries ``faults`` (names,
+``frozen_from``, ``occluded_fraction``, ``exposure_gain``, ``true_time``; see
+:func:`simgen.export.encode.fault_flags`); fault-free images have no such key.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from typing import Any
 
 from simgen.export.atomic import write_bytes, write_json
 from simgen.export.base import DatasetInfo, Exporter, Record, register_exporter
-from simgen.export.encode import encoded_rgb
+from simgen.export.encode import encoded_rgb, fault_flags
 from simgen.sensors.frame import Frame, InstanceLabel
 
 
@@ -111,19 +113,19 @@ class CocoExporter(Exporter):
         path = self.root / "images" / frame.split / file_name
         self._pending.append(self._writer.submit(_write_png, path, frame))
         h, w = frame.rgb.shape[:2]
-        return {
-            "split": frame.split,
-            "image": {
-                "file_name": file_name,
-                "width": w,
-                "height": h,
-                "episode": frame.episode,
-                "frame": frame.index,
-                "camera": frame.camera.name,
-                "time": round(frame.time, 9),
-            },
-            "annotations": [annotation(lab) for lab in frame.labels],
+        image = {
+            "file_name": file_name,
+            "width": w,
+            "height": h,
+            "episode": frame.episode,
+            "frame": frame.index,
+            "camera": frame.camera.name,
+            "time": round(frame.time, 9),
         }
+        faults = fault_flags(frame)
+        if faults:  # only on touched frames: fault-free datasets keep their exact layout
+            image["faults"] = faults
+        return {"split": frame.split, "image": image, "annotations": [annotation(lab) for lab in frame.labels]}
 
     def flush(self) -> None:
         """Wait for every queued PNG; the first failed write raises here."""

@@ -154,6 +154,29 @@ def safe_token(name: str) -> str:
     return "_".join(name.split())
 
 
+def fault_flags(frame: Frame) -> dict[str, Any]:
+    """JSON-ready sensor-fault record of a frame; ``{}`` when no camera fault touched it.
+
+    Keys (see :mod:`simgen.randomize.faults`): ``faults`` (names, in the order applied),
+    ``frozen_from`` (index of the frame a frozen image repeats), ``occluded_fraction`` (share of
+    the image under the lens blob), ``exposure_gain`` (brightness factor), ``true_time`` (simulated
+    capture time in s when the reported ``time`` is jittered). Exporters add it only when
+    non-empty, so fault-free datasets keep their layout.
+    """
+    names = frame.flags.get("faults")
+    if not names:
+        return {}
+    out: dict[str, Any] = {"faults": [str(n) for n in names]}
+    for key, value in sorted(frame.flags.items()):
+        if key == "faults":
+            continue
+        if isinstance(value, bool | int | str):
+            out[key] = value
+        elif isinstance(value, float | np.floating):
+            out[key] = round(float(value), 9)
+    return out
+
+
 def label_json(lab: InstanceLabel) -> dict[str, Any]:
     """Every field of a label as JSON-safe values (lists for tuples)."""
     out: dict[str, Any] = {}

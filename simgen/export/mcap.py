@@ -7,7 +7,9 @@ simulated time in nanoseconds, so files are byte-identical between runs. Topics,
 
 - ``/<cam>/image`` CompressedImage (PNG), ``/<cam>/depth`` CompressedImage (16-bit PNG, mm),
   ``/<cam>/calibration`` CameraCalibration (K, P; no distortion),
-- ``/<cam>/annotations`` ImageAnnotations: visible 2D boxes (line loops) and class texts,
+- ``/<cam>/annotations`` ImageAnnotations: visible 2D boxes (line loops) and class texts, plus a
+  ``faults: ...`` text (names and values of :func:`simgen.export.encode.fault_flags`) on frames
+  a camera fault touched,
 - ``/<cam>/boxes`` SceneUpdate: labeled objects' 3D boxes (CubePrimitive, world frame),
 - ``/tf`` FrameTransform: world -> camera and world -> each object,
 - ``/<lidar>/points`` PointCloud (x, y, z, reflectance float32, instance int32) when present.
@@ -26,7 +28,7 @@ from typing import Any
 import numpy as np
 
 from simgen.export.base import Exporter, Record, register_exporter
-from simgen.export.encode import depth_png, encoded_rgb
+from simgen.export.encode import depth_png, encoded_rgb, fault_flags
 from simgen.labels.geometry import quaternion_from_matrix
 from simgen.sensors.frame import Frame
 
@@ -200,6 +202,21 @@ class McapExporter(Exporter):
                         ],
                     )
                 )
+        faults = fault_flags(frame)
+        if faults:  # shown in the image panel, e.g. "faults: camera_freeze frozen_from=3"
+            detail = " ".join(
+                f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in faults.items() if k != "faults"
+            )
+            texts.append(
+                fm.TextAnnotation(
+                    timestamp=ts,
+                    position=fm.Point2(x=4.0, y=4.0),
+                    text=f"faults: {' '.join(faults['faults'])} {detail}".strip(),
+                    font_size=12.0,
+                    text_color=fm.Color(r=1.0, g=0.1, b=0.1, a=1.0),
+                    background_color=fm.Color(r=0.0, g=0.0, b=0.0, a=0.6),
+                )
+            )
         f.write(f"/{c}/annotations", fm.ImageAnnotations(points=points, texts=texts), t_ns)
         f.write(f"/{c}/boxes", fm.SceneUpdate(entities=entities), t_ns)
         # Object poses are the same for every camera of a tick: write them once per tick.

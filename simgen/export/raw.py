@@ -5,7 +5,8 @@
   surface), ``depth_mm.png`` (uint16 millimetres, 0 = no surface),
 - ``instance.png`` (uint16 instance ids, 0 = background), ``semantic.png`` (uint16 category ids),
 - ``labels.json``: camera (K, pose), object poses, and every label field (visible/amodal boxes
-  and RLE masks, visibility, truncation, occlusion, 3D boxes, 6D pose, keypoints),
+  and RLE masks, visibility, truncation, occlusion, 3D boxes, 6D pose, keypoints), and
+  ``faults`` (frozen_from, occluded_fraction, exposure_gain, true_time) when a camera fault hit,
 - ``points.npy`` ((N, 4) float32 x, y, z, reflectance in the LiDAR frame), ``point_instance.npy``
   ((N,) int32) and ``point_semantic.npy`` ((N,) uint16 category ids) when a LiDAR sweep exists.
 
@@ -22,7 +23,7 @@ import numpy as np
 
 from simgen.export.atomic import write_json
 from simgen.export.base import Exporter, Record, register_exporter
-from simgen.export.encode import StagedDir, depth_png, encode_png_gray, encoded_rgb, label_json
+from simgen.export.encode import StagedDir, depth_png, encode_png_gray, encoded_rgb, fault_flags, label_json
 from simgen.sensors.frame import Frame
 
 
@@ -74,6 +75,9 @@ class RawExporter(Exporter):
             "objects": [{"instance_id": o.instance_id, "name": o.name, "class": o.class_name} for o in frame.objects],
             "labels": [label_json(lab) for lab in frame.labels],
         }
+        faults = fault_flags(frame)
+        if faults:
+            doc["faults"] = faults
         d.write("labels.json", (json.dumps(doc, ensure_ascii=False, allow_nan=False) + "\n").encode())
         d.commit()
         return {"split": frame.split, "stem": frame.stem, "labels": len(frame.labels)}

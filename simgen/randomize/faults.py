@@ -10,7 +10,7 @@ How images and labels behave under each fault (flags go to ``frame.flags["faults
 - ``lens_occlusion``: a dark soft-edged blob covering about ``coverage`` of the image; labels
   keep the true scene (objects behind the blob stay annotated), ``occluded_fraction`` records
   the covered share. The blob is fixed for the whole window (dirt does not move).
-- ``exposure_spike``: pixels multiplied by ``gain`` and clipped; labels unchanged.
+- ``exposure_spike``: pixels multiplied by ``gain`` and clipped (``exposure_gain``); labels unchanged.
 - ``timestamp_jitter``: the reported ``frame.time`` gets normal noise of ``std`` seconds;
   ``true_time`` keeps the simulated capture time; labels unchanged.
 
@@ -102,8 +102,10 @@ class CameraFaults:
             names.append("lens_occlusion")
             flags["occluded_fraction"] = float((alpha >= 0.5).mean())
         if "exposure_spike" in kinds:
-            frame.rgb = expose(frame.rgb, kinds["exposure_spike"].params["gain"])
+            gain = float(kinds["exposure_spike"].params["gain"])
+            frame.rgb = expose(frame.rgb, gain)
             names.append("exposure_spike")
+            flags["exposure_gain"] = gain
         if "timestamp_jitter" in kinds:
             rng = fault_rng(self.seed, cam, "jitter", frame.index)
             flags["true_time"] = frame.time

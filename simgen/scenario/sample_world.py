@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pydantic import BaseModel
 
-from simgen.errors import ScenarioError, did_you_mean
+from simgen.errors import AssetError, ScenarioError, did_you_mean
 from simgen.scenario.scene_spec import DEFAULT_LIGHT, DEFAULT_SKY, SceneSpec
 from simgen.scenario.spec import CameraSpec, ObjectInstance
 from simgen.scenario.world_models import HUMANOID_JOINTS
@@ -356,6 +356,12 @@ def sample_world(
         if behavior is not None and behavior["type"] == "static":
             update["mass"] = 0.0
         inst = dataclasses.replace(inst, **update)
+        if inst.type in ("mesh", "urdf"):
+            try:  # read the asset now, so a bad file is reported at its key path before anything renders
+                local_half_extents(inst, base)
+            except AssetError as err:
+                issue = err.issues[0]
+                raise AssetError(issue.message, file=file, path=f"objects[{j}].path", hint=issue.hint) from None
         if spec.placement is not None:
             pending.append((len(out), p, spec.placement))
         elif spec.spawn:
@@ -438,11 +444,14 @@ def _ground(scenario: Scenario, sampler: Sampler) -> dict[str, Any]:
                 path="world.ground.heightfield.path",
             )
         if hf["source"] == "image":
-            from simgen.scenario.assets import check_asset_path
+            from simgen.scenario.assets import check_asset_path, resolve_asset
+            from simgen.scenario.terrain import heightmap_problem
 
             problem = check_asset_path(hf["path"], scenario.base_dir, kind="heightmap")
+            if problem is None:
+                problem = heightmap_problem(resolve_asset(hf["path"], scenario.base_dir))
             if problem:
-                raise ScenarioError(
+                raise AssetError(
                     problem[0], file=scenario.source, path="world.ground.heightfield.path", hint=problem[1]
                 )
         if hf["source"] == "noise":

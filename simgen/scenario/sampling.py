@@ -23,7 +23,7 @@ from typing import Any
 
 import numpy as np
 
-from simgen.errors import Issue, ScenarioError, SimgenError
+from simgen.errors import AssetError, Issue, ScenarioError, SimgenError
 from simgen.scenario.distributions import Constant, Distribution, IntRange, Ref
 from simgen.scenario.language import sweep_cell, sweep_cells
 from simgen.scenario.loader import DEGENERATE_LOOK_AT, MAX_IMAGES, effective_scenario, issue_at
@@ -287,11 +287,17 @@ def sample(scenario: Scenario, index: int, *, episodes: int | None = None, seed:
     return _sample_as(scenario, index, n_episodes, master, variant, cell)
 
 
-def check_sampling(scenario: Scenario, max_cells: int = 1000) -> list[Issue]:
+MAX_CHECKED_EPISODES = 1000  # episodes `simgen validate` samples (render samples all of them anyway)
+
+
+def check_sampling(scenario: Scenario, max_cells: int = 1000, max_episodes: int = MAX_CHECKED_EPISODES) -> list[Issue]:
     """Sample episode 0 as each variant and in each sweep cell (up to ``max_cells``); collect all errors.
 
     Catches what only shows when values are drawn (a reference out of its field's range, a camera
-    looking along 'up') in rare variants too, for ``simgen validate``.
+    looking along 'up') in rare variants too, for ``simgen validate``. When those pass, episodes
+    1 .. ``max_episodes`` - 1 are sampled as ``simgen render`` would, so a failure that depends on
+    the draw (a placement that fits only for some counts) is found too; the first failing episode
+    is reported, labelled ``in episode N``.
     """
     variants: list[int | None] = list(range(len(scenario.variants))) or [None]
     cells: list[int | None] = list(range(min(sweep_cells(scenario.sweep), max_cells))) if scenario.sweep else [None]
@@ -303,11 +309,20 @@ def check_sampling(scenario: Scenario, max_cells: int = 1000) -> list[Issue]:
             _sample_as(
                 scenario, 0, scenario.episodes, scenario.seed, variants[k % len(variants)], cells[k % len(cells)]
             )
-        except ScenarioError as err:
+        except (ScenarioError, AssetError) as err:
             for i in err.issues:
                 if i.format() not in seen:
                     seen.add(i.format())
                     issues.append(i)
+    if issues:
+        return issues
+    for index in range(1, min(scenario.episodes, max_episodes)):
+        try:
+            sample(scenario, index)
+        except (ScenarioError, AssetError) as err:
+            return [
+                Issue(f"in episode {index}: {i.message}", i.file, i.line, i.col, i.path, i.hint) for i in err.issues
+            ]
     return issues
 
 
@@ -328,7 +343,7 @@ def _sample_as(
         scenario = effective_scenario(scenario, variant, cell)
     try:
         spec = _sample(scenario, index, n_episodes, master)
-    except ScenarioError as err:
+    except (ScenarioError, AssetError) as err:  # an asset read while sampling (mesh extents, heightmap) too
         issues = [_located(scenario, i) for i in err.issues]
         label = ", ".join(
             ([f"variant '{scenario_variants[variant].name}'"] if variant is not None else [])
@@ -336,7 +351,7 @@ def _sample_as(
         )
         if label:
             issues = [Issue(f"in {label}: {i.message}", i.file, i.line, i.col, i.path, i.hint) for i in issues]
-        raise ScenarioError(issues=issues) from None
+        raise type(err)(issues=issues) from None
     if variant is not None or cell is not None:
         sweep = None
         if cell is not None and sweep_axes:

@@ -27,6 +27,28 @@ def value_noise(rng: np.random.Generator, n: int, size: float, feature: float) -
     return (out - lo) / (hi - lo) if hi > lo else np.zeros_like(out)
 
 
+def heightmap_problem(path: Path) -> tuple[str, str] | None:
+    """(message, hint) when the image at ``path`` cannot be a heightmap (unreadable, too small, too large).
+
+    Reads the image header only, so a scenario can be checked per episode at sampling time.
+    """
+    from PIL import Image, UnidentifiedImageError
+
+    try:
+        with Image.open(path) as im:
+            w, h = im.size
+    except UnidentifiedImageError:
+        return f"heightmap '{path.name}' is not an image file", "use a greyscale PNG"
+    except (OSError, ValueError, Image.DecompressionBombError) as err:
+        return f"cannot read heightmap '{path.name}': {err}", "use a greyscale PNG"
+    if max(w, h) > MAX_HEIGHTMAP_SIDE or min(w, h) < 2:
+        return (
+            f"heightmap '{path.name}' is {w}x{h} pixels; sides must be 2..{MAX_HEIGHTMAP_SIDE}",
+            f"resize it to at most {MAX_HEIGHTMAP_SIDE} pixels a side",
+        )
+    return None
+
+
 def heightfield_heights(hf: dict[str, Any], base_dir: Path) -> np.ndarray:
     """(rows, cols) heights in metres, row index along y, column along x, both increasing.
 
@@ -36,16 +58,14 @@ def heightfield_heights(hf: dict[str, Any], base_dir: Path) -> np.ndarray:
     if hf["source"] == "image":
         from PIL import Image
 
+        from simgen.errors import AssetError
         from simgen.scenario.assets import resolve_asset
 
-        with Image.open(resolve_asset(hf["path"], base_dir)) as im:
-            if max(im.size) > MAX_HEIGHTMAP_SIDE or min(im.size) < 2:
-                from simgen.errors import AssetError
-
-                raise AssetError(
-                    f"heightmap '{hf['path']}' is {im.size[0]}x{im.size[1]} pixels; "
-                    f"sides must be 2..{MAX_HEIGHTMAP_SIDE}"
-                )
+        path = resolve_asset(hf["path"], base_dir)
+        problem = heightmap_problem(path)
+        if problem:
+            raise AssetError(problem[0], path="world.ground.heightfield.path", hint=problem[1])
+        with Image.open(path) as im:
             grey = np.asarray(im.convert("L"), dtype=np.float64) / 255.0
         return grey[::-1] * hf["height"]
     rng = np.random.default_rng(hf["seed"])

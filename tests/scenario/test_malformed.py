@@ -54,7 +54,10 @@ def test_malformed_file_fails_at_the_right_place(path: Path, tmp_path: Path) -> 
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # validate writes nothing
 
 
-@pytest.mark.parametrize("name", ["ref_out_of_range", "extends_error_in_base", "billion_laughs"])
+@pytest.mark.parametrize(
+    "name",
+    ["ref_out_of_range", "extends_error_in_base", "billion_laughs", "place_region_too_small", "heightmap_not_an_image"],
+)
 def test_render_of_malformed_file_leaves_no_output(name: str, tmp_path: Path) -> None:
     out = tmp_path / "out"
     proc = _simgen("render", str(CORPUS / f"{name}.yaml"), "--out", str(out), "--renderer", "tiny", cwd=tmp_path)

@@ -9,7 +9,7 @@ import pytest
 
 import simgen
 from simgen.cli import main
-from simgen.resources import scenario_path
+from simgen.resources import scenario_path, shipped_scenarios
 from simgen.sim.client import BulletClient
 from simgen.sim.world import World
 
@@ -40,6 +40,19 @@ def test_each_has_a_header_comment_shown_by_simgen_list(capsys):
         assert lines[0].startswith("# ") and len(lines[0]) > 30
         assert lines[1] == "#" and lines[2].startswith("# Why it matters:")
         assert f"{name} " in listed and lines[0][2:] in listed
+
+
+def test_simgen_list_shows_every_shipped_scenario_with_its_one_line_description(capsys):
+    assert main(["list"]) == 0
+    out = capsys.readouterr().out
+    section = out.split("shipped scenarios")[1].splitlines()[1:]
+    listed = dict(line.strip().split(None, 1) for line in section if line.startswith("  "))
+    shipped = shipped_scenarios()
+    assert len(shipped) == 9 and sorted(listed) == sorted(p.stem for p in shipped)
+    for path in shipped:
+        first = path.read_text().splitlines()[0]
+        assert first.startswith("# ") and listed[path.stem] == first[2:].strip()
+        assert len(listed[path.stem]) > 30 and "\n" not in listed[path.stem]
 
 
 def test_all_validate(capsys):
@@ -111,15 +124,53 @@ def test_bin_picking_clutter_ends_inside_the_tray():
 
 def test_conveyor_defect_rate_is_about_one_in_a_hundred():
     sc = simgen.load(scenario_path("conveyor_inspection"))
-    parts = defects = 0
-    for i in range(200):
-        for o in simgen.sample(sc, i).objects:
-            if o.source in ("part", "defect"):
-                parts += 1
-                defects += o.class_name == "defect"
-                assert o.metadata["defect"] is (o.class_name == "defect")
-    rate = defects / parts
-    assert 0.004 < rate < 0.02  # 1/101 expected; binomial spread over ~2000 parts
+    assert [(v.name, v.weight) for v in sc.variants] == [("normal", 99), ("defect", 1)]
+    variants = []
+    for i in range(300):
+        spec = simgen.sample(sc, i)
+        parts = [o for o in spec.objects if o.source in ("part", "defect")]
+        # one part per episode; it is the defect class exactly when the episode drew the defect variant
+        assert len(parts) == 1
+        assert parts[0].class_name == ("defect" if spec.variant == "defect" else "part")
+        assert parts[0].metadata["defect"] is (spec.variant == "defect")
+        assert spec.to_json()["variant"] == spec.variant  # what the manifest records
+        variants.append(spec.variant)
+    assert set(variants) == {"normal", "defect"}
+    assert 1 <= variants.count("defect") <= 8  # 1 % of 300: 3 expected, binomial spread
+
+
+def test_drone_haze_sweep_covers_every_cell_with_its_values():
+    sc = simgen.load(scenario_path("drone_yard_haze"))
+    densities, hours = [0.005, 0.02, 0.04], [8, 12, 17]
+    assert sc.episodes % 9 == 0
+    seen: dict[int, int] = {}
+    for i in range(18):
+        spec = simgen.sample(sc, i)
+        sweep = spec.sweep
+        assert sweep["cells"] == 9 and sweep["cell"] == i % 9
+        di, hi = sweep["index"]
+        assert sweep["index"] == [sweep["cell"] // 3, sweep["cell"] % 3]  # last axis fastest
+        assert sweep["values"] == {"world.haze.density": densities[di], "world.time_of_day": hours[hi]}
+        assert spec.scene.haze["density"] == densities[di]
+        assert spec.scene.time_of_day == hours[hi]
+        seen[sweep["cell"]] = seen.get(sweep["cell"], 0) + 1
+    assert seen == dict.fromkeys(range(9), 2)
+
+
+def test_rural_deer_crossing_point_follows_the_ego_speed():
+    sc = simgen.load(scenario_path("rural_night_animal_crossing"))
+    xs = set()
+    for i in range(5):
+        spec = simgen.sample(sc, i)
+        (ego,) = [o.behavior for o in spec.objects if o.source == "ego"]
+        (deer,) = [o.behavior for o in spec.objects if o.source == "deer"]
+        (x0, y0, _), (x1, y1, _) = deer["points"]
+        assert x0 == x1 and (y0, y1) == (-7, 7)
+        mid_lane = deer["start"] + 7 / deer["speed"]  # time the deer reaches y = 0
+        gap = x0 - (ego["speed"] * mid_lane + 2.1)
+        assert gap == pytest.approx(spec.sampled["params.gap"]) and 10 <= gap <= 30
+        xs.add(round(x0, 6))
+    assert len(xs) == 5
 
 
 def test_sensor_faults_recorded_as_windows():

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+
+import simgen
 from simgen.cli import main
+from simgen.errors import AssetError, ScenarioError
+from tests.scenario.test_malformed import CORPUS
 
 BAD = """\
 name: bad
@@ -124,3 +129,16 @@ def test_impossible_ranges_are_rejected_with_their_key_path(tmp_path, capsys):
     for where, text in expected:
         assert any(where in line and text in line for line in lines), text
     assert "Traceback" not in err
+
+
+def test_sampling_errors_from_the_python_api_carry_the_line_and_key_path():
+    """``simgen.sample`` (not only the CLI) locates what only shows when an episode is drawn."""
+    with pytest.raises(ScenarioError) as placed:
+        simgen.sample(simgen.load(CORPUS / "place_region_too_small.yaml"), 0)
+    (issue,) = placed.value.issues
+    assert (issue.line, issue.path) == (10, "objects[0][1].placement") and "could not place 'crate_1'" in issue.message
+    with pytest.raises(AssetError) as heightmap:
+        simgen.sample(simgen.load(CORPUS / "heightmap_not_an_image.yaml"), 0)
+    (issue,) = heightmap.value.issues
+    assert (issue.line, issue.col, issue.path) == (6, 34, "world.ground.heightfield.path")
+    assert issue.file.endswith("heightmap_not_an_image.yaml")
