@@ -48,7 +48,7 @@ def test_simgen_list_shows_every_shipped_scenario_with_its_one_line_description(
     section = out.split("shipped scenarios")[1].splitlines()[1:]
     listed = dict(line.strip().split(None, 1) for line in section if line.startswith("  "))
     shipped = shipped_scenarios()
-    assert len(shipped) == 9 and sorted(listed) == sorted(p.stem for p in shipped)
+    assert len(shipped) == 10 and sorted(listed) == sorted(p.stem for p in shipped)
     for path in shipped:
         first = path.read_text().splitlines()[0]
         assert first.startswith("# ") and listed[path.stem] == first[2:].strip()
