@@ -178,3 +178,21 @@ def test_fisheye_bends_a_straight_bar_as_predicted(client):
     assert ends - middle > 5
     line = np.polyfit(cols, centre, 1)
     assert np.max(np.abs(np.polyval(line, cols) - centre)) > 2
+
+
+def test_fisheye_flow_is_the_difference_of_fisheye_projections():
+    from simgen.scenario.spec import CameraSpec
+    from simgen.sensors.camera_outputs import forward_flow
+
+    k = np.array([[80.0, 0, 79.5], [0, 80.0, 59.5], [0, 0, 1]])
+    cam = CameraSpec("c", 8, 6, k, 0.05, 50.0, np.eye(4), distortion=LENS, distortion_model="fisheye")
+    gen = np.random.default_rng(1)
+    pts = np.column_stack([gen.uniform(-2, 2, 48), gen.uniform(-1.5, 1.5, 48), gen.uniform(1, 3, 48)])
+    moved = np.eye(4)
+    moved[:3, 3] = (0.3, -0.1, 0.2)  # the camera moves; the scene (instance 0) stays
+    flow = forward_flow(pts.reshape(6, 8, 3), np.zeros((6, 8), np.int32), cam, moved, {}, {})
+    pts1 = pts - moved[:3, 3]
+    want = _cv2_fisheye(k, LENS, pts1) - _cv2_fisheye(k, LENS, pts)
+    assert np.max(np.abs(flow.reshape(-1, 2) - want)) < 1e-3  # float32 output
+    pinhole = project(k, None, pts1) - project(k, None, pts)
+    assert np.max(np.abs(pinhole - want)) > 1
