@@ -6,7 +6,9 @@ simulated time in nanoseconds, so files are byte-identical between runs. Topics,
 ``<cam>``:
 
 - ``/<cam>/image`` CompressedImage (PNG), ``/<cam>/depth`` CompressedImage (16-bit PNG, mm),
-  ``/<cam>/calibration`` CameraCalibration (K, P; no distortion),
+  ``/<cam>/calibration`` CameraCalibration (K, P and the lens: ``plumb_bob`` with D = [k1, k2,
+  p1, p2, k3], all zero for an undistorted camera, or ``kannala_brandt`` with D = [k1, k2, k3, k4]
+  for a fisheye),
 - ``/<cam>/annotations`` ImageAnnotations: visible 2D boxes (line loops) and class texts, plus a
   ``faults: ...`` text (names and values of :func:`simgen.export.encode.fault_flags`) on frames
   a camera fault touched,
@@ -37,6 +39,14 @@ def _messages() -> Any:
     import foxglove.messages as fm
 
     return fm
+
+
+def _lens(cam: Any) -> tuple[str, list[float]]:
+    """Foxglove's (distortion_model, D) of a camera: plumb_bob (5 coefficients) or kannala_brandt (4)."""
+    if cam.distortion is None:
+        return "plumb_bob", [0.0] * 5
+    name = "kannala_brandt" if cam.distortion_model == "fisheye" else "plumb_bob"
+    return name, [float(v) for v in cam.distortion]
 
 
 def _stamp(fm: Any, t_ns: int) -> Any:
@@ -132,6 +142,7 @@ class McapExporter(Exporter):
         depth = fm.CompressedImage(timestamp=ts, frame_id=c, data=depth_png(frame), format="png")
         f.write(f"/{c}/depth", depth, t_ns)
         k = [float(v) for v in cam.K.ravel()]
+        model, dist = _lens(cam)
         p = [k[0], k[1], k[2], 0.0, k[3], k[4], k[5], 0.0, k[6], k[7], k[8], 0.0]
         f.write(
             f"/{c}/calibration",
@@ -140,8 +151,8 @@ class McapExporter(Exporter):
                 frame_id=c,
                 width=w,
                 height=h,
-                distortion_model="plumb_bob",
-                D=[0.0] * 5,
+                distortion_model=model,
+                D=dist,
                 K=k,
                 R=[1.0, 0, 0, 0, 1.0, 0, 0, 0, 1.0],
                 P=p,

@@ -10,6 +10,8 @@ import math
 
 import numpy as np
 
+from simgen.scenario.lens import distort_points
+
 # Corner order of a box (signs of half extents along local x, y, z); the first four have z = -1.
 CORNER_SIGNS = np.array(
     [[-1, -1, -1], [1, -1, -1], [1, 1, -1], [-1, 1, -1], [-1, -1, 1], [1, -1, 1], [1, 1, 1], [-1, 1, 1]],
@@ -92,22 +94,46 @@ def transform(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
     return np.asarray(points) @ matrix[:3, :3].T + matrix[:3, 3]
 
 
-def project(K: np.ndarray, points_cam: np.ndarray) -> np.ndarray:
-    """(N, 2) pixel coordinates (OpenCV, pixel centres at integers) of (N, 3) camera points, z > 0."""
-    uv = np.asarray(points_cam) @ np.asarray(K).T
-    return uv[:, :2] / uv[:, 2:3]
+def project(
+    K: np.ndarray, points_cam: np.ndarray, dist: tuple[float, ...] | None = None, model: str = "opencv"
+) -> np.ndarray:
+    """(N, 2) pixel coordinates (OpenCV, pixel centres at integers) of (N, 3) camera points, z > 0.
+
+    With ``dist`` the camera's lens (``model`` opencv or fisheye, :mod:`simgen.scenario.lens`) is
+    applied, as in the images; points beyond a fisheye's valid angle give NaN.
+    """
+    if dist is None:
+        uv = np.asarray(points_cam) @ np.asarray(K).T
+        return uv[:, :2] / uv[:, 2:3]
+    pts = np.asarray(points_cam, dtype=np.float64)
+    xy = distort_points(pts[:, :2] / pts[:, 2:3], model, dist)
+    k = np.asarray(K)
+    return np.stack([k[0, 0] * xy[:, 0] + k[0, 1] * xy[:, 1] + k[0, 2], k[1, 1] * xy[:, 1] + k[1, 2]], axis=1)
 
 
-def box_truncation(corners_cam: np.ndarray, K: np.ndarray, width: int, height: int, near: float) -> float:
+def box_truncation(
+    corners_cam: np.ndarray,
+    K: np.ndarray,
+    width: int,
+    height: int,
+    near: float,
+    dist: tuple[float, ...] | None = None,
+    model: str = "opencv",
+) -> float:
     """Share of the projected 3D box's 2D extent that lies outside the image, in [0, 1].
 
-    The extent is the axis-aligned box around the projected corners (pixel edges: [-0.5, W-0.5]);
-    corners behind the near plane count as fully outside (truncation 1 if all are).
+    The extent is the axis-aligned box around the corners projected through the lens (pixel
+    edges: [-0.5, W-0.5]); corners behind the near plane, or beyond a fisheye's valid angle,
+    count as fully outside (truncation 1 if all are).
     """
     front = corners_cam[:, 2] > near
+    if front.any():
+        seen = np.zeros_like(front)
+        seen[front] = np.isfinite(project(K, corners_cam[front], dist, model)).all(axis=1)
+        front = seen
     if not front.any():
         return 1.0
-    uv = project(K, corners_cam[front])
+    uv = project(K, corners_cam[front], dist, model)
     x0, y0 = uv.min(axis=0)
     x1, y1 = uv.max(axis=0)
     area = max(x1 - x0, 1e-9) * max(y1 - y0, 1e-9)

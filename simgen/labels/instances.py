@@ -161,7 +161,9 @@ def _keypoints(frame: Frame, iid: int, links_world: np.ndarray, cam_from_world: 
     uv = np.zeros((len(pts), 2))
     front = z > cam.near
     if front.any():
-        uv[front] = project(cam.K, pts[front])
+        uv[front] = project(cam.K, pts[front], cam.distortion, cam.distortion_model)
+    front &= np.isfinite(uv).all(axis=1)  # beyond a fisheye's valid angle: outside the image
+    uv[~front] = 0.0
     h, w = frame.instance.shape
     for (u, v), zi, f in zip(uv, z, front, strict=True):
         ui, vi = int(round(u)), int(round(v))
@@ -267,7 +269,9 @@ def _fill_3d(lab: InstanceLabel, frame: Frame, t: ObjectTruth, cam_from_world: n
     lab.R_obj_cam = _rows(r_cam)
     lab.t_obj_cam = _vec(cam_from_body[:3, 3])
     corners = box_corners(centre_cam, t.box_size, r_cam)
-    lab.truncation = round(box_truncation(corners, cam.K, cam.width, cam.height, cam.near), 6)
+    lab.truncation = round(
+        box_truncation(corners, cam.K, cam.width, cam.height, cam.near, cam.distortion, cam.distortion_model), 6
+    )
     if t.links is not None and len(t.links):
         lab.keypoints = _keypoints(frame, lab.instance_id, np.asarray(t.links), cam_from_world)
         lab.keypoint_names = tuple(t.link_names)

@@ -20,12 +20,29 @@ import numpy as np
 from simgen.labels.geometry import CORNER_SIGNS, pose_matrix, project, transform
 from simgen.scenario.assets import load_mesh, resolve_asset
 from simgen.scenario.spec import CameraSpec, EpisodeSpec, ObjectInstance
+from simgen.sensors.camera_outputs import LensMap, lens_map, remap
 from simgen.sensors.frame import ObjectTruth
 from simgen.sensors.render import attach, render
 from simgen.sim.client import BulletClient
 from simgen.sim.world import World, cached_obj
 
 PARKED = (0.0, 0.0, -1.0e4)
+
+
+def _through_lens(mask: np.ndarray, offset: tuple[int, int], lens: LensMap) -> tuple[np.ndarray, tuple[int, int]]:
+    """A mask rendered in a window of the ideal camera, seen through the lens: (crop, (x0, y0)).
+
+    Samples like :func:`simgen.sensors.camera_outputs.remap` does for the instance map (nearest,
+    the same tables shifted by the window's offset); the result is cropped to its pixels.
+    """
+    shifted = LensMap(lens.ideal, lens.map_x - np.float32(offset[0]), lens.map_y - np.float32(offset[1]))
+    out = remap(mask.astype(np.uint8), shifted, nearest=True).astype(bool)
+    rows, cols = np.nonzero(out.any(axis=1))[0], np.nonzero(out.any(axis=0))[0]
+    if not len(rows):
+        return np.zeros((0, 0), dtype=bool), (0, 0)
+    return out[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], (int(cols[0]), int(rows[0]))
+
+
 GEOM_BOX, GEOM_SPHERE, GEOM_CAPSULE, GEOM_CYLINDER, GEOM_MESH = 3, 2, 7, 4, 5
 
 
@@ -176,16 +193,22 @@ class TruthCollector:
     def _render_alone(
         self, cam: CameraSpec, iid: int, pose: tuple[tuple[float, ...], tuple[float, ...]], corners_cam: np.ndarray
     ) -> tuple[np.ndarray, tuple[int, int]]:
-        """Render object ``iid`` alone in the window around its projected box; (mask, (x0, y0))."""
+        """Render object ``iid`` alone in the window around its projected box; (mask, (x0, y0)).
+
+        A distorted camera renders the window of its ideal pinhole camera and remaps it through
+        the same lens tables as the image (nearest), so amodal and visible masks share one lens.
+        """
         assert self.shadow is not None and self.shadow_world is not None
         p, cid = self.shadow.p, self.shadow.id
-        x0, y0, x1, y1 = 0, 0, cam.width, cam.height
-        if (corners_cam[:, 2] > cam.near).all():
-            uv = project(cam.K, corners_cam)
+        lens = lens_map(cam) if cam.distortion is not None else None
+        view = cam if lens is None else dataclasses.replace(lens.ideal, world_from_camera=cam.world_from_camera)
+        x0, y0, x1, y1 = 0, 0, view.width, view.height
+        if (corners_cam[:, 2] > view.near).all():
+            uv = project(view.K, corners_cam)
             x0 = max(0, int(math.floor(uv[:, 0].min())) - 2)
             y0 = max(0, int(math.floor(uv[:, 1].min())) - 2)
-            x1 = min(cam.width, int(math.ceil(uv[:, 0].max())) + 3)
-            y1 = min(cam.height, int(math.ceil(uv[:, 1].max())) + 3)
+            x1 = min(view.width, int(math.ceil(uv[:, 0].max())) + 3)
+            y1 = min(view.height, int(math.ceil(uv[:, 1].max())) + 3)
             if x1 <= x0 or y1 <= y0:
                 return np.zeros((0, 0), dtype=bool), (0, 0)
         uid = self.shadow_world.uid_of[iid]
@@ -196,13 +219,16 @@ class TruthCollector:
             states = self.client.p.getJointStates(main, list(range(n)), physicsClientId=self.client.id)
             for j, st in enumerate(states):
                 p.resetJointState(uid, j, st[0], physicsClientId=cid)
-        k = cam.K.copy()
+        k = view.K.copy()
         k[0, 2] -= x0
         k[1, 2] -= y0
-        window = dataclasses.replace(cam, width=x1 - x0, height=y1 - y0, K=k)
+        window = dataclasses.replace(view, width=x1 - x0, height=y1 - y0, K=k)
         raw = render(self.shadow, window, "tiny")
         p.resetBasePositionAndOrientation(uid, PARKED, (0, 0, 0, 1), physicsClientId=cid)
-        return raw.body_uid == uid, (x0, y0)
+        mask = raw.body_uid == uid
+        if lens is None:
+            return mask, (x0, y0)
+        return _through_lens(mask, (x0, y0), lens)
 
     def park_all(self) -> None:
         """Move every shadow body out of view (called once after building)."""

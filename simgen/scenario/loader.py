@@ -23,6 +23,7 @@ from simgen.scenario.assets import check_asset_path
 from simgen.scenario.compose import PathProblem, Source, assign, deep_merge, resolve_extends
 from simgen.scenario.distributions import Constant, IntRange
 from simgen.scenario.language import sweep_cell, sweep_cells
+from simgen.scenario.lens import LENS_MODELS
 from simgen.scenario.models import MAX_OBJECTS, OBJECT_TYPES, Camera, Scenario
 from simgen.scenario.references import check_references
 from simgen.scenario.sensor_models import SENSOR_TYPES, check_sensors
@@ -316,7 +317,10 @@ def _issue_from_pydantic(e: dict[str, Any], located: Located) -> Issue:
         ctx = e.get("ctx", {})
         tag = ctx.get("tag", "")
         key = str(ctx.get("discriminator", "'type'")).strip("'")
-        tags = union_tags(loc) or (SENSOR_TYPES if loc and loc[0] == "sensors" else OBJECT_TYPES)
+        if key == "model":
+            tags = LENS_MODELS
+        else:
+            tags = union_tags(loc) or (SENSOR_TYPES if loc and loc[0] == "sensors" else OBJECT_TYPES)
         if kind == "union_tag_not_found":
             msg = f"missing required key '{key}' (one of {', '.join(tags)})"
         else:

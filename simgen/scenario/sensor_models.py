@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from simgen.scenario.distributions import Num
 
@@ -70,13 +70,38 @@ class Mount(_Model):
 
 
 class Distortion(_Model):
-    """OpenCV lens distortion (Brown-Conrady): radial k1, k2, k3 and tangential p1, p2."""
+    """OpenCV lens distortion (Brown-Conrady, ``model: opencv``): radial k1, k2, k3 and tangential p1, p2."""
 
+    model: Literal["opencv"] = Field("opencv", description="lens model: opencv (default) or fisheye")
     k1: Finite = 0.0
     k2: Finite = 0.0
     p1: Finite = 0.0
     p2: Finite = 0.0
     k3: Finite = 0.0
+
+
+class FisheyeDistortion(_Model):
+    """OpenCV fisheye lens (Kannala-Brandt, ``model: fisheye``) as ``cv2.fisheye``.
+
+    theta_d = theta (1 + k1 theta^2 + k2 theta^4 + k3 theta^6 + k4 theta^8), theta = angle from
+    the optical axis; the image border must stay within what a pinhole render can cover.
+    """
+
+    model: Literal["fisheye"] = Field(description="lens model: opencv (default) or fisheye")
+    k1: Finite = 0.0
+    k2: Finite = 0.0
+    k3: Finite = 0.0
+    k4: Finite = 0.0
+
+
+LensDistortion = Annotated[Distortion | FisheyeDistortion, Field(discriminator="model")]
+
+
+def _default_lens_model(value: object) -> object:
+    """``distortion:`` without ``model`` is the OpenCV (plumb-bob) model, as before fisheye existed."""
+    if isinstance(value, dict) and "model" not in value:
+        return {"model": "opencv", **value}
+    return value
 
 
 class Stereo(_Model):
@@ -101,12 +126,20 @@ class CameraSensorFields(Timing):
         min_length=1,
         description=f"arrays to produce, any of {', '.join(CAMERA_OUTPUTS)}; flow is forward, in pixels",
     )
-    distortion: Distortion | None = Field(None, description="OpenCV distortion applied to images and labels")
+    distortion: LensDistortion | None = Field(
+        None,
+        description="lens applied to images and labels: model opencv (k1, k2, p1, p2, k3) or fisheye (k1..k4)",
+    )
     mount: Mount | None = Field(None, description="attach to a moving object; pose fields are then in its frame")
     stereo: Stereo | None = None
     surround: int | None = Field(
         None, ge=2, le=16, description="expand into N cameras <name>_0.. yawed by 360/N about the mount's z axis"
     )
+
+    @field_validator("distortion", mode="before")
+    @classmethod
+    def _lens_model(cls, value: object) -> object:
+        return _default_lens_model(value)
 
 
 class SensorBase(Timing):
@@ -230,8 +263,10 @@ __all__ = [
     "SENSOR_TYPES",
     "CameraSensorFields",
     "Distortion",
+    "FisheyeDistortion",
     "Gnss",
     "Imu",
+    "LensDistortion",
     "Lidar",
     "Mount",
     "SensorModel",

@@ -13,7 +13,8 @@ from typing import Any
 import numpy as np
 
 from simgen.errors import ScenarioError
-from simgen.scenario.sensor_models import Gnss, Imu, Lidar, SensorBase
+from simgen.scenario.lens import COEFFICIENTS, fisheye_problem
+from simgen.scenario.sensor_models import FisheyeDistortion, Gnss, Imu, Lidar, SensorBase
 from simgen.scenario.sensor_spec import GnssSpec, ImuSpec, LidarSpec, SensorSpec
 from simgen.scenario.spec import CameraSpec, ObjectInstance
 
@@ -87,9 +88,20 @@ def sample_cameras(scenario: Any, sampler: Any, objects: list[ObjectInstance]) -
         if world_from_mount is None:
             raise _mount_error(str(mount), path, scenario.source)
         d = cam.distortion
+        coeffs = None if d is None else tuple(float(getattr(d, c)) for c in COEFFICIENTS[d.model])
+        if isinstance(d, FisheyeDistortion) and coeffs is not None:
+            problem = fisheye_problem(base.K, base.width, base.height, coeffs)
+            if problem is not None:
+                raise ScenarioError(
+                    problem,
+                    file=scenario.source,
+                    path=f"{path}.distortion",
+                    hint="lower fov_y (or raise fx/fy), shrink the image, or use k1..k4 that compress the edges more",
+                )
         extra = {
             "outputs": tuple(dict.fromkeys(cam.outputs)),
-            "distortion": None if d is None else (d.k1, d.k2, d.p1, d.p2, d.k3),
+            "distortion": coeffs,
+            "distortion_model": "opencv" if d is None else d.model,
             "rate": cam.rate,
             "phase": cam.phase,
             "latency": cam.latency,

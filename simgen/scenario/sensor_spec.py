@@ -94,7 +94,10 @@ def camera_sensor_json(cam: Any) -> dict[str, Any]:
     if tuple(cam.outputs) != ("rgb", "depth", "instance", "semantic"):
         out["outputs"] = list(cam.outputs)
     if cam.distortion is not None:
-        out["distortion"] = {"model": "opencv", "k1_k2_p1_p2_k3": list(cam.distortion)}
+        if cam.distortion_model == "fisheye":
+            out["distortion"] = {"model": "fisheye", "k1_k2_k3_k4": list(cam.distortion)}
+        else:
+            out["distortion"] = {"model": "opencv", "k1_k2_p1_p2_k3": list(cam.distortion)}
     if cam.rate is not None:
         out["rate"] = cam.rate
     if cam.phase:

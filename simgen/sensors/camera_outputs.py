@@ -14,6 +14,7 @@ import math
 
 import numpy as np
 
+from simgen.scenario.lens import MAX_IDEAL_SCALE, fisheye_undistort_points
 from simgen.scenario.spec import CameraSpec
 from simgen.sensors.geometry import invert, project, transform_points
 
@@ -129,8 +130,8 @@ def forward_flow(
         pc1 = transform_by_instance(pts, inst, _lut(instance, c1_from_c0, moving))
     else:
         pc1 = transform_points(pts, c1_from_c0)
-    uv0 = project(cam_t.K, cam_t.distortion, pts)
-    uv1 = project(cam_t.K, cam_t.distortion, pc1)
+    uv0 = project(cam_t.K, cam_t.distortion, pts, cam_t.distortion_model)
+    uv1 = project(cam_t.K, cam_t.distortion, pc1, cam_t.distortion_model)
     return (uv1 - uv0).reshape(h, w, 2).astype(np.float32)
 
 
@@ -161,14 +162,25 @@ class LensMap:
 _LENS_CACHE: dict[tuple[object, ...], LensMap] = {}
 
 
-def lens_map(cam: CameraSpec, margin: int = 2, max_scale: float = 3.0) -> LensMap:
+def lens_map(cam: CameraSpec, margin: int = 2, max_scale: float = MAX_IDEAL_SCALE) -> LensMap:
     """The ideal pinhole camera covering ``cam``'s distorted view, and the remap tables.
 
     Inverting the distortion for every pixel costs about as much as a render, so the tables are
-    cached per process by (size, K, distortion); only the pose of the returned ideal camera
-    changes between captures.
+    cached per process by (size, K, lens model, distortion); only the pose of the returned ideal
+    camera changes between captures. The ideal image reaches at most ``max_scale`` image sizes
+    either side of the principal point (a fisheye wider than that is refused when sampled).
     """
-    key = (cam.width, cam.height, cam.K.tobytes(), tuple(cam.distortion or ()), cam.near, cam.far, margin, max_scale)
+    key = (
+        cam.width,
+        cam.height,
+        cam.K.tobytes(),
+        cam.distortion_model,
+        tuple(cam.distortion or ()),
+        cam.near,
+        cam.far,
+        margin,
+        max_scale,
+    )
     if key not in _LENS_CACHE:
         if len(_LENS_CACHE) >= 64:
             _LENS_CACHE.clear()
@@ -180,26 +192,39 @@ def _lens_map(cam: CameraSpec, margin: int, max_scale: float) -> LensMap:
     import cv2
 
     u, v = pixel_grid(cam.width, cam.height)
-    pts = np.stack([u.ravel(), v.ravel()], axis=1).reshape(-1, 1, 2)
-    criteria = (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 100, 1e-12)
-    und = cv2.undistortPointsIter(pts, cam.K, np.asarray(cam.distortion, dtype=np.float64), None, None, criteria)
-    xy = und.reshape(-1, 2)
+    if cam.distortion_model == "fisheye":
+        k = cam.K
+        yd = (v.ravel() - k[1, 2]) / k[1, 1]
+        xd = (u.ravel() - k[0, 2] - k[0, 1] * yd) / k[0, 0]
+        xy = fisheye_undistort_points(np.column_stack([xd, yd]), tuple(cam.distortion or (0.0,) * 4))
+    else:
+        pts = np.stack([u.ravel(), v.ravel()], axis=1).reshape(-1, 1, 2)
+        criteria = (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 100, 1e-12)
+        und = cv2.undistortPointsIter(pts, cam.K, np.asarray(cam.distortion, dtype=np.float64), None, None, criteria)
+        xy = und.reshape(-1, 2)
     fx, fy = cam.K[0, 0], cam.K[1, 1]
     px, py = fx * xy[:, 0], fy * xy[:, 1]
     lim_x, lim_y = max_scale * cam.width, max_scale * cam.height
     px = np.clip(px, -lim_x, lim_x)
     py = np.clip(py, -lim_y, lim_y)
-    x0, x1, y0, y1 = px.min(), px.max(), py.min(), py.max()
+    # Pixels past a fisheye's valid range (NaN) sample outside the ideal image and get the fill value.
+    seen = np.isfinite(px) & np.isfinite(py)
+    if not seen.all():
+        px, py = np.where(seen, px, np.nan), np.where(seen, py, np.nan)
+    x0, x1 = np.nanmin(px, initial=np.inf), np.nanmax(px, initial=-np.inf)
+    y0, y1 = np.nanmin(py, initial=np.inf), np.nanmax(py, initial=-np.inf)
+    if not seen.any():
+        x0 = x1 = y0 = y1 = 0.0
     width = int(math.ceil(x1 - x0)) + 2 * margin + 1
     height = int(math.ceil(y1 - y0)) + 2 * margin + 1
     cx, cy = margin - x0, margin - y0
     k = np.array([[fx, 0.0, cx], [0.0, fy, cy], [0.0, 0.0, 1.0]])
-    ideal = dataclasses.replace(cam, width=width, height=height, K=k, distortion=None)
+    ideal = dataclasses.replace(cam, width=width, height=height, K=k, distortion=None, distortion_model="opencv")
     shape = (cam.height, cam.width)
     return LensMap(
         ideal=ideal,
-        map_x=(px + cx).reshape(shape).astype(np.float32),
-        map_y=(py + cy).reshape(shape).astype(np.float32),
+        map_x=np.where(seen, px + cx, -1.0 - margin).reshape(shape).astype(np.float32),
+        map_y=np.where(seen, py + cy, -1.0 - margin).reshape(shape).astype(np.float32),
     )
 
 

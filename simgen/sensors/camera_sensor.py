@@ -36,7 +36,7 @@ class Camera(Sensor):
     """A pinhole camera (optionally distorted, optionally mounted) producing :class:`Frame` records."""
 
     kind = "camera"
-    summary = "rgb, depth, instance, semantic, normals, flow, object_coords; OpenCV distortion; mounts"
+    summary = "rgb, depth, instance, semantic, normals, flow, object_coords; OpenCV and fisheye lenses; mounts"
 
     def __init__(self, spec: CameraSpec, world: Any, rng: np.random.Generator, renderer: str = "tiny") -> None:
         super().__init__(spec, world, rng)

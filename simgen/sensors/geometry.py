@@ -1,8 +1,9 @@
 """Rigid transforms, lens distortion and mount poses shared by every sensor (numpy only).
 
 Conventions: poses are (4, 4) float64 ``a_from_b`` matrices; quaternions are (x, y, z, w) as
-pybullet gives them; cameras use OpenCV axes and OpenCV's distortion model
-(k1, k2, p1, p2, k3), so :func:`project` matches ``cv2.projectPoints``.
+pybullet gives them; cameras use OpenCV axes and one of OpenCV's lens models: ``opencv``
+(k1, k2, p1, p2, k3), where :func:`project` matches ``cv2.projectPoints``, or ``fisheye``
+(Kannala-Brandt k1..k4), where it matches ``cv2.fisheye.projectPoints``.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from simgen.scenario.lens import distort_points
 from simgen.scenario.sampling import quaternion_from_matrix
 
 
@@ -80,30 +82,26 @@ def rotation_exp(rotvec: np.ndarray) -> np.ndarray:
     return out
 
 
-def distort(xy: np.ndarray, dist: tuple[float, ...] | None) -> np.ndarray:
-    """Apply OpenCV distortion (k1, k2, p1, p2, k3) to (N, 2) normalized image coordinates."""
-    if dist is None:
-        return xy
-    k1, k2, p1, p2, k3 = dist
-    x, y = xy[:, 0], xy[:, 1]
-    r2 = x * x + y * y
-    radial = 1 + r2 * (k1 + r2 * (k2 + r2 * k3))
-    xd = x * radial + 2 * p1 * x * y + p2 * (r2 + 2 * x * x)
-    yd = y * radial + p1 * (r2 + 2 * y * y) + 2 * p2 * x * y
-    return np.stack([xd, yd], axis=1)
+def distort(xy: np.ndarray, dist: tuple[float, ...] | None, model: str = "opencv") -> np.ndarray:
+    """Apply a lens to (N, 2) normalized image coordinates (see :mod:`simgen.scenario.lens`).
+
+    ``model`` ``opencv``: ``dist`` = (k1, k2, p1, p2, k3); ``fisheye``: (k1, k2, k3, k4), and
+    points beyond the lens's valid angle give NaN.
+    """
+    return distort_points(xy, model, dist)
 
 
-def project(k: np.ndarray, dist: tuple[float, ...] | None, points_cam: np.ndarray) -> np.ndarray:
-    """(N, 2) pixel coordinates of (N, 3) camera-frame points (OpenCV axes), distortion applied.
+def project(k: np.ndarray, dist: tuple[float, ...] | None, points_cam: np.ndarray, model: str = "opencv") -> np.ndarray:
+    """(N, 2) pixel coordinates of (N, 3) camera-frame points (OpenCV axes), lens ``model`` applied.
 
-    Points at or behind the camera (z <= 0) give NaN.
+    Points at or behind the camera (z <= 0) give NaN, and so do points outside a fisheye's valid range.
     """
     z = points_cam[:, 2]
     with np.errstate(divide="ignore", invalid="ignore"):
         inv = 1.0 / z
     inv[~(z > 0)] = np.nan
     xy = points_cam[:, :2] * inv[:, None]
-    xy = distort(xy, dist)
+    xy = distort(xy, dist, model)
     out = np.empty_like(xy)
     out[:, 0] = k[0, 0] * xy[:, 0] + k[0, 1] * xy[:, 1] + k[0, 2]
     out[:, 1] = k[1, 1] * xy[:, 1] + k[1, 2]
