@@ -63,7 +63,8 @@ def main() -> None:
         f"scene: {scenario.name}, {args.episodes} episodes, renderer {args.renderer}, formats {','.join(formats)}, "
         f"{os.cpu_count()} CPUs"
     )
-    print(f"{'workers':>7s}  {'images':>6s}  {'seconds':>7s}  {'images/s':>8s}  {'speed-up':>8s}  labels sha256    images sha256")
+    head = f"{'workers':>7s}  {'images':>6s}  {'seconds':>7s}  {'images/s':>8s}  {'speed-up':>8s}"
+    print(f"{head}  labels sha256    images sha256")
     base = None
     label_hashes = set()
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
