@@ -23,6 +23,7 @@ from simgen.export import encode
 from simgen.export.base import EXPORTERS, DatasetInfo, load_builtin
 from simgen.labels import truth as truth_mod
 from simgen.scenario.sampling import sample
+from simgen.sensors import camera_sensor as camera_mod
 from simgen.sensors import render as render_mod
 from simgen.sim.client import BulletClient
 from simgen.sim.quiet import quiet_stdout
@@ -47,7 +48,7 @@ def main() -> int:
     renderer = render_mod.resolve_renderer(args.renderer)
 
     timings: dict[str, list[float]] = {"render": [], "render_cpu": [], "amodal": [], "frame": []}
-    real_render, real_collect = episode_mod.render, truth_mod.TruthCollector.collect
+    real_render, real_collect = camera_mod.render, truth_mod.TruthCollector.collect
 
     def timed_render(*a, **k):
         t, c = time.perf_counter(), time.process_time()
@@ -62,7 +63,7 @@ def main() -> int:
         timings["amodal"].append(time.perf_counter() - t)
         return out
 
-    episode_mod.render = timed_render
+    camera_mod.render = timed_render
     truth_mod.TruthCollector.collect = timed_collect
     frames = []
     with quiet_stdout(), BulletClient() as client:
@@ -77,7 +78,7 @@ def main() -> int:
                     break
                 timings["frame"].append(time.perf_counter() - t)
                 frames.append(fr)
-    episode_mod.render, truth_mod.TruthCollector.collect = real_render, real_collect
+    camera_mod.render, truth_mod.TruthCollector.collect = real_render, real_collect
     n = len(frames)
     render_ms = 1000 * statistics.median(timings["render"])
     render_cpu_ms = 1000 * statistics.median(timings["render_cpu"])

@@ -4,7 +4,7 @@ Both measurements use the same settled quickstart scene, the same camera, the sa
 and the same ``getCameraImage`` arguments (RGB + depth + segmentation in one call):
 
 - raw: ``getCameraImage`` alone, no conversion, no labels, no writing;
-- simgen: the real per-frame path (``simgen.batch.episode.capture_frame``: render, metric depth,
+- simgen: the real per-frame path (``simgen.batch.episode.FrameCapture``: render, metric depth,
   instance/semantic maps, labels with COCO RLE) plus the COCO exporter (``add`` + ``flush``: PNG
   encoded and written atomically, fsync included; ``finish``: the annotation JSON).
 
@@ -25,7 +25,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import simgen
-from simgen.batch.episode import capture_frame
+from simgen.batch.episode import FrameCapture
 from simgen.export.base import DatasetInfo, get_exporter
 from simgen.sensors.camera import projection_matrix, view_matrix
 from simgen.sensors.render import attach
@@ -72,6 +72,7 @@ def measure(world: World, cam, renderer: str, frames: int, block: int, out: Path
     )
     exporter = get_exporter("coco")(info)
     exporter.begin()
+    capture = FrameCapture(world, cam, renderer)
     records: list[dict] = []
     raw_blocks, our_blocks = [], []
     done = 0
@@ -83,7 +84,7 @@ def measure(world: World, cam, renderer: str, frames: int, block: int, out: Path
         raw_blocks.append((time.perf_counter() - t0, n))
         t0 = time.perf_counter()
         for f in range(done, done + n):
-            records.append(exporter.add(capture_frame(world, cam, f, renderer)))
+            records.append(exporter.add(capture(f)))
         exporter.flush()
         our_blocks.append((time.perf_counter() - t0, n))
         done += n
@@ -107,6 +108,11 @@ def main() -> None:
     ap.add_argument("--height", type=int, default=480)
     ap.add_argument("--renderers", default="tiny,egl", help="comma-separated (default tiny,egl)")
     ap.add_argument("--episode", type=int, default=0, help="which episode of the scenario to set up (default 0)")
+    ap.add_argument(
+        "--amodal",
+        default="on,off",
+        help="amodal labels (object-alone renders): on, off or both (default on,off: one row each)",
+    )
     args = ap.parse_args()
 
     path = Path(args.scenario)
@@ -128,16 +134,18 @@ def main() -> None:
         f"{args.width}x{args.height}, {args.frames} frames per renderer and side, in alternating blocks of {args.block}"
     )
     print("fps over all frames; ratio = simgen/raw fps over all frames (median over block pairs)")
-    print(f"{'renderer':8s}  {'raw fps':>8s}  {'simgen fps':>10s}  {'ratio':>13s}")
-    for renderer in [r.strip() for r in args.renderers.split(",") if r.strip()]:
+    print(f"{'renderer':8s}  {'amodal':6s}  {'raw fps':>8s}  {'simgen fps':>10s}  {'ratio':>13s}")
+    modes = [m.strip() for m in args.amodal.split(",") if m.strip()]
+    for renderer, mode in [(r.strip(), m) for r in args.renderers.split(",") if r.strip() for m in modes]:
+        run_spec = replace(spec, labels={**spec.labels, "amodal": mode == "on"})
         with quiet_stdout(), BulletClient() as client, tempfile.TemporaryDirectory() as tmp:
             attach(client, renderer)
-            world = World(client, spec)
+            world = World(client, run_spec)
             world.step(spec.world.settle_steps)
             measure(world, cam, renderer, 3, 3, Path(tmp) / "warmup")  # first frames allocate buffers
             raw_t, our_t, pair = measure(world, cam, renderer, args.frames, args.block, Path(tmp) / "run")
         raw, ours = args.frames / raw_t, args.frames / our_t
-        print(f"{renderer:8s}  {raw:8.1f}  {ours:10.1f}  {ours / raw:5.2f} ({pair:5.2f})", flush=True)
+        print(f"{renderer:8s}  {mode:6s}  {raw:8.1f}  {ours:10.1f}  {ours / raw:5.2f} ({pair:5.2f})", flush=True)
 
 
 if __name__ == "__main__":

@@ -125,12 +125,23 @@ class FramePipeline:
         return self.effects(frame, self.world.light, self.world.active_faults(frame.camera.name))
 
 
-def capture_frame(world: World, cam: CameraSpec, index: int, renderer: str) -> Frame | None:
-    """Render ``cam`` now and run the whole per-frame path (labels, effects); used by benchmarks."""
-    sensor = Camera(cam, world, sensor_rng(world.spec.seed, cam.name), renderer=renderer)
-    sensor.count = index
-    frame = sensor.capture(world.steps)
-    return None if frame is None else FramePipeline(world, world.spec, renderer)(frame)
+class FrameCapture:
+    """One camera's whole per-frame path outside the episode loop (benchmarks): render, truth, labels, effects.
+
+    Built once per world like :func:`run_episode` builds its sensors and pipeline, so per-episode
+    set-up (the amodal shadow client) is not counted per frame.
+    """
+
+    def __init__(self, world: World, cam: CameraSpec, renderer: str) -> None:
+        self.world = world
+        self.sensor = Camera(cam, world, sensor_rng(world.spec.seed, cam.name), renderer=renderer)
+        self.post = FramePipeline(world, world.spec, renderer)
+
+    def __call__(self, index: int) -> Frame | None:
+        """Render the camera now as frame ``index``; the labeled frame, or None when a fault drops it."""
+        self.sensor.count = index
+        frame = self.sensor.capture(self.world.steps)
+        return None if frame is None else self.post(frame)
 
 
 def point_cloud(out: Any) -> PointCloud | None:

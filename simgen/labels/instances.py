@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+import cv2
 import numpy as np
 from pycocotools import mask as mask_utils
 
@@ -108,36 +109,56 @@ def tight_boxes(masks: np.ndarray) -> np.ndarray:
     return boxes
 
 
-def _amodal_stack(masks: np.ndarray, keep: list[int], truth: dict[int, ObjectTruth]) -> np.ndarray | None:
-    """(H, W, K) amodal masks (object alone, clipped to the image) united with the visible ones."""
+@dataclass
+class AmodalStats:
+    """Amodal masks of the kept objects and what follows from them, per object (K rows)."""
+
+    boxes: np.ndarray  # (K, 4) float64 x, y, w, h
+    area: np.ndarray  # (K,) int64 amodal pixels
+    hidden: np.ndarray  # (K,) int64 amodal pixels not visible
+    rles: list[dict[str, Any]]
+
+
+def amodal_stats(
+    masks: np.ndarray, boxes: np.ndarray, keep: list[int], truth: dict[int, ObjectTruth]
+) -> AmodalStats | None:
+    """Amodal mask = visible mask united with the object-alone render, clipped to the image.
+
+    Works in each object's window (its visible box united with its amodal crop), never on whole
+    frames: visibility = 1 - hidden / area. When the amodal crop came from another rasteriser than
+    the image (EGL images, TinyRenderer amodal pass), silhouettes can differ by one pixel along
+    every edge, which would read as occlusion; then amodal pixels within one pixel of the visible
+    mask count as visible. None when any kept object has no amodal crop.
+    """
     if not keep or any(truth.get(i) is None or truth[i].amodal is None for i in keep):
         return None
-    out = masks.copy()
-    h, w = masks.shape[:2]
+    h, w, n = masks.shape
+    full = np.zeros((h, w, n), dtype=np.uint8, order="F")
+    a_boxes = np.zeros((n, 4))
+    area = np.zeros(n, dtype=np.int64)
+    hidden = np.zeros(n, dtype=np.int64)
     for k, iid in enumerate(keep):
         t = truth[iid]
-        x0, y0 = t.amodal_offset
-        crop = t.amodal
-        ch, cw = crop.shape
-        xa, ya, xb, yb = max(x0, 0), max(y0, 0), min(x0 + cw, w), min(y0 + ch, h)
-        if xb > xa and yb > ya:
-            out[ya:yb, xa:xb, k] |= crop[ya - y0 : yb - y0, xa - x0 : xb - x0]
-    return out
-
-
-def _hidden_pixels(masks: np.ndarray, amodal: np.ndarray, exact: bool) -> np.ndarray:
-    """(K,) amodal pixels not visible; so visibility = 1 - hidden / amodal = visible / amodal.
-
-    When the amodal masks come from another rasteriser than the image (EGL images, TinyRenderer
-    amodal pass), silhouettes can differ by one pixel along every edge, which would read as
-    occlusion; then amodal pixels within one pixel of the visible mask count as visible.
-    """
-    if exact:
-        return (amodal & ~masks).sum(axis=(0, 1))
-    from scipy.ndimage import binary_dilation
-
-    grown = binary_dilation(masks, structure=np.ones((3, 3, 1), bool))
-    return (amodal & ~grown).sum(axis=(0, 1))
+        bx, by, bw, bh = (int(v) for v in boxes[k])
+        cx, cy = t.amodal_offset
+        ch, cw = t.amodal.shape
+        # crop clipped to the image, then the window covering it and the visible box
+        xa, ya, xb, yb = max(cx, 0), max(cy, 0), min(cx + cw, w), min(cy + ch, h)
+        if xb <= xa or yb <= ya:
+            xa, ya, xb, yb = bx, by, bx + bw, by + bh
+        x0, y0, x1, y1 = min(bx, xa), min(by, ya), max(bx + bw, xb), max(by + bh, yb)
+        vis = masks[y0:y1, x0:x1, k]
+        am = vis.copy()
+        am[ya - y0 : yb - y0, xa - x0 : xb - x0] |= t.amodal[ya - cy : yb - cy, xa - cx : xb - cx]
+        seen = vis
+        if not t.amodal_exact:
+            seen = cv2.dilate(vis.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+        area[k] = np.count_nonzero(am)
+        hidden[k] = np.count_nonzero(am & ~seen)
+        rows, cols = np.flatnonzero(am.any(axis=1)), np.flatnonzero(am.any(axis=0))
+        a_boxes[k] = (x0 + cols[0], y0 + rows[0], cols[-1] - cols[0] + 1, rows[-1] - rows[0] + 1)
+        full[y0:y1, x0:x1, k] = am
+    return AmodalStats(a_boxes, area, hidden, encode_masks(full))
 
 
 def _rows(m: np.ndarray) -> tuple[tuple[float, ...], ...]:
@@ -203,17 +224,10 @@ def label_instances(
         return []
     keep_arr = np.array(candidates, dtype=np.int32)
     masks = instance_masks(instance, keep_arr)
-    boxes = tight_boxes(masks)
     rles = encode_masks(masks)
+    boxes = mask_utils.toBbox(rles)  # tight x, y, w, h read off the run lengths, no pass over the pixels
     truth = frame.truth if frame is not None else {}
-    amodal = _amodal_stack(masks, candidates, truth)
-    a_boxes = a_rles = a_area = None
-    hidden = None
-    if amodal is not None:
-        a_boxes = tight_boxes(amodal)
-        a_rles = encode_masks(amodal)
-        a_area = amodal.sum(axis=(0, 1))
-        hidden = _hidden_pixels(masks, amodal, all(truth[i].amodal_exact for i in candidates))
+    amodal = amodal_stats(masks, boxes, candidates, truth)
     lidar_counts = None
     if frame is not None and frame.lidar is not None:
         lidar_counts = np.bincount(frame.lidar.instance.astype(np.int64), minlength=max(by_id) + 1)
@@ -232,10 +246,10 @@ def label_instances(
             rle=rles[k],
         )
         if amodal is not None:
-            lab.amodal_bbox = tuple(float(v) for v in a_boxes[k])
-            lab.amodal_area = int(a_area[k])
-            lab.amodal_rle = a_rles[k]
-            lab.visibility = round(1.0 - int(hidden[k]) / max(int(a_area[k]), 1), 6)
+            lab.amodal_bbox = tuple(float(v) for v in amodal.boxes[k])
+            lab.amodal_area = int(amodal.area[k])
+            lab.amodal_rle = amodal.rles[k]
+            lab.visibility = round(1.0 - int(amodal.hidden[k]) / max(int(amodal.area[k]), 1), 6)
         lab.occlusion = occlusion_level(lab.visibility)
         if frame is not None and iid in frame.poses and iid in truth:
             _fill_3d(lab, frame, truth[iid], cam_from_world)

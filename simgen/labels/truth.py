@@ -43,6 +43,28 @@ def _through_lens(mask: np.ndarray, offset: tuple[int, int], lens: LensMap) -> t
     return out[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1], (int(cols[0]), int(rows[0]))
 
 
+Window = tuple[int, int, int, int]  # x0, y0, x1, y1 pixels (x1, y1 exclusive)
+
+
+def box_window(view: CameraSpec, corners_cam: np.ndarray) -> Window | None:
+    """Pixels of ``view`` that may show a box with these (8, 3) camera-frame corners; None if none.
+
+    The projected corners' bounds grown by 2 px (the rasteriser's edge rules), clipped to the
+    image. A box wholly behind the near plane shows nowhere; one crossing it may show anywhere.
+    """
+    z = corners_cam[:, 2]
+    if (z <= view.near).all():
+        return None
+    if not (z > view.near).all():
+        return 0, 0, view.width, view.height
+    uv = project(view.K, corners_cam)
+    x0 = max(0, int(math.floor(uv[:, 0].min())) - 2)
+    y0 = max(0, int(math.floor(uv[:, 1].min())) - 2)
+    x1 = min(view.width, int(math.ceil(uv[:, 0].max())) + 3)
+    y1 = min(view.height, int(math.ceil(uv[:, 1].max())) + 3)
+    return (x0, y0, x1, y1) if x1 > x0 and y1 > y0 else None
+
+
 GEOM_BOX, GEOM_SPHERE, GEOM_CAPSULE, GEOM_CYLINDER, GEOM_MESH = 3, 2, 7, 4, 5
 
 
@@ -169,10 +191,19 @@ class TruthCollector:
     def collect(
         self, cam: CameraSpec, instance: np.ndarray, poses: dict[int, tuple[tuple[float, ...], tuple[float, ...]]]
     ) -> dict[int, ObjectTruth]:
-        """Truth for every object (boxes, links) and amodal masks for those visible in ``instance``."""
-        visible = set(np.unique(instance).tolist()) - {0}
+        """Truth for every object (boxes, links) and amodal masks for those visible in ``instance``.
+
+        An object whose projected box overlaps no other object's, and which the ground cannot hide,
+        is not occluded by anything: its amodal mask is its visible mask, read from ``instance``
+        instead of rendered alone (exact, and most objects of an uncluttered scene need no render).
+        """
+        visible = set(np.flatnonzero(np.bincount(instance.ravel())).tolist()) - {0}
         cam_from_world = np.linalg.inv(cam.world_from_camera)
+        lens = lens_map(cam) if cam.distortion is not None else None
+        view = cam if lens is None else dataclasses.replace(lens.ideal, world_from_camera=cam.world_from_camera)
         out: dict[int, ObjectTruth] = {}
+        windows: dict[int, Window | None] = {}
+        lowest: dict[int, float] = {}
         for obj in self.spec.objects:
             iid = obj.instance_id
             if iid not in poses:
@@ -183,34 +214,61 @@ class TruthCollector:
             truth = ObjectTruth(box_center=(lo + hi) / 2, box_size=hi - lo, links=links)
             if links is not None:
                 truth.link_names = self.link_names[iid]
-            if iid in visible and self.shadow is not None:
-                corners = transform(CORNER_SIGNS * (hi - lo) / 2 + (lo + hi) / 2, cam_from_world @ world_from_body)
-                truth.amodal, truth.amodal_offset = self._render_alone(cam, iid, poses[iid], corners)
-                truth.amodal_exact = self.renderer == "tiny"
+            corners_body = CORNER_SIGNS * (hi - lo) / 2 + (lo + hi) / 2
+            windows[iid] = box_window(view, transform(corners_body, cam_from_world @ world_from_body))
+            lowest[iid] = float(transform(corners_body, world_from_body)[:, 2].min())
             out[iid] = truth
+        if self.shadow is None:
+            return out
+        for iid in sorted(visible & set(out)):
+            truth, window = out[iid], windows[iid]
+            if window is None:
+                truth.amodal, truth.amodal_offset = np.zeros((0, 0), dtype=bool), (0, 0)
+            elif lens is None and self._unoccludable(iid, windows, lowest[iid], cam):
+                x0, y0, x1, y1 = window
+                truth.amodal, truth.amodal_offset = instance[y0:y1, x0:x1] == iid, (x0, y0)
+            else:
+                truth.amodal, truth.amodal_offset = self._render_alone(view, lens, iid, poses[iid], window)
+                truth.amodal_exact = self.renderer == "tiny"
+                continue
+            truth.amodal_exact = True
         return out
 
+    def _unoccludable(self, iid: int, windows: dict[int, Window | None], lowest_z: float, cam: CameraSpec) -> bool:
+        """True when nothing in the scene can cover any pixel of ``iid`` (so amodal = visible).
+
+        No other object's projected box overlaps its own (each box holds all of its object's
+        geometry), and the ground is absent, or a plane at z = 0 seen from above with the object
+        on or above it (1 mm of contact penetration allowed).
+        """
+        ground = self.spec.world.ground.get("type", "plane")
+        if ground not in ("none", "plane", "checker"):
+            return False
+        if ground != "none" and (cam.world_from_camera[2, 3] <= 0.0 or lowest_z < -1e-3):
+            return False
+        x0, y0, x1, y1 = windows[iid]  # type: ignore[misc]
+        for j, other in windows.items():
+            if j != iid and other is not None:
+                if other[0] < x1 and x0 < other[2] and other[1] < y1 and y0 < other[3]:
+                    return False
+        return True
+
     def _render_alone(
-        self, cam: CameraSpec, iid: int, pose: tuple[tuple[float, ...], tuple[float, ...]], corners_cam: np.ndarray
+        self,
+        view: CameraSpec,
+        lens: LensMap | None,
+        iid: int,
+        pose: tuple[tuple[float, ...], tuple[float, ...]],
+        window: Window,
     ) -> tuple[np.ndarray, tuple[int, int]]:
-        """Render object ``iid`` alone in the window around its projected box; (mask, (x0, y0)).
+        """Render object ``iid`` alone in ``window`` of the (ideal) camera ``view``; (mask, (x0, y0)).
 
         A distorted camera renders the window of its ideal pinhole camera and remaps it through
         the same lens tables as the image (nearest), so amodal and visible masks share one lens.
         """
         assert self.shadow is not None and self.shadow_world is not None
         p, cid = self.shadow.p, self.shadow.id
-        lens = lens_map(cam) if cam.distortion is not None else None
-        view = cam if lens is None else dataclasses.replace(lens.ideal, world_from_camera=cam.world_from_camera)
-        x0, y0, x1, y1 = 0, 0, view.width, view.height
-        if (corners_cam[:, 2] > view.near).all():
-            uv = project(view.K, corners_cam)
-            x0 = max(0, int(math.floor(uv[:, 0].min())) - 2)
-            y0 = max(0, int(math.floor(uv[:, 1].min())) - 2)
-            x1 = min(view.width, int(math.ceil(uv[:, 0].max())) + 3)
-            y1 = min(view.height, int(math.ceil(uv[:, 1].max())) + 3)
-            if x1 <= x0 or y1 <= y0:
-                return np.zeros((0, 0), dtype=bool), (0, 0)
+        x0, y0, x1, y1 = window
         uid = self.shadow_world.uid_of[iid]
         p.resetBasePositionAndOrientation(uid, pose[0], pose[1], physicsClientId=cid)
         n = self.joints[iid]
@@ -222,8 +280,8 @@ class TruthCollector:
         k = view.K.copy()
         k[0, 2] -= x0
         k[1, 2] -= y0
-        window = dataclasses.replace(view, width=x1 - x0, height=y1 - y0, K=k)
-        raw = render(self.shadow, window, "tiny")
+        crop = dataclasses.replace(view, width=x1 - x0, height=y1 - y0, K=k)
+        raw = render(self.shadow, crop, "tiny")
         p.resetBasePositionAndOrientation(uid, PARKED, (0, 0, 0, 1), physicsClientId=cid)
         mask = raw.body_uid == uid
         if lens is None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import cv2
 import numpy as np
 
 
@@ -34,7 +35,13 @@ def apply_light(rgb: np.ndarray, sky: np.ndarray, light: dict[str, Any], sky_col
         (H, W, 3) uint8.
     """
     gain = float(light["intensity"]) * np.asarray(light["color"], dtype=np.float32)[:3]
-    out = rgb.astype(np.float32) * gain
+    out = rgb
+    if (gain != 1.0).any():
+        # Per-channel lookup table: the same float32 products and rounding as scaling every pixel.
+        lut = np.clip(np.rint(np.arange(256, dtype=np.float32)[:, None] * gain), 0, 255).astype(np.uint8)
+        out = cv2.LUT(np.ascontiguousarray(rgb), lut.reshape(1, 256, 3))
     if sky_color is not None:
-        out = np.where(sky[:, :, None], np.asarray(sky_color, dtype=np.float32)[:3] * 255.0, out)
-    return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+        colour = np.clip(np.rint(np.asarray(sky_color, dtype=np.float32)[:3] * 255.0), 0, 255).astype(np.uint8)
+        out = out.copy() if out is rgb else out
+        out[sky] = colour
+    return out

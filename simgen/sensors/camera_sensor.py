@@ -53,9 +53,9 @@ class Camera(Sensor):
         return self.world.camera(self.spec)
 
     def _instance(self, body_uid: np.ndarray) -> np.ndarray:
-        lut = self.world.instance_of_uid
-        valid = (body_uid >= 0) & (body_uid < len(lut))
-        return np.where(valid, lut[np.where(valid, body_uid, 0)], 0).astype(np.int32)
+        # uid -1 (nothing) reads the leading 0, uids past the table (bodies spawned later) the trailing 0
+        lut = np.concatenate([[0], self.world.instance_of_uid, [0]]).astype(np.int32)
+        return np.take(lut, body_uid + 1, mode="clip")
 
     def capture(self, tick: int) -> Frame | None:
         """Render now; returns this frame, or (flow cameras) the previous one with its flow."""
@@ -89,7 +89,7 @@ class Camera(Sensor):
             rgb=rgb,
             depth=depth,
             instance=instance,
-            semantic=self.cat_lut[np.clip(instance, 0, len(self.cat_lut) - 1)],
+            semantic=np.take(self.cat_lut, instance, mode="clip"),
             objects=self.world.spec.objects,
             poses=poses,
             class_names=self.world.spec.class_names,
