@@ -35,6 +35,39 @@ def checker_image(colors: Any) -> np.ndarray:
     return np.round(img * 255).astype(np.uint8)
 
 
+FLOOR_CELLS = 40  # grid cells per side of the visual floor
+
+
+def floor_obj_text(uv_half: float, cells: int = FLOOR_CELLS) -> str:
+    """OBJ text of a ``2 * PLANE_HALF`` metre square at z=0, facing up, as a ``cells`` x ``cells`` grid.
+
+    One big quad (two triangles) shades differently on each side of its diagonal under the EGL
+    renderer, a visible band across every image; a grid of small quads shades evenly. UVs run
+    from ``-uv_half`` to ``uv_half`` across the square.
+    """
+    t = np.linspace(-1.0, 1.0, cells + 1)
+    lines = [f"v {x * PLANE_HALF:.6g} {y * PLANE_HALF:.6g} 0" for y in t for x in t]
+    lines += [f"vt {x * uv_half:.6g} {y * uv_half:.6g}" for y in t for x in t]
+    lines.append("vn 0 0 1")
+    n = cells + 1
+    for r in range(cells):
+        for c in range(cells):
+            a, b, d, e = r * n + c + 1, r * n + c + 2, (r + 1) * n + c + 2, (r + 1) * n + c + 1
+            lines.append(f"f {a}/{a}/1 {b}/{b}/1 {d}/{d}/1")
+            lines.append(f"f {a}/{a}/1 {d}/{d}/1 {e}/{e}/1")
+    return "\n".join(lines) + "\n"
+
+
+def floor_file() -> Path:
+    """OBJ of the plain visual floor (cached per process user)."""
+    from simgen.export.atomic import write_text  # atomic writes; lazy like cached_obj
+
+    obj = _cache(f"floor-{FLOOR_CELLS}.obj")
+    if not obj.exists():
+        write_text(obj, floor_obj_text(1.0))
+    return obj
+
+
 def checker_files(cell: float, colors: Any) -> tuple[Path, Path]:
     """(OBJ, PNG) of a 200 m square at z=0 whose UVs tile the 2 x 2 texture every ``2 * cell`` metres."""
     from PIL import Image
@@ -45,17 +78,11 @@ def checker_files(cell: float, colors: Any) -> tuple[Path, Path]:
     buf = io.BytesIO()
     Image.fromarray(img).save(buf, format="PNG")
     digest = hashlib.sha256(buf.getvalue() + repr(float(cell)).encode()).hexdigest()[:20]
-    png, obj = _cache(f"checker-{digest}.png"), _cache(f"checker-{digest}.obj")
+    png, obj = _cache(f"checker-{digest}.png"), _cache(f"checker-{digest}-{FLOOR_CELLS}.obj")
     if not png.exists():
         write_bytes(png, buf.getvalue())
     if not obj.exists():
-        s, u = PLANE_HALF, PLANE_HALF / (2 * cell)
-        text = (
-            f"v {s} {-s} 0\nv {s} {s} 0\nv {-s} {s} 0\nv {-s} {-s} 0\n"
-            f"vt {u} {-u}\nvt {u} {u}\nvt {-u} {u}\nvt {-u} {-u}\n"
-            "vn 0 0 1\nf 1/1/1 2/2/1 3/3/1\nf 1/1/1 3/3/1 4/4/1\n"
-        )
-        write_text(obj, text)
+        write_text(obj, floor_obj_text(PLANE_HALF / (2 * cell)))
     return obj, png
 
 

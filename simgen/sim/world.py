@@ -277,12 +277,10 @@ class World:
                 obj, png = checker_files(extra["checker"]["cell"], extra["checker"]["colors"])
                 vis = p.createVisualShape(p.GEOM_MESH, fileName=str(obj), physicsClientId=cid)
             else:
+                from simgen.sim.terrain import floor_file
+
                 vis = p.createVisualShape(
-                    p.GEOM_BOX,
-                    halfExtents=[50, 50, 0.0005],
-                    visualFramePosition=[0, 0, -0.0005],
-                    rgbaColor=g["color"],
-                    physicsClientId=cid,
+                    p.GEOM_MESH, fileName=str(floor_file()), rgbaColor=g["color"], physicsClientId=cid
                 )
             uid = p.createMultiBody(0, col, vis, physicsClientId=cid)
             if g["type"] == "checker":
