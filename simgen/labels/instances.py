@@ -244,6 +244,7 @@ def label_instances(
             bbox=tuple(float(v) for v in boxes[k]),
             area=area,
             rle=rles[k],
+            metadata=dict(o.metadata),
         )
         if amodal is not None:
             lab.amodal_bbox = tuple(float(v) for v in amodal.boxes[k])

@@ -32,6 +32,7 @@ class InstanceLabel:
     (0 not in image, 1 in image but hidden, 2 visible). ``ignore`` marks crowd/ignore regions
     (too small or too occluded to be a fair target): COCO ``iscrowd=1``, KITTI ``DontCare``.
     ``lidar_points`` counts LiDAR returns on the object (-1 when the frame has no point cloud).
+    ``metadata`` is the scenario's ``objects[].metadata`` for this object, passed through as is.
     """
 
     instance_id: int
@@ -58,6 +59,7 @@ class InstanceLabel:
     keypoint_names: tuple[str, ...] | None = None
     ignore: bool = False
     lidar_points: int = -1
+    metadata: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
