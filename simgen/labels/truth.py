@@ -197,9 +197,8 @@ class TruthCollector:
         is not occluded by anything: its amodal mask is its visible mask, read from ``instance``
         instead of rendered alone (exact, and most objects of an uncluttered scene need no render).
         """
-        visible = set(np.flatnonzero(np.bincount(instance.ravel())).tolist()) - {0}
         cam_from_world = np.linalg.inv(cam.world_from_camera)
-        lens = lens_map(cam) if cam.distortion is not None else None
+        lens = lens_map(cam) if cam.distortion is not None and self.shadow is not None else None
         view = cam if lens is None else dataclasses.replace(lens.ideal, world_from_camera=cam.world_from_camera)
         out: dict[int, ObjectTruth] = {}
         windows: dict[int, Window | None] = {}
@@ -214,12 +213,14 @@ class TruthCollector:
             truth = ObjectTruth(box_center=(lo + hi) / 2, box_size=hi - lo, links=links)
             if links is not None:
                 truth.link_names = self.link_names[iid]
-            corners_body = CORNER_SIGNS * (hi - lo) / 2 + (lo + hi) / 2
-            windows[iid] = box_window(view, transform(corners_body, cam_from_world @ world_from_body))
-            lowest[iid] = float(transform(corners_body, world_from_body)[:, 2].min())
+            if self.shadow is not None:  # where the object may show, for the amodal pass
+                corners_body = CORNER_SIGNS * (hi - lo) / 2 + (lo + hi) / 2
+                windows[iid] = box_window(view, transform(corners_body, cam_from_world @ world_from_body))
+                lowest[iid] = float(transform(corners_body, world_from_body)[:, 2].min())
             out[iid] = truth
         if self.shadow is None:
             return out
+        visible = set(np.flatnonzero(np.bincount(instance.ravel())).tolist()) - {0}
         for iid in sorted(visible & set(out)):
             truth, window = out[iid], windows[iid]
             if window is None:
