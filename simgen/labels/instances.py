@@ -144,12 +144,14 @@ def amodal_stats(
         ch, cw = t.amodal.shape
         # crop clipped to the image, then the window covering it and the visible box
         xa, ya, xb, yb = max(cx, 0), max(cy, 0), min(cx + cw, w), min(cy + ch, h)
-        if xb <= xa or yb <= ya:
+        inside = xb > xa and yb > ya  # some of the crop lies in the image
+        if not inside:
             xa, ya, xb, yb = bx, by, bx + bw, by + bh
         x0, y0, x1, y1 = min(bx, xa), min(by, ya), max(bx + bw, xb), max(by + bh, yb)
         vis = masks[y0:y1, x0:x1, k]
         am = vis.copy()
-        am[ya - y0 : yb - y0, xa - x0 : xb - x0] |= t.amodal[ya - cy : yb - cy, xa - cx : xb - cx]
+        if inside:
+            am[ya - y0 : yb - y0, xa - x0 : xb - x0] |= t.amodal[ya - cy : yb - cy, xa - cx : xb - cx]
         seen = vis
         if not t.amodal_exact:
             seen = cv2.dilate(vis.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)

@@ -119,3 +119,33 @@ def test_unknown_ignore_class_is_a_located_error():
         simgen.loads(text, file="s.yaml")
     msg = str(err.value)
     assert "s.yaml:7:" in msg and "labels.ignore_classes[0]" in msg and "did you mean 'crate'" in msg
+
+
+def test_empty_or_off_image_amodal_crop_leaves_the_visible_mask_as_amodal():
+    f = _frame()
+    f.truth[3].amodal, f.truth[3].amodal_offset = np.zeros((0, 0), bool), (0, 0)  # nothing rendered
+    f.truth[2].amodal, f.truth[2].amodal_offset = np.ones((4, 4), bool), (60, 40)  # wholly outside the image
+    a, b, c = label_frame(f, LabelOptions(min_visible_pixels=1)).labels
+    assert (c.amodal_area, c.amodal_bbox, c.visibility) == (2, c.bbox, 1.0)
+    assert (b.amodal_area, b.amodal_bbox, b.visibility) == (b.area, b.bbox, 1.0)
+
+
+def test_amodal_crop_partly_outside_the_image_is_clipped():
+    f = _frame()
+    f.truth[3].amodal, f.truth[3].amodal_offset = np.ones((6, 20), bool), (30, 25)  # 10 columns, 5 rows inside
+    c = label_frame(f, LabelOptions(min_visible_pixels=1)).labels[2]
+    assert c.amodal_bbox == (30.0, 25.0, 10.0, 5.0) and c.amodal_area == 50
+    assert c.visibility == round(2 / 50, 6) and c.occlusion == 2
+
+
+def test_amodal_from_another_rasteriser_forgives_one_edge_pixel():
+    f = _frame()
+    # object 2's amodal silhouette one pixel larger all round: exact says 64 hidden pixels
+    f.truth[2].amodal, f.truth[2].amodal_offset = np.ones((17, 17), bool), (9, 4)
+    exact = label_frame(f, LabelOptions(min_visible_pixels=1)).labels[1]
+    assert exact.amodal_area == 17 * 17 and exact.visibility == round(225 / 289, 6)
+    f = _frame()
+    f.truth[2].amodal, f.truth[2].amodal_offset = np.ones((17, 17), bool), (9, 4)
+    f.truth[2].amodal_exact = False
+    loose = label_frame(f, LabelOptions(min_visible_pixels=1)).labels[1]
+    assert loose.amodal_area == 17 * 17 and loose.visibility == 1.0
