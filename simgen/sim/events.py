@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from simgen.scenario.scene_spec import FaultWindow
+from simgen.scenario.world_models import FAULT_TYPES
 
 if TYPE_CHECKING:
     from simgen.sim.world import World
@@ -23,15 +24,7 @@ TriggerCheck = Callable[["World", dict[str, Any]], bool]
 ActionRun = Callable[["World", dict[str, Any], str], None]
 TRIGGERS: dict[str, TriggerCheck] = {}
 ACTIONS: dict[str, ActionRun] = {}
-FAULT_ACTIONS = (
-    "camera_freeze",
-    "frame_drop",
-    "lens_occlusion",
-    "exposure_spike",
-    "timestamp_jitter",
-    "lidar_dropout",
-    "imu_bias_jump",
-)
+FAULT_ACTIONS = FAULT_TYPES  # the scenario language's list: one place to add a fault
 EPS = 1e-9
 
 
