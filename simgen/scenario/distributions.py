@@ -286,6 +286,16 @@ def _number(value: Any, what: str) -> float:
     return v
 
 
+def choice_weights(weights: Any, n: int) -> tuple[float, ...]:
+    """``weights`` of a ``choice`` over ``n`` values, checked: n numbers >= 0, not all zero."""
+    if not isinstance(weights, list) or len(weights) != n:
+        raise ValueError(f"'choice' weights must be a list of {n} numbers")
+    w = tuple(_number(x, "choice weight") for x in weights)
+    if any(x < 0 for x in w) or sum(w) <= 0:
+        raise ValueError("'choice' weights must be >= 0 and not all zero")
+    return w
+
+
 def _pair(value: Any, form: str) -> tuple[float, float]:
     if not isinstance(value, list) or len(value) != 2:
         raise ValueError(f"'{form}' takes a list [low, high], got {value!r}")
@@ -354,12 +364,7 @@ def parse_distribution(value: Any) -> Distribution:
             raise ValueError(f"'choice' needs a non-empty list of values, got {values!r}")
         vals = tuple(_number(v, "choice value") for v in values)
         if weights is not None:
-            if not isinstance(weights, list) or len(weights) != len(vals):
-                raise ValueError(f"'choice' weights must be a list of {len(vals)} numbers")
-            w = tuple(_number(x, "choice weight") for x in weights)
-            if any(x < 0 for x in w) or sum(w) <= 0:
-                raise ValueError("'choice' weights must be >= 0 and not all zero")
-            weights = w
+            weights = choice_weights(weights, len(vals))
         return Choice(vals, weights)
     from simgen.errors import did_you_mean
 
@@ -507,12 +512,7 @@ def _picked(words: tuple[str, ...]) -> Any:
                 raise ValueError(f"'choice' needs a non-empty list of values, got {arg!r}")
             vals = tuple(one(v) for v in arg)
             if weights is not None:
-                if not isinstance(weights, list) or len(weights) != len(vals):
-                    raise ValueError(f"'choice' weights must be a list of {len(vals)} numbers")
-                w = tuple(_number(x, "choice weight") for x in weights)
-                if any(x < 0 for x in w) or sum(w) <= 0:
-                    raise ValueError("'choice' weights must be >= 0 and not all zero")
-                return Choice(vals, w)
+                return Choice(vals, choice_weights(weights, len(vals)))
             return Choice(vals)
         return Constant(one(value))  # type: ignore[arg-type]
 
