@@ -165,7 +165,7 @@ def info(out: Path) -> DatasetInfo:
 
 
 def export(out: Path, names: list[str], frame_list: list[Frame] | None = None) -> dict[str, list[dict]]:
-    """Run exporters like the batch runner does: begin, add per frame, end_episode, finish."""
+    """Run exporters like the batch runner does: begin, add per frame, end_episode + flush, finish."""
     frame_list = frames() if frame_list is None else frame_list
     records: dict[str, list[dict]] = {}
     for name in names:
@@ -176,6 +176,7 @@ def export(out: Path, names: list[str], frame_list: list[Frame] | None = None) -
             recs.append(exp.add(fr))
             if i + 1 == len(frame_list) or frame_list[i + 1].episode != fr.episode:
                 exp.end_episode(fr.episode)
+                exp.flush()  # as the runner does: every file written before the episode counts as done
         import json
 
         recs = json.loads(json.dumps(recs))  # records travel as JSON between worker and finish

@@ -52,6 +52,7 @@ def test_output_does_not_depend_on_worker_count_or_completion_order(tmp_path):
                 if fr.episode == episode:
                     records[pos] = json.loads(json.dumps(w.add(fr)))
             w.end_episode(episode)
+            w.flush()  # the runner waits for an episode's background writes before recording it
         final = get_exporter(name)(fake.info(tmp_path / "two"))
         final.begin()
         final.finish([records[pos] for pos in range(len(frames))])
