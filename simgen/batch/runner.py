@@ -266,6 +266,7 @@ def render_dataset(
             "description": scenario.description,
             "path": scenario.source,
             "sha256": scenario.sha256,
+            "extends": scenario.extends_files,
             "config": resolved_config(scenario),
         },
         run={

@@ -17,6 +17,7 @@ provided the offending value.
 from __future__ import annotations
 
 import copy
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -215,4 +216,5 @@ def resolve_extends(located: Located, path: Path, chain: tuple[Path, ...] = ()) 
     merged, marks = deep_merge(Source(base.data, base.marks), Source(over, located.marks))
     merged.pop("extends", None)
     marks = {k: v for k, v in marks.items() if not (k and k[0] == "extends")}
-    return Located(data=merged, marks=marks, file=located.file)
+    digest = hashlib.sha256(target.read_bytes()).hexdigest()
+    return Located(data=merged, marks=marks, file=located.file, bases=((str(target), digest), *base.bases))

@@ -259,6 +259,12 @@ class Scenario(Model):
         return self._sha256
 
     @property
+    def extends_files(self) -> list[dict[str, str]]:
+        """Every file merged in through ``extends:`` (nearest base first), with the sha256 of its bytes."""
+        located = self._language.get("located")
+        return [{"path": p, "sha256": h} for p, h in getattr(located, "bases", ())]
+
+    @property
     def class_names(self) -> list[str]:
         """Classes in category-id order (id = index + 1), stable whatever appears in frames."""
         if self.classes is not None:

@@ -33,12 +33,15 @@ class Located:
     """Plain Python data from a YAML document plus where every key path came from.
 
     ``marks`` maps a key path to ``(line, col, file)``; after ``extends:`` merging, paths from a
-    base file keep that file's name, so errors point into the file that says the wrong thing.
+    base file keep that file's name, so errors point into the file that says the wrong thing, and
+    ``bases`` names the merged files with their hashes (for the manifest).
     """
 
     data: Any
     marks: dict[KeyPath, Mark] = field(default_factory=dict)
     file: str = "<string>"
+    # (path, sha256 of its bytes) of every file merged in through ``extends:``, nearest base first
+    bases: tuple[tuple[str, str], ...] = ()
 
     def where(self, path: KeyPath) -> tuple[str, int | None, int | None]:
         """(file, line, col) of ``path``, or of its nearest ancestor that has a mark."""

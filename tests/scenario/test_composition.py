@@ -53,6 +53,23 @@ def test_extends_deep_merges_mappings_replaces_lists_and_null_deletes(tmp_path: 
     assert sc.cameras[0].width == 64 and sc.episodes == 2
 
 
+def test_extended_files_and_their_hashes_reach_the_manifest(tmp_path: Path) -> None:
+    import hashlib
+
+    base = write(tmp_path / "bases" / "base.yaml", BASE)
+    middle = write(tmp_path / "bases" / "middle.yaml", "extends: base.yaml\nname: middle\nframes: 1\n")
+    child = write(tmp_path / "child.yaml", "extends: bases/middle.yaml\nname: child\nepisodes: 1\n")
+    sc = simgen.load(child)
+    want = [{"path": str(p.resolve()), "sha256": hashlib.sha256(p.read_bytes()).hexdigest()} for p in (middle, base)]
+    assert sc.extends_files == want
+    assert simgen.load(base).extends_files == []
+    out = tmp_path / "out"
+    simgen.render(sc, out, renderer="tiny", progress=False)
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["scenario"]["extends"] == want
+    assert manifest["scenario"]["sha256"] == hashlib.sha256(child.read_bytes()).hexdigest()
+
+
 def test_extends_a_shipped_scenario(tmp_path: Path) -> None:
     child = write(tmp_path / "mine.yaml", "extends: scenarios:quickstart.yaml\nname: mine\nepisodes: 1\n")
     sc = simgen.load(child)
