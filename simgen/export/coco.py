@@ -135,6 +135,10 @@ class CocoExporter(Exporter):
         for fut in pending:
             fut.result()
 
+    def end_episode(self, episode: int) -> None:
+        """An episode's images are all on disk when it ends, whoever drives the exporter."""
+        self.flush()
+
     def finish(self, records: list[Record]) -> None:
         """Write one ``instances_<split>.json`` per split with globally unique ids."""
         self.flush()

@@ -115,3 +115,14 @@ def test_flush_puts_every_image_on_disk(tmp_path: Path, make_frame) -> None:
     for f in frames:
         img = cv2.imread(str(tmp_path / "coco/images/train" / f"{f.stem}.png"))
         np.testing.assert_array_equal(img[..., ::-1], f.rgb)
+
+
+def test_end_episode_leaves_no_image_half_written(tmp_path: Path, make_frame) -> None:
+    exporter = get_exporter("coco")(_info(tmp_path))
+    exporter.begin()
+    frames = [make_frame(np.full((30, 40), i % 4, np.int32), index=i) for i in range(5)]
+    for f in frames:
+        exporter.add(f)
+    exporter.end_episode(0)
+    folder = tmp_path / "coco/images/train"
+    assert sorted(p.name for p in folder.iterdir()) == sorted(f"{f.stem}.png" for f in frames)
