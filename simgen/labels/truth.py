@@ -193,15 +193,17 @@ class TruthCollector:
     ) -> dict[int, ObjectTruth]:
         """Truth for every object (boxes, links) and amodal masks for those visible in ``instance``.
 
-        An object whose projected box overlaps no other object's, and which the ground cannot hide,
-        is not occluded by anything: its amodal mask is its visible mask, read from ``instance``
-        instead of rendered alone (exact, and most objects of an uncluttered scene need no render).
+        An object that no other object can come in front of (their projected boxes do not overlap,
+        or the other lies wholly behind it) and that the ground cannot hide is not occluded by
+        anything: its amodal mask is its visible mask, read from ``instance`` instead of rendered
+        alone (exact, and many objects of an uncluttered scene need no render).
         """
         cam_from_world = np.linalg.inv(cam.world_from_camera)
         lens = lens_map(cam) if cam.distortion is not None and self.shadow is not None else None
         view = cam if lens is None else dataclasses.replace(lens.ideal, world_from_camera=cam.world_from_camera)
         out: dict[int, ObjectTruth] = {}
         windows: dict[int, Window | None] = {}
+        depths: dict[int, tuple[float, float]] = {}
         lowest: dict[int, float] = {}
         for obj in self.spec.objects:
             iid = obj.instance_id
@@ -213,9 +215,11 @@ class TruthCollector:
             truth = ObjectTruth(box_center=(lo + hi) / 2, box_size=hi - lo, links=links)
             if links is not None:
                 truth.link_names = self.link_names[iid]
-            if self.shadow is not None:  # where the object may show, for the amodal pass
+            if self.shadow is not None:  # where and how deep the object may show, for the amodal pass
                 corners_body = CORNER_SIGNS * (hi - lo) / 2 + (lo + hi) / 2
-                windows[iid] = box_window(view, transform(corners_body, cam_from_world @ world_from_body))
+                corners_cam = transform(corners_body, cam_from_world @ world_from_body)
+                windows[iid] = box_window(view, corners_cam)
+                depths[iid] = (float(corners_cam[:, 2].min()), float(corners_cam[:, 2].max()))
                 lowest[iid] = float(transform(corners_body, world_from_body)[:, 2].min())
             out[iid] = truth
         if self.shadow is None:
@@ -225,7 +229,7 @@ class TruthCollector:
             truth, window = out[iid], windows[iid]
             if window is None:
                 truth.amodal, truth.amodal_offset = np.zeros((0, 0), dtype=bool), (0, 0)
-            elif lens is None and self._unoccludable(iid, windows, lowest[iid], cam):
+            elif lens is None and self._unoccludable(iid, windows, depths, lowest[iid], cam):
                 x0, y0, x1, y1 = window
                 truth.amodal, truth.amodal_offset = instance[y0:y1, x0:x1] == iid, (x0, y0)
             else:
@@ -235,12 +239,21 @@ class TruthCollector:
             truth.amodal_exact = True
         return out
 
-    def _unoccludable(self, iid: int, windows: dict[int, Window | None], lowest_z: float, cam: CameraSpec) -> bool:
+    def _unoccludable(
+        self,
+        iid: int,
+        windows: dict[int, Window | None],
+        depths: dict[int, tuple[float, float]],
+        lowest_z: float,
+        cam: CameraSpec,
+    ) -> bool:
         """True when nothing in the scene can cover any pixel of ``iid`` (so amodal = visible).
 
-        No other object's projected box overlaps its own (each box holds all of its object's
-        geometry), and the ground is absent, or a plane at z = 0 seen from above with the object
-        on or above it (1 mm of contact penetration allowed).
+        Every other object whose projected box overlaps its own lies wholly behind it (its
+        nearest box corner is deeper than this object's farthest: depth grows along every ray,
+        so it cannot come in front), and the ground is absent, or a plane at z = 0 seen from
+        above with the object on or above it (1 mm of contact penetration allowed). Boxes hold
+        all of their object's geometry, so the test is conservative.
         """
         ground = self.spec.world.ground.get("type", "plane")
         if ground not in ("none", "plane", "checker"):
@@ -248,8 +261,9 @@ class TruthCollector:
         if ground != "none" and (cam.world_from_camera[2, 3] <= 0.0 or lowest_z < -1e-3):
             return False
         x0, y0, x1, y1 = windows[iid]  # type: ignore[misc]
+        far = depths[iid][1]
         for j, other in windows.items():
-            if j != iid and other is not None:
+            if j != iid and other is not None and depths[j][0] <= far:
                 if other[0] < x1 and x0 < other[2] and other[1] < y1 and y0 < other[3]:
                     return False
         return True

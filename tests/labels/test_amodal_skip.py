@@ -19,7 +19,7 @@ APART = (
     "  - {name: a, type: box, class: a, size: [0.2, 0.2, 0.2], mass: 0, position: [-0.4, 0.3, 0.1]}\n"
     "  - {name: b, type: sphere, class: b, radius: 0.1, mass: 0, position: [0.4, -0.3, 0.1]}"
 )
-# c stands between the camera and d, so their projected boxes overlap: both need renders.
+# c stands between the camera and d: their projected boxes overlap, and d lies wholly behind c.
 OVERLAPPING = (
     "  - {name: c, type: box, class: a, size: [0.2, 0.2, 0.4], mass: 0, position: [0.2, -0.05, 0.2]}\n"
     "  - {name: d, type: box, class: a, size: [0.2, 0.2, 0.2], mass: 0, position: [-0.25, 0.2, 0.1]}"
@@ -65,11 +65,26 @@ def test_objects_apart_are_not_rendered_alone_and_label_as_fully_visible(monkeyp
     assert _summary(forced) == _summary(labels)
 
 
-def test_objects_whose_boxes_overlap_in_the_image_are_rendered_alone(monkeypatch):
+def test_only_the_object_behind_is_rendered_alone(monkeypatch):
     labels, rendered = _labels(OVERLAPPING, monkeypatch, force_render=False)
-    assert rendered == [1, 2]
-    back = next(lab for lab in labels if lab.object_name == "d_0")
+    assert rendered == [2]  # d, behind c: c lies wholly in front of it, nothing can hide c
+    front, back = sorted(labels, key=lambda lab: lab.instance_id)
+    assert front.visibility == 1.0 and front.amodal_area == front.area
     assert back.visibility < 0.9 and back.amodal_area > back.area
+    forced, rendered = _labels(OVERLAPPING, monkeypatch, force_render=True)
+    assert rendered == [1, 2] and _summary(forced) == _summary(labels)
+
+
+def test_objects_overlapping_in_image_and_depth_are_both_rendered_alone(monkeypatch):
+    # a long bar across the view and a post touching its far side: their depth ranges overlap
+    crossing = (
+        "  - {name: bar, type: box, class: a, size: [0.9, 0.1, 0.2], mass: 0, position: [0, 0, 0.1], rpy: [0,0,-37]}\n"
+        "  - {name: post, type: box, class: a, size: [0.1, 0.1, 0.4], mass: 0, position: [0.05, 0.12, 0.2]}"
+    )
+    labels, rendered = _labels(crossing, monkeypatch, force_render=False)
+    assert rendered == [1, 2]
+    forced, _ = _labels(crossing, monkeypatch, force_render=True)
+    assert _summary(forced) == _summary(labels)
 
 
 def test_an_object_sunk_into_the_ground_is_rendered_alone(monkeypatch):
