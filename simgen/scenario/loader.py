@@ -100,7 +100,7 @@ def _validate_one(
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as err:
-        issues = [_issue_from_pydantic(e, located) for e in err.errors()]
+        issues = _merge_alternatives([_issue_from_pydantic(e, located) for e in err.errors()])
         raise ScenarioError(issues=_sorted_unique(_labelled(issues, label))) from None
     issues = _labelled(check_semantics(scenario, located, base_dir), label)
     if issues and raise_semantic:
@@ -298,6 +298,35 @@ _BOUNDS = {
     "less_than": ("<", "lt"),
     "less_than_equal": ("<=", "le"),
 }
+
+
+def _merge_alternatives(issues: list[Issue]) -> list[Issue]:
+    """One issue per key for a value that fits none of a union's types ("a string, a boolean or a number").
+
+    Pydantic reports each alternative separately (``input should be a valid string``, ``... valid
+    boolean``, ...), which reads as several contradicting errors at one place.
+    """
+    prefix = "input should be a valid "
+    groups: dict[tuple[Any, ...], list[Issue]] = {}
+    for i in issues:
+        if i.message.startswith(prefix):
+            groups.setdefault((i.file, i.line, i.col, i.path), []).append(i)
+    out: list[Issue] = []
+    done: set[tuple[Any, ...]] = set()
+    for i in issues:
+        key = (i.file, i.line, i.col, i.path)
+        group = groups.get(key, [])
+        if len(group) < 2:
+            out.append(i)
+        elif key not in done:
+            done.add(key)
+            kinds = list(dict.fromkeys(g.message[len(prefix) :].split(",")[0] for g in group))
+            got = next((g.message.split(", got ", 1)[1] for g in group if ", got " in g.message), None)
+            kinds = [("an " if k[:1] in "aeiou" else "a ") + k for k in kinds]
+            wanted = ", ".join(kinds[:-1]) + f" or {kinds[-1]}"
+            message = f"input should be {wanted}" + (f", got {got}" if got else "")
+            out.append(Issue(message, i.file, i.line, i.col, i.path, i.hint))
+    return out
 
 
 def _issue_from_pydantic(e: dict[str, Any], located: Located) -> Issue:
