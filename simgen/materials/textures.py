@@ -1,0 +1,143 @@
+"""Procedural texture registry and the on-disk texture cache.
+
+A generator is a pure function ``(params, rng, size) -> (size, size, 3) uint8`` registered under
+a name with a version; :func:`texture_image` draws it from ``Texture.seed`` and
+:func:`texture_png` caches the PNG on disk by a hash of (generator name, version, parameters,
+seed, size), written atomically so parallel workers share it safely. Textures are generated once
+per parameter set, never per frame.
+
+Generators here are generic patterns; library materials (``simgen/materials/library.py``) and
+randomizers add more through :func:`texture`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from simgen.materials.material import Texture
+
+Generator = Callable[[dict[str, Any], np.random.Generator, int], np.ndarray]
+
+
+@dataclasses.dataclass(frozen=True)
+class TextureGenerator:
+    """A registered generator: its function, version (bump when pixels change) and a one-line doc."""
+
+    name: str
+    fn: Generator
+    version: int
+    doc: str
+
+
+TEXTURES: dict[str, TextureGenerator] = {}
+
+
+def texture(name: str, version: int = 1) -> Callable[[Generator], Generator]:
+    """Register a procedural texture generator under ``name`` (its YAML ``kind``)."""
+
+    def deco(fn: Generator) -> Generator:
+        doc = (fn.__doc__ or "").strip().splitlines()[0] if fn.__doc__ else name
+        TEXTURES[name] = TextureGenerator(name, fn, version, doc)
+        return fn
+
+    return deco
+
+
+def texture_image(tex: Texture) -> np.ndarray:
+    """Pixels of ``tex``: (size, size, 3) uint8 RGB. Image files are read and resized to ``size``."""
+    if tex.kind == "image":
+        from PIL import Image
+
+        with Image.open(tex.path) as im:
+            return np.asarray(im.convert("RGB").resize((tex.size, tex.size), Image.BILINEAR))
+    gen = TEXTURES[tex.kind]
+    rng = np.random.default_rng(np.random.SeedSequence(entropy=tex.seed, spawn_key=(_name_key(tex.kind),)))
+    img = gen.fn(tex.param_dict(), rng, tex.size)
+    if img.shape != (tex.size, tex.size, 3) or img.dtype != np.uint8:
+        expected = f"({tex.size}, {tex.size}, 3) uint8"
+        raise ValueError(f"texture {tex.kind!r} returned {img.shape} {img.dtype}, expected {expected}")
+    return img
+
+
+def cache_dir() -> Path:
+    """Folder of cached texture PNGs (per machine, content-addressed)."""
+    return Path(tempfile.gettempdir()) / "simgen-texture-cache"
+
+
+def texture_png(tex: Texture) -> Path:
+    """Path of a PNG holding ``tex``'s pixels, generated once and cached by content key."""
+    if tex.kind == "image" and tex.path is not None and tex.path.lower().endswith(".png"):
+        return Path(tex.path)
+    version = TEXTURES[tex.kind].version if tex.kind in TEXTURES else 0
+    digest = hashlib.sha256(f"{version}|{tex.key()}".encode()).hexdigest()[:24]
+    path = cache_dir() / f"{tex.kind}-{digest}.png"
+    if not path.exists():
+        from PIL import Image
+
+        from simgen.export.atomic import write_bytes  # atomic rename: workers share the cache
+
+        buf = io.BytesIO()
+        Image.fromarray(texture_image(tex)).save(buf, format="PNG")
+        write_bytes(path, buf.getvalue(), durable=False)
+    return path
+
+
+def _name_key(name: str) -> int:
+    return int.from_bytes(hashlib.sha256(name.encode()).digest()[:4], "little")
+
+
+def _colors(params: dict[str, Any], default: tuple[Any, Any]) -> tuple[np.ndarray, np.ndarray]:
+    a, b = params.get("colors", default)
+    return np.asarray(a, dtype=float)[:3], np.asarray(b, dtype=float)[:3]
+
+
+def _to_u8(img: np.ndarray) -> np.ndarray:
+    return np.clip(np.round(img * 255.0), 0, 255).astype(np.uint8)
+
+
+@texture("checker")
+def checker(params: dict[str, Any], rng: np.random.Generator, size: int) -> np.ndarray:
+    """Checkerboard of ``cells`` x ``cells`` squares in two ``colors``."""
+    cells = int(params.get("cells", 8))
+    a, b = _colors(params, ((0.2, 0.2, 0.2), (0.8, 0.8, 0.8)))
+    idx = (np.arange(size) * cells) // size
+    parity = (idx[:, None] + idx[None, :]) % 2
+    return _to_u8(np.where(parity[:, :, None] == 0, a, b))
+
+
+def value_noise(
+    rng: np.random.Generator, size: int, octaves: int = 4, base: int = 4, persistence: float = 0.5
+) -> np.ndarray:
+    """(size, size) float32 fractal value noise in 0..1, tileable (grids wrap around)."""
+    import cv2
+
+    out = np.zeros((size, size), np.float32)
+    amp, total = 1.0, 0.0
+    for o in range(octaves):
+        cells = base * 2**o
+        grid = rng.random((cells, cells)).astype(np.float32)
+        tiled = np.pad(grid, ((0, 1), (0, 1)), mode="wrap")  # wrap so the texture tiles seamlessly
+        up = cv2.resize(tiled, (size + size // cells, size + size // cells), interpolation=cv2.INTER_CUBIC)
+        out += amp * up[:size, :size]
+        total += amp
+        amp *= persistence
+    out /= total
+    lo, hi = float(out.min()), float(out.max())
+    return (out - lo) / (hi - lo + 1e-9)
+
+
+@texture("noise")
+def noise(params: dict[str, Any], rng: np.random.Generator, size: int) -> np.ndarray:
+    """Fractal value noise blending two ``colors`` (``octaves``, ``base`` cells, ``persistence``)."""
+    a, b = _colors(params, ((0.3, 0.3, 0.3), (0.7, 0.7, 0.7)))
+    octaves, base = int(params.get("octaves", 4)), int(params.get("base", 4))
+    n = value_noise(rng, size, octaves, base, float(params.get("persistence", 0.5)))
+    return _to_u8(a + (b - a) * n[:, :, None])

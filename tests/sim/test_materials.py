@@ -1,0 +1,48 @@
+import numpy as np
+import trimesh
+
+from simgen.materials import Material, Texture
+from simgen.sim.client import BulletClient
+from simgen.sim.materials import MaterialApplier, uv_mesh_file
+
+CHECKER = Texture.make("checker", size=64, cells=4, colors=[[0, 0, 0], [1, 1, 1]])
+
+
+def _render(material: Material | None, *, mesh: bool) -> np.ndarray:
+    with BulletClient() as c:
+        p = c.p
+        if mesh:
+            box = trimesh.creation.box([1, 1, 1])
+            path = uv_mesh_file(box.vertices, box.faces, 1.0)
+            vis = p.createVisualShape(p.GEOM_MESH, fileName=path, physicsClientId=c.id)
+        else:
+            vis = p.createVisualShape(p.GEOM_BOX, halfExtents=[0.5, 0.5, 0.5], physicsClientId=c.id)
+        uid = p.createMultiBody(0, -1, vis, physicsClientId=c.id)
+        if material is not None:
+            MaterialApplier(c).apply(uid, -1, material)
+        view = p.computeViewMatrix([0, 0, 3], [0, 0, 0], [0, 1, 0], physicsClientId=c.id)
+        proj = p.computeProjectionMatrixFOV(40, 1, 0.1, 10, physicsClientId=c.id)
+        _, _, rgb, _, _ = p.getCameraImage(64, 64, view, proj, renderer=p.ER_TINY_RENDERER, physicsClientId=c.id)
+        return np.asarray(rgb, np.uint8).reshape(64, 64, 4)[:, :, :3]
+
+
+FACE = (slice(24, 40), slice(24, 40))
+
+
+def test_texture_reaches_a_uv_mapped_box_face():
+    plain = _render(Material(base_color=(1, 1, 1, 1)), mesh=True)
+    checker = _render(Material(base_color=(1, 1, 1, 1), texture=CHECKER), mesh=True)
+    assert plain[FACE].std() < 5  # a flat colour
+    assert checker[FACE].std() > 40  # the checker pattern shows
+
+
+def test_primitive_shapes_have_no_usable_uvs():
+    # why textured surfaces are built as UV-mapped meshes: a primitive shows one texel
+    checker = _render(Material(base_color=(1, 1, 1, 1), texture=CHECKER), mesh=False)
+    assert checker[FACE].std() < 5
+
+
+def test_base_color_tints():
+    red = _render(Material(base_color=(1, 0, 0, 1)), mesh=True)
+    centre = red[32, 32].astype(int)
+    assert centre[0] > 100 and centre[1] < 30 and centre[2] < 30
