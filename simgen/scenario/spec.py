@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from simgen.materials.material import Material
 from simgen.scenario.scene_spec import SceneSpec
 from simgen.scenario.sensor_spec import camera_sensor_json
 
@@ -41,6 +42,9 @@ class ObjectInstance:
     behavior: dict[str, Any] | None = None
     joints: dict[str, float] = field(default_factory=dict)
     spawn: bool = True
+    # Appearance (see simgen.materials): set by asset generators and appearance randomizers;
+    # None keeps ``color`` (or a mesh's/URDF's own look).
+    material: Material | None = None
 
     @property
     def label(self) -> int:

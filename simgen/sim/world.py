@@ -70,11 +70,29 @@ def _rgba(obj: ObjectInstance) -> list[float]:
     return list(obj.color) if obj.color is not None else [0.8, 0.8, 0.8, 1.0]
 
 
+def _textured(obj: ObjectInstance) -> bool:
+    return obj.material is not None and obj.material.texture is not None
+
+
+def _uv_visual(client: BulletClient, mesh: Any, obj: ObjectInstance) -> int:
+    """Visual shape of a primitive as a UV-mapped mesh (primitives have no usable UVs)."""
+    from simgen.sim.materials import uv_mesh_file
+
+    assert obj.material is not None and obj.material.texture is not None
+    path = uv_mesh_file(mesh.vertices, mesh.faces, obj.material.texture.scale)
+    return client.p.createVisualShape(client.p.GEOM_MESH, fileName=path, physicsClientId=client.id)
+
+
 @builder("box")
 def _box(client: BulletClient, obj: ObjectInstance, base: Path) -> int:
     p, half = client.p, [s / 2 for s in obj.shape["size"]]
     col = p.createCollisionShape(p.GEOM_BOX, halfExtents=half, physicsClientId=client.id)
-    vis = p.createVisualShape(p.GEOM_BOX, halfExtents=half, rgbaColor=_rgba(obj), physicsClientId=client.id)
+    if _textured(obj):
+        import trimesh
+
+        vis = _uv_visual(client, trimesh.creation.box(obj.shape["size"]), obj)
+    else:
+        vis = p.createVisualShape(p.GEOM_BOX, halfExtents=half, rgbaColor=_rgba(obj), physicsClientId=client.id)
     return _multibody(client, obj, col, vis)
 
 
@@ -82,14 +100,28 @@ def _box(client: BulletClient, obj: ObjectInstance, base: Path) -> int:
 def _sphere(client: BulletClient, obj: ObjectInstance, base: Path) -> int:
     p, r = client.p, obj.shape["radius"]
     col = p.createCollisionShape(p.GEOM_SPHERE, radius=r, physicsClientId=client.id)
-    vis = p.createVisualShape(p.GEOM_SPHERE, radius=r, rgbaColor=_rgba(obj), physicsClientId=client.id)
+    if _textured(obj):
+        import trimesh
+
+        vis = _uv_visual(client, trimesh.creation.icosphere(subdivisions=3, radius=r), obj)
+    else:
+        vis = p.createVisualShape(p.GEOM_SPHERE, radius=r, rgbaColor=_rgba(obj), physicsClientId=client.id)
     return _multibody(client, obj, col, vis)
 
 
 def _round(client: BulletClient, obj: ObjectInstance, geom: int) -> int:
     p, r, length = client.p, obj.shape["radius"], obj.shape["length"]
     col = p.createCollisionShape(geom, radius=r, height=length, physicsClientId=client.id)
-    vis = p.createVisualShape(geom, radius=r, length=length, rgbaColor=_rgba(obj), physicsClientId=client.id)
+    if _textured(obj):
+        import trimesh
+
+        if geom == p.GEOM_CYLINDER:
+            mesh = trimesh.creation.cylinder(radius=r, height=length, sections=48)
+        else:
+            mesh = trimesh.creation.capsule(height=length, radius=r, count=[48, 24])
+        vis = _uv_visual(client, mesh, obj)
+    else:
+        vis = p.createVisualShape(geom, radius=r, length=length, rgbaColor=_rgba(obj), physicsClientId=client.id)
     return _multibody(client, obj, col, vis)
 
 
@@ -245,6 +277,9 @@ class World:
         self.faults: list[FaultWindow] = []
         self.heights: np.ndarray | None = None
         self._last_mount: dict[str, np.ndarray] = {}
+        from simgen.sim.materials import MaterialApplier
+
+        self.materials = MaterialApplier(client)  # texture ids live until the next resetSimulation
         self.ground_uid = self._build_ground()
         self.uid_of: dict[int, int] = {}
         self.controllers: dict[int, Controller] = {}
@@ -302,6 +337,10 @@ class World:
             angularDamping=obj.angular_damping,
             physicsClientId=cid,
         )
+        if obj.material is not None:
+            n_links = p.getNumJoints(uid, physicsClientId=cid)
+            for link in range(-1, n_links):
+                self.materials.apply(uid, link, obj.material)
         if obj.joints or obj.type == "humanoid":
             self.joint_targets[obj.instance_id] = set_joints(self.client, uid, obj)
         self.uid_of[obj.instance_id] = uid
