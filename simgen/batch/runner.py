@@ -55,6 +55,7 @@ class RunSummary:
     formats: tuple[str, ...]
     skipped_episodes: int = 0
     per_class: dict[str, int] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # exporters' caveats (Exporter.notes), appended to the line
 
     def line(self) -> str:
         """One-line summary printed at the end of ``simgen render``."""
@@ -64,7 +65,7 @@ class RunSummary:
             f"simgen: wrote {self.images} images, {self.annotations} annotations from {self.episodes} episodes"
             f"{resumed} ({', '.join(self.formats)}, renderer {self.renderer}) to {self.out_dir} "
             f"in {self.seconds:.1f} s ({rate:.1f} images/s)"
-        )
+        ) + "".join(f"; {note}" for note in self.notes)
 
 
 def resolved_config(scenario: Scenario) -> dict[str, Any]:
@@ -227,6 +228,8 @@ def render_dataset(
         class_names=tuple(scenario.class_names),
         splits=tuple(scenario.output.splits),
         version=__version__,
+        options=scenario.output.format_options(),
+        base_dir=scenario.base_dir,
     )
     _prepare_out(out, _run_key(scenario, opts), resume)
     todo = [i for i in range(n_episodes) if not _episode_file(out, i).exists()]
@@ -255,9 +258,11 @@ def render_dataset(
     records = [json.loads(_episode_file(out, i).read_text()) for i in range(n_episodes)]
     frame_records = [fr for rec in records for fr in rec["frames"]]
     exporters = [get_exporter(name)(info) for name in formats]
+    notes: dict[str, list[str]] = {}
     for e in exporters:
         e.begin()
         e.finish([fr["exports"][e.name] for fr in frame_records])
+        notes[e.name] = e.notes([fr["exports"][e.name] for fr in frame_records])
     counts = count_labels([fr["summary"] for fr in frame_records], list(info.class_names))
     manifest = build_manifest(
         version=__version__,
@@ -280,6 +285,7 @@ def render_dataset(
         episodes=[r["spec"] for r in records],
         class_names=list(info.class_names),
         counts=counts,
+        notes={k: v for k, v in notes.items() if v},
     )
     write_manifest(out, manifest)
     write_dataset_card(out, manifest)
@@ -293,6 +299,7 @@ def render_dataset(
         formats=formats,
         skipped_episodes=skipped,
         per_class=counts["annotations_per_class"],
+        notes=tuple(n for v in notes.values() for n in v),
     )
 
 

@@ -1,16 +1,17 @@
 """The exporter interface and its registry.
 
-Exporters stream: ``begin`` prepares folders, ``add`` writes one frame's files and returns a
+Exporters stream: ``begin`` prepares the process, ``add`` writes one frame's files and returns a
 small JSON record, ``flush`` waits until every file ``add`` started is on disk (``add`` may hand
 encoding and writing to a background thread), ``finish`` writes the index files from all records
-in dataset order. ``add`` may run in several worker processes; ``finish`` runs once, so index ids
-never depend on the worker count or completion order.
+in dataset order. ``add`` may run in several worker processes; ``finish`` runs once, so index
+ids never depend on the worker count or completion order. No exporter creates a folder ahead of
+its files (writes make their parents), so a folder exists only if it holds files.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -30,6 +31,10 @@ class DatasetInfo:
     class_names: tuple[str, ...]
     splits: tuple[str, ...]
     version: str
+    # Per-format options by exporter name (scenario ``output.<format>``), e.g. {"kitti": {"frame": "level"}}.
+    options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Folder that the scenario's relative asset paths resolve against (object models); None: cwd.
+    base_dir: Path | None = None
 
 
 class Exporter(ABC):
@@ -42,9 +47,12 @@ class Exporter(ABC):
         self.info = info
         self.root = info.out_dir / self.name
 
-    def begin(self) -> None:
-        """Create the format's folders; idempotent (called once per process)."""
-        self.root.mkdir(parents=True, exist_ok=True)
+    def begin(self) -> None:  # noqa: B027 - optional hook
+        """Prepare the exporter in this process; idempotent (called once per process).
+
+        Creates no folders: every write makes its parents, so a folder exists only if it holds
+        files (an empty ``velodyne/`` or split folder would tell tools to expect files there).
+        """
 
     @abstractmethod
     def add(self, frame: Frame) -> Record:
@@ -64,6 +72,10 @@ class Exporter(ABC):
     @abstractmethod
     def finish(self, records: list[Record]) -> None:
         """Write index files from every frame's record, given in dataset order."""
+
+    def notes(self, records: list[Record]) -> list[str]:
+        """Caveats a user must know about this export (run summary line, dataset card); default none."""
+        return []
 
 
 EXPORTERS: dict[str, type[Exporter]] = {}

@@ -1,4 +1,4 @@
-"""BOP layout (bop_toolkit conventions): ``<split>/<scene_id>/`` per episode plus ``models_info.json``.
+"""BOP layout (bop_toolkit conventions): ``<split>/<scene_id>/`` per episode plus ``models/``.
 
 Each scene holds ``rgb/``, ``depth/`` (uint16, millimetres times ``depth_scale`` = 1),
 ``mask/`` (amodal) and ``mask_visib/`` (visible) PNGs named ``<im_id>_<gt_id>.png``, and
@@ -7,21 +7,29 @@ Each scene holds ``rgb/``, ``depth/`` (uint16, millimetres times ``depth_scale``
 ``scene_gt_info.json`` (``bbox_obj``, ``bbox_visib``, ``px_count_*``, ``visib_fract``).
 Scene ids are episode indices; image ids number a scene's frames (all cameras) in order.
 A scene folder is staged under a hidden name while its episode renders and renamed into
-place when the episode ends; ``finish`` adds the JSON files. ``obj_id`` is the category id;
-since instances of one class may differ in size, ``models_info.json`` gives the largest box seen per class (``size_*``,
-``min_*`` in mm, ``diameter`` of that box) — there are no model meshes (``models/`` is absent).
+place when the episode ends; ``finish`` adds the JSON files.
+
+Models. ``obj_id`` numbers the distinct object models of the dataset (geometry and class: two
+crates of different sizes are two models) in order of first appearance, from 1. Each is
+written once as ``models/obj_XXXXXX.ply`` (binary PLY, millimetres, in the body frame that
+``cam_R_m2c``/``cam_t_m2c`` map into the camera: see :mod:`simgen.export.models3d`), with
+``models/models_info.json`` (``diameter``, ``min_*``, ``size_*`` in mm, BOP symmetries of
+primitives, and simgen's ``name`` = class name and ``category_id``). ``models_eval/`` holds the
+same files, as the current BOP layout expects evaluation models there. Articulated bodies have
+no rigid model and are left out of the BOP ground truth.
 """
 
 from __future__ import annotations
 
-import math
+import json
 from typing import Any
 
 import numpy as np
 
-from simgen.export.atomic import write_json
+from simgen.export.atomic import write_bytes, write_json
 from simgen.export.base import Exporter, Record, register_exporter
 from simgen.export.encode import StagedDir, depth_png, encode_png_mask, encoded_rgb
+from simgen.export.models3d import build_model, diameter, model_key, symmetries
 from simgen.labels.instances import decode_mask
 from simgen.sensors.frame import Frame, InstanceLabel
 
@@ -50,7 +58,7 @@ class BopExporter(Exporter):
     """BOP 6D pose ground truth, readable by the bop_toolkit."""
 
     name = "bop"
-    summary = "BOP: per-episode scenes with scene_camera/scene_gt/scene_gt_info JSON, masks, models_info"
+    summary = "BOP: per-episode scenes with scene_camera/scene_gt/scene_gt_info JSON, masks, models/*.ply (mm)"
 
     def __init__(self, info: Any) -> None:
         super().__init__(info)
@@ -73,7 +81,14 @@ class BopExporter(Exporter):
         cam_from_world = np.linalg.inv(cam.world_from_camera)
         gts, infos = [], []
         valid = frame.depth > 0
-        for k, lab in enumerate(lab for lab in frame.labels if lab.R_obj_cam is not None):
+        objects = {o.instance_id: o for o in frame.objects}
+        keys = {
+            lab.instance_id: model_key(o.type, o.shape, o.class_name)
+            for lab in frame.labels
+            if (o := objects.get(lab.instance_id)) is not None and lab.keypoints is None
+        }
+        posed = [lab for lab in frame.labels if lab.R_obj_cam is not None and keys.get(lab.instance_id)]
+        for k, lab in enumerate(posed):
             visib = frame.instance == lab.instance_id
             full = amodal_mask(frame, lab, visib)
             scene.write(f"mask_visib/{im_id:06d}_{k:06d}.png", encode_png_mask(visib))
@@ -82,7 +97,7 @@ class BopExporter(Exporter):
                 {
                     "cam_R_m2c": _flat(lab.R_obj_cam),
                     "cam_t_m2c": _flat(lab.t_obj_cam, 1000.0),
-                    "obj_id": lab.category_id,
+                    "model": keys[lab.instance_id],
                 }
             )
             all_px = int(full.sum())
@@ -94,7 +109,6 @@ class BopExporter(Exporter):
                     "px_count_valid": int((full & valid).sum()),
                     "px_count_visib": lab.area,
                     "visib_fract": lab.area / all_px if all_px else 0.0,
-                    "size_mm": _flat(lab.box_size, 1000.0),
                 }
             )
         camera = {
@@ -121,11 +135,13 @@ class BopExporter(Exporter):
             staged[0].commit()
 
     def finish(self, records: list[Record]) -> None:
-        """Write the scene JSONs, models_info.json and camera.json."""
+        """Write the scene JSONs, the models with models_info.json, and camera.json."""
         scenes: dict[tuple[str, int], list[Record]] = {}
+        model_ids: dict[str, int] = {}  # model key -> obj_id, in order of first appearance
         for rec in records:
             scenes.setdefault((rec["split"], rec["episode"]), []).append(rec)
-        sizes: dict[int, np.ndarray] = {}
+            for gt in rec["gt"]:
+                model_ids.setdefault(gt["model"], len(model_ids) + 1)
         for (split, episode), recs in scenes.items():
             scene = self.root / split / f"{episode:06d}"
             cams, gts, infos = {}, {}, {}
@@ -134,28 +150,15 @@ class BopExporter(Exporter):
             for rec in recs:
                 key = str(rec["im_id"])
                 cams[key] = {k: v for k, v in rec["camera"].items() if k not in ("width", "height")}
-                gts[key] = rec["gt"]
-                infos[key] = [{k: v for k, v in info.items() if k != "size_mm"} for info in rec["gt_info"]]
-                for gt, info in zip(rec["gt"], rec["gt_info"], strict=True):
-                    size = np.asarray(info["size_mm"])
-                    sizes[gt["obj_id"]] = np.maximum(sizes.get(gt["obj_id"], size), size)
+                gts[key] = [
+                    {"cam_R_m2c": g["cam_R_m2c"], "cam_t_m2c": g["cam_t_m2c"], "obj_id": model_ids[g["model"]]}
+                    for g in rec["gt"]
+                ]
+                infos[key] = rec["gt_info"]
             write_json(scene / "scene_camera.json", cams, indent=1)
             write_json(scene / "scene_gt.json", gts, indent=1)
             write_json(scene / "scene_gt_info.json", infos, indent=1)
-        models = {}
-        for obj_id in sorted(sizes):
-            sx, sy, sz = (float(v) for v in sizes[obj_id])
-            models[str(obj_id)] = {
-                "diameter": math.sqrt(sx * sx + sy * sy + sz * sz),
-                "min_x": -sx / 2,
-                "min_y": -sy / 2,
-                "min_z": -sz / 2,
-                "size_x": sx,
-                "size_y": sy,
-                "size_z": sz,
-                "name": self.info.class_names[obj_id - 1],
-            }
-        write_json(self.root / "models_info.json", models, indent=1)
+        self.write_models(model_ids)
         if records:
             first = records[0]["camera"]
             k = first["cam_K"]
@@ -172,3 +175,35 @@ class BopExporter(Exporter):
                 },
                 indent=1,
             )
+
+    def write_models(self, model_ids: dict[str, int]) -> None:
+        """``models/`` and ``models_eval/``: one PLY (mm, body frame) per obj_id and ``models_info.json``."""
+        if not model_ids:
+            return
+        info: dict[str, dict[str, Any]] = {}
+        for key, obj_id in model_ids.items():
+            desc = json.loads(key)
+            mesh = build_model(desc["type"], desc["shape"], self.info.base_dir)
+            if mesh is None:
+                raise ValueError(f"object model {key} could not be built")
+            mesh = mesh.copy()
+            mesh.apply_scale(1000.0)
+            ply = mesh.export(file_type="ply", encoding="binary")
+            for folder in ("models", "models_eval"):
+                write_bytes(self.root / folder / f"obj_{obj_id:06d}.ply", ply)
+            lo, hi = mesh.bounds
+            size = hi - lo
+            info[str(obj_id)] = {
+                "diameter": diameter(mesh.vertices),
+                "min_x": float(lo[0]),
+                "min_y": float(lo[1]),
+                "min_z": float(lo[2]),
+                "size_x": float(size[0]),
+                "size_y": float(size[1]),
+                "size_z": float(size[2]),
+                **symmetries(desc["type"], desc["shape"]),
+                "name": desc["class"],
+                "category_id": self.info.class_names.index(desc["class"]) + 1,
+            }
+        for folder in ("models", "models_eval"):
+            write_json(self.root / folder / "models_info.json", info, indent=1)

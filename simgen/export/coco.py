@@ -99,12 +99,6 @@ class CocoExporter(Exporter):
         self._writer: ThreadPoolExecutor | None = None
         self._pending: list[Future[None]] = []
 
-    def begin(self) -> None:
-        """Create ``annotations/`` and ``images/<split>/``."""
-        (self.root / "annotations").mkdir(parents=True, exist_ok=True)
-        for split in self.info.splits:
-            (self.root / "images" / split).mkdir(parents=True, exist_ok=True)
-
     def add(self, frame: Frame) -> Record:
         """Queue the PNG write; return the image entry and its annotations (ids assigned later)."""
         file_name = f"{frame.stem}.png"

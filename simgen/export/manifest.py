@@ -21,8 +21,12 @@ def build_manifest(
     episodes: list[dict[str, Any]],
     class_names: list[str],
     counts: dict[str, Any],
+    notes: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
-    """Assemble the manifest document (see DESIGN: seeds, sampled values, sensors, counts)."""
+    """Assemble the manifest document (see DESIGN: seeds, sampled values, sensors, counts).
+
+    ``notes``: per format, the exporter's caveats (:meth:`simgen.export.base.Exporter.notes`).
+    """
     return {
         "simgen_version": version,
         "synthetic": True,
@@ -32,6 +36,7 @@ def build_manifest(
         "classes": [{"id": i + 1, "name": n} for i, n in enumerate(class_names)],
         "counts": counts,
         "episodes": episodes,
+        **({"notes": notes} if notes else {}),
     }
 
 
@@ -108,5 +113,13 @@ straddle splits.
 - Materials are flat colours unless the assets carry textures; expect a domain gap to real
   cameras. Mix with real data or use domain randomization before deployment.
 - Physics is rigid-body (Bullet) with a fixed time step; deformables are not modelled.
-"""
+""" + _format_notes(manifest)
     write_text(out_dir / "DATASET_CARD.md", text)
+
+
+def _format_notes(manifest: dict[str, Any]) -> str:
+    """The card's "Format notes" section: each exporter's caveats (empty when none)."""
+    notes = [n for per_format in manifest.get("notes", {}).values() for n in per_format]
+    if not notes:
+        return ""
+    return "\n## Format notes\n" + "".join(f"- {n}\n" for n in notes)

@@ -72,11 +72,6 @@ class VocExporter(Exporter):
     name = "voc"
     summary = "Pascal VOC: Annotations/*.xml, JPEGImages, ImageSets/Main/<split>.txt, labelmap.txt"
 
-    def begin(self) -> None:
-        """Create the VOC folders."""
-        for sub in ("Annotations", "JPEGImages", "ImageSets/Main"):
-            (self.root / sub).mkdir(parents=True, exist_ok=True)
-
     def add(self, frame: Frame) -> Record:
         """Write the JPEG and its XML."""
         file_name = f"{frame.stem}.jpg"

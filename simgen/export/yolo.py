@@ -5,10 +5,12 @@ One line per labeled object: ``class cx cy w h`` normalised to [0, 1] (detect), 
 Class ids are the scenario's class positions from 0 (COCO id - 1), so every format agrees on
 the class list. Crowd/ignore regions are left out (YOLO has no ignore flag).
 
-``data.yaml`` gives ``path`` as the absolute dataset root, so Ultralytics finds the images from
-any working directory; it is the only file whose bytes depend on where the dataset was written.
-When the scenario has no ``val`` split, ``val`` points at the training images (Ultralytics
-requires the key).
+``data.yaml`` has no ``path`` key and only relative split folders (``train: images/train``):
+Ultralytics' ``check_det_dataset`` then takes the yaml's own folder as the dataset root, so the
+dataset still works after it is moved or shared, and identical runs into different folders
+write identical bytes. Only splits that received images are listed. When no ``val`` split has
+images, ``val`` points at the training images (Ultralytics requires the key); the run summary
+and the dataset card say so, since validation metrics then measure training images.
 """
 
 from __future__ import annotations
@@ -46,12 +48,6 @@ class YoloExporter(Exporter):
     summary = "Ultralytics YOLO: data.yaml + images/<split> + labels/<split> (cx cy w h)"
     segments = False
 
-    def begin(self) -> None:
-        """Create ``images/<split>`` and ``labels/<split>``."""
-        for split in self.info.splits:
-            (self.root / "images" / split).mkdir(parents=True, exist_ok=True)
-            (self.root / "labels" / split).mkdir(parents=True, exist_ok=True)
-
     def lines(self, frame: Frame) -> list[str]:
         """Label file lines for ``frame``."""
         h, w = frame.instance.shape
@@ -80,10 +76,15 @@ class YoloExporter(Exporter):
         )
         return {"split": frame.split, "stem": frame.stem, "objects": len(lines)}
 
+    def _splits(self, records: list[Record]) -> list[str]:
+        """The scenario's splits that received images, in the scenario's order (all if none did)."""
+        used = {rec["split"] for rec in records}
+        return [s for s in self.info.splits if s in used] or list(self.info.splits)
+
     def finish(self, records: list[Record]) -> None:
-        """Write ``data.yaml`` (JSON-style YAML: every JSON document is valid YAML)."""
-        splits = list(self.info.splits)
-        doc: dict[str, object] = {"path": str(self.root.resolve())}
+        """Write ``data.yaml`` (JSON-style YAML: every JSON document is valid YAML), paths relative to it."""
+        splits = self._splits(records)
+        doc: dict[str, object] = {}
         for key in ("train", "val", "test"):
             if key in splits:
                 doc[key] = f"images/{key}"
@@ -97,6 +98,14 @@ class YoloExporter(Exporter):
         head = "\n".join(f"{k}: {json.dumps(v)}" for k, v in doc.items())
         text = f"# Ultralytics YOLO dataset written by simgen (synthetic images)\n{head}\nnames:\n{names}\n"
         write_text(self.root / "data.yaml", text)
+
+    def notes(self, records: list[Record]) -> list[str]:
+        """Say when ``val`` falls back to the training images."""
+        if "val" in self._splits(records):
+            return []
+        return [
+            f"{self.name}: no val images, data.yaml val = images/train (validation metrics measure training images)"
+        ]
 
 
 @register_exporter

@@ -203,6 +203,15 @@ class Labels(Model):
     )
 
 
+class KittiOutput(Model):
+    """KITTI exporter options."""
+
+    frame: Literal["camera", "level"] = Field(
+        "camera",
+        description="label frame: camera (standard: P2 = [K|0], R0_rect = I) or level (gravity-levelled R0_rect)",
+    )
+
+
 class Output(Model):
     """Dataset layout choices."""
 
@@ -210,6 +219,11 @@ class Output(Model):
         default_factory=lambda: {"train": 1.0},
         description="split name -> share of episodes; whole episodes go to one split (no leakage)",
     )
+    kitti: KittiOutput = Field(default_factory=KittiOutput, description="KITTI options (label frame)")
+
+    def format_options(self) -> dict[str, dict[str, object]]:
+        """Per-exporter options by format name, as exporters receive them."""
+        return {"kitti": self.kitti.model_dump(mode="json")}
 
 
 class Scenario(Model):
@@ -289,6 +303,7 @@ __all__ = [
     "Labels",
     "MeshObject",
     "ObjectSpec",
+    "KittiOutput",
     "Output",
     "Scenario",
     "SphereObject",

@@ -108,10 +108,12 @@ def sample_cameras(scenario: Any, sampler: Any, objects: list[ObjectInstance]) -
             "mount": mount,
         }
         poses: list[tuple[str, np.ndarray]] = [(cam.name, base.world_from_camera)]
+        partner: dict[str, float] = {}
         if cam.stereo is not None:
             right = base.world_from_camera.copy()
             right[:3, 3] += right[:3, 0] * cam.stereo.baseline
             poses = [(f"{cam.name}_left", base.world_from_camera), (f"{cam.name}_right", right)]
+            partner = {f"{cam.name}_left": cam.stereo.baseline, f"{cam.name}_right": -cam.stereo.baseline}
         elif cam.surround is not None:
             poses = []
             for k in range(cam.surround):
@@ -126,6 +128,7 @@ def sample_cameras(scenario: Any, sampler: Any, objects: list[ObjectInstance]) -
                     name=name,
                     world_from_camera=mount_from_camera if mount is None else world_from_mount @ mount_from_camera,
                     mount_from_camera=mount_from_camera if mount is not None else None,
+                    stereo_baseline=partner.get(name),
                     **extra,
                 )
             )

@@ -80,6 +80,9 @@ class CameraSpec:
     latency: float = 0.0
     mount: str | None = None
     mount_from_camera: np.ndarray | None = field(default=None, repr=False)
+    # Stereo pairs: signed offset (metres) of the partner camera along this camera's +x
+    # (+baseline for ``<name>_left``, -baseline for ``<name>_right``); None without a partner.
+    stereo_baseline: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         """JSON-safe description (intrinsics and extrinsics) for manifests."""

@@ -24,12 +24,22 @@ W, H = 80, 60
 WORLD_FROM_CAM_R = np.array([[0.0, 0.0, 1.0], [-1.0, 0.0, 0.0], [0.0, -1.0, 0.0]])
 
 
-def camera(height: float = 1.0) -> CameraSpec:
+def _rot_x(deg: float) -> np.ndarray:
+    c, s = math.cos(math.radians(deg)), math.sin(math.radians(deg))
+    return np.array([[1.0, 0.0, 0.0], [0.0, c, -s], [0.0, s, c]])
+
+
+def camera(height: float = 1.0, pitch_deg: float = 0.0) -> CameraSpec:
+    """The fake camera at ``height`` looking along world +x, pitched down by ``pitch_deg``."""
     pose = np.eye(4)
-    pose[:3, :3] = WORLD_FROM_CAM_R
+    pose[:3, :3] = WORLD_FROM_CAM_R @ _rot_x(-pitch_deg)
     pose[:3, 3] = (0.0, 0.0, height)
     K = np.array([[60.0, 0.0, 39.5], [0.0, 60.0, 29.5], [0.0, 0.0, 1.0]])
     return CameraSpec(name="cam", width=W, height=H, K=K, near=0.05, far=20.0, world_from_camera=pose)
+
+
+# Full extents (metres) of each fake object, a box in its body frame.
+SIZES = {1: (0.5, 0.4, 0.5), 2: (0.6, 0.5, 0.6), 3: (0.3, 0.3, 0.3), 4: (0.4, 0.6, 0.4), 5: (0.2, 0.2, 0.2)}
 
 
 def _obj(iid: int, name: str, cls: str) -> ObjectInstance:
@@ -40,7 +50,7 @@ def _obj(iid: int, name: str, cls: str) -> ObjectInstance:
         class_name=cls,
         category_id=CLASSES.index(cls) + 1,
         type="box",
-        shape={},
+        shape={"size": list(SIZES[iid])},
         position=(0.0, 0.0, 0.0),
         orientation=(0.0, 0.0, 0.0, 1.0),
         rpy_deg=(0.0, 0.0, 0.0),
@@ -71,16 +81,26 @@ def scene(episode: int, index: int) -> list[tuple[int, np.ndarray, np.ndarray, n
     """(instance id, centre_cam, size, R_cam) per object; moves a little per frame and episode."""
     dx = 0.05 * index + 0.1 * episode
     return [
-        (1, np.array([-0.6 + dx, 0.3, 3.0]), np.array([0.5, 0.4, 0.5]), _rot_y(20.0)),
-        (2, np.array([-0.3 + dx, 0.35, 4.0]), np.array([0.6, 0.5, 0.6]), np.eye(3)),  # partly behind crate_0
-        (3, np.array([0.7, 0.0 + dx, 2.5]), np.array([0.3, 0.3, 0.3]), np.eye(3)),
-        (4, np.array([1.45, -0.2, 2.2]), np.array([0.4, 0.6, 0.4]), _rot_y(-35.0)),  # truncated at the right edge
-        (5, np.array([0.1, -0.5, 8.0]), np.array([0.2, 0.2, 0.2]), np.eye(3)),  # tiny: an ignore region
+        (1, np.array([-0.6 + dx, 0.3, 3.0]), np.array(SIZES[1]), _rot_y(20.0)),
+        (2, np.array([-0.3 + dx, 0.35, 4.0]), np.array(SIZES[2]), np.eye(3)),  # partly behind crate_0
+        (3, np.array([0.7, 0.0 + dx, 2.5]), np.array(SIZES[3]), np.eye(3)),
+        (4, np.array([1.45, -0.2, 2.2]), np.array(SIZES[4]), _rot_y(-35.0)),  # truncated at the right edge
+        (5, np.array([0.1, -0.5, 8.0]), np.array(SIZES[5]), np.eye(3)),  # tiny: an ignore region
     ]
 
 
-def make_frame(episode: int, index: int, split: str, options: LabelOptions | None = None, lidar: bool = True) -> Frame:
-    cam = camera()
+def make_frame(
+    episode: int,
+    index: int,
+    split: str,
+    options: LabelOptions | None = None,
+    lidar: bool = True,
+    pitch_deg: float = 0.0,
+) -> Frame:
+    """One painted frame; with ``pitch_deg`` the camera looks down and the objects stay upright in the world
+    (their centres keep their camera coordinates, so they stay in view)."""
+    cam = camera(pitch_deg=pitch_deg)
+    cam_from_level = _rot_x(pitch_deg)
     rw = cam.world_from_camera
     instance = np.zeros((H, W), np.int32)
     depth = np.zeros((H, W), np.float32)
@@ -88,7 +108,8 @@ def make_frame(episode: int, index: int, split: str, options: LabelOptions | Non
     poses = {}
     pts, pid = [], []
     rng = np.random.default_rng(1000 * episode + index)
-    for iid, c, size, r in sorted(scene(episode, index), key=lambda o: -o[1][2]):
+    for iid, c, size, r_level in sorted(scene(episode, index), key=lambda o: -o[1][2]):
+        r = cam_from_level @ r_level
         corners = box_corners(c, size, r)
         uv = project(cam.K, corners)
         x0, y0 = np.floor(uv.min(axis=0) + 0.5).astype(int)
@@ -193,20 +214,13 @@ TEXT_SUFFIXES = (".json", ".txt", ".xml", ".yaml")
 def snapshot(root: Path) -> dict[str, str]:
     """Comparable view of an export: text files verbatim, binaries by kind, MCAP by topic counts.
 
-    Image bytes depend on the PNG/JPEG library version, so only their names are kept; the
-    absolute dataset path in YOLO's data.yaml is replaced by ``<root>``.
+    Image bytes depend on the PNG/JPEG library version, so only their names are kept.
     """
     out: dict[str, str] = {}
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         rel = path.relative_to(root).as_posix()
         if path.suffix in TEXT_SUFFIXES:
-            text = path.read_text()
-            if path.name == "data.yaml":
-                text = (
-                    "\n".join('path: "<root>"' if line.startswith("path:") else line for line in text.splitlines())
-                    + "\n"
-                )
-            out[rel] = text
+            out[rel] = path.read_text()
         elif path.suffix == ".mcap":
             from collections import Counter
 

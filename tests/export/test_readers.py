@@ -156,12 +156,15 @@ def test_bop_layout(exported):
     cam = json.loads((scene / "scene_camera.json").read_text())
     assert sorted(gt) == ["0", "1"] and sorted(cam) == ["0", "1"]
     f0 = frames[0]
-    labs = [lab for lab in f0.labels if lab.R_obj_cam is not None]
+    models = json.loads((out / "bop" / "models" / "models_info.json").read_text())
+    # Articulated bodies (with keypoints) have no rigid model and no BOP ground truth.
+    labs = [lab for lab in f0.labels if lab.R_obj_cam is not None and lab.keypoints is None]
     assert len(gt["0"]) == len(labs)
     for g, i, lab in zip(gt["0"], info["0"], labs, strict=True):
         assert np.allclose(np.reshape(g["cam_R_m2c"], (3, 3)), lab.R_obj_cam)
         assert np.allclose(g["cam_t_m2c"], np.array(lab.t_obj_cam) * 1000)
-        assert g["obj_id"] == lab.category_id
+        assert models[str(g["obj_id"])]["name"] == lab.class_name
+        assert models[str(g["obj_id"])]["category_id"] == lab.category_id
         assert i["px_count_visib"] == lab.area
     import cv2
 
@@ -169,8 +172,9 @@ def test_bop_layout(exported):
     assert m.shape == (fake.H, fake.W) and (m > 0).sum() == labs[0].area
     d = cv2.imread(str(scene / "depth" / "000000.png"), cv2.IMREAD_UNCHANGED)
     assert d.dtype == np.uint16 and np.allclose(d / 1000.0, f0.depth, atol=1e-3)
-    models = json.loads((out / "bop" / "models_info.json").read_text())
-    assert set(models) == {"1", "2", "3"}
+    # One model per distinct geometry: crate_0, crate_1, ball_0, ball_1 (robot_0 is articulated).
+    assert set(models) == {"1", "2", "3", "4"}
+    assert not (out / "bop" / "models_info.json").exists()
 
 
 def test_raw_round_trip(exported):
@@ -257,4 +261,4 @@ def test_yolo_detect_and_segment_labels(exported):
         # A polygon through boundary pixel centres covers the mask less a half-pixel rim.
         assert abs(cv2.contourArea(poly.astype(np.float32)) - lab.area) <= 0.5 * (2 * (lab.bbox[2] + lab.bbox[3])) + 1
     data = (out / "yolo/data.yaml").read_text()
-    assert f'path: "{(out / "yolo").resolve()}"' in data and 'val: "images/val"' in data
+    assert "path:" not in data and 'val: "images/val"' in data  # relative to data.yaml's folder

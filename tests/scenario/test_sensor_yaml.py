@@ -96,6 +96,8 @@ def test_surround_and_stereo_rigs_expand():
     assert np.allclose(
         right.world_from_camera[:3, 3] - left.world_from_camera[:3, 3], 0.3 * left.world_from_camera[:3, 0]
     )
+    # Each camera knows where its partner is along its own +x (KITTI's P3 baseline term).
+    assert (left.stereo_baseline, right.stereo_baseline, cams[0].stereo_baseline) == (0.3, -0.3, None)
 
 
 def test_mounted_camera_pose_is_relative_to_its_body():
