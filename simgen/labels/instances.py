@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 from pycocotools import mask as mask_utils
 
+from simgen.labels.ego import apply_ego_policy
 from simgen.labels.geometry import box_corners, box_truncation, occlusion_level, pose_matrix, project, transform
 from simgen.scenario.spec import ObjectInstance
 from simgen.sensors.frame import Frame, InstanceLabel, ObjectTruth
@@ -26,13 +27,15 @@ class LabelOptions:
     Objects of ``ignore_classes`` are never labeled. Objects with fewer than
     ``min_visible_pixels`` visible pixels or a visible share below ``min_visibility`` are
     dropped, or, with ``ignore_regions``, kept as crowd/ignore regions (COCO ``iscrowd=1``,
-    KITTI ``DontCare``) so detectors are not punished for them.
+    KITTI ``DontCare``) so detectors are not punished for them. ``ego`` is what a camera's
+    frames get for the body it is mounted on (see :mod:`simgen.labels.ego`).
     """
 
     min_visible_pixels: int = 16
     min_visibility: float = 0.0
     ignore_classes: tuple[str, ...] = ()
     ignore_regions: bool = False
+    ego: str = "ignore"
 
     @classmethod
     def from_json(cls, d: dict[str, Any] | None, min_visible_pixels: int = 16) -> LabelOptions:
@@ -43,6 +46,7 @@ class LabelOptions:
             min_visibility=float(d.get("min_visibility", 0.0)),
             ignore_classes=tuple(d.get("ignore_classes", ())),
             ignore_regions=bool(d.get("ignore_regions", False)),
+            ego=str(d.get("ego", "ignore")),
         )
 
 
@@ -295,6 +299,7 @@ def _fill_3d(lab: InstanceLabel, frame: Frame, t: ObjectTruth, cam_from_world: n
 
 
 def label_frame(frame: Frame, options: int | LabelOptions) -> Frame:
-    """Fill ``frame.labels`` from its instance map and ground truth; returns the same frame."""
-    frame.labels = label_instances(frame.instance, frame.objects, options, frame)
+    """Fill ``frame.labels`` from its instance map and ground truth, the camera's ego as ``options.ego`` says."""
+    opts = options if isinstance(options, LabelOptions) else LabelOptions(min_visible_pixels=options)
+    frame.labels = apply_ego_policy(label_instances(frame.instance, frame.objects, opts, frame), frame, opts.ego)
     return frame

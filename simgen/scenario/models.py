@@ -201,6 +201,11 @@ class Labels(Model):
     amodal: bool = Field(
         True, description="render each visible object alone for amodal masks, visibility and occlusion levels"
     )
+    ego: Literal["ignore", "exclude", "label"] = Field(
+        "ignore",
+        description="the body a camera is mounted on, in that camera's frames: ignore (an ignore region: COCO "
+        "iscrowd, KITTI DontCare), exclude (nothing) or label (an object like any other)",
+    )
 
 
 class KittiOutput(Model):

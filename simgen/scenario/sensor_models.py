@@ -213,6 +213,7 @@ SensorModel = Annotated[Lidar | Imu | Gnss, Field(discriminator="type")]
 def check_sensors(scenario: object, add: Callable[..., None]) -> None:
     """Cross-field rules for cameras and ``sensors:``, reported through ``add(path, message, hint)``."""
     from simgen.errors import did_you_mean
+    from simgen.scenario.names import largest_count
 
     objects = list(getattr(scenario, "objects", []))
     object_names = [o.name for o in objects]
@@ -229,6 +230,14 @@ def check_sensors(scenario: object, add: Callable[..., None]) -> None:
                 (*path, "mount", "body"),
                 f"no object instance named '{mount.body}'; instances are <object name>_<index>",
                 did_you_mean(mount.body, choices) or (f"e.g. {choices[0]}" if choices else "add an object first"),
+            )
+            return
+        most = largest_count(objects[object_names.index(base)].count)
+        if most is not None and int(idx) >= most:
+            add(
+                (*path, "mount", "body"),
+                f"no object instance named '{mount.body}': '{base}' has at most {most} instances",
+                f"use {base}_0 .. {base}_{most - 1}" if most else f"'{base}' has no instances (its count is 0)",
             )
 
     names: set[str] = set()

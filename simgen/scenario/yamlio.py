@@ -5,6 +5,11 @@ size, nesting depth, node count and total text size after alias expansion are ca
 "billion laughs" file fails after at most ``MAX_NODES`` nodes instead of eating memory), merge
 keys (``<<``) are expanded under the same budget, and duplicate keys are errors instead of
 silently keeping the last one.
+
+Nesting is checked twice: first on PyYAML's event stream, which its parser produces with an
+explicit state stack (no recursion), so ``x: [[[[...`` fails after ``MAX_DEPTH`` levels instead
+of driving the recursive composer into ``RecursionError``; then again while building, where
+aliases can nest a document further than its text does.
 """
 
 from __future__ import annotations
@@ -169,6 +174,67 @@ class _Builder:
         return out
 
 
+def _check_nesting(text: str, file: str) -> None:
+    """Refuse nesting deeper than ``MAX_DEPTH`` by walking the (iterative) parser's events.
+
+    Runs before the recursive composer, so a hostile file never reaches it; stops at the first
+    node that is too deep and reports its line and key path, as the builder would. Work and
+    memory are bounded by ``MAX_DEPTH`` open collections and the file size limit.
+    """
+    # One entry per open collection: its key path, whether it is a mapping, and its position
+    # (next index of a sequence; a mapping's current key and whether a key comes next).
+    stack: list[_Open] = []
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionEndEvent):
+            stack.pop()
+            if stack:
+                stack[-1].advance()
+            continue
+        if not isinstance(event, yaml.NodeEvent):
+            continue
+        path: KeyPath = stack[-1].child(event) if stack else ()
+        scalar_key = bool(stack) and stack[-1].mapping and stack[-1].want_key and isinstance(event, yaml.ScalarEvent)
+        if len(stack) > MAX_DEPTH and not scalar_key:  # a plain key is checked with its value
+            raise ScenarioError(
+                f"nesting deeper than {MAX_DEPTH} levels",
+                file=file,
+                line=event.start_mark.line + 1,
+                col=event.start_mark.column + 1,
+                path=format_path(path) or None,
+            )
+        if isinstance(event, yaml.CollectionStartEvent):
+            stack.append(_Open(path, isinstance(event, yaml.MappingStartEvent)))
+        elif stack:
+            stack[-1].advance()
+
+
+@dataclass
+class _Open:
+    """An open collection while walking events: its key path and where in it the walk is."""
+
+    path: KeyPath
+    mapping: bool
+    index: int = 0
+    key: str = "?"
+    want_key: bool = True
+
+    def child(self, event: yaml.NodeEvent) -> KeyPath:
+        """Key path of the node that ``event`` starts (a mapping key adds none of its own)."""
+        if not self.mapping:
+            return (*self.path, self.index)
+        if self.want_key:
+            self.key = str(event.value) if isinstance(event, yaml.ScalarEvent) else "?"
+            return self.path
+        return (*self.path, self.key)
+
+    def advance(self) -> None:
+        """A node inside this collection is complete: next index, or key -> value -> key."""
+        if self.mapping:
+            self.want_key = not self.want_key
+        else:
+            self.index += 1
+
+
 def load_text(text: str, file: str = "<string>") -> Located:
     """Parse YAML text safely; raise :class:`ScenarioError` with line/col on any problem."""
     if len(text.encode("utf-8", errors="replace")) > MAX_FILE_BYTES:
@@ -179,6 +245,7 @@ def load_text(text: str, file: str = "<string>") -> Located:
         )
     loader = yaml.SafeLoader(text)
     try:
+        _check_nesting(text, file)
         node = loader.get_single_node()
         if node is None:
             return Located(data=None, file=file)

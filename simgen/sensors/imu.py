@@ -5,7 +5,9 @@ Specific force is the average acceleration of the IMU point over the last sample
 IMU integrates) minus gravity, rotated into the IMU frame: at rest it reads +g on the up axis,
 in free fall ~0. Angular rate is the body's angular velocity (pybullet base velocity) in the
 IMU frame. Noise: ``(1 + scale) * true + bias + white``, bias doing a random walk, then
-saturation at ``accel_range`` / ``gyro_range``.
+saturation at ``accel_range`` / ``gyro_range``. During an ``imu_bias_jump`` fault window
+(scenario events) the readings carry the jump's ``accel`` / ``gyro`` offsets (IMU frame) on
+top of the bias, before saturation; the ``*_true`` values stay clean.
 """
 
 from __future__ import annotations
@@ -89,6 +91,9 @@ class Imu(Sensor):
         gyro = self._corrupt(
             gyro_true, dt, self.gyro_scale, self.gyro_bias, s.gyro_noise_density, s.gyro_random_walk, z[6:]
         )
+        for fault in self.world.active_faults(s.name, "imu_bias_jump"):
+            accel = accel + np.asarray(fault.params.get("accel", (0.0, 0.0, 0.0)), dtype=float)
+            gyro = gyro + np.asarray(fault.params.get("gyro", (0.0, 0.0, 0.0)), dtype=float)
         if s.accel_range is not None:
             accel = np.clip(accel, -s.accel_range, s.accel_range)
         if s.gyro_range is not None:

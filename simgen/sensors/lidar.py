@@ -8,6 +8,8 @@ sees the skew a real one does; ``deskew`` re-expresses every point in the sensor
 start. Returns beyond ``max_range`` are dropped; range noise acts along the ray; ``dropout``
 removes returns at random. Returns from the body the sensor is mounted on are dropped (the
 sweep holds the scene at the capture tick, so that body would lag behind its own sensor).
+During a ``lidar_dropout`` fault window (scenario events) a further ``fraction`` of the returns
+is lost, drawn from the sensor's own fault generator so its noise stream does not shift.
 
 Intensity model: ``reflectivity * |cos(incidence)|`` where reflectivity is the mean RGB of the
 surface colour (objects without a colour: 0.8; ground: its colour).
@@ -25,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from simgen.sensors.geometry import body_uid, mount_velocity, rotation_exp, transform_points, world_from_mount
-from simgen.sensors.registry import Sensor, register_sensor
+from simgen.sensors.registry import Sensor, register_sensor, sensor_rng
 from simgen.sensors.stream import LidarScan
 
 MAX_BATCH = 16_383
@@ -107,6 +109,7 @@ class Lidar(Sensor):
         self.column_time = np.arange(cols) / cols / spec.rate
         self.inst_lut, self.cat_lut, self.refl_lut = _lookup_tables(world)
         self.mount_uid = body_uid(world, spec.mount) if spec.mount is not None else -2
+        self.fault_rng = sensor_rng(world.spec.seed, f"{spec.name}.faults")
 
     def sensor_poses(self) -> tuple[np.ndarray, bool]:
         """(C, 4, 4) world_from_sensor of every column at its firing time, and whether they differ."""
@@ -144,6 +147,9 @@ class Lidar(Sensor):
         hit = (uid >= 0) & (frac < 1.0) & (uid != self.mount_uid)
         if s.dropout > 0:
             hit &= self.rng.random(len(hit)) >= s.dropout
+        for fault in self.world.active_faults(s.name, "lidar_dropout"):
+            fraction = float(fault.params.get("fraction", 1.0))
+            hit &= self.fault_rng.random(len(hit)) >= fraction if fraction < 1.0 else False
         idx = slice(None) if hit.all() else np.flatnonzero(hit)  # a slice keeps views, no copies
         uid_h = uid[idx]
         rng_m = s.min_range + frac[idx] * (s.max_range - s.min_range)

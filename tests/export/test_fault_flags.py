@@ -74,3 +74,25 @@ def test_mcap_annotations_say_which_frames_are_faulty(faulty):
             assert text.encode() in data  # protobuf strings are stored as their UTF-8 bytes
         else:
             assert b"faults:" not in data
+
+
+def test_lidar_and_imu_faults_of_the_shipped_scenario_happen(faulty):
+    """Regression: sensor_faults fired lidar_dropout / imu_bias_jump at sensors it did not have."""
+    import numpy as np
+
+    manifest = json.loads((faulty / "manifest.json").read_text())
+    (fired,) = [e for e in manifest["episodes"][0]["events_fired"] if e["event"] == "lidar_out"]
+    start = fired["time"]
+    folder = faulty / "raw" / "sensors" / "e000000"
+    lidar = np.load(folder / "lidar_lidar.npz")
+    counts = np.diff(lidar["point_offsets"])
+    t = lidar["capture_time"]
+    inside = (t >= start - 1e-9) & (t < start + 0.5 - 1e-9)
+    assert inside.any() and (~inside).any()
+    assert np.all(counts[inside] == 0) and np.all(counts[~inside] > 1000)
+    imu = np.load(folder / "imu_imu.npz")
+    t = imu["capture_time"]
+    inside = (t >= start - 1e-9) & (t < start + 1.0 - 1e-9)
+    err = imu["accel"] - imu["accel_true"]
+    assert np.allclose(err[inside].mean(axis=0), [0.2, 0, 0], atol=0.02)
+    assert np.allclose(err[~inside].mean(axis=0), [0, 0, 0], atol=0.02)

@@ -63,6 +63,8 @@ events:
     trigger: {type: at, at: 0.65}
     actions: [{type: lens_occlusion, camera: cam, duration: 0.1, coverage: 0.2},
               {type: timestamp_jitter, duration: 0.2, std: 0.01}, {type: lidar_dropout, duration: 1}]
+sensors:  # the LiDAR fault must find a LiDAR; it leaves the camera's frames alone
+  - {name: roof, type: lidar, channels: 2, horizontal_resolution: 10, position: [0, -4, 2]}
 """
 
 

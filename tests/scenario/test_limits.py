@@ -10,6 +10,7 @@ import yaml
 from simgen.errors import ScenarioError
 from simgen.scenario import yamlio
 from simgen.scenario.loader import loads
+from tests.scenario.hostile import NESTING, hostile_nesting
 
 CORPUS = Path(__file__).parent / "malformed"
 
@@ -117,3 +118,26 @@ def test_sizes_and_impossible_values_are_rejected_with_their_key_path(body: str,
     assert any(i.path == path and message in i.message for i in err.value.issues), [
         i.format() for i in err.value.issues
     ]
+
+
+@pytest.mark.parametrize("size", [10_000, 1_000_000])
+@pytest.mark.parametrize("kind", sorted(NESTING))
+def test_hostile_nesting_is_refused_before_the_recursive_composer(kind: str, size: int) -> None:
+    """Regression: 10 KB of ``x: [[[[...`` ended in RecursionError inside PyYAML's composer."""
+    text = hostile_nesting(kind, size)
+    assert len(text) == size
+    with pytest.raises(ScenarioError) as err:
+        yamlio.load_text(text, file="deep.yaml")
+    line, path = NESTING[kind]
+    (issue,) = err.value.issues
+    assert issue.message == "nesting deeper than 32 levels"
+    assert (issue.file, issue.line, issue.path) == ("deep.yaml", line, path)
+
+
+def test_nesting_up_to_the_limit_still_loads() -> None:
+    depth = yamlio.MAX_DEPTH  # the scalar sits at key path length MAX_DEPTH: allowed
+    text = "x: " + "[" * (depth - 1) + "1" + "]" * (depth - 1) + "\n"
+    data = yamlio.load_text(text).data
+    for _ in range(depth - 1):
+        (data,) = data if isinstance(data, list) else [data["x"]]
+    assert data == [1]

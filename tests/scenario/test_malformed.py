@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.scenario.hostile import NESTING, corpus_file
+
 CORPUS = Path(__file__).parent / "malformed"
 REPO = Path(__file__).resolve().parents[2]
 FILES = sorted(CORPUS.glob("*.yaml"))
@@ -52,6 +54,20 @@ def test_malformed_file_fails_at_the_right_place(path: Path, tmp_path: Path) -> 
     pattern = re.compile(rf"^{re.escape(shown)}:{m['line']}:\d+: {key}.*{re.escape(m['message'])}", re.M)
     assert pattern.search(proc.stderr), f"expected {pattern.pattern!r} in:\n{proc.stderr}"
     assert sorted(p.name for p in tmp_path.iterdir()) == before  # validate writes nothing
+
+
+@pytest.mark.parametrize("kind", sorted(NESTING))
+def test_megabyte_of_hostile_nesting_fails_cleanly(kind: str, tmp_path: Path) -> None:
+    """The corpus's deep_<kind>.yaml cases at 1 MB (generated here; too big to commit)."""
+    path = tmp_path / f"deep_{kind}_1mb.yaml"
+    path.write_text(corpus_file(kind, 1_000_000), encoding="utf-8")
+    assert path.stat().st_size == 1_000_000
+    m = _expectation(path)
+    proc = _simgen("validate", str(path), cwd=tmp_path)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert proc.stderr.startswith(f"{path}:{m['line']}:"), proc.stderr
+    assert f"{m['path']}: {m['message']}" in proc.stderr
 
 
 @pytest.mark.parametrize(

@@ -221,6 +221,9 @@ def test_fault_windows_are_queryable_by_sensor_and_time(client, build):
     w = build(
         WORLD
         + """
+sensors:
+  - {name: roof, type: lidar, channels: 2, horizontal_resolution: 10}
+  - {name: imu0, type: imu}
 events:
   - name: lidar_out
     trigger: {type: at, at: 0.2}
