@@ -10,6 +10,10 @@ from typing import TYPE_CHECKING
 
 from simgen.errors import SimgenError
 
+# The same names as simgen.sensors.render.RENDERERS (checked by `simgen list`), kept here so that
+# building the parser imports neither OpenCV nor pybullet.
+RENDERER_CHOICES = ["auto", "egl", "tiny", "cycles", "eevee", "workbench"]
+
 if TYPE_CHECKING:
     from simgen.scenario.models import Scenario
 
@@ -154,7 +158,10 @@ def cmd_list(args: argparse.Namespace) -> int:
     print("  auto       EGL when available, else TinyRenderer")
     print("  egl        OpenGL through pybullet's EGL plugin (GPU or Mesa llvmpipe)")
     print("  tiny       pybullet TinyRenderer (CPU, always available)")
-    assert set(RENDERERS) == {"auto", "egl", "tiny"}
+    print("  cycles     Blender Cycles path tracing, photoreal RGB; labels from pybullet (simgen[blender])")
+    print("  eevee      Blender EEVEE rasteriser, photoreal RGB; labels from pybullet (simgen[blender])")
+    print("  workbench  Blender Workbench, fast flat shading; labels from pybullet (simgen[blender])")
+    assert set(RENDERERS) == set(RENDERER_CHOICES)
     from simgen.sensors.registry import SENSORS
     from simgen.sensors.registry import load_builtin as load_sensors
 
@@ -229,7 +236,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, help="master seed (default: the scenario's)")
     p.add_argument("--workers", type=int, default=1, help="worker processes (output is identical for any count)")
     p.add_argument("--formats", default="coco", help="comma-separated exporters (see 'simgen list'); default coco")
-    p.add_argument("--renderer", default="auto", choices=["auto", "egl", "tiny"], help="render backend (default auto)")
+    p.add_argument(
+        "--renderer",
+        default="auto",
+        choices=RENDERER_CHOICES,
+        help="render backend (default auto); cycles/eevee/workbench: photoreal RGB via Blender (simgen[blender])",
+    )
     p.add_argument("--splits", help="episode split shares, overriding the scenario's, e.g. train=0.8,val=0.2")
     p.add_argument(
         "--resume", action="store_true", help="continue an interrupted run in --out, skipping finished episodes"
@@ -249,7 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--frames", type=int, default=4, help="frames per episode to show (default 4)")
     p.add_argument("--columns", type=int, default=4, help="tiles per row (default 4)")
     p.add_argument("--seed", type=int, help="master seed (default: the scenario's)")
-    p.add_argument("--renderer", default="auto", choices=["auto", "egl", "tiny"])
+    p.add_argument("--renderer", default="auto", choices=RENDERER_CHOICES)
     p.set_defaults(func=cmd_preview)
 
     p = sub.add_parser("schema", help="print the scenario JSON Schema (draft 2020-12)")

@@ -26,7 +26,7 @@ from simgen.sensors.clock import capture_ticks
 from simgen.sensors.frame import Frame, PointCloud
 from simgen.sensors.geometry import pose_to_vector, world_from_mount
 from simgen.sensors.registry import Sensor, get_sensor, sensor_rng
-from simgen.sensors.render import attach
+from simgen.sensors.render import PHOTOREAL, attach, raster_of
 from simgen.sensors.stream import CameraCapture, LidarScan, PoseTrack, SensorStream
 from simgen.sim.client import BulletClient
 from simgen.sim.world import World
@@ -77,9 +77,13 @@ def run_episode(
     client: BulletClient, spec: EpisodeSpec, renderer: str, stream: SensorStream | None = None
 ) -> Iterator[Frame]:
     """Yield every camera's labeled frames in capture order; fill ``stream`` with everything else."""
-    attach(client, renderer)
+    attach(client, raster_of(renderer))
     world = World(client, spec)
-    post = FramePipeline(world, spec, renderer)
+    if renderer in PHOTOREAL:  # one Blender scene per process, rebuilt once per episode
+        from simgen.sensors.blender import RenderSettings, blender_scene
+
+        blender_scene(renderer).build(world, RenderSettings.from_json(spec.render))
+    post = FramePipeline(world, spec, raster_of(renderer))
     sensors = build_sensors(world, spec, renderer)
     events = schedule(sensors, spec)
     settle = spec.world.settle_steps

@@ -217,6 +217,27 @@ class KittiOutput(Model):
     )
 
 
+class Render(Model):
+    """Photoreal renderer settings (``--renderer cycles|eevee|workbench``); raster renderers ignore them."""
+
+    samples: int = Field(32, ge=1, le=4096, description="samples per pixel (Cycles) or TAA samples (EEVEE)")
+    denoise: bool = Field(True, description="OpenImageDenoise after Cycles, when Blender was built with it")
+    max_bounces: int = Field(4, ge=0, le=64, description="Cycles light bounces")
+    resolution_scale: float = Field(
+        1.0, gt=0, le=4, allow_inf_nan=False, description="render at this multiple of the camera size, then resample"
+    )
+    shadows: bool = Field(True, description="cast shadows from the sun")
+    exposure: float = Field(0.0, ge=-10, le=10, allow_inf_nan=False, description="exposure in stops")
+    view_transform: Literal["AgX", "Filmic", "Standard"] = Field("AgX", description="Blender view transform")
+    motion_blur: float = Field(
+        0.0,
+        ge=0,
+        le=1,
+        allow_inf_nan=False,
+        description="exposure time in seconds; objects blur along their true velocities (0: off)",
+    )
+
+
 class Output(Model):
     """Dataset layout choices."""
 
@@ -250,6 +271,7 @@ class Scenario(Model):
     events: list[Event] = Field(default_factory=list, max_length=1000)
     sensors: list[SensorModel] = Field(default_factory=list, max_length=MAX_SENSORS, description="lidar, imu, gnss")
     labels: Labels = Field(default_factory=Labels)
+    render: Render = Field(default_factory=Render)
     output: Output = Field(default_factory=Output)
     params: dict[language.ParamName, language.Param] = Field(
         default_factory=dict, max_length=language.MAX_PARAMS, description="named random variables: ${params.NAME}"
@@ -310,6 +332,7 @@ __all__ = [
     "ObjectSpec",
     "KittiOutput",
     "Output",
+    "Render",
     "Scenario",
     "SphereObject",
     "UrdfObject",

@@ -446,5 +446,6 @@ def _sample(scenario: Scenario, index: int, n_episodes: int, master: int) -> Epi
         sampled=dict(sorted(sampler.sampled.items())),
         scene=scene,
         labels=scenario.labels.model_dump(mode="json"),
+        render=scenario.render.model_dump(mode="json"),
         sensors=sample_sensors(scenario, sampler, objects),
     )

@@ -133,6 +133,8 @@ class EpisodeSpec:
     event_log: list[dict[str, Any]] = field(default_factory=list, compare=False)
     # The scenario's resolved ``labels:`` block (filters, amodal pass); see simgen.labels.LabelOptions.
     labels: dict[str, Any] = field(default_factory=dict)
+    # The scenario's ``render:`` block (photoreal renderer settings); see simgen.sensors.blender.
+    render: dict[str, Any] = field(default_factory=dict)
     sensors: tuple[Any, ...] = ()  # LidarSpec | ImuSpec | GnssSpec from simgen.scenario.sensor_spec
 
     def frame_time(self, frame: int) -> float:

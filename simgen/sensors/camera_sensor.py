@@ -28,7 +28,7 @@ from simgen.sensors.camera_outputs import (
 )
 from simgen.sensors.frame import Frame
 from simgen.sensors.registry import Sensor, register_sensor
-from simgen.sensors.render import render
+from simgen.sensors.render import PHOTOREAL, raster_of, render
 
 
 @register_sensor
@@ -48,6 +48,14 @@ class Camera(Sensor):
         for o in objects:
             self.cat_lut[o.instance_id] = o.category_id
 
+    def _frame_seed(self) -> int:
+        """Photoreal sampler seed of this capture, from (episode seed, camera name, frame index)."""
+        import zlib
+
+        name = zlib.crc32(self.spec.name.encode())
+        seq = np.random.SeedSequence(entropy=self.world.spec.seed, spawn_key=(3, name, self.count))
+        return int(seq.generate_state(1)[0] & 0x7FFFFFFF)
+
     def current(self) -> CameraSpec:
         """The camera spec with ``world_from_camera`` at the current tick."""
         return self.world.camera(self.spec)
@@ -64,8 +72,12 @@ class Camera(Sensor):
         ideal = (
             cam if self.lens is None else dataclasses.replace(self.lens.ideal, world_from_camera=cam.world_from_camera)
         )
-        raw = render(self.world.client, ideal, self.renderer, light=self.world.render_light())
+        raw = render(self.world.client, ideal, raster_of(self.renderer), light=self.world.render_light())
         rgb, depth, instance = raw.rgb, raw.depth, self._instance(raw.body_uid)
+        if self.renderer in PHOTOREAL:  # Blender's RGB, pixel-aligned with the raster pass's labels
+            from simgen.sensors.blender import blender_scene
+
+            rgb = blender_scene(self.renderer).render(self.world, ideal, self._frame_seed())
         needs_points = bool(outputs & {"normals", "flow", "object_coords"})
         points = point_map(depth, ideal.K) if needs_points else None
         normals = normals_from_points(points) if "normals" in outputs else None

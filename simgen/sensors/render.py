@@ -3,6 +3,8 @@
 - ``tiny``: pybullet's TinyRenderer, CPU, always available.
 - ``egl``: pybullet's EGL plugin (GPU, or Mesa llvmpipe on CPU); loaded once per client.
 - ``auto``: EGL when it loads, else TinyRenderer with a one-line notice.
+- ``cycles``, ``eevee``, ``workbench``: photoreal RGB from Blender (optional ``bpy`` extra) over
+  a TinyRenderer pass that still gives depth, ids and labels (see :mod:`simgen.sensors.blender`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,8 @@ from simgen.sensors.camera import metric_depth, projection_matrix, view_matrix
 from simgen.sim.client import BulletClient
 from simgen.sim.quiet import quiet_stdout
 
-RENDERERS = ("auto", "egl", "tiny")
+PHOTOREAL = ("cycles", "eevee", "workbench")
+RENDERERS = ("auto", "egl", "tiny", *PHOTOREAL)
 EGL_WARMUP_RENDERS = 2
 
 
@@ -65,6 +68,11 @@ def resolve_renderer(requested: str, *, notify: bool = True) -> str:
             f"unknown renderer '{requested}'; expected one of {', '.join(RENDERERS)}",
             hint=did_you_mean(requested, RENDERERS),
         )
+    if requested in PHOTOREAL:
+        from simgen.sensors.blender import require_bpy
+
+        require_bpy()  # a one-line error with the install command when the extra is missing
+        return requested
     if requested != "auto":
         return requested
     try:
@@ -75,6 +83,11 @@ def resolve_renderer(requested: str, *, notify: bool = True) -> str:
         if notify:
             print("simgen: EGL renderer unavailable, using TinyRenderer (CPU)", file=sys.stderr)
         return "tiny"
+
+
+def raster_of(renderer: str) -> str:
+    """The pybullet rasteriser behind ``renderer``: itself for egl/tiny, TinyRenderer under a photoreal one."""
+    return renderer if renderer in ("egl", "tiny") else "tiny"
 
 
 def render(client: BulletClient, cam: CameraSpec, renderer: str, light: dict[str, Any] | None = None) -> RawImage:

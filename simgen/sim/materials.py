@@ -18,6 +18,7 @@ class MaterialApplier:
     def __init__(self, client: BulletClient) -> None:
         self.client = client
         self._textures: dict[str, int] = {}
+        self.applied: dict[tuple[int, int], Material] = {}  # (uid, link) -> material, for other renderers
 
     def texture_id(self, path: str) -> int:
         """Pybullet texture id of the PNG at ``path`` (loaded on first use)."""
@@ -28,17 +29,18 @@ class MaterialApplier:
     def reset(self) -> None:
         """Forget texture ids (call after ``resetSimulation``, which frees them)."""
         self._textures.clear()
+        self.applied.clear()
 
-    def apply(self, uid: int, link: int, material: Material) -> None:
-        """Set ``material`` on link ``link`` (-1: base) of body ``uid``."""
+    def apply(self, uid: int, link: int, material: Material, *, specular: bool = True) -> None:
+        """Set ``material`` on link ``link`` (-1: base) of body ``uid`` (``specular=False`` keeps pybullet's)."""
         p, cid = self.client.p, self.client.id
-        kw: dict[str, object] = {
-            "rgbaColor": list(material.base_color),
-            "specularColor": [material.specular] * 3,
-        }
+        kw: dict[str, object] = {"rgbaColor": list(material.base_color)}
+        if specular:
+            kw["specularColor"] = [material.specular] * 3
         if material.texture is not None:
             kw["textureUniqueId"] = self.texture_id(str(texture_png(material.texture)))
         p.changeVisualShape(uid, link, physicsClientId=cid, **kw)
+        self.applied[(uid, link)] = material
 
 
 def uv_mesh_file(vertices: object, faces: object, scale: float = 1.0) -> str:

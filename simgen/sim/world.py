@@ -319,8 +319,10 @@ class World:
                 )
             uid = p.createMultiBody(0, col, vis, physicsClientId=cid)
             if g["type"] == "checker":
-                tex = p.loadTexture(str(png), physicsClientId=cid)
-                p.changeVisualShape(uid, -1, textureUniqueId=tex, rgbaColor=[1, 1, 1, 1], physicsClientId=cid)
+                from simgen.materials.material import Material, Texture
+
+                texture = Texture("image", size=64, path=str(png))
+                self.materials.apply(uid, -1, Material(base_color=(1, 1, 1, 1), texture=texture), specular=False)
         p.changeDynamics(uid, -1, lateralFriction=g["friction"], physicsClientId=cid)
         return uid
 
