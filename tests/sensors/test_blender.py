@@ -174,7 +174,8 @@ world: {settle_time: 0.0, gravity: [0, 0, 0], ground: {type: none}, sky: [0, 0, 
 objects:
   - {name: box, type: box, class: thing, size: [0.2, 0.2, 0.2], position: [0, 0, 0], color: [0.25, 0.25, 0.25]}
 cameras:
-  - {name: cam, width: 96, height: 96, fov_y: 40, position: [0, 0, 2], look_at: [0, 0, 0], up: [0, 1, 0], near: 0.05, far: 10}
+  - {name: cam, width: 96, height: 96, fov_y: 40, position: [0, 0, 2], look_at: [0, 0, 0], up: [0, 1, 0],
+     near: 0.05, far: 10}
 """
 
 
