@@ -256,7 +256,91 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_schema)
     p = sub.add_parser("list", help="exporters, renderers, object types, shipped scenarios")
     p.set_defaults(func=cmd_list)
+    _add_dataset_commands(sub, fmt)
     return parser
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    """Counts, distributions, near-duplicates and label sanity of a dataset."""
+    from simgen.dataset.reader import open_dataset
+    from simgen.dataset.stats import dataset_stats, format_stats
+
+    stats = dataset_stats(open_dataset(args.dataset), duplicates=not args.no_duplicates)
+    print(json.dumps(stats, indent=2) if args.json else format_stats(stats))
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Fidelity of a dataset against a real COCO reference."""
+    from simgen.dataset.compare import compare_datasets, format_compare, parse_mapping, to_json
+    from simgen.dataset.reader import open_dataset
+
+    ours, ref = open_dataset(args.dataset), open_dataset(args.reference)
+    result = compare_datasets(ours, ref, parse_mapping(args.map))
+    print(to_json(result) if args.json else format_compare(result))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """One self-contained HTML report of a dataset (and its comparison with a reference)."""
+    from simgen.dataset.reader import open_dataset
+    from simgen.dataset.report import build_report, write_report
+    from simgen.dataset.stats import dataset_stats
+
+    ds = open_dataset(args.dataset)
+    comparison = None
+    if args.reference:
+        from simgen.dataset.compare import compare_datasets, parse_mapping
+
+        comparison = compare_datasets(ds, open_dataset(args.reference), parse_mapping(args.map))
+    text = build_report(ds, dataset_stats(ds), comparison)
+    write_report(Path(args.output), text)
+    print(f"simgen: wrote a report of {len(ds.images)} images to {args.output} ({len(text) / 1e6:.1f} MB)")
+    return 0
+
+
+def _add_dataset_commands(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
+    """``stats``, ``compare`` and ``report``: read-only tools over finished datasets."""
+    what = "a simgen output folder, a COCO folder, or a COCO file (X.json[:IMAGES])"
+    p = sub.add_parser(
+        "stats",
+        help="counts, distributions, near-duplicates and label sanity of a dataset",
+        formatter_class=fmt,
+        description="Statistics of a dataset: per class/split/variant/sweep cell, feature distributions, "
+        "empty frames, near-duplicate images, label sanity.",
+        epilog="examples:\n  simgen stats out/quickstart\n  simgen stats real/instances_val.json --json",
+    )
+    p.add_argument("dataset", metavar="DIR", help=what)
+    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    p.add_argument("--no-duplicates", action="store_true", help="skip the near-duplicate search (reads every image)")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser(
+        "compare",
+        help="fidelity of a dataset against a real COCO dataset (KL, Wasserstein per feature)",
+        formatter_class=fmt,
+        description="Compare class frequencies, box size/aspect/position and image statistics with a reference.",
+        epilog="example:\n  simgen compare out/run --reference real/instances_val.json:real/images --map crate=box",
+    )
+    p.add_argument("dataset", metavar="DIR", help=what)
+    p.add_argument("--reference", required=True, metavar="REAL.json[:IMAGES]", help="the real dataset")
+    p.add_argument("--map", metavar="A=B,...|FILE", help="class names: synthetic=real pairs or a YAML file of them")
+    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser(
+        "report",
+        help="self-contained HTML report with plots and labeled frames",
+        formatter_class=fmt,
+        description="Write one HTML file (images embedded, no network) with the stats, plots, sample frames, "
+        "sampled ranges, sensor summaries, the dataset card and, with --reference, the comparison.",
+        epilog="example:\n  simgen report out/run -o report.html --reference real.json:real/images",
+    )
+    p.add_argument("dataset", metavar="DIR", help=what)
+    p.add_argument("-o", "--output", required=True, help="HTML file to write")
+    p.add_argument("--reference", metavar="REAL.json[:IMAGES]", help="also compare with this real dataset")
+    p.add_argument("--map", metavar="A=B,...|FILE", help="class names: synthetic=real pairs or a YAML file of them")
+    p.set_defaults(func=cmd_report)
 
 
 def main(argv: list[str] | None = None) -> int:
