@@ -277,6 +277,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     ours, ref = open_dataset(args.dataset), open_dataset(args.reference)
     result = compare_datasets(ours, ref, parse_mapping(args.map))
+    if args.update_card:
+        from simgen.dataset.card import update_card
+
+        update_card(ours, ref, result)
     print(to_json(result) if args.json else format_compare(result))
     return 0
 
@@ -326,6 +330,7 @@ def _add_dataset_commands(sub: argparse._SubParsersAction, fmt: type[argparse.He
     p.add_argument("--reference", required=True, metavar="REAL.json[:IMAGES]", help="the real dataset")
     p.add_argument("--map", metavar="A=B,...|FILE", help="class names: synthetic=real pairs or a YAML file of them")
     p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    p.add_argument("--update-card", action="store_true", help="write the gaps found into DIR/DATASET_CARD.md")
     p.set_defaults(func=cmd_compare)
 
     p = sub.add_parser(

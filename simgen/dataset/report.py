@@ -14,7 +14,6 @@ from __future__ import annotations
 import base64
 import html
 import io
-import re
 from pathlib import Path
 from typing import Any
 
@@ -153,18 +152,10 @@ def _evenly(seq: list[Any], n: int) -> list[Any]:
 
 
 def sampled_parameters(manifest: dict[str, Any] | None) -> dict[str, np.ndarray]:
-    """Numeric values the randomizers drew, per scenario key path with instance indices folded.
+    """Numeric values the randomizers drew per key path (see :func:`simgen.export.manifest.sampled_ranges`)."""
+    from simgen.export.manifest import sampled_ranges
 
-    ``objects[0][1].size[0]`` (object 0, instance 1) joins ``objects[0].size[0]``; values are taken
-    from ``manifest.json``'s ``episodes[].sampled``.
-    """
-    out: dict[str, list[float]] = {}
-    for ep in (manifest or {}).get("episodes") or []:
-        for key, value in (ep.get("sampled") or {}).items():
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                continue
-            out.setdefault(re.sub(r"^(objects\[\d+\])\[\d+\]", r"\1", key), []).append(float(value))
-    return {k: np.asarray(v) for k, v in sorted(out.items())}
+    return {k: np.asarray(v) for k, v in sampled_ranges(manifest or {}).items()}
 
 
 def sensor_summaries(ds: Dataset) -> list[dict[str, Any]]:

@@ -105,7 +105,14 @@ def write_dataset(root: Path, *, broken: bool = True, duplicate: bool = True) ->
         "simgen_version": "0.1.0",
         "synthetic": True,
         "scenario": {"name": "handmade", "path": "handmade.yaml", "sha256": "0" * 64, "config": {}},
+        "run": {"seed": 1, "episodes": 3, "frames": 2, "renderer": "tiny", "formats": ["coco"]},
         "classes": cats,
+        "counts": {
+            "images": 6,
+            "annotations": 7,
+            "images_per_split": {"train": 4, "val": 2},
+            "annotations_per_class": {"crate": 4, "ball": 2, "defect": 1},
+        },
         "episodes": episodes,
     }
     (root / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
