@@ -288,7 +288,10 @@ def format_compare(result: dict[str, Any]) -> str:
                 f"{v['wasserstein_rel']:.2f}",
             ]
         )
-    lines += table(["feature", "mean", "mean ref", "KL", "W1", "W1/sd ref"], rows)
+    if rows:
+        lines += table(["feature", "mean", "mean ref", "KL", "W1", "W1/sd ref"], rows)
+    else:
+        lines.append("box features: skipped (no annotations on one side)")
     if result["images"]:
         ck = result["images"]["colour_kl"]
         lines.append("colour histogram KL: " + ", ".join(f"{k} {v:.3f}" for k, v in ck.items()))
