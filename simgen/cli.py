@@ -303,6 +303,39 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_mix(args: argparse.Namespace) -> int:
+    """Merge a real COCO dataset with simgen datasets into one hybrid dataset."""
+    from simgen.dataset.compare import parse_mapping
+    from simgen.dataset.mix import plan_mix, write_mix
+    from simgen.dataset.reader import open_dataset
+
+    real = open_dataset(args.real)
+    synthetic = [open_dataset(d) for d in args.synthetic]
+    plan = plan_mix(
+        real,
+        synthetic,
+        mapping=parse_mapping(args.map),
+        ratio=args.ratio,
+        fill=args.fill_classes,
+        synthetic_val=args.synthetic_val,
+        real_val=args.real_val,
+        group_by=args.group_by,
+        seed=args.seed,
+    )
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    summary = write_mix(plan, Path(args.out), formats, args.link)
+    splits = ", ".join(f"{k}: {v['real']} real + {v['synthetic']} synthetic" for k, v in summary["splits"].items())
+    print(f"simgen: wrote a hybrid dataset to {args.out} ({splits}; {', '.join(formats)})")
+    r = summary["ratio"]
+    target = f" (target {100 * r['target']:.1f} %)" if "target" in r else ""
+    print(f"synthetic share of training images: {100 * r['achieved']:.1f} %{target}")
+    for name, v in ((summary.get("targets") or {}).get("classes") or {}).items():
+        flag = "  UNDER TARGET" if v["under"] else ""
+        share = f"{100 * v['achieved']:.1f} % of training annotations (target {100 * v['target']:.1f} %)"
+        print(f"class {name}: {share}{flag}")
+    return 0
+
+
 def _add_dataset_commands(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
     """``stats``, ``compare`` and ``report``: read-only tools over finished datasets."""
     what = "a simgen output folder, a COCO folder, or a COCO file (X.json[:IMAGES])"
@@ -346,6 +379,37 @@ def _add_dataset_commands(sub: argparse._SubParsersAction, fmt: type[argparse.He
     p.add_argument("--reference", metavar="REAL.json[:IMAGES]", help="also compare with this real dataset")
     p.add_argument("--map", metavar="A=B,...|FILE", help="class names: synthetic=real pairs or a YAML file of them")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser(
+        "mix",
+        help="merge a real COCO dataset with simgen datasets (provenance kept per image)",
+        formatter_class=fmt,
+        description="Merge real COCO data with synthetic simgen datasets into one hybrid dataset. Validation "
+        "stays real-only unless --synthetic-val; real images are linked or copied, never re-encoded.",
+        epilog="examples:\n  simgen mix --real real/train.json:real/images --synthetic out/run --ratio 0.3 "
+        "--out mixed --formats coco,yolo\n  simgen mix --real real.json --synthetic out/a out/b --fill-classes 0.05 "
+        "--map pedestrian=person --out mixed",
+    )
+    p.add_argument("--real", required=True, metavar="REAL.json[:IMAGES]", help="the real COCO dataset")
+    p.add_argument("--synthetic", required=True, nargs="+", metavar="DIR", help="simgen dataset folders")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--ratio", type=float, help="synthetic share of training images, e.g. 0.3")
+    how.add_argument(
+        "--fill-classes",
+        nargs="?",
+        const="0.05",
+        metavar="TARGETS",
+        help="add synthetic episodes until classes reach shares: 0.05 (every class, the default) or name=share,...",
+    )
+    p.add_argument("--out", "-o", required=True, help="output folder (must not exist or be empty)")
+    p.add_argument("--formats", default="coco", help="comma-separated: coco, yolo (default coco)")
+    p.add_argument("--map", metavar="A=B,...|FILE", help="class names: synthetic=real pairs or a YAML file of them")
+    p.add_argument("--link", default="hardlink", choices=["hardlink", "symlink", "copy"], help="how images get there")
+    p.add_argument("--synthetic-val", action="store_true", help="keep synthetic frames' own splits (val too)")
+    p.add_argument("--real-val", type=float, metavar="SHARE", help="re-split real images: this share of groups to val")
+    p.add_argument("--group-by", metavar="FIELD", help="with --real-val: COCO image field that groups images")
+    p.add_argument("--seed", type=int, default=0, help="seed of the episode order and real re-split (default 0)")
+    p.set_defaults(func=cmd_mix)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -47,7 +47,8 @@ def test_exporters_labels_and_viz_never_touch_the_simulator(module: str) -> None
 @pytest.mark.parametrize(
     "module",
     ["simgen.dataset", "simgen.dataset.reader", "simgen.dataset.stats", "simgen.dataset.compare",
-     "simgen.dataset.report", "simgen.dataset.rebalance", "simgen.dataset.card"],
+     "simgen.dataset.report", "simgen.dataset.rebalance", "simgen.dataset.card",
+     "simgen.dataset.mix"],
 )  # fmt: skip
 def test_dataset_tools_never_import_the_simulator(module: str) -> None:
     """Dataset tools read finished datasets only: no pybullet, simulator, sensors, batch runner or CLI."""

@@ -46,6 +46,7 @@ class ImageRecord:
     camera: str | None = None
     variant: str | None = None
     sweep: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)  # the source's own image fields (COCO: the whole entry)
 
 
 @dataclass
@@ -64,6 +65,7 @@ class Annotation:
     occlusion: int | None = None
     distance: float | None = None
     lidar_points: int | None = None
+    raw: dict[str, Any] | None = None  # the source's own annotation (COCO: the whole entry)
 
 
 @dataclass
@@ -226,6 +228,7 @@ def _add_coco(ds: Dataset, doc: dict[str, Any], path: Path, split: str, folders:
                 episode=im.get("episode"),
                 frame=im.get("frame"),
                 camera=im.get("camera"),
+                extra=im,
             )
         )
     for i, a in enumerate(doc["annotations"]):
@@ -245,6 +248,7 @@ def _add_coco(ds: Dataset, doc: dict[str, Any], path: Path, split: str, folders:
                 occlusion=a.get("occlusion"),
                 distance=_distance((a.get("box3d") or {}).get("center_cam")),
                 lidar_points=a.get("lidar_points"),
+                raw=a,
             )
         except (KeyError, TypeError, ValueError) as err:
             raise SimgenError(
