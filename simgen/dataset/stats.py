@@ -152,7 +152,7 @@ def hamming_pairs(hashes: list[int], max_distance: int) -> list[tuple[int, int, 
     words = np.array(hashes, dtype=np.uint64)
     bits = ((words[:, None] >> np.arange(64, dtype=np.uint64)) & np.uint64(1)).astype(np.float32)
     out: list[tuple[int, int, int]] = []
-    chunk = 2048
+    chunk = max(1, min(2048, 20_000_000 // len(hashes)))  # keeps each (chunk, n) product near 80 MB
     for s in range(0, len(hashes), chunk):
         a = bits[s : s + chunk]
         d = a @ (1 - bits).T + (1 - a) @ bits.T  # Hamming distance as two matrix products
