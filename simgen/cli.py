@@ -268,7 +268,160 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_schema)
     p = sub.add_parser("list", help="exporters, renderers, object types, shipped scenarios")
     p.set_defaults(func=cmd_list)
+    _add_dataset_commands(sub, fmt)
     return parser
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    """Counts, distributions, near-duplicates and label sanity of a dataset."""
+    from simgen.dataset.reader import open_dataset
+    from simgen.dataset.stats import dataset_stats, format_stats
+
+    stats = dataset_stats(open_dataset(args.dataset), duplicates=not args.no_duplicates)
+    print(json.dumps(stats, indent=2) if args.json else format_stats(stats))
+    return 0
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Fidelity of a dataset against a real COCO reference."""
+    from simgen.dataset.compare import compare_datasets, format_compare, parse_mapping, to_json
+    from simgen.dataset.reader import open_dataset
+
+    ours, ref = open_dataset(args.dataset), open_dataset(args.reference)
+    result = compare_datasets(ours, ref, parse_mapping(args.map))
+    if args.update_card:
+        from simgen.dataset.card import update_card
+
+        update_card(ours, ref, result)
+    print(to_json(result) if args.json else format_compare(result))
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """One self-contained HTML report of a dataset (and its comparison with a reference)."""
+    from simgen.dataset.reader import open_dataset
+    from simgen.dataset.report import build_report, write_report
+    from simgen.dataset.stats import dataset_stats
+
+    ds = open_dataset(args.dataset)
+    comparison = None
+    if args.reference:
+        from simgen.dataset.compare import compare_datasets, parse_mapping
+
+        comparison = compare_datasets(ds, open_dataset(args.reference), parse_mapping(args.map))
+    text = build_report(ds, dataset_stats(ds), comparison)
+    write_report(Path(args.output), text)
+    print(f"simgen: wrote a report of {len(ds.images)} images to {args.output} ({len(text) / 1e6:.1f} MB)")
+    return 0
+
+
+def cmd_mix(args: argparse.Namespace) -> int:
+    """Merge a real COCO dataset with simgen datasets into one hybrid dataset."""
+    from simgen.dataset.compare import parse_mapping
+    from simgen.dataset.mix import plan_mix, write_mix
+    from simgen.dataset.reader import open_dataset
+
+    real = open_dataset(args.real)
+    synthetic = [open_dataset(d) for d in args.synthetic]
+    plan = plan_mix(
+        real,
+        synthetic,
+        mapping=parse_mapping(args.map),
+        ratio=args.ratio,
+        fill=args.fill_classes,
+        synthetic_val=args.synthetic_val,
+        real_val=args.real_val,
+        group_by=args.group_by,
+        seed=args.seed,
+    )
+    formats = [f.strip() for f in args.formats.split(",") if f.strip()]
+    summary = write_mix(plan, Path(args.out), formats, args.link)
+    splits = ", ".join(f"{k}: {v['real']} real + {v['synthetic']} synthetic" for k, v in summary["splits"].items())
+    print(f"simgen: wrote a hybrid dataset to {args.out} ({splits}; {', '.join(formats)})")
+    r = summary["ratio"]
+    target = f" (target {100 * r['target']:.1f} %)" if "target" in r else ""
+    print(f"synthetic share of training images: {100 * r['achieved']:.1f} %{target}")
+    for name, v in ((summary.get("targets") or {}).get("classes") or {}).items():
+        flag = "  UNDER TARGET" if v["under"] else ""
+        share = f"{100 * v['achieved']:.1f} % of training annotations (target {100 * v['target']:.1f} %)"
+        print(f"class {name}: {share}{flag}")
+    return 0
+
+
+def _add_dataset_commands(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
+    """``stats``, ``compare`` and ``report``: read-only tools over finished datasets."""
+    what = "a simgen output folder, a COCO folder, or a COCO file (X.json[:IMAGES])"
+    p = sub.add_parser(
+        "stats",
+        help="counts, distributions, near-duplicates and label sanity of a dataset",
+        formatter_class=fmt,
+        description="Statistics of a dataset: per class/split/variant/sweep cell, feature distributions, "
+        "empty frames, near-duplicate images, label sanity.",
+        epilog="examples:\n  simgen stats out/quickstart\n  simgen stats real/instances_val.json --json",
+    )
+    p.add_argument("dataset", metavar="DIR", help=what)
+    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    p.add_argument("--no-duplicates", action="store_true", help="skip the near-duplicate search (reads every image)")
+    p.set_defaults(func=cmd_stats)
+
+    p = sub.add_parser(
+        "compare",
+        help="fidelity of a dataset against a real COCO dataset (KL, Wasserstein per feature)",
+        formatter_class=fmt,
+        description="Compare class frequencies, box size/aspect/position and image statistics with a reference.",
+        epilog="example:\n  simgen compare out/run --reference real/instances_val.json:real/images --map crate=box",
+    )
+    p.add_argument("dataset", metavar="DIR", help=what)
+    p.add_argument("--reference", required=True, metavar="REAL.json[:IMAGES]", help="the real dataset")
+    p.add_argument("--map", metavar="A=B,...|FILE", help="class names: synthetic=real pairs or a YAML file of them")
+    p.add_argument("--json", action="store_true", help="print JSON instead of tables")
+    p.add_argument("--update-card", action="store_true", help="write the gaps found into DIR/DATASET_CARD.md")
+    p.set_defaults(func=cmd_compare)
+
+    p = sub.add_parser(
+        "report",
+        help="self-contained HTML report with plots and labeled frames",
+        formatter_class=fmt,
+        description="Write one HTML file (images embedded, no network) with the stats, plots, sample frames, "
+        "sampled ranges, sensor summaries, the dataset card and, with --reference, the comparison.",
+        epilog="example:\n  simgen report out/run -o report.html --reference real.json:real/images",
+    )
+    p.add_argument("dataset", metavar="DIR", help=what)
+    p.add_argument("-o", "--output", required=True, help="HTML file to write")
+    p.add_argument("--reference", metavar="REAL.json[:IMAGES]", help="also compare with this real dataset")
+    p.add_argument("--map", metavar="A=B,...|FILE", help="class names: synthetic=real pairs or a YAML file of them")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser(
+        "mix",
+        help="merge a real COCO dataset with simgen datasets (provenance kept per image)",
+        formatter_class=fmt,
+        description="Merge real COCO data with synthetic simgen datasets into one hybrid dataset. Validation "
+        "stays real-only unless --synthetic-val; real images are linked or copied, never re-encoded.",
+        epilog="examples:\n  simgen mix --real real/train.json:real/images --synthetic out/run --ratio 0.3 "
+        "--out mixed --formats coco,yolo\n  simgen mix --real real.json --synthetic out/a out/b --fill-classes 0.05 "
+        "--map pedestrian=person --out mixed",
+    )
+    p.add_argument("--real", required=True, metavar="REAL.json[:IMAGES]", help="the real COCO dataset")
+    p.add_argument("--synthetic", required=True, nargs="+", metavar="DIR", help="simgen dataset folders")
+    how = p.add_mutually_exclusive_group()
+    how.add_argument("--ratio", type=float, help="synthetic share of training images, e.g. 0.3")
+    how.add_argument(
+        "--fill-classes",
+        nargs="?",
+        const="0.05",
+        metavar="TARGETS",
+        help="add synthetic episodes until classes reach shares: 0.05 (every class, the default) or name=share,...",
+    )
+    p.add_argument("--out", "-o", required=True, help="output folder (must not exist or be empty)")
+    p.add_argument("--formats", default="coco", help="comma-separated: coco, yolo (default coco)")
+    p.add_argument("--map", metavar="A=B,...|FILE", help="class names: synthetic=real pairs or a YAML file of them")
+    p.add_argument("--link", default="hardlink", choices=["hardlink", "symlink", "copy"], help="how images get there")
+    p.add_argument("--synthetic-val", action="store_true", help="keep synthetic frames' own splits (val too)")
+    p.add_argument("--real-val", type=float, metavar="SHARE", help="re-split real images: this share of groups to val")
+    p.add_argument("--group-by", metavar="FIELD", help="with --real-val: COCO image field that groups images")
+    p.add_argument("--seed", type=int, default=0, help="seed of the episode order and real re-split (default 0)")
+    p.set_defaults(func=cmd_mix)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -42,3 +42,19 @@ def test_exporters_labels_and_viz_never_touch_the_simulator(module: str) -> None
     loaded = _loaded_after_import(module)
     assert "pybullet" not in loaded
     assert not {m for m in loaded if m.startswith("simgen.sim")}
+
+
+@pytest.mark.parametrize(
+    "module",
+    ["simgen.dataset", "simgen.dataset.reader", "simgen.dataset.stats", "simgen.dataset.compare",
+     "simgen.dataset.report", "simgen.dataset.rebalance", "simgen.dataset.card",
+     "simgen.dataset.mix"],
+)  # fmt: skip
+def test_dataset_tools_never_import_the_simulator(module: str) -> None:
+    """Dataset tools read finished datasets only: no pybullet, simulator, sensors, batch runner or CLI."""
+    loaded = _loaded_after_import(module)
+    assert "pybullet" not in loaded and "simgen.cli" not in loaded
+    pulled = {m for m in loaded if m.startswith(("simgen.sim", "simgen.batch", "simgen.labels"))}
+    # The viz helpers bring the plain Frame data type along; no sensor model or renderer.
+    pulled |= {m for m in loaded if m.startswith("simgen.sensors.") and m != "simgen.sensors.frame"}
+    assert not pulled, f"{module} pulls in {sorted(pulled)}"

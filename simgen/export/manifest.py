@@ -12,6 +12,12 @@ from typing import Any
 
 from simgen.export.atomic import write_json, write_text
 
+BIAS_SHARE = 0.05  # a class with a smaller share of annotations than this is flagged on the card
+ASSET_LICENCES = {
+    "assets": "Apache-2.0, simgen's own procedural assets (scripts/make_assets.py)",
+    "pybullet_data": "zlib, pybullet's bundled data (some models there come from third parties; see bullet3)",
+}
+
 
 def build_manifest(
     *,
@@ -63,13 +69,23 @@ def write_manifest(out_dir: Path, manifest: dict[str, Any]) -> None:
     write_json(out_dir / "manifest.json", manifest, indent=2)
 
 
-def write_dataset_card(out_dir: Path, manifest: dict[str, Any]) -> None:
+def write_dataset_card(out_dir: Path, manifest: dict[str, Any], extra_sections: list[str] | None = None) -> None:
     """Write ``DATASET_CARD.md``: what this data is, that it is synthetic, how it was made, its limits."""
     sc = manifest["scenario"]
     run = manifest["run"]
     counts = manifest["counts"]
     classes = ", ".join(f"{c['id']}: {c['name']}" for c in manifest["classes"])
     per_class = "\n".join(f"| {k} | {v} |" for k, v in counts["annotations_per_class"].items())
+    if run["renderer"] in ("cycles", "eevee", "workbench"):
+        rendering = (
+            f"- RGB rendered by Blender ({run['renderer']}) from the simulated poses; labels, depth and ids\n"
+            "  come from pybullet's raster pass of the same geometry (pixel-aligned, see docs/photoreal.md)."
+        )
+    else:
+        rendering = (
+            "- Rendering is rasterised (pybullet TinyRenderer or OpenGL through EGL): simple lighting, no\n"
+            "  global illumination, no motion blur; the EGL renderer ignores shadows and light colour."
+        )
     text = f"""# Dataset card: {sc["name"]}
 
 **This dataset is synthetic.** Every image was rendered by simgen {manifest["simgen_version"]}
@@ -108,12 +124,12 @@ poses and the objects' geometry. Class ids are the scenario's class positions in
 straddle splits.
 
 ## Known limits
-- Rendering is rasterised (pybullet TinyRenderer or OpenGL through EGL): simple lighting, no
-  global illumination, no motion blur; the EGL renderer ignores shadows and light colour.
+{rendering}
 - Materials are flat colours unless the assets carry textures; expect a domain gap to real
   cameras. Mix with real data or use domain randomization before deployment.
 - Physics is rigid-body (Bullet) with a fixed time step; deformables are not modelled.
-""" + _format_notes(manifest)
+"""
+    text += _format_notes(manifest) + card_details(manifest) + "".join(extra_sections or ())
     write_text(out_dir / "DATASET_CARD.md", text)
 
 
@@ -123,3 +139,82 @@ def _format_notes(manifest: dict[str, Any]) -> str:
     if not notes:
         return ""
     return "\n## Format notes\n" + "".join(f"- {n}\n" for n in notes)
+
+
+def sampled_ranges(manifest: dict[str, Any]) -> dict[str, list[float]]:
+    """Numeric values drawn per scenario key path, instances of one object folded together.
+
+    ``objects[0][1].size[0]`` (object 0, instance 1) joins ``objects[0].size[0]``; values come from
+    ``episodes[].sampled``.
+    """
+    import re
+
+    out: dict[str, list[float]] = {}
+    for ep in manifest.get("episodes") or []:
+        for key, value in (ep.get("sampled") or {}).items():
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                continue
+            out.setdefault(re.sub(r"^(objects\[\d+\])\[\d+\]", r"\1", key), []).append(float(value))
+    return dict(sorted(out.items()))
+
+
+def bias_flags(manifest: dict[str, Any]) -> list[str]:
+    """Classes and variants under their ``targets:`` share (beyond tolerance) or classes under :data:`BIAS_SHARE`."""
+    flags = []
+    per_class = (manifest.get("counts") or {}).get("annotations_per_class") or {}
+    total = sum(per_class.values())
+    targets = ((manifest.get("scenario") or {}).get("config") or {}).get("targets") or {}
+    tol = float(targets.get("tolerance") or 0.05)
+    for name, n in per_class.items():
+        share = n / total if total else 0.0
+        target = (targets.get("classes") or {}).get(name)
+        if target is not None and share < target - tol:
+            flags.append(f"class '{name}': {100 * share:.1f} % of annotations, under its target {100 * target:.1f} %")
+        elif target is None and share < BIAS_SHARE:
+            flags.append(f"class '{name}': {100 * share:.1f} % of annotations, under {100 * BIAS_SHARE:.0f} %")
+    episodes = manifest.get("episodes") or []
+    for name, target in (targets.get("variants") or {}).items():
+        share = sum(1 for e in episodes if e.get("variant") == name) / max(1, len(episodes))
+        if share < target - tol:
+            flags.append(f"variant '{name}': {100 * share:.1f} % of episodes, under its target {100 * target:.1f} %")
+    return flags
+
+
+def card_details(manifest: dict[str, Any]) -> str:
+    """Card sections: machine-readable facts, scenario hashes, class balance and bias flags, ranges, licences."""
+    sc = manifest["scenario"]
+    lines = ["", "## Facts", "```yaml", "synthetic: true", f"generator: simgen {manifest['simgen_version']}"]
+    lines += [f"scenario: {sc.get('name')}", f"scenario_sha256: {sc.get('sha256')}", "```", ""]
+    lines += ["## Purpose", sc.get("description") or "(the scenario states no purpose: add a `description:`)", ""]
+    lines += ["## Scenarios and their hashes", "| file | sha256 |", "|---|---|"]
+    lines.append(f"| `{sc.get('path')}` | `{sc.get('sha256')}` |")
+    for base in sc.get("extends") or []:
+        if isinstance(base, dict):
+            lines.append(f"| `{base.get('path')}` (extended) | `{base.get('sha256')}` |")
+    per_class = (manifest.get("counts") or {}).get("annotations_per_class") or {}
+    total = sum(per_class.values())
+    lines += ["", "## Class balance", "| class | annotations | share |", "|---|---|---|"]
+    lines += [f"| {k} | {v} | {100 * v / total if total else 0:.1f} % |" for k, v in per_class.items()]
+    flags = bias_flags(manifest)
+    lines += ["", "## Bias flags"]
+    lines += [f"- {f}" for f in flags] or [f"- none (every class at least {100 * BIAS_SHARE:.0f} % or at its target)"]
+    ranges = sampled_ranges(manifest)
+    lines += ["", "## Randomization ranges (values actually drawn)", "| key path | draws | min | max |"]
+    lines.append("|---|---|---|---|")
+    lines += [f"| `{k}` | {len(v)} | {min(v):.4g} | {max(v):.4g} |" for k, v in ranges.items()] or ["| (none) | | | |"]
+    used = sorted(
+        {
+            o["shape"]["path"]
+            for e in manifest.get("episodes") or []
+            for o in e.get("objects") or []
+            if isinstance(o.get("shape"), dict) and isinstance(o["shape"].get("path"), str)
+        }
+    )
+    lines += ["", "## Assets and their licences"]
+    for path in used:
+        prefix = path.split(":", 1)[0] if ":" in path else ""
+        licence = ASSET_LICENCES.get(prefix, "supplied with the scenario; licence unknown to simgen")
+        lines.append(f"- `{path}`: {licence}")
+    if not used:
+        lines.append("- primitives only (boxes, spheres, cylinders, capsules): no third-party assets")
+    return "\n".join(lines) + "\n"

@@ -31,22 +31,43 @@ def _palette(i: int) -> tuple[int, int, int]:
 
 
 def _object_xml(lab: InstanceLabel) -> str:
-    x, y, w, h = (int(round(v)) for v in lab.bbox)
-    truncated = 1 if lab.truncation > 0.15 else 0
-    occluded = 1 if lab.occlusion in (1, 2) else 0
+    return object_xml(lab.class_name, lab.bbox, truncation=lab.truncation, occlusion=lab.occlusion, ignore=lab.ignore)
+
+
+def object_xml(
+    name: str,
+    bbox: tuple[float, float, float, float] | list[float],
+    *,
+    truncation: float | None = 0.0,
+    occlusion: int | None = 0,
+    ignore: bool = False,
+) -> str:
+    """One ``<object>`` element from a COCO-style ``[x, y, w, h]`` pixel box (also used by ``simgen mix``)."""
+    x, y, w, h = (int(round(v)) for v in bbox)
+    truncated = 1 if (truncation or 0.0) > 0.15 else 0
+    occluded = 1 if occlusion in (1, 2) else 0
     return (
         "  <object>\n"
-        f"    <name>{escape(lab.class_name)}</name>\n"
+        f"    <name>{escape(name)}</name>\n"
         "    <pose>Unspecified</pose>\n"
         f"    <truncated>{truncated}</truncated>\n"
         f"    <occluded>{occluded}</occluded>\n"
-        f"    <difficult>{1 if lab.ignore else 0}</difficult>\n"
+        f"    <difficult>{1 if ignore else 0}</difficult>\n"
         "    <bndbox>\n"
         f"      <xmin>{x + 1}</xmin>\n      <ymin>{y + 1}</ymin>\n"
         f"      <xmax>{x + w}</xmax>\n      <ymax>{y + h}</ymax>\n"
         "    </bndbox>\n"
         "  </object>\n"
     )
+
+
+def labelmap(class_names: list[str]) -> str:
+    """``labelmap.txt`` text in datumaro's format: background, then the classes in id order."""
+    lines = ["# label:color_rgb:parts:actions", "background:0,0,0::"]
+    for i, name in enumerate(class_names, start=1):
+        r, g, b = _palette(i)
+        lines.append(f"{name}:{r},{g},{b}::")
+    return "\n".join(lines) + "\n"
 
 
 def annotation_xml(frame: Frame, file_name: str) -> str:
@@ -86,8 +107,4 @@ class VocExporter(Exporter):
             per_split[rec["split"]].append(rec["stem"])
         for split, stems in per_split.items():
             write_text(self.root / "ImageSets" / "Main" / f"{split}.txt", "".join(f"{s}\n" for s in stems))
-        lines = ["# label:color_rgb:parts:actions", "background:0,0,0::"]
-        for i, name in enumerate(self.info.class_names, start=1):
-            r, g, b = _palette(i)
-            lines.append(f"{name}:{r},{g},{b}::")
-        write_text(self.root / "labelmap.txt", "\n".join(lines) + "\n")
+        write_text(self.root / "labelmap.txt", labelmap(list(self.info.class_names)))

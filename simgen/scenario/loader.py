@@ -142,7 +142,7 @@ def _effective(scenario: Scenario, variant: int | None, axis_values: dict[int, i
     orig = base.marks if base else {}
     marks = dict(orig)
     file = base.file if base else (scenario.source or "<string>")
-    data = scenario.model_dump(mode="json", by_alias=True, exclude={"extends", "variants", "sweep"})
+    data = scenario.model_dump(mode="json", by_alias=True, exclude={"extends", "variants", "sweep", "targets"})
     key = json.dumps([variant, sorted((axis_values or {}).items()), data], sort_keys=True, default=str)
     cache: dict[str, Scenario] = lang.setdefault("cache", {})
     if key in cache:
@@ -457,6 +457,9 @@ def check_semantics(scenario: Scenario, located: Located, base_dir: Path) -> lis
     if not splits or sum(splits.values()) <= 0:
         add(("output", "splits"), "split shares must add up to more than 0", "e.g. {train: 0.8, val: 0.2}")
     check_limits(scenario, add)
+    from simgen.scenario.targets import check_targets
+
+    check_targets(scenario, add)
     for problem in check_references(scenario):
         add(problem.data_path, problem.message, problem.hint)
     return issues

@@ -252,6 +252,20 @@ class Output(Model):
         return {"kitti": self.kitti.model_dump(mode="json")}
 
 
+class Targets(Model):
+    """Target shares the run should reach; simgen sets variant episode quotas to reach them."""
+
+    classes: dict[ClassName, Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]] = Field(
+        default_factory=dict, description="class name -> share of all annotations (e.g. defect: 0.2)"
+    )
+    variants: dict[language.VariantName, Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]] = Field(
+        default_factory=dict, description="variant name -> share of episodes"
+    )
+    tolerance: float = Field(
+        0.05, gt=0, lt=1, description="a share further than this under its target is flagged by simgen stats"
+    )
+
+
 class Scenario(Model):
     """A whole scenario file."""
 
@@ -278,6 +292,9 @@ class Scenario(Model):
     )
     variants: list[language.Variant] = Field(default_factory=list, max_length=language.MAX_VARIANTS)
     sweep: language.Sweep | None = None
+    targets: Targets | None = Field(
+        None, description="target class/variant shares: episodes are given to variants in quotas that reach them"
+    )
 
     _language: dict = PrivateAttr(default_factory=dict)  # loader/sampler state: marks, variant cache
     _source: str | None = PrivateAttr(None)

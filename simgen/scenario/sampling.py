@@ -283,6 +283,10 @@ def sample(scenario: Scenario, index: int, *, episodes: int | None = None, seed:
         raise SimgenError(f"seed must be an integer in 0 .. 2**63-1, got {master}")
     n_episodes = scenario.episodes if episodes is None else episodes
     variant = choose_variant(scenario, master, index)
+    if scenario.targets is not None and scenario.variants:
+        from simgen.scenario.targets import planned_variant  # targets: episode quotas instead of draws
+
+        variant = planned_variant(scenario, master, index, n_episodes)
     cell = index % sweep_cells(scenario.sweep) if scenario.sweep else None
     return _sample_as(scenario, index, n_episodes, master, variant, cell)
 

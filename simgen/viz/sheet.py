@@ -27,13 +27,22 @@ def draw_labels(frame: Frame, *, mask_alpha: float = 0.35) -> np.ndarray:
     labeled = np.isin(frame.instance, [lab.instance_id for lab in frame.labels]) & tinted
     img[labeled] = (1 - mask_alpha) * img[labeled] + mask_alpha * lut[frame.instance[labeled]]
     out = np.ascontiguousarray(img.clip(0, 255).astype(np.uint8))
+    return draw_boxes(out, [(lab.bbox, lab.category_id, lab.class_name) for lab in frame.labels])
+
+
+def draw_boxes(
+    rgb: np.ndarray, boxes: list[tuple[tuple[float, float, float, float], int, str]]
+) -> np.ndarray:
+    """Draw ``(bbox [x, y, w, h] pixels, category id, caption)`` boxes onto (H, W, 3) uint8 RGB, in place.
+
+    Shared by contact sheets and the dataset report, which has only a file's boxes, not a Frame.
+    """
+    out = rgb
     scale = max(0.35, min(out.shape[:2]) / 900)
-    for lab in frame.labels:
-        x, y, w, h = lab.bbox
-        color = class_color(lab.category_id)
+    for (x, y, w, h), category_id, text in boxes:
+        color = class_color(category_id)
         p0, p1 = (int(x), int(y)), (int(x + w) - 1, int(y + h) - 1)
         cv2.rectangle(out, p0, p1, color, 1, cv2.LINE_AA)
-        text = lab.class_name
         (tw, th), base = cv2.getTextSize(text, cv2.FONT_HERSHEY_SIMPLEX, scale, 1)
         ty = max(int(y), th + base)
         cv2.rectangle(out, (int(x), ty - th - base), (int(x) + tw + 2, ty), color, -1)
