@@ -183,6 +183,7 @@ def render_dataset(
     renderer: str = "auto",
     resume: bool = False,
     progress: bool | None = None,
+    only: list[int] | None = None,
 ) -> RunSummary:
     """Render ``scenario`` into ``out`` and export ``formats``; returns a :class:`RunSummary`.
 
@@ -228,11 +229,14 @@ def render_dataset(
         splits=tuple(scenario.output.splits),
         version=__version__,
     )
+    chosen = list(range(n_episodes)) if only is None else _only(only, n_episodes)
     _prepare_out(out, _run_key(scenario, opts), resume)
-    todo = [i for i in range(n_episodes) if not _episode_file(out, i).exists()]
-    skipped = n_episodes - len(todo)
+    todo = [i for i in chosen if not _episode_file(out, i).exists()]
+    skipped = len(chosen) - len(todo)
     bar = _progress(
-        sum(images_per_episode), sum(images_per_episode) - sum(images_per_episode[i] for i in todo), progress
+        sum(images_per_episode[i] for i in chosen),
+        sum(images_per_episode[i] for i in chosen) - sum(images_per_episode[i] for i in todo),
+        progress,
     )
 
     def save(record: dict[str, Any]) -> None:
@@ -252,7 +256,7 @@ def render_dataset(
     finally:
         bar.close()
 
-    records = [json.loads(_episode_file(out, i).read_text()) for i in range(n_episodes)]
+    records = [json.loads(_episode_file(out, i).read_text()) for i in chosen]
     frame_records = [fr for rec in records for fr in rec["frames"]]
     exporters = [get_exporter(name)(info) for name in formats]
     for e in exporters:
@@ -294,6 +298,14 @@ def render_dataset(
         skipped_episodes=skipped,
         per_class=counts["annotations_per_class"],
     )
+
+
+def _only(only: list[int], n_episodes: int) -> list[int]:
+    """Sorted unique episode indices of ``--episode N`` (each within the run's episodes)."""
+    for i in only:
+        if not 0 <= i < n_episodes:
+            raise SimgenError(f"--episode {i} is outside this run's episodes 0..{n_episodes - 1}")
+    return sorted(set(only))
 
 
 def _with(scenario: Scenario, **update: Any) -> Scenario:
