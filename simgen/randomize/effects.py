@@ -353,11 +353,16 @@ def depth_noise(
         noisy = np.where(disparity > 0, 1.0 / np.maximum(disparity, 1e-12), 0.0).astype(np.float32)
     out = np.where(valid, noisy, 0.0).astype(np.float32)
     if edge_holes > 0:
-        gx = np.abs(np.diff(z, axis=1, append=z[:, -1:]))
-        gy = np.abs(np.diff(z, axis=0, append=z[-1:, :]))
-        edge = ((gx > edge_jump) | (gy > edge_jump)).astype(np.uint8)
-        k = 2 * int(edge_holes) + 1
-        edge = cv2.dilate(edge, np.ones((k, k), np.uint8))
+        jx = np.abs(np.diff(z, axis=1)) > edge_jump
+        jy = np.abs(np.diff(z, axis=0)) > edge_jump
+        edge = np.zeros(z.shape, np.uint8)  # both pixels on either side of a jump
+        edge[:, :-1] |= jx
+        edge[:, 1:] |= jx
+        edge[:-1, :] |= jy
+        edge[1:, :] |= jy
+        k = 2 * int(edge_holes) - 1
+        if k > 1:
+            edge = cv2.dilate(edge, np.ones((k, k), np.uint8))
         out[edge > 0] = 0.0
     return out
 

@@ -67,7 +67,8 @@ class Draws:
             return dist.value
         v = dist.sample(self.rng(field))
         v = v.item() if isinstance(v, np.generic) else v
-        self.values[field] = round(v, 9) if isinstance(v, float) else v
+        v = round(v, 9) if isinstance(v, float) else v  # the value used is the value recorded
+        self.values[field] = v
         return v
 
     def vector(self, dists: Any, field: str) -> tuple[Any, ...] | None:
