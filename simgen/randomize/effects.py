@@ -142,9 +142,35 @@ def add_noise(rgb: np.ndarray, noise: np.ndarray) -> np.ndarray:
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
+@functools.lru_cache(maxsize=1)
+def _unit_quantiles() -> np.ndarray:
+    """(65536,) float64 standard normal quantiles at the centres of 65536 equal-probability bins."""
+    from scipy.special import ndtri
+
+    return ndtri((np.arange(65536) + 0.5) / 65536)
+
+
+def integer_gaussian(shape: tuple[int, ...], std: float, rng: np.random.Generator) -> np.ndarray:
+    """int16 samples of ``round(N(0, std**2))`` by inverse-CDF lookup of 16-bit uniforms.
+
+    Adding rounded noise to an integer image is exactly rounding the noisy image, so this is
+    the same distribution as float noise followed by quantisation (tails cut at 4.3 sigma, a
+    probability of 1.5e-5), at a fraction of the cost of ``standard_normal`` on every pixel.
+    """
+    table = np.clip(np.rint(_unit_quantiles() * std), -32768, 32767).astype(np.int16)
+    return table[rng.integers(0, 65536, size=shape, dtype=np.uint16)]
+
+
+def add_integer_noise(img: np.ndarray, noise: np.ndarray) -> np.ndarray:
+    """uint8 ``img + noise`` (int16) clipped to 0..255."""
+    import cv2
+
+    return np.clip(cv2.add(img.astype(np.int16), noise), 0, 255).astype(np.uint8)
+
+
 def gaussian_noise(rgb: np.ndarray, std: float, rng: np.random.Generator) -> np.ndarray:
-    """Additive zero-mean Gaussian noise of standard deviation ``std`` (8-bit DN), per pixel and channel."""
-    return add_noise(rgb, rng.standard_normal(rgb.shape, dtype=np.float32) * np.float32(std))
+    """Additive zero-mean Gaussian read noise of standard deviation ``std`` (8-bit DN), per pixel and channel."""
+    return add_integer_noise(rgb, integer_gaussian(rgb.shape, std, rng))
 
 
 def shot_noise(rgb: np.ndarray, full_well: float, rng: np.random.Generator) -> np.ndarray:
@@ -285,13 +311,10 @@ def rain(
 
 
 def low_light(rgb: np.ndarray, gain: float, noise: float, g: float, rng: np.random.Generator) -> np.ndarray:
-    """Underexpose by ``gain``, add read noise ``noise`` (DN), then lift with gamma ``g`` (as auto-gain would)."""
-    x = rgb.astype(np.float32) * np.float32(gain)
-    x += rng.standard_normal(x.shape, dtype=np.float32) * np.float32(noise)
-    np.clip(x, 0, 255, out=x)
-    x /= 255.0
-    x **= np.float32(1.0 / g)
-    return np.rint(x * 255.0).astype(np.uint8)
+    """Underexpose by ``gain`` (quantised as the ADC would), add read noise ``noise`` (DN), lift with gamma ``g``."""
+    dark = _lut(rgb, np.arange(256, dtype=np.float64) * gain)
+    noisy = add_integer_noise(dark, integer_gaussian(rgb.shape, noise, rng))
+    return _lut(noisy, 255.0 * (np.arange(256) / 255.0) ** (1.0 / g))
 
 
 def glare_position(direction: Any, K: np.ndarray, world_from_camera: np.ndarray) -> tuple[float, float] | None:
@@ -462,10 +485,13 @@ def _rain(ctx: EffectContext, p: dict[str, Any]) -> None:
 
 @register_effect("low_light")
 def _low_light(ctx: EffectContext, p: dict[str, Any]) -> None:
-    luma = ctx.frame.rgb.astype(np.float32).mean(axis=2) * np.float32(p["gain"])
+    import cv2
+
+    luma = cv2.cvtColor(ctx.frame.rgb, cv2.COLOR_RGB2GRAY)
     ctx.frame.rgb = low_light(ctx.frame.rgb, p["gain"], p["noise"], p["gamma"], ctx.rng)
     # an object counts as fully visible when its mean underexposed signal stands 3 noise std above black
-    snr = {k: v / (3.0 * max(p["noise"], 0.5)) for k, v in label_means(ctx.frame.instance, luma, _labels(ctx)).items()}
+    means = label_means(ctx.frame.instance, luma, _labels(ctx))
+    snr = {k: v * p["gain"] / (3.0 * max(p["noise"], 0.5)) for k, v in means.items()}
     _visibility(ctx, snr)
 
 
