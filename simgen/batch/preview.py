@@ -9,6 +9,7 @@ import cv2
 from simgen.batch.episode import run_episode
 from simgen.errors import OutputError
 from simgen.export.atomic import write_bytes
+from simgen.randomize.randomizers import texture_safe_renderer
 from simgen.scenario.models import Scenario
 from simgen.scenario.sampling import sample
 from simgen.sensors.frame import Frame
@@ -22,7 +23,7 @@ def preview_frames(
     scenario: Scenario, *, episodes: int, frames: int, renderer: str, seed: int | None = None
 ) -> list[Frame]:
     """Render ``episodes`` x ``frames`` (all cameras) without writing anything."""
-    chosen = resolve_renderer(renderer)
+    chosen = resolve_renderer(texture_safe_renderer(scenario, renderer))
     sc = scenario.model_copy(update={"frames": min(frames, scenario.frames)})
     out: list[Frame] = []
     with quiet_stdout(), BulletClient() as client:
@@ -44,7 +45,7 @@ def draw_frames(scenario: Scenario, *, draws: int, renderer: str, seed: int | No
     from simgen.randomize.randomizers import apply_randomizers
     from simgen.scenario.sampling import episode_seed
 
-    chosen = resolve_renderer(renderer)
+    chosen = resolve_renderer(texture_safe_renderer(scenario, renderer))
     plain = scenario.model_copy(update={"frames": 1, "randomize": [], "effects": []})
     base = sample(plain, 0, episodes=1, seed=seed)
     master = scenario.seed if seed is None else seed

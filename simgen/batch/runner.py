@@ -213,7 +213,7 @@ def render_dataset(
         frames=scenario.frames,
         seed=scenario.seed if seed is None else seed,
         formats=formats,
-        renderer=resolve_renderer(renderer),
+        renderer=resolve_renderer(_texture_safe(scenario, renderer)),
     )
     images_per_episode: list[int] = []  # camera frames per episode (rigs and camera rates included)
     # Sample every episode before touching the disk: sampling errors leave nothing behind.
@@ -298,6 +298,12 @@ def render_dataset(
         skipped_episodes=skipped,
         per_class=counts["annotations_per_class"],
     )
+
+
+def _texture_safe(scenario: Scenario, renderer: str) -> str:
+    from simgen.randomize.randomizers import texture_safe_renderer
+
+    return texture_safe_renderer(scenario, renderer)
 
 
 def _only(only: list[int], n_episodes: int) -> list[int]:

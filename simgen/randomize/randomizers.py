@@ -81,6 +81,34 @@ def apply_randomizers(scenario: Any, spec: EpisodeSpec) -> EpisodeSpec:
     )
 
 
+def draws_textures(scenario: Any) -> bool:
+    """Whether the scenario's randomizers put textures on anything (objects, ground, walls, distractors)."""
+    return any(e.type == "texture" or (e.type == "distractors" and e.textured) for e in scenario.randomize)
+
+
+def texture_safe_renderer(scenario: Any, requested: str) -> str:
+    """The renderer to use: TinyRenderer when randomized textures meet ``auto``; an error for ``egl``.
+
+    pybullet's EGL plugin keeps its texture slots across ``resetSimulation`` while the server's
+    texture ids restart, so from the second episode of a process it draws stale textures or
+    none (measured; see docs/world.md). TinyRenderer draws every episode's own textures.
+    """
+    if not draws_textures(scenario) or requested == "tiny":
+        return requested
+    if requested == "egl":
+        from simgen.errors import SimgenError
+
+        raise SimgenError(
+            "the EGL renderer draws stale textures after the first episode of a process, "
+            "and this scenario randomizes textures",
+            hint="use --renderer tiny (or auto, which picks it for such scenarios)",
+        )
+    import sys
+
+    print("simgen: randomized textures: rendering with TinyRenderer (EGL keeps stale textures)", file=sys.stderr)  # noqa: T201
+    return "tiny"
+
+
 # --- helpers -----------------------------------------------------------------------------------
 
 

@@ -21,11 +21,15 @@ WALL_GRID = 8  # quads per wall side, so EGL shades the wall evenly (see simgen.
 
 def textured_floor_visual(client: BulletClient, material: Material) -> int:
     """Visual shape of the 200 m floor whose UVs repeat the texture every ``texture.scale`` metres."""
+    import hashlib
+
     from simgen.export.atomic import write_text
     from simgen.sim.terrain import PLANE_HALF, _cache, floor_obj_text
 
     scale = material.texture.scale if material.texture is not None else 1.0
-    path = _cache(f"floor-uv-{scale:.6g}.obj")
+    # one file name per texture: the EGL plugin keeps the first texture seen per mesh file name
+    tag = hashlib.sha256(material.texture.key().encode()).hexdigest()[:16] if material.texture is not None else ""
+    path = _cache(f"floor-uv-{scale:.6g}-{tag}.obj")
     if not path.exists():
         write_text(path, floor_obj_text(PLANE_HALF / scale))
     return client.p.createVisualShape(client.p.GEOM_MESH, fileName=str(path), physicsClientId=client.id)
@@ -55,7 +59,8 @@ def build_walls(client: BulletClient, walls: list[dict[str, Any]], material: Mat
         pos = [(d, 0.0), (0.0, d), (-d, 0.0), (0.0, -d)][side]
         v, f = _wall_mesh(width, h)
         scale = material.texture.scale if material is not None and material.texture is not None else 1.0
-        vis = p.createVisualShape(p.GEOM_MESH, fileName=uv_mesh_file(v, f, scale), physicsClientId=cid)
+        tag = material.texture.key() if material is not None and material.texture is not None else ""
+        vis = p.createVisualShape(p.GEOM_MESH, fileName=uv_mesh_file(v, f, scale, tag), physicsClientId=cid)
         col = p.createCollisionShape(
             p.GEOM_BOX, halfExtents=[width / 2, WALL_THICKNESS / 2, h / 2], physicsClientId=cid
         )

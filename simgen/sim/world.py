@@ -79,7 +79,8 @@ def _uv_visual(client: BulletClient, mesh: Any, obj: ObjectInstance) -> int:
     from simgen.sim.materials import uv_mesh_file
 
     assert obj.material is not None and obj.material.texture is not None
-    path = uv_mesh_file(mesh.vertices, mesh.faces, obj.material.texture.scale)
+    tex = obj.material.texture
+    path = uv_mesh_file(mesh.vertices, mesh.faces, tex.scale, tex.key())
     return client.p.createVisualShape(client.p.GEOM_MESH, fileName=path, physicsClientId=client.id)
 
 

@@ -189,3 +189,17 @@ def test_textured_scene_builds_and_labels(write_scenario):
     # the textured ground is not flat: many distinct colours where nothing but ground is seen
     ground = f.rgb[(f.instance == 0) & (f.depth > 0)]
     assert len(np.unique(ground.reshape(-1, 3), axis=0)) > 50
+
+
+def test_randomized_textures_never_render_with_stale_egl_textures(write_scenario, capsys):
+    from simgen.errors import SimgenError
+    from simgen.randomize.randomizers import texture_safe_renderer
+
+    textured = _scenario(write_scenario, ["{type: texture}"])
+    plain = _scenario(write_scenario, ["{type: color, hue: 10}"])
+    assert texture_safe_renderer(plain, "auto") == "auto" and texture_safe_renderer(plain, "egl") == "egl"
+    assert texture_safe_renderer(textured, "tiny") == "tiny"
+    assert texture_safe_renderer(textured, "auto") == "tiny"
+    assert "TinyRenderer" in capsys.readouterr().err
+    with pytest.raises(SimgenError, match="stale textures"):
+        texture_safe_renderer(textured, "egl")
