@@ -225,31 +225,39 @@ def pixel_motion(
     A point X (world) on a body moving with (v, w) about centre c moves at ``v + w x (X - c)``;
     the camera's own (v_c, w_c) is subtracted (``v_c + w_c x (X - p_c)``); the relative velocity
     in camera axes projects as ``du/dt = fx (Vx Z - X Vz) / Z**2`` (same for v with fy).
-    Background (label 0, e.g. the ground) is static; pixels without depth get 0.
+    Background (label 0, e.g. the ground) is static; pixels without depth get 0. With a static
+    camera only pixels of moving bodies are computed.
     """
     h, w = depth.shape
+    out = np.zeros((h, w, 2), np.float32)
+    moving = {k: v for k, v in velocities.items() if np.any(v[0]) or np.any(v[1])}
+    cam_moves = camera_velocity is not None and (np.any(camera_velocity[0]) or np.any(camera_velocity[1]))
+    if not moving and not cam_moves:
+        return out
+    valid = depth > 0
+    if not cam_moves:
+        valid &= np.isin(instance, np.fromiter(moving, dtype=instance.dtype))
+    rows, cols = np.nonzero(valid)
+    if len(rows) == 0:
+        return out
     fx, fy, cx, cy = K[0, 0], K[1, 1], K[0, 2], K[1, 2]
-    z = depth.astype(np.float64)
-    u, v = np.meshgrid(np.arange(w, dtype=np.float64), np.arange(h, dtype=np.float64))
-    xc, yc = (u - cx) / fx * z, (v - cy) / fy * z
-    pc = np.stack([xc, yc, z], axis=-1)
+    z = depth[rows, cols].astype(np.float64)
+    xc, yc = (cols - cx) / fx * z, (rows - cy) / fy * z
     R, t = world_from_camera[:3, :3], world_from_camera[:3, 3]
-    pw = pc @ R.T + t
+    pw = np.stack([xc, yc, z], axis=1) @ R.T + t
     vel = np.zeros_like(pw)
-    for label, (lv, av, com) in velocities.items():
-        m = instance == label
+    labels = instance[rows, cols]
+    for label, (lv, av, com) in moving.items():
+        m = labels == label
         if m.any():
             vel[m] = lv + np.cross(av, pw[m] - com)
-    if camera_velocity is not None:
-        cv_, cw = camera_velocity
+    if cam_moves:
+        cv_, cw = camera_velocity  # type: ignore[misc]
         vel -= cv_ + np.cross(cw, pw - t)
-    vc = vel @ R  # world -> camera axes (R^T v per pixel)
-    zs = np.where(z > 0, z, 1.0)
-    du = fx * (vc[..., 0] * zs - xc * vc[..., 2]) / zs**2
-    dv = fy * (vc[..., 1] * zs - yc * vc[..., 2]) / zs**2
-    out = np.stack([du, dv], axis=-1)
-    out[z <= 0] = 0.0
-    return out.astype(np.float32)
+    vc = vel @ R  # world -> camera axes (R^T v per point)
+    out[rows, cols, 0] = fx * (vc[:, 0] * z - xc * vc[:, 2]) / z**2
+    out[rows, cols, 1] = fy * (vc[:, 1] * z - yc * vc[:, 2]) / z**2
+    return out
 
 
 def motion_blur(rgb: np.ndarray, displacement: np.ndarray, samples: int = 8) -> np.ndarray:
@@ -284,10 +292,10 @@ def jpeg(rgb: np.ndarray, quality: int) -> np.ndarray:
     """Encode as JPEG at ``quality`` and decode back."""
     import cv2
 
-    ok, buf = cv2.imencode(".jpg", rgb[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
+    ok, buf = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
     if not ok:
         raise RuntimeError("JPEG encoding failed")
-    return np.ascontiguousarray(cv2.imdecode(buf, cv2.IMREAD_COLOR)[:, :, ::-1])
+    return cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
 
 
 def rain(

@@ -425,6 +425,12 @@ def check_randomize(scenario: object, base_dir: object, add: object) -> None:
                 problem = check_asset_path(path, base_dir, kind="texture")  # type: ignore[arg-type]
                 if problem:
                     add(("randomize", i, "images", j), problem[0], problem[1])
+            if e.target == "ground" and scenario.world.ground.type != "plane":  # type: ignore[attr-defined]
+                add(
+                    ("randomize", i, "target"),
+                    f"a ground texture needs world.ground.type: plane, not '{scenario.world.ground.type}'",  # type: ignore[attr-defined]
+                    "set world.ground.type: plane",
+                )
             if not e.generators and not e.images:
                 add(("randomize", i, "generators"), "a texture randomizer needs generators or images")
         if isinstance(e, DistractorRandomizer) and e.class_ is not None and e.class_ not in classes:

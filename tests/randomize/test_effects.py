@@ -200,12 +200,14 @@ effects:
 BAD_REFERENCES = """\
 name: bad
 classes: [box]
+world: {ground: {type: checker}}
 objects: [{name: b, class: box, type: box, size: [1, 1, 1]}]
 cameras: [{name: cam, width: 8, height: 8, position: [5, 5, 5], look_at: [0, 0, 0]}]
 randomize:
   - {type: texture, images: [../outside.png]}
   - {type: texture, images: [/etc/hosts.png], generators: [noize]}
   - {type: distractors, class: clutter}
+  - {type: texture, target: ground}
 effects:
   - {type: fog, cameras: [front]}
 """
@@ -232,15 +234,17 @@ effects:
         (
             BAD_REFERENCES,
             [
-                ":6:",
-                "randomize[0].images[0]: '..' in asset path '../outside.png' is not allowed",
                 ":7:",
+                "randomize[0].images[0]: '..' in asset path '../outside.png' is not allowed",
+                ":8:",
                 "randomize[1].images[0]: absolute path '/etc/hosts.png' is not allowed",
                 "randomize[1].generators[0]: unknown texture generator 'noize'",
                 "(did you mean 'noise'?)",
-                ":8:",
+                ":9:",
                 "randomize[2].class: class 'clutter' is not in the scenario's classes list",
                 ":10:",
+                "randomize[3].target: a ground texture needs world.ground.type: plane, not 'checker'",
+                ":12:",
                 "effects[0].cameras[0]: no camera named 'front'",
             ],
         ),
