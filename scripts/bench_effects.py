@@ -2,13 +2,14 @@
 
     PYTHONPATH=$PWD python scripts/bench_effects.py [--frames 8] [--repeats 5] [--markdown]
 
-Renders the quickstart scene without its randomizers (640x480, TinyRenderer) and times the raw ``getCameraImage`` per
-frame; then, in the same run, applies each registered effect with its default ranges to copies
-of those labeled frames, and the default stack (:data:`DEFAULT_STACK`, the effects the shipped
-quickstart scenario uses) as a whole. Reports medians and ratios to the raw render; the target
-is the whole default stack under 20 % of a raw frame. Motion blur is timed in its worst case, a
-camera moving at 0.5 m/s (every pixel moves; a static camera blurs only moving bodies' pixels). Texture generation is reported separately:
-it happens once per parameter set (cached on disk), never per frame.
+Renders the quickstart scene without its randomizers (640x480, TinyRenderer) and times the raw
+``getCameraImage`` per frame; then, in the same run, applies each registered effect with its
+default ranges to copies of those labeled frames, and the default stack (:data:`DEFAULT_STACK`,
+the effects the shipped quickstart scenario uses) as a whole. Reports medians and ratios to the
+raw render; the target is the whole default stack under 20 % of a raw frame. Motion blur is timed
+in its worst case, a camera moving at 0.5 m/s (every pixel moves; a static camera blurs only the
+pixels of moving bodies). Texture generation is reported separately: it happens once per
+parameter set (cached on disk), never per frame.
 """
 
 from __future__ import annotations
