@@ -244,20 +244,30 @@ def pixel_motion(
     z = depth[rows, cols].astype(np.float64)
     xc, yc = (cols - cx) / fx * z, (rows - cy) / fy * z
     R, t = world_from_camera[:3, :3], world_from_camera[:3, 3]
-    pw = np.stack([xc, yc, z], axis=1) @ R.T + t
-    vel = np.zeros_like(pw)
+    # Explicit 3x3 products instead of (N, 3) @ (3, 3): a BLAS call on millions of rows with
+    # threads on a busy machine cost 100x more (and left its threads spinning afterwards).
+    pw = [xc * R[i, 0] + yc * R[i, 1] + z * R[i, 2] + t[i] for i in range(3)]
+    vel = [np.zeros_like(z) for _ in range(3)]
     labels = instance[rows, cols]
     for label, (lv, av, com) in moving.items():
         m = labels == label
         if m.any():
-            vel[m] = lv + np.cross(av, pw[m] - com)
+            d = [pw[i][m] - com[i] for i in range(3)]
+            for i, c in enumerate(_cross(av, d)):
+                vel[i][m] = lv[i] + c
     if cam_moves:
         cv_, cw = camera_velocity  # type: ignore[misc]
-        vel -= cv_ + np.cross(cw, pw - t)
-    vc = vel @ R  # world -> camera axes (R^T v per point)
-    out[rows, cols, 0] = fx * (vc[:, 0] * z - xc * vc[:, 2]) / z**2
-    out[rows, cols, 1] = fy * (vc[:, 1] * z - yc * vc[:, 2]) / z**2
+        for i, c in enumerate(_cross(cw, [pw[k] - t[k] for k in range(3)])):
+            vel[i] -= cv_[i] + c
+    vc = [vel[0] * R[0, j] + vel[1] * R[1, j] + vel[2] * R[2, j] for j in range(3)]  # R^T v
+    out[rows, cols, 0] = fx * (vc[0] * z - xc * vc[2]) / z**2
+    out[rows, cols, 1] = fy * (vc[1] * z - yc * vc[2]) / z**2
     return out
+
+
+def _cross(a: np.ndarray, b: list[np.ndarray]) -> list[np.ndarray]:
+    """``a x b`` for a constant 3-vector ``a`` and components ``b`` (three arrays)."""
+    return [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
 
 
 def motion_blur(rgb: np.ndarray, displacement: np.ndarray, samples: int = 8) -> np.ndarray:

@@ -97,9 +97,12 @@ def paint_sky(rgb: np.ndarray, sky: np.ndarray, camera: Any, gradient: dict[str,
         return rgb
     ys, xs = np.nonzero(sky)
     K = camera.K
-    rays = np.stack([(xs - K[0, 2]) / K[0, 0], (ys - K[1, 2]) / K[1, 1], np.ones(len(xs))], axis=0)
-    world = camera.world_from_camera[:3, :3] @ rays
-    sin_el = np.clip(world[2] / np.linalg.norm(world, axis=0), 0.0, 1.0)
+    rx, ry = (xs - K[0, 2]) / K[0, 0], (ys - K[1, 2]) / K[1, 1]
+    R = camera.world_from_camera[:3, :3]
+    # world ray = R @ (rx, ry, 1), written out: no BLAS call on every sky pixel
+    wz = R[2, 0] * rx + R[2, 1] * ry + R[2, 2]
+    norm = np.sqrt(rx * rx + ry * ry + 1.0)  # R preserves length
+    sin_el = np.clip(wz / norm, 0.0, 1.0)
     t = np.sqrt(sin_el)[:, None]
     horizon = np.asarray(gradient["horizon"], dtype=np.float64)
     zenith = np.asarray(gradient["zenith"], dtype=np.float64)
