@@ -92,6 +92,7 @@ def cmd_render(args: argparse.Namespace) -> int:
         renderer=args.renderer,
         resume=args.resume,
         progress=None if not args.no_progress else False,
+        **({"only": args.episode} if args.episode else {}),
     )
     print(summary.line())
     return 0
@@ -130,6 +131,7 @@ def cmd_preview(args: argparse.Namespace) -> int:
         renderer=args.renderer,
         columns=args.columns,
         seed=args.seed,
+        draws=args.draws,
     )
     print(f"simgen: wrote a contact sheet of {n} frames to {args.output}")
     return 0
@@ -181,6 +183,18 @@ def cmd_list(args: argparse.Namespace) -> int:
     print("  " + ", ".join(wm.TRIGGER_TYPES))
     print("event actions and sensor faults (events[].actions[].type):")
     print("  " + ", ".join(wm.ACTION_TYPES))
+    from simgen.randomize.registry import EFFECTS, RANDOMIZERS
+    from simgen.randomize.registry import load_builtin as load_randomizers
+
+    load_randomizers()
+    print("randomizers (randomize[].type):")
+    print("  " + ", ".join(sorted(RANDOMIZERS)))
+    print("sensor effects (effects[].type):")
+    print("  " + ", ".join(sorted(EFFECTS)))
+    from simgen.materials.textures import TEXTURES
+
+    print("procedural textures (randomize[].generators):")
+    print("  " + ", ".join(sorted(TEXTURES)))
     print("asset sources (objects[].path):")
     print("  pybullet_data:NAME  pybullet's bundled URDFs and meshes")
     print("  assets:NAME         simgen's shipped assets")
@@ -247,6 +261,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--resume", action="store_true", help="continue an interrupted run in --out, skipping finished episodes"
     )
     p.add_argument("--no-progress", action="store_true", help="no progress bar even on a terminal")
+    p.add_argument(
+        "--episode",
+        type=int,
+        action="append",
+        metavar="N",
+        help="render only episode N of the run (repeatable): regenerates it exactly, randomization included",
+    )
     p.set_defaults(func=cmd_render)
 
     p = sub.add_parser(
@@ -262,6 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--columns", type=int, default=4, help="tiles per row (default 4)")
     p.add_argument("--seed", type=int, help="master seed (default: the scenario's)")
     p.add_argument("--renderer", default="auto", choices=RENDERER_CHOICES)
+    p.add_argument(
+        "--draws", type=int, help="show episode 0's first frame under N randomization draws (randomize:/effects:)"
+    )
     p.set_defaults(func=cmd_preview)
 
     p = sub.add_parser("schema", help="print the scenario JSON Schema (draft 2020-12)")
@@ -431,7 +455,7 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_USER_ERROR
-    for name in ("episodes", "frames", "workers", "columns"):
+    for name in ("episodes", "frames", "workers", "columns", "draws"):
         value = getattr(args, name, None)
         if value is not None and value < 1:
             print(f"simgen: error: --{name} must be at least 1, got {value}", file=sys.stderr)

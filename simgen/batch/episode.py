@@ -117,7 +117,7 @@ class FramePipeline:
         self.world = world
         self.options = LabelOptions.from_json(spec.labels, spec.min_visible_pixels)
         self.truth = TruthCollector(world.client, world, spec, renderer, amodal=spec.labels.get("amodal", True))
-        self.effects = ImageEffects(spec)
+        self.effects = ImageEffects(spec, world)
         self.lidar: Any = None
 
     def __call__(self, frame: Frame) -> Frame | None:

@@ -184,6 +184,7 @@ def render_dataset(
     renderer: str = "auto",
     resume: bool = False,
     progress: bool | None = None,
+    only: list[int] | None = None,
 ) -> RunSummary:
     """Render ``scenario`` into ``out`` and export ``formats``; returns a :class:`RunSummary`.
 
@@ -213,7 +214,7 @@ def render_dataset(
         frames=scenario.frames,
         seed=scenario.seed if seed is None else seed,
         formats=formats,
-        renderer=resolve_renderer(renderer),
+        renderer=resolve_renderer(_texture_safe(scenario, renderer)),
     )
     images_per_episode: list[int] = []  # camera frames per episode (rigs and camera rates included)
     # Sample every episode before touching the disk: sampling errors leave nothing behind.
@@ -231,11 +232,14 @@ def render_dataset(
         options=scenario.output.format_options(),
         base_dir=scenario.base_dir,
     )
+    chosen = list(range(n_episodes)) if only is None else _only(only, n_episodes)
     _prepare_out(out, _run_key(scenario, opts), resume)
-    todo = [i for i in range(n_episodes) if not _episode_file(out, i).exists()]
-    skipped = n_episodes - len(todo)
+    todo = [i for i in chosen if not _episode_file(out, i).exists()]
+    skipped = len(chosen) - len(todo)
     bar = _progress(
-        sum(images_per_episode), sum(images_per_episode) - sum(images_per_episode[i] for i in todo), progress
+        sum(images_per_episode[i] for i in chosen),
+        sum(images_per_episode[i] for i in chosen) - sum(images_per_episode[i] for i in todo),
+        progress,
     )
 
     def save(record: dict[str, Any]) -> None:
@@ -255,7 +259,7 @@ def render_dataset(
     finally:
         bar.close()
 
-    records = [json.loads(_episode_file(out, i).read_text()) for i in range(n_episodes)]
+    records = [json.loads(_episode_file(out, i).read_text()) for i in chosen]
     frame_records = [fr for rec in records for fr in rec["frames"]]
     exporters = [get_exporter(name)(info) for name in formats]
     notes: dict[str, list[str]] = {}
@@ -301,6 +305,20 @@ def render_dataset(
         per_class=counts["annotations_per_class"],
         notes=tuple(n for v in notes.values() for n in v),
     )
+
+
+def _texture_safe(scenario: Scenario, renderer: str) -> str:
+    from simgen.randomize.randomizers import texture_safe_renderer
+
+    return texture_safe_renderer(scenario, renderer)
+
+
+def _only(only: list[int], n_episodes: int) -> list[int]:
+    """Sorted unique episode indices of ``--episode N`` (each within the run's episodes)."""
+    for i in only:
+        if not 0 <= i < n_episodes:
+            raise SimgenError(f"--episode {i} is outside this run's episodes 0..{n_episodes - 1}")
+    return sorted(set(only))
 
 
 def _with(scenario: Scenario, **update: Any) -> Scenario:

@@ -74,6 +74,8 @@ def annotation(lab: InstanceLabel) -> dict[str, Any]:
         ann["keypoint_names"] = list(lab.keypoint_names or ())
     if lab.lidar_points >= 0:
         ann["lidar_points"] = lab.lidar_points
+    if lab.effect_visibility is not None:
+        ann["effect_visibility"] = lab.effect_visibility
     if lab.metadata:
         ann["attributes"] = dict(lab.metadata)  # the key CVAT and datumaro read per-annotation attributes from
     return ann

@@ -181,6 +181,8 @@ def label_json(lab: InstanceLabel) -> dict[str, Any]:
     """Every field of a label as JSON-safe values (lists for tuples)."""
     out: dict[str, Any] = {}
     for key, value in lab.__dict__.items():
+        if key == "effect_visibility" and value is None:
+            continue  # only frames a hiding sensor effect touched carry it; others keep their layout
         if isinstance(value, tuple):
             value = [list(v) if isinstance(v, tuple) else v for v in value]
         out[key] = value

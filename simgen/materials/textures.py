@@ -141,3 +141,96 @@ def noise(params: dict[str, Any], rng: np.random.Generator, size: int) -> np.nda
     octaves, base = int(params.get("octaves", 4)), int(params.get("base", 4))
     n = value_noise(rng, size, octaves, base, float(params.get("persistence", 0.5)))
     return _to_u8(a + (b - a) * n[:, :, None])
+
+
+@texture("stripes")
+def stripes(params: dict[str, Any], rng: np.random.Generator, size: int) -> np.ndarray:
+    """Parallel stripes: ``count`` periods across the tile, ``duty`` share in the first colour, ``angle`` 0 or 90."""
+    count = int(params.get("count", 8))
+    duty = float(params.get("duty", 0.5))
+    a, b = _colors(params, ((0.2, 0.2, 0.2), (0.8, 0.8, 0.8)))
+    phase = (np.arange(size) * count / size) % 1.0  # whole periods per tile, so it tiles
+    band = (phase < duty)[None, :] if int(params.get("angle", 0)) == 0 else (phase < duty)[:, None]
+    band = np.broadcast_to(band, (size, size))
+    return _to_u8(np.where(band[:, :, None], a, b))
+
+
+@texture("dots")
+def dots(params: dict[str, Any], rng: np.random.Generator, size: int) -> np.ndarray:
+    """Polka dots on a ``cells`` x ``cells`` grid, radius ``radius`` (share of a cell), jittered centres."""
+    cells = int(params.get("cells", 6))
+    radius = float(params.get("radius", 0.3))
+    a, b = _colors(params, ((0.2, 0.2, 0.2), (0.8, 0.8, 0.8)))
+    cell = size / cells
+    jitter = rng.uniform(-0.15, 0.15, size=(cells, cells, 2))
+    y, x = np.mgrid[0:size, 0:size].astype(np.float32) + 0.5
+    ci, cj = (y // cell).astype(int), (x // cell).astype(int)
+    fy = y / cell - ci - 0.5 - jitter[ci, cj, 0]
+    fx = x / cell - cj - 0.5 - jitter[ci, cj, 1]
+    inside = fx * fx + fy * fy < radius * radius
+    return _to_u8(np.where(inside[:, :, None], a, b))
+
+
+@texture("gradient")
+def gradient(params: dict[str, Any], rng: np.random.Generator, size: int) -> np.ndarray:
+    """Linear ramp between two ``colors`` along the tile's vertical axis, mirrored so it tiles."""
+    a, b = _colors(params, ((0.2, 0.2, 0.2), (0.8, 0.8, 0.8)))
+    t = 1.0 - np.abs(np.linspace(-1.0, 1.0, size, endpoint=False))  # triangle wave: tiles seamlessly
+    return _to_u8(np.broadcast_to((a + (b - a) * t[:, None, None]), (size, size, 3)).copy())
+
+
+def gradient_noise(rng: np.random.Generator, size: int, cells: int = 8) -> np.ndarray:
+    """(size, size) float32 Perlin gradient noise in 0..1, tileable (the gradient lattice wraps)."""
+    angles = rng.uniform(0, 2 * np.pi, size=(cells + 1, cells + 1))
+    angles[-1, :], angles[:, -1] = angles[0, :], angles[:, 0]
+    gx, gy = np.cos(angles), np.sin(angles)
+    t = (np.arange(size, dtype=np.float64) + 0.5) * cells / size
+    i0, f = np.floor(t).astype(int), t - np.floor(t)
+    fade = f * f * f * (f * (f * 6 - 15) + 10)
+    yi, xi = i0[:, None], i0[None, :]
+    fy, fx = f[:, None], f[None, :]
+
+    def dot(di: int, dj: int) -> np.ndarray:
+        return gx[yi + di, xi + dj] * (fx - dj) + gy[yi + di, xi + dj] * (fy - di)
+
+    u, v = fade[None, :], fade[:, None]
+    top = dot(0, 0) + u * (dot(0, 1) - dot(0, 0))
+    bottom = dot(1, 0) + u * (dot(1, 1) - dot(1, 0))
+    n = top + v * (bottom - top)
+    return ((n - n.min()) / (n.max() - n.min() + 1e-9)).astype(np.float32)
+
+
+@texture("perlin")
+def perlin(params: dict[str, Any], rng: np.random.Generator, size: int) -> np.ndarray:
+    """Fractal Perlin (gradient) noise blending two ``colors``: ``octaves`` from ``cells`` lattice cells."""
+    a, b = _colors(params, ((0.3, 0.3, 0.3), (0.7, 0.7, 0.7)))
+    cells, octaves = int(params.get("cells", 4)), int(params.get("octaves", 4))
+    n = sum(0.5**o * gradient_noise(rng, size, cells * 2**o) for o in range(octaves))
+    n = (n - n.min()) / (n.max() - n.min() + 1e-9)
+    return _to_u8(a + (b - a) * n[:, :, None])
+
+
+@texture("marble")
+def marble(params: dict[str, Any], rng: np.random.Generator, size: int) -> np.ndarray:
+    """Marble veins: a sine of x turbulently displaced by value noise (``veins`` periods, ``turbulence``)."""
+    a, b = _colors(params, ((0.85, 0.85, 0.82), (0.35, 0.35, 0.38)))
+    veins, turb = int(params.get("veins", 4)), float(params.get("turbulence", 5.0))
+    n = value_noise(rng, size, octaves=5, base=4)
+    x = np.arange(size, dtype=np.float32)[None, :] / size
+    v = 0.5 + 0.5 * np.sin(2 * np.pi * (veins * x + turb * n / (2 * np.pi)))
+    return _to_u8(a + (b - a) * (v**3)[:, :, None])
+
+
+@texture("grain")
+def grain(params: dict[str, Any], rng: np.random.Generator, size: int) -> np.ndarray:
+    """Fine anisotropic grain: noise stretched along one axis into fibres (``streak`` cells across)."""
+    import cv2
+
+    a, b = _colors(params, ((0.45, 0.32, 0.2), (0.62, 0.47, 0.3)))
+    streak = int(params.get("streak", 64))
+    base = rng.random((streak, 8)).astype(np.float32)
+    wrapped = np.pad(base, ((0, 1), (0, 1)), mode="wrap")
+    up = cv2.resize(wrapped, (size + size // 8, size + size // streak), interpolation=cv2.INTER_CUBIC)[:size, :size]
+    n = 0.7 * up + 0.3 * value_noise(rng, size, octaves=3, base=8)
+    n = (n - n.min()) / (n.max() - n.min() + 1e-9)
+    return _to_u8(a + (b - a) * n[:, :, None])

@@ -25,3 +25,15 @@ def apply_haze(
     haze = np.asarray(color, dtype=np.float32)[:3] * 255.0
     out = rgb.astype(np.float32) * t + haze * (1.0 - t)
     return np.clip(np.rint(out), 0, 255).astype(np.uint8)
+
+
+KOSCHMIEDER = 3.912  # -ln(0.02): the 2 % contrast threshold of Koschmieder's visibility definition
+
+
+def koschmieder_density(visibility: float) -> float:
+    """Extinction coefficient (1/m) of fog with meteorological visibility ``visibility`` metres.
+
+    Koschmieder's law: a black object's contrast against the horizon falls as ``exp(-beta d)``
+    and is at the 2 % threshold at the visibility distance, so ``beta = 3.912 / visibility``.
+    """
+    return KOSCHMIEDER / float(visibility)

@@ -16,6 +16,7 @@ from simgen.resources import data_dir, pybullet_data_dir
 SUFFIXES = {
     "urdf": (".urdf",),
     "mesh": (".obj", ".stl", ".ply", ".glb", ".gltf", ".off"),
+    "texture": (".png", ".jpg", ".jpeg"),
 }
 MAX_ASSET_BYTES = 64 << 20
 

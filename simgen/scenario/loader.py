@@ -26,6 +26,7 @@ from simgen.scenario.language import sweep_cell, sweep_cells
 from simgen.scenario.lens import LENS_MODELS
 from simgen.scenario.models import MAX_OBJECTS, OBJECT_TYPES, Camera, Scenario
 from simgen.scenario.names import check_names
+from simgen.scenario.randomize_models import check_randomize
 from simgen.scenario.references import check_references
 from simgen.scenario.sensor_models import SENSOR_TYPES, check_sensors
 from simgen.scenario.world_models import union_tags
@@ -453,6 +454,7 @@ def check_semantics(scenario: Scenario, located: Located, base_dir: Path) -> lis
             add(("labels", "ignore_classes", i), f"class '{cls}' is not in this scenario", did_you_mean(cls, names))
     check_sensors(scenario, add)
     check_names(scenario, add)
+    check_randomize(scenario, base_dir, add)
     splits = scenario.output.splits
     if not splits or sum(splits.values()) <= 0:
         add(("output", "splits"), "split shares must add up to more than 0", "e.g. {train: 0.8, val: 0.2}")

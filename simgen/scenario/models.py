@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from simgen.scenario import language
 from simgen.scenario.distributions import Distribution, Num
+from simgen.scenario.randomize_models import MAX_ENTRIES, EffectModel, RandomizerModel
 from simgen.scenario.sensor_models import MAX_SENSORS, CameraSensorFields, SensorModel
 from simgen.scenario.world_models import Behavior, Checker, Event, Haze, Heightfield, Light, Placement
 
@@ -294,6 +295,12 @@ class Scenario(Model):
     sweep: language.Sweep | None = None
     targets: Targets | None = Field(
         None, description="target class/variant shares: episodes are given to variants in quotas that reach them"
+    )
+    randomize: list[RandomizerModel] = Field(
+        default_factory=list, max_length=MAX_ENTRIES, description="domain randomizers applied before the world is built"
+    )
+    effects: list[EffectModel] = Field(
+        default_factory=list, max_length=MAX_ENTRIES, description="sensor effects applied to rendered images"
     )
 
     _language: dict = PrivateAttr(default_factory=dict)  # loader/sampler state: marks, variant cache

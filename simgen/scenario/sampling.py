@@ -436,7 +436,7 @@ def _sample(scenario: Scenario, index: int, n_episodes: int, master: int) -> Epi
         settle_steps=int(round(w.settle_time / w.time_step)),
         steps_per_frame=max(1, int(round(1.0 / (w.frame_rate * w.time_step)))),
     )
-    return EpisodeSpec(
+    spec = EpisodeSpec(
         index=index,
         seed=episode_seed(master, index),
         split=assign_split(scenario.output.splits, index, n_episodes),
@@ -453,3 +453,8 @@ def _sample(scenario: Scenario, index: int, n_episodes: int, master: int) -> Epi
         render=scenario.render.model_dump(mode="json"),
         sensors=sample_sensors(scenario, sampler, objects),
     )
+    if scenario.randomize or scenario.effects:
+        from simgen.randomize.randomizers import apply_randomizers  # numpy only; keeps pybullet/OpenCV out
+
+        spec = apply_randomizers(scenario, spec)
+    return spec

@@ -45,6 +45,9 @@ class ObjectInstance:
     # Appearance (see simgen.materials): set by asset generators and appearance randomizers;
     # None keeps ``color`` (or a mesh's/URDF's own look).
     material: Material | None = None
+    # Initial velocities (m/s, rad/s, world frame) set by the physics randomizer; None = at rest.
+    velocity: tuple[float, float, float] | None = None
+    angular_velocity: tuple[float, float, float] | None = None
 
     @property
     def label(self) -> int:
@@ -136,6 +139,14 @@ class EpisodeSpec:
     # The scenario's ``render:`` block (photoreal renderer settings); see simgen.sensors.blender.
     render: dict[str, Any] = field(default_factory=dict)
     sensors: tuple[Any, ...] = ()  # LidarSpec | ImuSpec | GnssSpec from simgen.scenario.sensor_spec
+    # Domain randomization (see simgen.randomize): the ground's material, background walls and sky
+    # gradient, the scenario's effect entries as (key, entry) pairs, and every randomizer's draws.
+    ground_material: Material | None = None
+    backdrop: dict[str, Any] = field(default_factory=dict)
+    effects: tuple[tuple[str, Any], ...] = ()
+    randomized: dict[str, Any] = field(default_factory=dict)
+    # Filled while frames are rendered: every sensor effect's draws per camera (and frame).
+    effect_log: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def frame_time(self, frame: int) -> float:
         """Simulated time in seconds at which ``frame`` is captured."""
@@ -158,4 +169,6 @@ class EpisodeSpec:
             "scene": self.scene.to_json(),
             "events_fired": list(self.event_log),
             **({"sensors": [s.to_json() for s in self.sensors]} if self.sensors else {}),
+            **({"randomize": self.randomized} if self.randomized else {}),
+            **({"effects": self.effect_log} if self.effect_log else {}),
         }

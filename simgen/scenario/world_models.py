@@ -426,4 +426,11 @@ def union_tags(loc: tuple[object, ...]) -> tuple[str, ...] | None:
         "placement": PLACEMENT_REGIONS,
         "trigger": TRIGGER_TYPES,
         "actions": ACTION_TYPES,
+        **_randomize_tags(),
     }.get(last)
+
+
+def _randomize_tags() -> dict[str, tuple[str, ...]]:
+    from simgen.scenario.randomize_models import EFFECT_TYPES, RANDOMIZER_TYPES
+
+    return {"randomize": RANDOMIZER_TYPES, "effects": EFFECT_TYPES}

@@ -60,6 +60,9 @@ class InstanceLabel:
     ignore: bool = False
     lidar_points: int = -1
     metadata: dict[str, Any] = field(default_factory=dict)
+    # Share of the object a sensor effect left visible (fog transmittance, low-light SNR), 0..1;
+    # None when no such effect ran. Set by simgen.randomize.effects; the label itself is kept.
+    effect_visibility: float | None = None
 
 
 @dataclass

@@ -43,10 +43,12 @@ class MaterialApplier:
         self.applied[(uid, link)] = material
 
 
-def uv_mesh_file(vertices: object, faces: object, scale: float = 1.0) -> str:
+def uv_mesh_file(vertices: object, faces: object, scale: float = 1.0, tag: str = "") -> str:
     """Path of a cached OBJ of the mesh with box-projected UVs (see :mod:`simgen.materials.uv`).
 
     Content-addressed in the texture cache folder and written atomically, so workers share it.
+    ``tag`` (the texture's key) gives each texture its own file, so no renderer-side cache
+    keyed by mesh file name can carry one texture over to another body.
     """
     import hashlib
 
@@ -58,7 +60,7 @@ def uv_mesh_file(vertices: object, faces: object, scale: float = 1.0) -> str:
 
     v = np.asarray(vertices, dtype=np.float64)
     f = np.asarray(faces, dtype=np.int64)
-    digest = hashlib.sha256(v.tobytes() + f.tobytes() + repr(float(scale)).encode()).hexdigest()[:24]
+    digest = hashlib.sha256(v.tobytes() + f.tobytes() + repr(float(scale)).encode() + tag.encode()).hexdigest()[:24]
     path = cache_dir() / f"mesh-{digest}.obj"
     if not path.exists():
         write_text(path, obj_text_with_uvs(v, f, box_projected_uvs(v, f, scale)), durable=False)

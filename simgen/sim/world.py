@@ -79,7 +79,8 @@ def _uv_visual(client: BulletClient, mesh: Any, obj: ObjectInstance) -> int:
     from simgen.sim.materials import uv_mesh_file
 
     assert obj.material is not None and obj.material.texture is not None
-    path = uv_mesh_file(mesh.vertices, mesh.faces, obj.material.texture.scale)
+    tex = obj.material.texture
+    path = uv_mesh_file(mesh.vertices, mesh.faces, tex.scale, tex.key())
     return client.p.createVisualShape(client.p.GEOM_MESH, fileName=path, physicsClientId=client.id)
 
 
@@ -281,6 +282,7 @@ class World:
 
         self.materials = MaterialApplier(client)  # texture ids live until the next resetSimulation
         self.ground_uid = self._build_ground()
+        self.backdrop_uids = self._build_backdrop()
         self.uid_of: dict[int, int] = {}
         self.controllers: dict[int, Controller] = {}
         self.joint_targets: dict[int, dict[int, float]] = {}
@@ -311,6 +313,10 @@ class World:
 
                 obj, png = checker_files(extra["checker"]["cell"], extra["checker"]["colors"])
                 vis = p.createVisualShape(p.GEOM_MESH, fileName=str(obj), physicsClientId=cid)
+            elif self.spec.ground_material is not None:
+                from simgen.sim.backdrop import textured_floor_visual
+
+                vis = textured_floor_visual(self.client, self.spec.ground_material)
             else:
                 from simgen.sim.terrain import floor_file
 
@@ -323,8 +329,19 @@ class World:
 
                 texture = Texture("image", size=64, path=str(png))
                 self.materials.apply(uid, -1, Material(base_color=(1, 1, 1, 1), texture=texture), specular=False)
+            elif self.spec.ground_material is not None:
+                self.materials.apply(uid, -1, self.spec.ground_material)
         p.changeDynamics(uid, -1, lateralFriction=g["friction"], physicsClientId=cid)
         return uid
+
+    def _build_backdrop(self) -> list[int]:
+        """Background walls from the ``background`` randomizer (unlabelled static bodies)."""
+        walls = self.spec.backdrop.get("walls")
+        if not walls:
+            return []
+        from simgen.sim.backdrop import build_walls
+
+        return build_walls(self.client, walls, self.spec.backdrop.get("wall_material"), self.materials.apply)
 
     def _add(self, obj: ObjectInstance) -> int:
         """Build one instance's body, its joints and its controller."""
@@ -343,6 +360,8 @@ class World:
             n_links = p.getNumJoints(uid, physicsClientId=cid)
             for link in range(-1, n_links):
                 self.materials.apply(uid, link, obj.material)
+        if obj.velocity is not None or obj.angular_velocity is not None:
+            p.resetBaseVelocity(uid, obj.velocity or (0, 0, 0), obj.angular_velocity or (0, 0, 0), physicsClientId=cid)
         if obj.joints or obj.type == "humanoid":
             self.joint_targets[obj.instance_id] = set_joints(self.client, uid, obj)
         self.uid_of[obj.instance_id] = uid
