@@ -22,8 +22,8 @@ import numpy as np
 from simgen.export.atomic import write_json
 from simgen.export.base import Exporter, Record, register_exporter
 from simgen.export.encode import StagedDir, depth_png, encode_png_mask, encoded_rgb
+from simgen.frame import Frame, InstanceLabel
 from simgen.labels.instances import decode_mask
-from simgen.sensors.frame import Frame, InstanceLabel
 
 
 def amodal_mask(frame: Frame, lab: InstanceLabel, visib: np.ndarray) -> np.ndarray:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from simgen.frame import Frame, ObjectTruth
 from simgen.labels.instances import LabelOptions, decode_mask, label_frame, label_instances
 from simgen.scenario.spec import CameraSpec, ObjectInstance
-from simgen.sensors.frame import Frame, ObjectTruth
 
 
 def _obj(iid: int, cls: str, cat: int) -> ObjectInstance:
@@ -138,14 +138,17 @@ def test_amodal_crop_partly_outside_the_image_is_clipped():
     assert c.visibility == round(2 / 50, 6) and c.occlusion == 2
 
 
-def test_amodal_from_another_rasteriser_forgives_one_edge_pixel():
+def test_visibility_is_visible_over_amodal_pixels_with_no_edge_tolerance():
     f = _frame()
-    # object 2's amodal silhouette one pixel larger all round: exact says 64 hidden pixels
+    # object 2's amodal silhouette one pixel larger all round: 64 of its 289 pixels are hidden
     f.truth[2].amodal, f.truth[2].amodal_offset = np.ones((17, 17), bool), (9, 4)
-    exact = label_frame(f, LabelOptions(min_visible_pixels=1)).labels[1]
-    assert exact.amodal_area == 17 * 17 and exact.visibility == round(225 / 289, 6)
+    lab = label_frame(f, LabelOptions(min_visible_pixels=1)).labels[1]
+    assert lab.amodal_area == 17 * 17 and lab.area == 15 * 15
+    assert lab.visibility == round(225 / 289, 6)
+    assert lab.visibility == round(decode_mask(lab.rle).sum() / decode_mask(lab.amodal_rle).sum(), 6)
+
+
+def test_amodal_labels_can_be_switched_off_in_the_options():
     f = _frame()
-    f.truth[2].amodal, f.truth[2].amodal_offset = np.ones((17, 17), bool), (9, 4)
-    f.truth[2].amodal_exact = False
-    loose = label_frame(f, LabelOptions(min_visible_pixels=1)).labels[1]
-    assert loose.amodal_area == 17 * 17 and loose.visibility == 1.0
+    lab = label_frame(f, LabelOptions(min_visible_pixels=1, amodal=False)).labels[1]
+    assert lab.amodal_rle is None and lab.visibility is None and lab.occlusion == 3
