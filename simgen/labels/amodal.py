@@ -30,6 +30,11 @@ if TYPE_CHECKING:
 
 Window = tuple[int, int, int, int]  # x0, y0, x1, y1 pixels (x1, y1 exclusive)
 EMPTY = np.zeros((0, 0), dtype=bool)
+# Silhouettes of objects that did not move relative to their camera since an earlier frame
+# (resting objects seen by a fixed camera: most of a settled scene), keyed by everything they
+# depend on. A pure function's memo: the result is the same array whether drawn or recalled.
+_SEEN: dict[tuple[object, ...], tuple[tuple[VisualPart, ...], np.ndarray, tuple[int, int]]] = {}
+SEEN_LIMIT = 512
 
 
 def clip_near(tris: np.ndarray, near: float) -> np.ndarray:
@@ -74,25 +79,38 @@ def fill_triangles(uv: np.ndarray, window: Window) -> np.ndarray:
     if not len(uv) or h <= 0 or w <= 0:
         return np.zeros((max(h, 0), max(w, 0)), dtype=bool)
     ys = uv[:, :, 1]
-    top = np.maximum(np.ceil(ys.min(axis=1)), y0).astype(np.int64)
-    bottom = np.minimum(np.floor(ys.max(axis=1)), y1 - 1).astype(np.int64)
-    n = np.maximum(bottom - top + 1, 0)
-    total = int(n.sum())
-    if total == 0:
+    y_a, y_b, y_c = ys[:, 0], ys[:, 1], ys[:, 2]  # elementwise min/max: numpy's axis=1 reductions over 3 are slow
+    top = np.maximum(np.ceil(np.minimum(np.minimum(y_a, y_b), y_c)), y0)
+    bottom = np.minimum(np.floor(np.maximum(np.maximum(y_a, y_b), y_c)), y1 - 1)
+    n = (bottom - top + 1).astype(np.int64)
+    keep = np.flatnonzero(n > 0)  # most triangles of a fine mesh hold no pixel centre: drop them first
+    if not len(keep):
         return np.zeros((h, w), dtype=bool)
-    tri = np.repeat(np.arange(len(uv)), n)
-    row = top[tri] + (np.arange(total) - np.repeat(np.cumsum(n) - n, n))
-    p = uv[tri]  # (R, 3, 2)
-    q = np.roll(p, -1, axis=1)  # edge ends: a->b, b->c, c->a
-    py, qy = p[:, :, 1], q[:, :, 1]
-    y = row[:, None].astype(np.float64)
-    dy = qy - py
-    crosses = (np.minimum(py, qy) <= y) & (y <= np.maximum(py, qy)) & (dy != 0)
-    x = p[:, :, 0] + (y - py) / np.where(dy != 0, dy, 1.0) * (q[:, :, 0] - p[:, :, 0])
-    left = np.ceil(np.where(crosses, x, np.inf).min(axis=1))
-    right = np.floor(np.where(crosses, x, -np.inf).max(axis=1))
-    left = np.maximum(left, x0)
-    right = np.minimum(right, x1 - 1)
+    uv, ys, top, n = uv[keep], ys[keep], top[keep].astype(np.int64), n[keep]
+    # vertices ordered by y: a on top, c at the bottom; rows between them cross the long edge a-c
+    # and one short edge (a-b above b, b-c below)
+    i_a = np.argmin(ys, axis=1)
+    i_c = np.argmax(ys, axis=1)
+    i_c = np.where(i_c == i_a, (i_a + 2) % 3, i_c)  # a flat triangle: any order
+    i_b = 3 - i_a - i_c
+    k = np.arange(len(uv))
+    v = np.stack([uv[k, i_a], uv[k, i_b], uv[k, i_c]], axis=1)
+    ax, ay, bx, by, cx, cy = v[:, 0, 0], v[:, 0, 1], v[:, 1, 0], v[:, 1, 1], v[:, 2, 0], v[:, 2, 1]
+
+    def slope(dx: np.ndarray, dy: np.ndarray) -> np.ndarray:
+        return np.divide(dx, dy, out=np.zeros_like(dx), where=dy != 0)
+
+    s_ac, s_ab, s_bc = slope(cx - ax, cy - ay), slope(bx - ax, by - ay), slope(cx - bx, cy - by)
+    total = int(n.sum())
+    tri = np.repeat(np.arange(len(n)), n)
+    row = np.repeat(top, n) + (np.arange(total) - np.repeat(np.cumsum(n) - n, n))
+    y = row.astype(np.float64)
+    dya = y - ay[tri]
+    x_long = ax[tri] + dya * s_ac[tri]
+    upper = y < by[tri]
+    x_short = np.where(upper, ax[tri] + dya * s_ab[tri], bx[tri] + (y - by[tri]) * s_bc[tri])
+    left = np.maximum(np.ceil(np.minimum(x_long, x_short)), x0)
+    right = np.minimum(np.floor(np.maximum(x_long, x_short)), x1 - 1)
     ok = left <= right
     r = row[ok] - y0
     start = r * (w + 1) + (left[ok].astype(np.int64) - x0)
@@ -130,12 +148,11 @@ def part_triangles(part: VisualPart, cam_from_part: np.ndarray, view: CameraSpec
     if (z > view.near).all():
         if part.convex:
             return _hull_fan(_project(view.K, pts))
-        tris = pts[part.faces]
+        faces = part.faces
         if part.closed:  # camera-facing triangles cover a closed surface's silhouette
-            a, b, c = tris[:, 0], tris[:, 1], tris[:, 2]
-            facing = np.einsum("ij,ij->i", np.cross(b - a, c - a), a) < 0
-            tris = tris[facing]
-        return _project(view.K, tris)
+            a, b, c = pts[faces[:, 0]], pts[faces[:, 1]], pts[faces[:, 2]]
+            faces = faces[np.einsum("ij,ij->i", np.cross(b - a, c - a), a) < 0]
+        return _project(view.K, pts)[faces]
     return _project(view.K, clip_near(pts[part.faces], view.near))
 
 
@@ -150,11 +167,11 @@ def silhouette(
     uv = np.concatenate(tris) if tris else np.zeros((0, 3, 2))
     if not len(uv):
         return EMPTY, (0, 0)
-    flat = uv.reshape(-1, 2)
-    x0 = max(0, int(math.ceil(flat[:, 0].min())))
-    y0 = max(0, int(math.ceil(flat[:, 1].min())))
-    x1 = min(view.width, int(math.floor(flat[:, 0].max())) + 1)
-    y1 = min(view.height, int(math.floor(flat[:, 1].max())) + 1)
+    u, v = np.ascontiguousarray(uv[..., 0]), np.ascontiguousarray(uv[..., 1])
+    x0 = max(0, math.ceil(u.min()))
+    y0 = max(0, math.ceil(v.min()))
+    x1 = min(view.width, math.floor(u.max()) + 1)
+    y1 = min(view.height, math.floor(v.max()) + 1)
     if x1 <= x0 or y1 <= y0:
         return EMPTY, (0, 0)
     return fill_triangles(uv, (x0, y0, x1, y1)), (x0, y0)
@@ -197,9 +214,21 @@ def fill_amodal(
         lens = lens_map(camera)
     view = camera if lens is None else dataclasses.replace(lens.ideal, world_from_camera=camera.world_from_camera)
     cam_from_world = np.linalg.inv(camera.world_from_camera)
+    lens_key = (camera.distortion_model, tuple(camera.distortion or ()))
+    view_key = (view.width, view.height, view.near, view.K.tobytes(), camera.world_from_camera.tobytes(), lens_key)
     for iid in todo:
         t = truth[iid]
+        links = None if t.link_poses is None else t.link_poses.tobytes()
+        key = (id(t.parts), poses[iid], links, view_key)
+        hit = _SEEN.get(key)
+        if hit is not None and hit[0] is t.parts:
+            t.amodal, t.amodal_offset = hit[1], hit[2]
+            continue
         mask, offset = silhouette(t, pose_matrix(*poses[iid]), cam_from_world, view)
         if lens is not None:
             mask, offset = through_lens(mask, offset, lens)
+        mask.setflags(write=False)
+        if len(_SEEN) >= SEEN_LIMIT:
+            _SEEN.clear()
+        _SEEN[key] = (t.parts, mask, offset)
         t.amodal, t.amodal_offset = mask, offset

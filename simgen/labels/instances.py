@@ -91,6 +91,34 @@ def encode_masks(masks: np.ndarray) -> list[dict[str, Any]]:
     return rles
 
 
+def encode_window(mask: np.ndarray, x0: int, y0: int, height: int, width: int) -> dict[str, Any]:
+    """COCO compressed RLE of a (height, width) image that is ``mask`` at (x0, y0) and empty elsewhere.
+
+    Same result as :func:`encode_masks` on the whole image, without building it: the runs are
+    found in the window (column-major, as COCO reads) and placed in the image.
+    """
+    h, w = mask.shape
+    padded = np.zeros((w, h + 2), dtype=np.int8)
+    padded[:, 1 : h + 1] = mask.T
+    step = np.diff(padded, axis=1)
+    cs, rs = np.nonzero(step == 1)
+    ce, re = np.nonzero(step == -1)
+    starts = (x0 + cs).astype(np.int64) * height + y0 + rs
+    ends = (x0 + ce).astype(np.int64) * height + y0 + re
+    if len(starts) > 1:  # a window as tall as the image: a run may go on into the next column
+        apart = ends[:-1] != starts[1:]
+        starts = starts[np.concatenate([[True], apart])]
+        ends = ends[np.concatenate([apart, [True]])]
+    edges = np.empty(2 * len(starts) + 2, dtype=np.int64)
+    edges[0], edges[1:-1:2], edges[2:-1:2], edges[-1] = 0, starts, ends, height * width
+    counts = np.diff(edges)
+    if len(counts) > 1 and counts[-1] == 0:
+        counts = counts[:-1]
+    rle = mask_utils.frPyObjects({"size": [height, width], "counts": counts.tolist()}, height, width)
+    rle["counts"] = rle["counts"].decode("ascii")
+    return rle
+
+
 def decode_mask(rle: dict[str, Any]) -> np.ndarray:
     """(H, W) bool mask from a COCO compressed RLE with str or bytes ``counts``."""
     counts = rle["counts"]
@@ -135,7 +163,7 @@ def amodal_stats(
     if not keep or any(truth.get(i) is None or truth[i].amodal is None for i in keep):
         return None
     h, w, n = masks.shape
-    full = np.zeros((h, w, n), dtype=np.uint8, order="F")
+    rles = []
     a_boxes = np.zeros((n, 4))
     area = np.zeros(n, dtype=np.int64)
     hidden = np.zeros(n, dtype=np.int64)
@@ -158,8 +186,8 @@ def amodal_stats(
         hidden[k] = area[k] - np.count_nonzero(vis)
         rows, cols = np.flatnonzero(am.any(axis=1)), np.flatnonzero(am.any(axis=0))
         a_boxes[k] = (x0 + cols[0], y0 + rows[0], cols[-1] - cols[0] + 1, rows[-1] - rows[0] + 1)
-        full[y0:y1, x0:x1, k] = am
-    return AmodalStats(a_boxes, area, hidden, encode_masks(full))
+        rles.append(encode_window(am, x0, y0, h, w))
+    return AmodalStats(a_boxes, area, hidden, rles)
 
 
 def _rows(m: np.ndarray) -> tuple[tuple[float, ...], ...]:

@@ -152,3 +152,18 @@ def test_amodal_labels_can_be_switched_off_in_the_options():
     f = _frame()
     lab = label_frame(f, LabelOptions(min_visible_pixels=1, amodal=False)).labels[1]
     assert lab.amodal_rle is None and lab.visibility is None and lab.occlusion == 3
+
+
+def test_window_rle_equals_the_rle_of_the_whole_image():
+    """Amodal RLEs are encoded from each object's window; they must be the whole image's RLE."""
+    from simgen.labels.instances import encode_masks, encode_window
+
+    rng = np.random.default_rng(7)
+    for _ in range(500):
+        height, width = (int(v) for v in rng.integers(1, 12, 2))
+        h, w = int(rng.integers(0, height + 1)), int(rng.integers(0, width + 1))
+        y0, x0 = int(rng.integers(0, height - h + 1)), int(rng.integers(0, width - w + 1))
+        mask = rng.random((h, w)) < rng.random()
+        full = np.zeros((height, width), bool)
+        full[y0 : y0 + h, x0 : x0 + w] = mask
+        assert encode_window(mask, x0, y0, height, width) == encode_masks(full[:, :, None])[0]
