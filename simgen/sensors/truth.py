@@ -21,6 +21,7 @@ from simgen.sensors.geometry import pose_matrix
 from simgen.sensors.geometry import transform_points as transform
 
 GEOM_SPHERE, GEOM_BOX, GEOM_CYLINDER, GEOM_MESH, GEOM_CAPSULE = 2, 3, 4, 5, 7
+GEOM_NOTHING_TO_DRAW = (6, 9)  # plane, heightfield: never an object's visual
 # pybullet's renderers (TinyRenderer and the EGL plugin share the converter) draw primitives as
 # the convex hull of support points of the shape along these directions (Bullet's btShapeHull,
 # low resolution), with the shape's collision margin added along each direction, and cylinders
@@ -96,33 +97,85 @@ def _analytic_extent(geom: int, dims: tuple[float, ...]) -> np.ndarray:
     return CORNER_SIGNS * np.array([dims[1], dims[1], half])
 
 
-def visual_parts(client: Any, uid: int) -> tuple[tuple[VisualPart, ...], tuple[np.ndarray, ...]]:
+def _readable(geom: int, dims: Any, fname: Any, lpos: Any, lorn: Any) -> bool:
+    """Whether one ``getVisualShapeData`` record holds real data.
+
+    pybullet's EGL plugin answers with uninitialised memory for a second body that uses a mesh
+    file already loaded (measured: two rings of the quickstart scene); such records are refused.
+    """
+    if geom not in (GEOM_BOX, GEOM_SPHERE, GEOM_CYLINDER, GEOM_MESH, GEOM_CAPSULE):
+        return geom in GEOM_NOTHING_TO_DRAW
+    numbers = np.array([*dims[:3], *lpos, *lorn], dtype=np.float64)
+    if not np.isfinite(numbers).all() or (numbers[:3] < 0).any() or (numbers[:3] > 1e6).any():
+        return False
+    if abs(np.linalg.norm(numbers[6:10]) - 1.0) > 1e-3:
+        return False
+    if geom == GEOM_MESH:
+        try:
+            return bool(fname) and Path(fname.decode() if isinstance(fname, bytes) else fname).is_file()
+        except (UnicodeDecodeError, ValueError, OSError):
+            return False
+    return True
+
+
+def visual_parts(client: Any, uid: int) -> tuple[tuple[VisualPart, ...], tuple[np.ndarray, ...], bool]:
     """Every visual shape of body ``uid``, in the centre-of-mass frame of the link it hangs on.
 
     Also returns, per part and in the same frame, points whose box is the part's exact box
-    (a primitive's analytic corners, a mesh's vertices) for 3D boxes.
+    (a primitive's analytic corners, a mesh's vertices) for 3D boxes, and whether every record
+    pybullet gave was readable (see :func:`_readable`; also measured: a second duck's record
+    reads as geometry type 0 with zero size).
     """
     p, cid = client.p, client.id
     com_from_link: dict[int, np.ndarray] = {}
     parts, extents = [], []
+    complete = True
     for v in p.getVisualShapeData(uid, physicsClientId=cid):
         link, geom, dims, fname, lpos, lorn = v[1], v[2], v[3], v[4], v[5], v[6]
-        if geom == GEOM_MESH and fname:
+        if not _readable(geom, dims, fname, lpos, lorn):
+            complete = False
+            continue
+        if geom == GEOM_MESH:
             verts, faces, closed = mesh_triangles(fname.decode() if isinstance(fname, bytes) else fname, *dims)
             convex, extent = False, verts
-        elif geom in (GEOM_BOX, GEOM_SPHERE, GEOM_CYLINDER, GEOM_CAPSULE):
+        elif geom in GEOM_NOTHING_TO_DRAW:
+            continue
+        else:
             verts, faces = primitive_polytope(geom, dims)
             convex = closed = True
             extent = _analytic_extent(geom, dims)
-        else:
-            continue
         if link not in com_from_link:
             info = p.getDynamicsInfo(uid, link, physicsClientId=cid)
             com_from_link[link] = np.linalg.inv(pose_matrix(info[3], info[4]))
         com_from_part = com_from_link[link] @ pose_matrix(lpos, lorn)
         parts.append(VisualPart(link, transform(verts, com_from_part), faces, convex=convex, closed=closed))
         extents.append(transform(extent, com_from_part))
-    return tuple(parts), tuple(extents)
+    return tuple(parts), tuple(extents), complete
+
+
+# Geometry of each object recipe read so far in this process (see TruthReader._read).
+_RECIPES: dict[tuple[str, ...], tuple[tuple[VisualPart, ...], tuple[np.ndarray, ...]]] = {}
+
+
+def _spec_parts(obj: ObjectInstance, base: Path) -> tuple[tuple[VisualPart, ...], tuple[np.ndarray, ...]] | None:
+    """Visual geometry of a single-shape object built by simgen (base frame = centre of mass), from its spec."""
+    s = obj.shape
+    if obj.type == "box":
+        geom, dims = GEOM_BOX, tuple(s["size"])
+    elif obj.type == "sphere":
+        geom, dims = GEOM_SPHERE, (s["radius"],)
+    elif obj.type in ("cylinder", "capsule"):
+        geom, dims = (GEOM_CYLINDER if obj.type == "cylinder" else GEOM_CAPSULE), (s["length"], s["radius"])
+    elif obj.type == "mesh":
+        from simgen.sim.world import cached_obj
+
+        path, _ = cached_obj(resolve_asset(s["path"], base), s["scale"])
+        verts, faces, closed = mesh_triangles(str(path), 1.0, 1.0, 1.0)
+        return (VisualPart(-1, verts, faces, closed=closed),), (verts,)
+    else:
+        return None
+    verts, faces = primitive_polytope(geom, dims)
+    return (VisualPart(-1, verts, faces, convex=True, closed=True),), (_analytic_extent(geom, dims),)
 
 
 def _spec_box_points(obj: ObjectInstance, base: Path) -> np.ndarray | None:
@@ -164,7 +217,17 @@ class TruthReader:
         obj = next(o for o in self.spec.objects if o.instance_id == iid)
         n = p.getNumJoints(uid, physicsClientId=cid)
         self.joints[iid] = n
-        self.parts[iid], self.extents[iid] = visual_parts(self.world.client, uid)
+        # Bodies built from the same recipe have the same geometry in their own frames; it is read
+        # from pybullet once per process, since pybullet may not answer for later copies.
+        recipe = (obj.type, str(self.base), repr(sorted(obj.shape.items())))
+        parts, extents, complete = visual_parts(self.world.client, uid)
+        if complete:
+            _RECIPES[recipe] = (parts, extents)
+        elif recipe in _RECIPES:
+            parts, extents = _RECIPES[recipe]
+        else:
+            parts, extents = _spec_parts(obj, self.base) or (parts, extents)
+        self.parts[iid], self.extents[iid] = parts, extents
         info = p.getDynamicsInfo(uid, -1, physicsClientId=cid)
         self.com_from_link[iid] = np.linalg.inv(pose_matrix(info[3], info[4]))
         prim = _spec_box_points(obj, self.base)
