@@ -3,7 +3,7 @@
     PYTHONPATH=$PWD python scripts/bench_export.py [--frames 8] [--renderer tiny] [--markdown]
 
 Measures, per camera frame: the raw render (one getCameraImage: RGB, depth, segmentation),
-the amodal pass (each visible object rendered alone in a window), the rest of labelling, and
+the amodal pass (each labeled object's silhouette drawn from its geometry), the rest of labelling, and
 each exporter's ``add`` alone (image encodings not shared) and all exporters together (encodings
 shared, as in a real run), plus ``finish`` per frame. Reports ratios to the raw render time;
 the target is all formats together under 30 % of it.
@@ -21,7 +21,7 @@ import simgen
 from simgen.batch import episode as episode_mod
 from simgen.export import encode
 from simgen.export.base import EXPORTERS, DatasetInfo, load_builtin
-from simgen.labels import truth as truth_mod
+from simgen.labels import instances as instances_mod
 from simgen.scenario.sampling import sample
 from simgen.sensors import camera_sensor as camera_mod
 from simgen.sensors import render as render_mod
@@ -48,7 +48,7 @@ def main() -> int:
     renderer = render_mod.resolve_renderer(args.renderer)
 
     timings: dict[str, list[float]] = {"render": [], "render_cpu": [], "amodal": [], "frame": []}
-    real_render, real_collect = camera_mod.render, truth_mod.TruthCollector.collect
+    real_render, real_fill = camera_mod.render, instances_mod.fill_amodal
 
     def timed_render(*a, **k):
         t, c = time.perf_counter(), time.process_time()
@@ -57,14 +57,14 @@ def main() -> int:
         timings["render_cpu"].append(time.process_time() - c)
         return out
 
-    def timed_collect(self, *a, **k):
+    def timed_fill(*a, **k):
         t = time.perf_counter()
-        out = real_collect(self, *a, **k)
+        out = real_fill(*a, **k)
         timings["amodal"].append(time.perf_counter() - t)
         return out
 
     camera_mod.render = timed_render
-    truth_mod.TruthCollector.collect = timed_collect
+    instances_mod.fill_amodal = timed_fill
     frames = []
     with quiet_stdout(), BulletClient() as client:
         for e in range(args.episodes):
@@ -78,7 +78,7 @@ def main() -> int:
                     break
                 timings["frame"].append(time.perf_counter() - t)
                 frames.append(fr)
-    camera_mod.render, truth_mod.TruthCollector.collect = real_render, real_collect
+    camera_mod.render, instances_mod.fill_amodal = real_render, real_fill
     n = len(frames)
     render_ms = 1000 * statistics.median(timings["render"])
     render_cpu_ms = 1000 * statistics.median(timings["render_cpu"])

@@ -111,9 +111,23 @@ def main() -> None:
     ap.add_argument(
         "--amodal",
         default="on,off",
-        help="amodal labels (object-alone renders): on, off or both (default on,off: one row each)",
+        help="amodal labels (silhouettes drawn from geometry): on, off or both (default on,off: one row each)",
+    )
+    ap.add_argument(
+        "--moving",
+        action="store_true",
+        help="draw every silhouette anew each frame, as if every object moved (by default a "
+        "silhouette is recalled while its object and the camera stay put, as in this static scene)",
     )
     args = ap.parse_args()
+    if args.moving:
+        from simgen.labels import amodal
+
+        class Forgetful(dict):
+            def __setitem__(self, key, value) -> None:  # remember nothing
+                pass
+
+        amodal._SEEN = Forgetful()
 
     path = Path(args.scenario)
     if not path.exists():

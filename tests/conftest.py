@@ -186,9 +186,9 @@ def make_frame() -> Callable[..., object]:
     """Build a labeled :class:`Frame` from a synthetic (H, W) instance map, as a renderer would deliver it."""
     import numpy as np
 
+    from simgen.frame import Frame
     from simgen.labels.instances import label_frame, semantic_map
     from simgen.scenario.spec import CameraSpec
-    from simgen.sensors.frame import Frame
 
     def make(instance, *, episode: int = 0, index: int = 0, split: str = "train", min_pixels: int = 1):
         instance = np.asarray(instance, dtype=np.int32)

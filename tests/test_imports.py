@@ -56,5 +56,39 @@ def test_dataset_tools_never_import_the_simulator(module: str) -> None:
     assert "pybullet" not in loaded and "simgen.cli" not in loaded
     pulled = {m for m in loaded if m.startswith(("simgen.sim", "simgen.batch", "simgen.labels"))}
     # The viz helpers bring the plain Frame data type along; no sensor model or renderer.
-    pulled |= {m for m in loaded if m.startswith("simgen.sensors.") and m != "simgen.sensors.frame"}
+    pulled |= {m for m in loaded if m.startswith("simgen.sensors")}
     assert not pulled, f"{module} pulls in {sorted(pulled)}"
+
+
+def _modules_of(package: str) -> list[str]:
+    """Every module of a simgen package (files under its folder), so no module escapes the rule."""
+    folder = REPO / package.replace(".", "/")
+    return sorted(f"{package}.{p.stem}" for p in folder.glob("*.py") if p.stem != "__init__")
+
+
+def _loaded_after_imports(modules: list[str]) -> set[str]:
+    return _loaded_after_import(", ".join(modules))
+
+
+def test_frame_contract_is_neutral() -> None:
+    """Frame and its label types depend on no pipeline stage: sensors, labels and exporters share them."""
+    loaded = _loaded_after_import("simgen.frame")
+    stages = ("simgen.sim", "simgen.sensors", "simgen.labels", "simgen.export", "simgen.batch")
+    assert not {m for m in loaded if m.startswith(stages)}
+    assert "pybullet" not in loaded and "cv2" not in loaded
+
+
+def test_exporters_import_neither_sensors_nor_simulator() -> None:
+    """Exporters read Frames from simgen.frame; the sensors package and the simulator stay out."""
+    loaded = _loaded_after_imports(_modules_of("simgen.export"))
+    pulled = {m for m in loaded if m.startswith(("simgen.sensors", "simgen.sim", "simgen.batch"))}
+    assert not pulled, f"exporters pull in: {sorted(pulled)}"
+    assert "pybullet" not in loaded
+
+
+def test_no_labels_module_imports_the_simulator() -> None:
+    """Labels work on Frames alone (geometry and poses arrive as data), in every labels module."""
+    loaded = _loaded_after_imports(_modules_of("simgen.labels"))
+    pulled = {m for m in loaded if m == "simgen.sim" or m.startswith("simgen.sim.")}
+    assert not pulled, f"simgen.labels pulls in: {sorted(pulled)}"
+    assert "pybullet" not in loaded

@@ -17,17 +17,17 @@ from typing import Any
 
 import numpy as np
 
+from simgen.frame import Frame, PointCloud
 from simgen.labels.instances import LabelOptions, label_frame
-from simgen.labels.truth import TruthCollector
 from simgen.randomize.pipeline import ImageEffects
 from simgen.scenario.spec import CameraSpec, EpisodeSpec
 from simgen.sensors.camera_sensor import Camera
 from simgen.sensors.clock import capture_ticks
-from simgen.sensors.frame import Frame, PointCloud
 from simgen.sensors.geometry import pose_to_vector, world_from_mount
 from simgen.sensors.registry import Sensor, get_sensor, sensor_rng
 from simgen.sensors.render import PHOTOREAL, attach, raster_of
 from simgen.sensors.stream import CameraCapture, LidarScan, PoseTrack, SensorStream
+from simgen.sensors.truth import TruthReader
 from simgen.sim.client import BulletClient
 from simgen.sim.world import World
 
@@ -108,7 +108,8 @@ def run_episode(
 class FramePipeline:
     """What every camera frame goes through after rendering: ground truth, labels, image effects.
 
-    Amodal masks and 3D truth come from a second client (``TruthCollector``), labels follow the
+    Per-object truth (visual geometry, link poses, body boxes) is read from the world as data
+    (``TruthReader``); labels (amodal silhouettes drawn from that geometry included) follow the
     scenario's filters, then lighting, haze and sensor faults touch the image (a dropped frame
     yields nothing). The newest LiDAR sweep rides along on the frame for KITTI/MCAP.
     """
@@ -116,13 +117,13 @@ class FramePipeline:
     def __init__(self, world: World, spec: EpisodeSpec, renderer: str) -> None:
         self.world = world
         self.options = LabelOptions.from_json(spec.labels, spec.min_visible_pixels)
-        self.truth = TruthCollector(world.client, world, spec, renderer, amodal=spec.labels.get("amodal", True))
+        self.truth = TruthReader(world, spec)
         self.effects = ImageEffects(spec, world)
         self.lidar: Any = None
 
     def __call__(self, frame: Frame) -> Frame | None:
         """Label ``frame`` and apply image effects; None when a fault drops it."""
-        frame.truth = self.truth.collect(frame.camera, frame.instance, frame.poses)
+        frame.truth = self.truth.collect(frame.poses)
         if self.lidar is not None and frame.lidar is None:
             frame.lidar = self.lidar
         label_frame(frame, self.options)
@@ -133,7 +134,7 @@ class FrameCapture:
     """One camera's whole per-frame path outside the episode loop (benchmarks): render, truth, labels, effects.
 
     Built once per world like :func:`run_episode` builds its sensors and pipeline, so per-episode
-    set-up (the amodal shadow client) is not counted per frame.
+    set-up (reading each body's visual geometry) is not counted per frame.
     """
 
     def __init__(self, world: World, cam: CameraSpec, renderer: str) -> None:

@@ -9,10 +9,10 @@ import cv2
 from simgen.batch.episode import run_episode
 from simgen.errors import OutputError
 from simgen.export.atomic import write_bytes
+from simgen.frame import Frame
 from simgen.randomize.randomizers import texture_safe_renderer
 from simgen.scenario.models import Scenario
 from simgen.scenario.sampling import sample
-from simgen.sensors.frame import Frame
 from simgen.sensors.render import resolve_renderer
 from simgen.sim.client import BulletClient
 from simgen.sim.quiet import quiet_stdout

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 from simgen.errors import SimgenError, did_you_mean
-from simgen.sensors.frame import Frame
+from simgen.frame import Frame
 
 Record = dict[str, Any]
 

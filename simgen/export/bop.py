@@ -30,8 +30,8 @@ from simgen.export.atomic import write_bytes, write_json
 from simgen.export.base import Exporter, Record, register_exporter
 from simgen.export.encode import StagedDir, depth_png, encode_png_mask, encoded_rgb
 from simgen.export.models3d import build_model, diameter, model_key, symmetries
+from simgen.frame import Frame, InstanceLabel
 from simgen.labels.instances import decode_mask
-from simgen.sensors.frame import Frame, InstanceLabel
 
 
 def amodal_mask(frame: Frame, lab: InstanceLabel, visib: np.ndarray) -> np.ndarray:

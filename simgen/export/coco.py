@@ -26,7 +26,7 @@ from typing import Any
 from simgen.export.atomic import write_bytes, write_json
 from simgen.export.base import DatasetInfo, Exporter, Record, register_exporter
 from simgen.export.encode import encoded_rgb, fault_flags
-from simgen.sensors.frame import Frame, InstanceLabel
+from simgen.frame import Frame, InstanceLabel
 
 
 def encode_png(rgb: Any) -> bytes:

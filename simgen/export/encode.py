@@ -17,7 +17,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from simgen.sensors.frame import Frame, InstanceLabel
+from simgen.frame import Frame, InstanceLabel
 
 # The last frame whose encodings are cached: (frame, {kind: bytes}). Exporters handle one frame
 # after another in the same process, so one slot suffices; holding the frame keeps its id unique.

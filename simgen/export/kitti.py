@@ -48,8 +48,8 @@ import numpy as np
 from simgen.export.atomic import write_bytes, write_json, write_text
 from simgen.export.base import Exporter, Record, register_exporter
 from simgen.export.encode import encoded_rgb, promote, rows, safe_token
+from simgen.frame import Frame, InstanceLabel
 from simgen.labels.geometry import box_corners, kitti_alpha, kitti_box, level_from_camera
-from simgen.sensors.frame import Frame, InstanceLabel
 
 # Axes of a LiDAR (x forward, y left, z up) expressed in OpenCV camera axes of the same heading.
 CAM_FROM_VELO_AXES = np.array([[0.0, -1.0, 0.0], [0.0, 0.0, -1.0], [1.0, 0.0, 0.0]])

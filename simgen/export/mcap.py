@@ -31,8 +31,8 @@ import numpy as np
 
 from simgen.export.base import Exporter, Record, register_exporter
 from simgen.export.encode import depth_png, encoded_rgb, fault_flags
+from simgen.frame import Frame
 from simgen.labels.geometry import quaternion_from_matrix
-from simgen.sensors.frame import Frame
 
 
 def _messages() -> Any:

@@ -1,6 +1,6 @@
 """Object models for pose datasets: an object's visual geometry as one triangle mesh in its body frame.
 
-The body frame is the frame of the object's pose in :class:`~simgen.sensors.frame.Frame`
+The body frame is the frame of the object's pose in :class:`~simgen.frame.Frame`
 (``poses``, ``InstanceLabel.R_obj_cam``/``t_obj_cam``): the centre of primitives (box, sphere,
 cylinder and capsule along z, as pybullet builds them), the file's own frame for ``mesh``
 objects, and the base link's inertial frame for single-link URDFs (pybullet reports a URDF

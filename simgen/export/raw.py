@@ -24,7 +24,7 @@ import numpy as np
 from simgen.export.atomic import write_json
 from simgen.export.base import Exporter, Record, register_exporter
 from simgen.export.encode import StagedDir, depth_png, encode_png_gray, encoded_rgb, fault_flags, label_json
-from simgen.sensors.frame import Frame
+from simgen.frame import Frame
 
 
 def npy_bytes(array: np.ndarray) -> bytes:

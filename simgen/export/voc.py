@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape
 from simgen.export.atomic import write_bytes, write_text
 from simgen.export.base import Exporter, Record, register_exporter
 from simgen.export.encode import encoded_rgb
-from simgen.sensors.frame import Frame, InstanceLabel
+from simgen.frame import Frame, InstanceLabel
 
 # Distinct, deterministic colours for labelmap.txt (VOC's own palette construction).
 

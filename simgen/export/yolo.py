@@ -23,8 +23,8 @@ import numpy as np
 from simgen.export.atomic import write_bytes, write_text
 from simgen.export.base import Exporter, Record, register_exporter
 from simgen.export.encode import encoded_rgb
+from simgen.frame import Frame
 from simgen.labels.geometry import xywh_to_cxcywh
-from simgen.sensors.frame import Frame
 
 
 def _fmt(v: float) -> str:

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from simgen.sensors.frame import Frame, InstanceLabel
+from simgen.frame import Frame, InstanceLabel
 
 EGO_POLICIES = ("ignore", "exclude", "label")
 DEFAULT_EGO = "ignore"

@@ -10,14 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-import cv2
 import numpy as np
 from pycocotools import mask as mask_utils
 
+from simgen.frame import Frame, InstanceLabel, ObjectTruth
+from simgen.labels.amodal import fill_amodal
 from simgen.labels.ego import apply_ego_policy
 from simgen.labels.geometry import box_corners, box_truncation, occlusion_level, pose_matrix, project, transform
 from simgen.scenario.spec import ObjectInstance
-from simgen.sensors.frame import Frame, InstanceLabel, ObjectTruth
 
 
 @dataclass(frozen=True)
@@ -28,7 +28,8 @@ class LabelOptions:
     ``min_visible_pixels`` visible pixels or a visible share below ``min_visibility`` are
     dropped, or, with ``ignore_regions``, kept as crowd/ignore regions (COCO ``iscrowd=1``,
     KITTI ``DontCare``) so detectors are not punished for them. ``ego`` is what a camera's
-    frames get for the body it is mounted on (see :mod:`simgen.labels.ego`).
+    frames get for the body it is mounted on (see :mod:`simgen.labels.ego`). ``amodal``: draw each
+    object's whole silhouette from its geometry (amodal box and mask, visibility, occlusion level).
     """
 
     min_visible_pixels: int = 16
@@ -36,6 +37,7 @@ class LabelOptions:
     ignore_classes: tuple[str, ...] = ()
     ignore_regions: bool = False
     ego: str = "ignore"
+    amodal: bool = True
 
     @classmethod
     def from_json(cls, d: dict[str, Any] | None, min_visible_pixels: int = 16) -> LabelOptions:
@@ -47,6 +49,7 @@ class LabelOptions:
             ignore_classes=tuple(d.get("ignore_classes", ())),
             ignore_regions=bool(d.get("ignore_regions", False)),
             ego=str(d.get("ego", "ignore")),
+            amodal=bool(d.get("amodal", True)),
         )
 
 
@@ -92,6 +95,34 @@ def encode_masks(masks: np.ndarray) -> list[dict[str, Any]]:
     return rles
 
 
+def encode_window(mask: np.ndarray, x0: int, y0: int, height: int, width: int) -> dict[str, Any]:
+    """COCO compressed RLE of a (height, width) image that is ``mask`` at (x0, y0) and empty elsewhere.
+
+    Same result as :func:`encode_masks` on the whole image, without building it: the runs are
+    found in the window (column-major, as COCO reads) and placed in the image.
+    """
+    h, w = mask.shape
+    padded = np.zeros((w, h + 2), dtype=np.int8)
+    padded[:, 1 : h + 1] = mask.T
+    step = np.diff(padded, axis=1)
+    cs, rs = np.nonzero(step == 1)
+    ce, re = np.nonzero(step == -1)
+    starts = (x0 + cs).astype(np.int64) * height + y0 + rs
+    ends = (x0 + ce).astype(np.int64) * height + y0 + re
+    if len(starts) > 1:  # a window as tall as the image: a run may go on into the next column
+        apart = ends[:-1] != starts[1:]
+        starts = starts[np.concatenate([[True], apart])]
+        ends = ends[np.concatenate([apart, [True]])]
+    edges = np.empty(2 * len(starts) + 2, dtype=np.int64)
+    edges[0], edges[1:-1:2], edges[2:-1:2], edges[-1] = 0, starts, ends, height * width
+    counts = np.diff(edges)
+    if len(counts) > 1 and counts[-1] == 0:
+        counts = counts[:-1]
+    rle = mask_utils.frPyObjects({"size": [height, width], "counts": counts.tolist()}, height, width)
+    rle["counts"] = rle["counts"].decode("ascii")
+    return rle
+
+
 def decode_mask(rle: dict[str, Any]) -> np.ndarray:
     """(H, W) bool mask from a COCO compressed RLE with str or bytes ``counts``."""
     counts = rle["counts"]
@@ -126,18 +157,17 @@ class AmodalStats:
 def amodal_stats(
     masks: np.ndarray, boxes: np.ndarray, keep: list[int], truth: dict[int, ObjectTruth]
 ) -> AmodalStats | None:
-    """Amodal mask = visible mask united with the object-alone render, clipped to the image.
+    """Amodal mask = visible mask united with the object's whole silhouette, clipped to the image.
 
     Works in each object's window (its visible box united with its amodal crop), never on whole
-    frames: visibility = 1 - hidden / area. When the amodal crop came from another rasteriser than
-    the image (EGL images, TinyRenderer amodal pass), silhouettes can differ by one pixel along
-    every edge, which would read as occlusion; then amodal pixels within one pixel of the visible
-    mask count as visible. None when any kept object has no amodal crop.
+    frames. The visible mask is part of the amodal mask by construction, so visibility is plainly
+    visible pixels / amodal pixels (``hidden`` = amodal - visible). None when any kept object
+    has no amodal crop.
     """
     if not keep or any(truth.get(i) is None or truth[i].amodal is None for i in keep):
         return None
     h, w, n = masks.shape
-    full = np.zeros((h, w, n), dtype=np.uint8, order="F")
+    rles = []
     a_boxes = np.zeros((n, 4))
     area = np.zeros(n, dtype=np.int64)
     hidden = np.zeros(n, dtype=np.int64)
@@ -156,15 +186,12 @@ def amodal_stats(
         am = vis.copy()
         if inside:
             am[ya - y0 : yb - y0, xa - x0 : xb - x0] |= t.amodal[ya - cy : yb - cy, xa - cx : xb - cx]
-        seen = vis
-        if not t.amodal_exact:
-            seen = cv2.dilate(vis.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
         area[k] = np.count_nonzero(am)
-        hidden[k] = np.count_nonzero(am & ~seen)
+        hidden[k] = area[k] - np.count_nonzero(vis)
         rows, cols = np.flatnonzero(am.any(axis=1)), np.flatnonzero(am.any(axis=0))
         a_boxes[k] = (x0 + cols[0], y0 + rows[0], cols[-1] - cols[0] + 1, rows[-1] - rows[0] + 1)
-        full[y0:y1, x0:x1, k] = am
-    return AmodalStats(a_boxes, area, hidden, encode_masks(full))
+        rles.append(encode_window(am, x0, y0, h, w))
+    return AmodalStats(a_boxes, area, hidden, rles)
 
 
 def _rows(m: np.ndarray) -> tuple[tuple[float, ...], ...]:
@@ -233,7 +260,9 @@ def label_instances(
     rles = encode_masks(masks)
     boxes = mask_utils.toBbox(rles)  # tight x, y, w, h read off the run lengths, no pass over the pixels
     truth = frame.truth if frame is not None else {}
-    amodal = amodal_stats(masks, boxes, candidates, truth)
+    if frame is not None and opts.amodal:
+        fill_amodal(truth, candidates, frame.camera, frame.poses)
+    amodal = amodal_stats(masks, boxes, candidates, truth) if opts.amodal else None
     lidar_counts = None
     if frame is not None and frame.lidar is not None:
         lidar_counts = np.bincount(frame.lidar.instance.astype(np.int64), minlength=max(by_id) + 1)
@@ -256,7 +285,7 @@ def label_instances(
             lab.amodal_bbox = tuple(float(v) for v in amodal.boxes[k])
             lab.amodal_area = int(amodal.area[k])
             lab.amodal_rle = amodal.rles[k]
-            lab.visibility = round(1.0 - int(amodal.hidden[k]) / max(int(amodal.area[k]), 1), 6)
+            lab.visibility = round(area / max(int(amodal.area[k]), 1), 6)
         lab.occlusion = occlusion_level(lab.visibility)
         if frame is not None and iid in frame.poses and iid in truth:
             _fill_3d(lab, frame, truth[iid], cam_from_world)

@@ -219,11 +219,11 @@ class BlenderScene:
         if key in self._mesh_cache:
             return self._mesh_cache[key]
         tex_image = None
-        if geom == p.GEOM_BOX:
-            tm = trimesh.creation.box(dims[:3])
-        elif geom in (p.GEOM_SPHERE, p.GEOM_CYLINDER, p.GEOM_CAPSULE):
-            kind = {p.GEOM_SPHERE: "sphere", p.GEOM_CYLINDER: "cylinder", p.GEOM_CAPSULE: "capsule"}[geom]
-            tm = bullet_hull(kind, dims)
+        if geom in (p.GEOM_BOX, p.GEOM_SPHERE, p.GEOM_CYLINDER, p.GEOM_CAPSULE):
+            from simgen.sensors.truth import primitive_polytope  # the hull pybullet draws, as labels use it
+
+            vertices, faces = primitive_polytope(geom, tuple(dims))
+            tm = trimesh.Trimesh(vertices, faces, process=False)
         elif geom == p.GEOM_MESH:
             loaded = trimesh.load(filename, process=False, force="mesh", skip_materials=False)
             tm = loaded.copy()
@@ -437,49 +437,6 @@ class BlenderScene:
         depth = out["Depth"]
         depth[depth > cam.far] = 0.0
         return np.round(out["IndexOB"]).astype(np.int32), depth
-
-
-def bullet_unit_directions() -> np.ndarray:
-    """(42, 3) unit vectors: an icosahedron with vertices on the z poles plus its 30 edge midpoints.
-
-    Bullet's ``btShapeHull`` samples a convex shape's support points along exactly these
-    directions, and pybullet's TinyRenderer draws spheres, cylinders and capsules as that hull.
-    """
-    elevation = np.arctan(0.5)  # rings of an icosahedron with a vertex at each pole: z = +-1/sqrt(5)
-    z, r = np.sin(elevation), np.cos(elevation)
-    verts = [(0.0, 0.0, -1.0), (0.0, 0.0, 1.0)]
-    for k in range(5):
-        lower, upper = np.radians(-36 - 72 * k), np.radians(-72 - 72 * k)
-        verts += [(r * np.cos(lower), r * np.sin(lower), -z), (r * np.cos(upper), r * np.sin(upper), z)]
-    v = np.array(verts)
-    dist = np.linalg.norm(v[:, None] - v[None], axis=2)
-    edge = dist[dist > 1e-9].min()
-    i, j = np.nonzero(np.triu(np.abs(dist - edge) < 1e-6))
-    mids = v[i] + v[j]
-    return np.vstack([v, mids / np.linalg.norm(mids, axis=1, keepdims=True)])
-
-
-def bullet_hull(kind: str, dims: Any) -> Any:
-    """The mesh pybullet's TinyRenderer draws for a sphere, cylinder or capsule visual.
-
-    ``dims`` as ``getVisualShapeData`` reports them: sphere (radius, ...), cylinder and capsule
-    (length, radius, ...). A cylinder is the 32-sided prism pybullet builds for it.
-    """
-    import trimesh
-
-    d = bullet_unit_directions()
-    if kind == "sphere":
-        points = d * float(dims[0])
-    elif kind == "capsule":
-        length, radius = float(dims[0]), float(dims[1])
-        points = d * radius + np.where(d[:, 2:] >= 0, 1.0, -1.0) * np.array([0.0, 0.0, length / 2])
-    else:
-        length, radius = float(dims[0]), float(dims[1])
-        t = 2 * np.pi * np.arange(32) / 32
-        ring = np.stack([radius * np.cos(t), radius * np.sin(t)], axis=1)
-        prism = np.concatenate([np.c_[ring, np.full(32, length / 2)], np.c_[ring, np.full(32, -length / 2)]])
-        points = prism
-    return trimesh.convex.convex_hull(np.unique(np.round(points, 12), axis=0))
 
 
 _SCENES: dict[str, BlenderScene] = {}

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from simgen.frame import Frame
 from simgen.scenario.spec import CameraSpec
 from simgen.sensors.camera_outputs import (
     forward_flow,
@@ -26,7 +27,6 @@ from simgen.sensors.camera_outputs import (
     remap,
     world_from_instance,
 )
-from simgen.sensors.frame import Frame
 from simgen.sensors.registry import Sensor, register_sensor
 from simgen.sensors.render import PHOTOREAL, raster_of, render
 

@@ -1,6 +1,6 @@
 """Typed records of non-camera sensor output and the per-episode stream that collects them.
 
-Cameras produce :class:`~simgen.sensors.frame.Frame` objects for the image exporters; every
+Cameras produce :class:`~simgen.frame.Frame` objects for the image exporters; every
 other sample (LiDAR scans, IMU and GNSS samples, ground-truth poses) goes into a
 :class:`SensorStream`, each with its own capture and delivery timestamps (no resampling).
 Raw/MCAP exporters consume the stream; :meth:`SensorStream.files` serializes it as NPZ + JSON.

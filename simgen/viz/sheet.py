@@ -7,7 +7,7 @@ import colorsys
 import cv2
 import numpy as np
 
-from simgen.sensors.frame import Frame
+from simgen.frame import Frame
 
 
 def class_color(category_id: int) -> tuple[int, int, int]:

@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 
 from simgen.export.base import DatasetInfo, get_exporter
+from simgen.frame import Frame, ObjectTruth, PointCloud
 from simgen.labels.geometry import box_corners, project, quaternion_from_matrix
 from simgen.labels.instances import LabelOptions, label_frame, semantic_map
 from simgen.scenario.spec import CameraSpec, ObjectInstance
-from simgen.sensors.frame import Frame, ObjectTruth, PointCloud
 
 CLASSES = ("crate", "ball", "robot")
 W, H = 80, 60

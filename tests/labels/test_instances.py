@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from simgen.frame import Frame, ObjectTruth
 from simgen.labels.instances import LabelOptions, decode_mask, label_frame, label_instances
 from simgen.scenario.spec import CameraSpec, ObjectInstance
-from simgen.sensors.frame import Frame, ObjectTruth
 
 
 def _obj(iid: int, cls: str, cat: int) -> ObjectInstance:
@@ -138,14 +138,32 @@ def test_amodal_crop_partly_outside_the_image_is_clipped():
     assert c.visibility == round(2 / 50, 6) and c.occlusion == 2
 
 
-def test_amodal_from_another_rasteriser_forgives_one_edge_pixel():
+def test_visibility_is_visible_over_amodal_pixels_with_no_edge_tolerance():
     f = _frame()
-    # object 2's amodal silhouette one pixel larger all round: exact says 64 hidden pixels
+    # object 2's amodal silhouette one pixel larger all round: 64 of its 289 pixels are hidden
     f.truth[2].amodal, f.truth[2].amodal_offset = np.ones((17, 17), bool), (9, 4)
-    exact = label_frame(f, LabelOptions(min_visible_pixels=1)).labels[1]
-    assert exact.amodal_area == 17 * 17 and exact.visibility == round(225 / 289, 6)
+    lab = label_frame(f, LabelOptions(min_visible_pixels=1)).labels[1]
+    assert lab.amodal_area == 17 * 17 and lab.area == 15 * 15
+    assert lab.visibility == round(225 / 289, 6)
+    assert lab.visibility == round(decode_mask(lab.rle).sum() / decode_mask(lab.amodal_rle).sum(), 6)
+
+
+def test_amodal_labels_can_be_switched_off_in_the_options():
     f = _frame()
-    f.truth[2].amodal, f.truth[2].amodal_offset = np.ones((17, 17), bool), (9, 4)
-    f.truth[2].amodal_exact = False
-    loose = label_frame(f, LabelOptions(min_visible_pixels=1)).labels[1]
-    assert loose.amodal_area == 17 * 17 and loose.visibility == 1.0
+    lab = label_frame(f, LabelOptions(min_visible_pixels=1, amodal=False)).labels[1]
+    assert lab.amodal_rle is None and lab.visibility is None and lab.occlusion == 3
+
+
+def test_window_rle_equals_the_rle_of_the_whole_image():
+    """Amodal RLEs are encoded from each object's window; they must be the whole image's RLE."""
+    from simgen.labels.instances import encode_masks, encode_window
+
+    rng = np.random.default_rng(7)
+    for _ in range(500):
+        height, width = (int(v) for v in rng.integers(1, 12, 2))
+        h, w = int(rng.integers(0, height + 1)), int(rng.integers(0, width + 1))
+        y0, x0 = int(rng.integers(0, height - h + 1)), int(rng.integers(0, width - w + 1))
+        mask = rng.random((h, w)) < rng.random()
+        full = np.zeros((height, width), bool)
+        full[y0 : y0 + h, x0 : x0 + w] = mask
+        assert encode_window(mask, x0, y0, height, width) == encode_masks(full[:, :, None])[0]

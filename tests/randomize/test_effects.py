@@ -299,7 +299,7 @@ def test_preview_draws_sheet(small_scenario_path, tmp_path, capsys):
 
 
 def test_lidar_noise_perturbs_ranges_and_drops_points():
-    from simgen.sensors.frame import PointCloud
+    from simgen.frame import PointCloud
 
     rng = np.random.default_rng(3)
     n = 20000

@@ -1,6 +1,8 @@
 """Frame: what one camera saw at one tick, plus the ground truth to label it.
 
-Pure data (numpy arrays and records); exporters read frames and never touch the simulator.
+The contract between the sensors stage (which fills frames), the labels stage (which adds
+annotations) and the exporters (which write them): pure data (numpy arrays and records), so
+labels and exporters import this module and neither the sensors package nor the simulator.
 """
 
 from __future__ import annotations
@@ -65,26 +67,48 @@ class InstanceLabel:
     effect_visibility: float | None = None
 
 
+@dataclass(frozen=True)
+class VisualPart:
+    """One visual shape of a body as pybullet's renderers draw it, in its link's frame (metres).
+
+    ``link`` -1 hangs on the base, posed by ``Frame.poses``; ``link`` k >= 0 on link k, posed by
+    ``ObjectTruth.link_poses[k]`` (both are centre-of-mass frames, as pybullet reports and draws
+    them). ``vertices`` (N, 3) float64 and ``faces`` (M, 3) int32 triangles: primitives are the
+    polytopes the renderer tessellates them into, meshes their own triangles. ``convex``: the
+    part's silhouette is the convex hull of its projected vertices. ``closed``: a watertight
+    surface, whose silhouette its camera-facing triangles alone cover.
+    """
+
+    link: int
+    vertices: np.ndarray
+    faces: np.ndarray
+    convex: bool = False
+    closed: bool = False
+
+
 @dataclass
 class ObjectTruth:
     """Simulator ground truth about one object at one frame, beyond its base pose.
 
     ``box_center``/``box_size``: (3,) float64 metres, the tight box of the object's visual
-    geometry in its body frame (the frame of ``Frame.poses``). ``amodal``: (h, w) bool mask of
-    the object rendered alone, placed at pixel ``amodal_offset`` (x0, y0) of the image; None when
-    no amodal pass ran; ``amodal_exact`` is False when it came from another rasteriser than the
-    image (edges may differ by a pixel, see labels.instances). ``links``: (L, 3) float64 world
-    positions of link origins of articulated bodies (None for single-link bodies), named by
-    ``link_names``.
+    geometry in its body frame (the frame of ``Frame.poses``). ``parts``: its visual geometry
+    (shared by every frame of an episode), ``link_poses``: (L, 4, 4) float64 world poses of the
+    links of an articulated body at this frame (None for single-link bodies): together they let
+    the labels stage draw the object's whole silhouette without a renderer. ``amodal``: (h, w)
+    bool mask of the whole object as if nothing hid it, placed at pixel ``amodal_offset``
+    (x0, y0) of the image; filled by the labels stage (None until then). ``links``: (L, 3)
+    float64 world positions of link origins of articulated bodies (None for single-link bodies),
+    named by ``link_names``.
     """
 
     box_center: np.ndarray
     box_size: np.ndarray
     amodal: np.ndarray | None = None
     amodal_offset: tuple[int, int] = (0, 0)
-    amodal_exact: bool = True
     links: np.ndarray | None = None
     link_names: tuple[str, ...] = ()
+    parts: tuple[VisualPart, ...] = ()
+    link_poses: np.ndarray | None = None
 
 
 @dataclass
