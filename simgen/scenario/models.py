@@ -90,6 +90,9 @@ class ObjectBase(Model):
         "unique", description="label ids: one per instance, one for all instances, or unlabeled (background)"
     )
     spawn: bool = Field(True, description="false: created later by a 'spawn' event")
+    reflectivity: Num(ge=0, le=1) | None = Field(
+        None, description="LiDAR/radar surface reflectivity in 0..1 (default: mean RGB of color, else 0.8)"
+    )
 
 
 class BoxObject(ObjectBase):

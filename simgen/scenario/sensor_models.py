@@ -27,6 +27,7 @@ CAMERA_OUTPUTS: tuple[str, ...] = ("rgb", "depth", "instance", "semantic", "norm
 DEFAULT_OUTPUTS: tuple[str, ...] = ("rgb", "depth", "instance", "semantic")
 SENSOR_TYPES: tuple[str, ...] = ("lidar", "imu", "gnss")
 MAX_SENSORS = 64
+RayBackend = Literal["auto", "embree", "bullet"]
 MAX_RAYS = 4_000_000
 
 
@@ -173,6 +174,9 @@ class Lidar(SensorBase):
     motion_distortion: bool = Field(True, description="each ray leaves from the sensor pose at its own time")
     deskew: bool = Field(False, description="express all points in the sensor frame at sweep start")
     num_threads: int = Field(1, ge=0, le=64, description="rayTestBatch threads (0: let Bullet decide)")
+    backend: RayBackend = Field(
+        "auto", description="ray caster: embree (visual meshes, fast), bullet (rayTestBatch), auto: embree if installed"
+    )
 
 
 class Imu(SensorBase):

@@ -167,6 +167,18 @@ def lidar_angles(s: Lidar) -> tuple[tuple[float, ...], tuple[float, ...]]:
     return tuple(elev), tuple(float(a) for a in az)
 
 
+def ray_backend(name: str) -> str:
+    """The ray caster for ``backend: name``: ``auto`` is ``embree`` when ``embreex`` is installed, else ``bullet``.
+
+    Resolved here (without importing the library) so the manifest records what was used.
+    """
+    if name != "auto":
+        return name
+    import importlib.util
+
+    return "embree" if importlib.util.find_spec("embreex") is not None else "bullet"
+
+
 def _sensor(s: Any, sampler: Any, path: str, world_rate: float, mount: str | None) -> SensorSpec:
     common = {
         "name": s.name,
@@ -191,6 +203,7 @@ def _sensor(s: Any, sampler: Any, path: str, world_rate: float, mount: str | Non
             motion_distortion=s.motion_distortion,
             deskew=s.deskew,
             num_threads=s.num_threads,
+            backend=ray_backend(s.backend),
         )
     if isinstance(s, Imu):
         return ImuSpec(
@@ -231,4 +244,4 @@ def sample_sensors(scenario: Any, sampler: Any, objects: list[ObjectInstance]) -
     return tuple(out)
 
 
-__all__ = ["lidar_angles", "sample_cameras", "sample_sensors"]
+__all__ = ["lidar_angles", "ray_backend", "sample_cameras", "sample_sensors"]

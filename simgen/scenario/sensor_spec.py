@@ -48,6 +48,7 @@ class LidarSpec(SensorSpec):
 
     ``elevations_deg`` (rings, lowest first) and ``azimuths_deg`` (columns in firing order) define
     the rays; a spinning sweep fires column j at time j / columns / rate after capture.
+    ``backend`` names the ray caster (``simgen.sensors.raycast``), resolved from ``auto``.
     """
 
     pattern: str = "spinning"
@@ -60,6 +61,7 @@ class LidarSpec(SensorSpec):
     motion_distortion: bool = True
     deskew: bool = False
     num_threads: int = 1
+    backend: str = "bullet"  # the ray caster actually used: "embree" or "bullet" (auto resolved at sampling)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ class ObjectInstance:
     behavior: dict[str, Any] | None = None
     joints: dict[str, float] = field(default_factory=dict)
     spawn: bool = True
+    reflectivity: float | None = None  # LiDAR/radar reflectivity in 0..1; None: from the colour
 
     @property
     def label(self) -> int:

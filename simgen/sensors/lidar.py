@@ -1,4 +1,9 @@
-"""LiDAR plugin: ray casting with ``rayTestBatch``, labeled per point, numpy throughout.
+"""LiDAR plugin: rays cast by a :class:`~simgen.sensors.raycast.RayCaster`, labeled per point, numpy throughout.
+
+``backend: embree`` casts against the world's visual triangles with Embree (the default when
+``embreex`` is installed); ``backend: bullet`` uses pybullet's ``rayTestBatch`` against the
+collision shapes. Both see the scene as it is at the capture tick, from the sensor pose of each
+ray's own column, and give the same labels and intensity model.
 
 Rays are laid out column by column in firing order (ring inside column). Each column fires at
 ``column / columns / rate`` seconds after the capture tick. With ``motion_distortion`` the
@@ -9,8 +14,9 @@ start. Returns beyond ``max_range`` are dropped; range noise acts along the ray;
 removes returns at random. Returns from the body the sensor is mounted on are dropped (the
 sweep holds the scene at the capture tick, so that body would lag behind its own sensor).
 
-Intensity model: ``reflectivity * |cos(incidence)|`` where reflectivity is the mean RGB of the
-surface colour (objects without a colour: 0.8; ground: its colour).
+Intensity model: ``reflectivity * |cos(incidence)|`` where reflectivity is the object's
+``reflectivity`` field, else the mean RGB of its colour (objects without either: 0.8; ground:
+the mean of its colour).
 
 pybullet's ``rayTestBatch`` silently returns nothing for a batch of exactly 16,384 rays, so
 batches hold at most :data:`MAX_BATCH` = 16,383.
@@ -18,19 +24,14 @@ batches hold at most :data:`MAX_BATCH` = 16,383.
 
 from __future__ import annotations
 
-import itertools
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
 
 from simgen.sensors.geometry import body_uid, mount_velocity, rotation_exp, transform_points, world_from_mount
+from simgen.sensors.raycast import MAX_BATCH, cast_rays, make_raycaster
 from simgen.sensors.registry import Sensor, register_sensor
 from simgen.sensors.stream import LidarScan
-
-MAX_BATCH = 16_383
-# Fields of one rayTestBatch result: (objectUniqueId, linkIndex, hitFraction, hitPosition, hitNormal).
-_UID, _FRACTION, _NORMAL = itemgetter(0), itemgetter(2), itemgetter(4)
 
 
 def ray_pattern(elevations_deg: tuple[float, ...], azimuths_deg: tuple[float, ...]) -> tuple[np.ndarray, ...]:
@@ -42,30 +43,6 @@ def ray_pattern(elevations_deg: tuple[float, ...], azimuths_deg: tuple[float, ..
     dirs = np.stack(np.broadcast_arrays(ce * ca, ce * sa, se + 0 * ca), axis=-1)
     ring, col = np.meshgrid(np.arange(len(el)), np.arange(len(az)))
     return dirs, ring, col
-
-
-def cast_rays(client: Any, origins: np.ndarray, ends: np.ndarray, num_threads: int = 1) -> tuple[np.ndarray, ...]:
-    """Cast (N, 3) rays in batches of at most 16,383.
-
-    Returns ``uid`` (N,) int32 (-1 = no hit), ``fraction`` (N,) float64 along the ray and
-    ``normal`` (N, 3) float64 world-frame surface normals. pybullet returns tuples; each batch is
-    converted once with ``fromiter``.
-    """
-    n = len(origins)
-    uid = np.empty(n, dtype=np.int32)
-    frac = np.empty(n, dtype=np.float64)
-    normal = np.empty((n, 3), dtype=np.float64)
-    p, cid = client.p, client.id
-    for a in range(0, n, MAX_BATCH):
-        b = min(n, a + MAX_BATCH)
-        res = p.rayTestBatch(origins[a:b], ends[a:b], numThreads=num_threads, physicsClientId=cid)
-        if len(res) != b - a:
-            raise RuntimeError(f"rayTestBatch returned {len(res)} results for {b - a} rays")
-        m = b - a
-        uid[a:b] = np.fromiter(map(_UID, res), np.int32, m)
-        frac[a:b] = np.fromiter(map(_FRACTION, res), np.float64, m)
-        normal[a:b] = np.fromiter(itertools.chain.from_iterable(map(_NORMAL, res)), np.float64, 3 * m).reshape(m, 3)
-    return uid, frac, normal
 
 
 def _lookup_tables(world: Any, size: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -81,7 +58,9 @@ def _lookup_tables(world: Any, size: int = 0) -> tuple[np.ndarray, np.ndarray, n
         o = by_id.get(int(inst[uid]))
         if o is not None:
             cat[uid] = o.category_id
-            if o.color is not None:
+            if getattr(o, "reflectivity", None) is not None:
+                refl[uid] = float(o.reflectivity)
+            elif o.color is not None:
                 refl[uid] = float(np.mean(o.color[:3]))
     g = getattr(world, "ground_uid", -1)
     if 0 <= g < n:
@@ -91,7 +70,7 @@ def _lookup_tables(world: Any, size: int = 0) -> tuple[np.ndarray, np.ndarray, n
 
 @register_sensor
 class Lidar(Sensor):
-    """Spinning or solid-state LiDAR built on ``rayTestBatch``."""
+    """Spinning or solid-state LiDAR on a ray casting backend (``spec.backend``)."""
 
     kind = "lidar"
     summary = "ray-cast point clouds: xyz, range, intensity, ring, time, instance, class"
@@ -107,6 +86,7 @@ class Lidar(Sensor):
         self.column_time = np.arange(cols) / cols / spec.rate
         self.inst_lut, self.cat_lut, self.refl_lut = _lookup_tables(world)
         self.mount_uid = body_uid(world, spec.mount) if spec.mount is not None else -2
+        self.caster = make_raycaster(getattr(spec, "backend", "bullet"), world, num_threads=spec.num_threads)
 
     def sensor_poses(self) -> tuple[np.ndarray, bool]:
         """(C, 4, 4) world_from_sensor of every column at its firing time, and whether they differ."""
@@ -138,15 +118,15 @@ class Lidar(Sensor):
             origins = poses[0, :3, 3]
         start = dirs_w * s.min_range
         start += origins
-        end = dirs_w * s.max_range
-        end += origins
-        uid, frac, normal = cast_rays(self.world.client, start, end, s.num_threads)
-        hit = (uid >= 0) & (frac < 1.0) & (uid != self.mount_uid)
+        self.caster.update()
+        hits = self.caster.cast(start, dirs_w, s.max_range - s.min_range)
+        uid, normal = hits.uid, hits.normal
+        hit = (uid >= 0) & (uid != self.mount_uid)
         if s.dropout > 0:
             hit &= self.rng.random(len(hit)) >= s.dropout
         idx = slice(None) if hit.all() else np.flatnonzero(hit)  # a slice keeps views, no copies
         uid_h = uid[idx]
-        rng_m = s.min_range + frac[idx] * (s.max_range - s.min_range)
+        rng_m = s.min_range + hits.distance[idx]
         if s.range_noise > 0:
             rng_m = rng_m + self.rng.normal(0.0, s.range_noise, len(rng_m))
         d_s = self.dirs_flat[idx]
@@ -156,8 +136,8 @@ class Lidar(Sensor):
             world_pts = np.matmul(poses[col, :3, :3], xyz[:, :, None])[:, :, 0] + poses[col, :3, 3]
             r0 = poses[0, :3, :3]
             xyz = (world_pts - poses[0, :3, 3]) @ r0
-        normal *= dirs_w
-        cos_inc = np.abs(normal.sum(axis=1)[idx])
+        n_h, d_h = normal[idx], dirs_w[idx]
+        cos_inc = np.abs(n_h[:, 0] * d_h[:, 0] + n_h[:, 1] * d_h[:, 1] + n_h[:, 2] * d_h[:, 2])
         if uid_h.size and uid_h.max() >= len(self.inst_lut):  # bodies added after the world was built
             self.inst_lut, self.cat_lut, self.refl_lut = _lookup_tables(self.world, int(uid_h.max()) + 1)
         intensity = self.refl_lut[uid_h] * cos_inc
