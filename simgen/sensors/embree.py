@@ -55,9 +55,40 @@ class _Scene:
         length = np.linalg.norm(n, axis=1)
         n /= np.where(length > 0, length, 1.0)[:, None]
         self.owner = np.concatenate(owner)
-        self.normal = n
+        self.normal = n.astype(np.float32)
+        # Bounding sphere of each body, to skip rays that cannot reach this scene.
+        centres, radii = [], []
+        for _, pv, _ in parts:
+            c = (pv.min(axis=0) + pv.max(axis=0)) / 2
+            centres.append(c)
+            radii.append(float(np.sqrt(np.max(np.sum((pv - c) ** 2, axis=1)))))
+        self.centres = np.asarray(centres)
+        self.radii = np.asarray(radii)
         self.scene = rtcore_scene.EmbreeScene(device, robust=True)
         TriangleMesh(self.scene, v.astype(np.float32), f)
+
+
+def _rays_near_spheres(
+    o: np.ndarray, d: np.ndarray, reach: np.ndarray, centres: np.ndarray, radii: np.ndarray
+) -> np.ndarray:
+    """Indices of rays ``o + t d`` (unit ``d``, ``0 <= t <= reach``) that pass within a bounding sphere.
+
+    ``o`` is one origin (3,) or one per ray (N, 3). One or three (N, K) products for K spheres:
+    a ray needs the dynamic scene only if its closest approach to ``centres[k]`` is within
+    ``radii[k]`` before ``reach``.
+    """
+    o0 = (o if o.ndim == 1 else o[0]).astype(np.float64)
+    rel = (centres - o0).astype(np.float32)  # (K, 3)
+    r = (radii + 1e-3).astype(np.float32)
+    t = d @ rel.T  # (N, K) distance along each ray to the closest approach
+    dist2 = np.sum(rel * rel, axis=1)[None, :]
+    if o.ndim == 2:  # per-ray origins: exact offsets from the first
+        e = (o - o0).astype(np.float32)
+        t -= np.sum(d * e, axis=1)[:, None]
+        dist2 = dist2 - 2 * (e @ rel.T) + np.sum(e * e, axis=1)[:, None]
+    ahead = np.maximum(t, 0)  # the closest point of the ray (not of its line)
+    near = (dist2 - ahead * ahead < r * r) & (t - r < reach[:, None])
+    return np.flatnonzero(near.any(axis=1))
 
 
 @register_raycaster
@@ -146,30 +177,39 @@ class EmbreeCaster(RayCaster):
                 parts.append((uid, verts, np.concatenate(faces)))
         return _Scene(self.device, parts) if parts else None
 
-    def cast(self, origins: np.ndarray, directions: np.ndarray, length: float) -> RayHits:
-        """See :meth:`RayCaster.cast`; distances are float32-exact (Embree's precision)."""
-        n = len(directions)
-        o32 = np.empty((n, 3), dtype=np.float32)
-        o32[:] = origins
-        d32 = np.ascontiguousarray(directions, dtype=np.float32)
-        tfar = np.full(n, length, dtype=np.float32)
+    def cast(self, origins: np.ndarray, directions: np.ndarray, near: float, far: float) -> RayHits:
+        """See :meth:`RayCaster.cast`; distances carry Embree's float32 precision."""
+        d32 = np.asarray(directions, dtype=np.float32)
+        o32 = d32 * np.float32(near)
+        o32 += np.asarray(origins, dtype=np.float32)  # rays start ``near`` out
+        n = len(d32)
+        tfar = np.full(n, far - near, dtype=np.float32)
         uid = np.full(n, -1, dtype=np.int32)
-        normal = np.zeros((n, 3))
-        for scene in (self.static_scene, self.dynamic_scene):
-            if scene is None:
-                continue
-            res = scene.scene.run(o32, d32, dists=tfar, output=1)
+        normal = np.zeros((n, 3), dtype=np.float32)
+        static, dynamic = self.static_scene, self.dynamic_scene
+        if static is not None:
+            res = static.scene.run(o32, d32, dists=tfar, output=1)
             prim = res["primID"]
+            tfar = res["tfar"]
             hit = prim >= 0
             if hit.all():
-                uid = scene.owner[prim]
-                normal = scene.normal[prim]
-            elif hit.any():
+                uid, normal = static.owner[prim], static.normal[prim]
+            else:
                 idx = np.flatnonzero(hit)
-                uid[idx] = scene.owner[prim[idx]]
-                normal[idx] = scene.normal[prim[idx]]
-            tfar = res["tfar"]
-        return RayHits(uid, tfar.astype(np.float64), normal)
+                uid[idx], normal[idx] = static.owner[prim[idx]], static.normal[prim[idx]]
+        if dynamic is not None:  # moving bodies usually fill a small part of the sweep: cast rays passing near
+            reach = tfar + np.float32(near)
+            sel = _rays_near_spheres(np.asarray(origins, dtype=np.float32), d32, reach, dynamic.centres, dynamic.radii)
+            if len(sel):
+                res = dynamic.scene.run(o32[sel], d32[sel], dists=tfar[sel], output=1)
+                prim = res["primID"]
+                idx = np.flatnonzero(prim >= 0)
+                rows = sel[idx]
+                uid[rows], normal[rows] = dynamic.owner[prim[idx]], dynamic.normal[prim[idx]]
+                tfar[rows] = res["tfar"][idx]
+        distance = tfar.astype(np.float64)
+        distance += near
+        return RayHits(uid, distance, normal)
 
 
 __all__ = ["EmbreeCaster"]

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from simgen.sensors.geometry import body_uid, mount_velocity, rotation_exp, transform_points, world_from_mount
+from simgen.sensors.geometry import body_uid, mount_velocity, rotation_exp, world_from_mount
 from simgen.sensors.raycast import MAX_BATCH, cast_rays, make_raycaster
 from simgen.sensors.registry import Sensor, register_sensor
 from simgen.sensors.stream import LidarScan
@@ -80,6 +80,7 @@ class Lidar(Sensor):
         dirs, ring, col = ray_pattern(spec.elevations_deg, spec.azimuths_deg)
         self.dirs = dirs
         self.dirs_flat = np.ascontiguousarray(dirs.reshape(-1, 3))
+        self.dirs32 = dirs.astype(np.float32)  # world-frame rays are cast in float32 (Embree's precision)
         self.ring = ring.reshape(-1).astype(np.uint16)
         self.column = col.reshape(-1).astype(np.uint32)
         cols = len(spec.azimuths_deg)
@@ -111,22 +112,20 @@ class Lidar(Sensor):
         t = self.world.time
         poses, moving = self.sensor_poses()
         if moving:
-            dirs_w = np.matmul(self.dirs, poses[:, :3, :3].transpose(0, 2, 1)).reshape(-1, 3)
+            dirs_w = np.matmul(self.dirs32, poses[:, :3, :3].transpose(0, 2, 1).astype(np.float32)).reshape(-1, 3)
             origins = np.repeat(poses[:, :3, 3], self.dirs.shape[1], axis=0)
         else:
-            dirs_w = transform_points(self.dirs_flat, poses[0, :3, :3])
+            dirs_w = self.dirs32.reshape(-1, 3) @ poses[0, :3, :3].T.astype(np.float32)
             origins = poses[0, :3, 3]
-        start = dirs_w * s.min_range
-        start += origins
         self.caster.update()
-        hits = self.caster.cast(start, dirs_w, s.max_range - s.min_range)
+        hits = self.caster.cast(origins, dirs_w, s.min_range, s.max_range)
         uid, normal = hits.uid, hits.normal
         hit = (uid >= 0) & (uid != self.mount_uid)
         if s.dropout > 0:
             hit &= self.rng.random(len(hit)) >= s.dropout
         idx = slice(None) if hit.all() else np.flatnonzero(hit)  # a slice keeps views, no copies
         uid_h = uid[idx]
-        rng_m = s.min_range + hits.distance[idx]
+        rng_m = hits.distance[idx]
         if s.range_noise > 0:
             rng_m = rng_m + self.rng.normal(0.0, s.range_noise, len(rng_m))
         d_s = self.dirs_flat[idx]

@@ -39,9 +39,9 @@ _UID, _FRACTION, _NORMAL = itemgetter(0), itemgetter(2), itemgetter(4)
 class RayHits:
     """First hits of N rays.
 
-    ``uid`` (N,) int32 body uid (-1 = no hit within the ray's length), ``distance`` (N,) float64
-    metres from the ray origin, ``normal`` (N, 3) float64 world-frame unit surface normals where
-    hit (either side of the surface).
+    ``uid`` (N,) int32 body uid (-1 = no hit between near and far), ``distance`` (N,) float64
+    metres from the ray origin, ``normal`` (N, 3) float32 or float64 world-frame unit surface
+    normals where hit (either side of the surface).
     """
 
     uid: np.ndarray
@@ -61,11 +61,11 @@ class RayCaster(ABC):
         """Bring the caster's copy of the scene to the world's current state (called once per capture)."""
 
     @abstractmethod
-    def cast(self, origins: np.ndarray, directions: np.ndarray, length: float) -> RayHits:
-        """First hits of rays ``origins + t * directions``, ``0 <= t <= length``.
+    def cast(self, origins: np.ndarray, directions: np.ndarray, near: float, far: float) -> RayHits:
+        """First hits of rays ``origins + t * directions`` with ``near <= t <= far``.
 
-        ``origins`` (N, 3) or (3,) float64 world frame, metres; ``directions`` (N, 3) float64 unit
-        vectors; ``length`` metres.
+        ``origins`` (3,) (one for all rays) or (N, 3) world frame, metres; ``directions`` (N, 3)
+        unit vectors (float32 or float64); ``near``/``far`` metres. Distances are from the origins.
         """
 
 
@@ -154,14 +154,18 @@ class BulletCaster(RayCaster):
         super().__init__(world)
         self.num_threads = num_threads
 
-    def cast(self, origins: np.ndarray, directions: np.ndarray, length: float) -> RayHits:
+    def cast(self, origins: np.ndarray, directions: np.ndarray, near: float, far: float) -> RayHits:
         """See :meth:`RayCaster.cast`."""
-        origins = np.broadcast_to(origins, directions.shape)
-        ends = directions * length
-        ends += origins
-        uid, frac, normal = cast_rays(self.world.client, np.ascontiguousarray(origins), ends, self.num_threads)
+        d = np.asarray(directions, dtype=np.float64)
+        start = d * near
+        start += origins
+        end = d * far
+        end += origins
+        uid, frac, normal = cast_rays(self.world.client, start, end, self.num_threads)
         uid[frac >= 1.0] = -1
-        return RayHits(uid, frac * length, normal)
+        frac *= far - near
+        frac += near
+        return RayHits(uid, frac, normal)
 
 
 __all__ = [

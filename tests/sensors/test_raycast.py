@@ -69,7 +69,7 @@ def test_wall_and_box_ranges_are_exact(client, backend):
     caster = make_raycaster(backend, world)
     caster.update()
     o, d = _rays()
-    hits = caster.cast(o, d, 50.0)
+    hits = caster.cast(o, d, 0.0, 50.0)
     box = spec.objects[1]
     expect_box = _box_range(o, d, pose_matrix(box.position, box.orientation), np.array([0.5, 0.3, 0.4]))
     on_box = np.isfinite(expect_box)
@@ -98,7 +98,7 @@ def test_embree_curved_primitives_within_tessellation_tolerance(client):
     caster = make_raycaster("embree", world)
     caster.update()
     o, d = _rays(80, 1440)
-    hits = caster.cast(o, d, 50.0)
+    hits = caster.cast(o, d, 0.0, 50.0)
     ball = spec.objects[2]
     exact = _sphere_range(o, d, np.asarray(ball.position), 0.5)
     on = np.isfinite(exact) & (hits.uid == world.uid_of[ball.instance_id])
@@ -117,12 +117,12 @@ def _agreement(world: World, spec) -> dict[str, float]:
     pose = world_from_mount(world, s.mount) @ s.mount_from_sensor
     dirs, _, _ = ray_pattern(tuple(np.linspace(-30, 30, 64)), tuple(np.arange(1800) * 0.2))
     d = dirs.reshape(-1, 3) @ pose[:3, :3].T
-    o = pose[:3, 3] + s.min_range * d
+    o = pose[:3, 3]
     out = {}
     for b in BACKENDS:
         c = make_raycaster(b, world)
         c.update()
-        out[b] = c.cast(o, d, s.max_range - s.min_range)
+        out[b] = c.cast(o, d, s.min_range, s.max_range)
     e, u = out["embree"], out["bullet"]
     both = (e.uid >= 0) & (u.uid >= 0) & (e.uid == u.uid)
     flat_uids = [world.ground_uid] + [world.uid_of[o.instance_id] for o in spec.objects if o.type == "box"]
@@ -210,12 +210,12 @@ def test_embree_rebuilds_only_what_moved_and_follows_it(client):
     bullet = make_raycaster("bullet", world)
     o = np.zeros((3, 3)) + [0, 0, 0.5]
     d = np.array([[-1.0, 0, 0], [0, 1.0, 0], [1.0, 0, 0]])
-    e, b = caster.cast(o, d, 40.0), bullet.cast(o, d, 40.0)
+    e, b = caster.cast(o, d, 0.0, 40.0), bullet.cast(o, d, 0.0, 40.0)
     assert np.array_equal(e.uid, b.uid)
     assert np.allclose(e.distance, b.distance, atol=1e-4)
     world.remove("cart_0")
     caster.update()
-    assert caster.cast(o[:1], d[:1], 40.0).uid[0] == -1
+    assert caster.cast(o[:1], d[:1], 0.0, 40.0).uid[0] == -1
 
 
 def test_lidar_sweep_is_deterministic_and_reflectivity_sets_intensity(client):
