@@ -232,7 +232,9 @@ class Scenario(Model):
     objects: list[ObjectSpec] = Field(default_factory=list, max_length=MAX_OBJECTS)
     cameras: list[Camera] = Field(min_length=1, max_length=MAX_CAMERAS)
     events: list[Event] = Field(default_factory=list, max_length=1000)
-    sensors: list[SensorModel] = Field(default_factory=list, max_length=MAX_SENSORS, description="lidar, imu, gnss")
+    sensors: list[SensorModel] = Field(
+        default_factory=list, max_length=MAX_SENSORS, description="lidar, imu, gnss, radar"
+    )
     labels: Labels = Field(default_factory=Labels)
     output: Output = Field(default_factory=Output)
     params: dict[language.ParamName, language.Param] = Field(

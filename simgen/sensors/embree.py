@@ -9,7 +9,8 @@ The world's visual geometry (:mod:`simgen.sensors.scene_mesh`) is held in two Em
 
 A cast runs the static scene first, then the dynamic one with each ray shortened to the static
 hit, so a ray's answer is the nearer of the two. Each scene is a single triangle geometry;
-``owner[primID]`` gives the body uid of a hit triangle and ``normal[primID]`` its unit normal.
+``owner[primID]`` gives the body uid of a hit triangle, ``link[primID]`` its link and
+``normal[primID]`` its unit normal.
 Embree works in float32 (ranges to about 1e-7 relative, 10 microns at 100 m); scenes are built
 in robust mode so rays through shared edges never slip between triangles.
 
@@ -39,15 +40,16 @@ class _Body:
 class _Scene:
     """One committed Embree scene of posed bodies, with per-triangle owner uid and unit normal."""
 
-    def __init__(self, device: Any, parts: list[tuple[int, np.ndarray, np.ndarray]]) -> None:
+    def __init__(self, device: Any, parts: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]]) -> None:
         from embreex import rtcore_scene
         from embreex.mesh_construction import TriangleMesh
 
-        verts, faces, owner, base = [], [], [], 0
-        for uid, v, f in parts:
+        verts, faces, owner, links, base = [], [], [], [], 0
+        for uid, v, f, link in parts:
             verts.append(v)
             faces.append(f + base)
             owner.append(np.full(len(f), uid, dtype=np.int32))
+            links.append(link)
             base += len(v)
         v = np.concatenate(verts)
         f = np.concatenate(faces).astype(np.int32)
@@ -55,10 +57,11 @@ class _Scene:
         length = np.linalg.norm(n, axis=1)
         n /= np.where(length > 0, length, 1.0)[:, None]
         self.owner = np.concatenate(owner)
+        self.link = np.concatenate(links).astype(np.int32)
         self.normal = n.astype(np.float32)
         # Bounding sphere of each body, to skip rays that cannot reach this scene.
         centres, radii = [], []
-        for _, pv, _ in parts:
+        for _, pv, _, _ in parts:
             c = (pv.min(axis=0) + pv.max(axis=0)) / 2
             centres.append(c)
             radii.append(float(np.sqrt(np.max(np.sum((pv - c) ** 2, axis=1)))))
@@ -170,11 +173,12 @@ class EmbreeCaster(RayCaster):
             b = self.bodies[uid]
             if b.faces:
                 verts = pose_vertices(b.meshes, b.pose, b.links)
-                faces, base = [], 0
+                faces, links, base = [], [], 0
                 for m in b.meshes:
                     faces.append(m.faces + base)
+                    links.append(np.full(len(m.faces), m.link, dtype=np.int32))
                     base += len(m.vertices)
-                parts.append((uid, verts, np.concatenate(faces)))
+                parts.append((uid, verts, np.concatenate(faces), np.concatenate(links)))
         return _Scene(self.device, parts) if parts else None
 
     def cast(self, origins: np.ndarray, directions: np.ndarray, near: float, far: float) -> RayHits:
@@ -186,6 +190,7 @@ class EmbreeCaster(RayCaster):
         tfar = np.full(n, far - near, dtype=np.float32)
         uid = np.full(n, -1, dtype=np.int32)
         normal = np.zeros((n, 3), dtype=np.float32)
+        link = np.full(n, -1, dtype=np.int32)
         static, dynamic = self.static_scene, self.dynamic_scene
         if static is not None:
             res = static.scene.run(o32, d32, dists=tfar, output=1)
@@ -193,10 +198,11 @@ class EmbreeCaster(RayCaster):
             tfar = res["tfar"]
             hit = prim >= 0
             if hit.all():
-                uid, normal = static.owner[prim], static.normal[prim]
+                uid, normal, link = static.owner[prim], static.normal[prim], static.link[prim]
             else:
                 idx = np.flatnonzero(hit)
-                uid[idx], normal[idx] = static.owner[prim[idx]], static.normal[prim[idx]]
+                p = prim[idx]
+                uid[idx], normal[idx], link[idx] = static.owner[p], static.normal[p], static.link[p]
         if dynamic is not None:  # moving bodies usually fill a small part of the sweep: cast rays passing near
             reach = tfar + np.float32(near)
             sel = _rays_near_spheres(np.asarray(origins, dtype=np.float32), d32, reach, dynamic.centres, dynamic.radii)
@@ -206,10 +212,11 @@ class EmbreeCaster(RayCaster):
                 idx = np.flatnonzero(prim >= 0)
                 rows = sel[idx]
                 uid[rows], normal[rows] = dynamic.owner[prim[idx]], dynamic.normal[prim[idx]]
+                link[rows] = dynamic.link[prim[idx]]
                 tfar[rows] = res["tfar"][idx]
         distance = tfar.astype(np.float64)
         distance += near
-        return RayHits(uid, distance, normal)
+        return RayHits(uid, distance, normal, link)
 
 
 __all__ = ["EmbreeCaster"]

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 
 from simgen.sensors.geometry import body_uid, mount_velocity, rotation_exp, world_from_mount
-from simgen.sensors.raycast import MAX_BATCH, cast_rays, make_raycaster
+from simgen.sensors.raycast import MAX_BATCH, cast_rays, label_tables, make_raycaster
 from simgen.sensors.registry import Sensor, register_sensor
 from simgen.sensors.stream import LidarScan
 
@@ -43,29 +43,6 @@ def ray_pattern(elevations_deg: tuple[float, ...], azimuths_deg: tuple[float, ..
     dirs = np.stack(np.broadcast_arrays(ce * ca, ce * sa, se + 0 * ca), axis=-1)
     ring, col = np.meshgrid(np.arange(len(el)), np.arange(len(az)))
     return dirs, ring, col
-
-
-def _lookup_tables(world: Any, size: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per body uid (at least ``size`` entries): instance id, category id and reflectivity."""
-    inst = np.asarray(world.instance_of_uid, dtype=np.int32)
-    if size > len(inst):
-        inst = np.concatenate([inst, np.zeros(size - len(inst), dtype=np.int32)])
-    n = len(inst)
-    refl = np.full(n, 0.8)
-    cat = np.zeros(n, dtype=np.uint16)
-    by_id = {o.instance_id: o for o in world.spec.objects}
-    for uid in range(n):
-        o = by_id.get(int(inst[uid]))
-        if o is not None:
-            cat[uid] = o.category_id
-            if getattr(o, "reflectivity", None) is not None:
-                refl[uid] = float(o.reflectivity)
-            elif o.color is not None:
-                refl[uid] = float(np.mean(o.color[:3]))
-    g = getattr(world, "ground_uid", -1)
-    if 0 <= g < n:
-        refl[g] = float(np.mean(world.spec.world.ground["color"][:3]))
-    return inst, cat, refl
 
 
 @register_sensor
@@ -85,7 +62,7 @@ class Lidar(Sensor):
         self.column = col.reshape(-1).astype(np.uint32)
         cols = len(spec.azimuths_deg)
         self.column_time = np.arange(cols) / cols / spec.rate
-        self.inst_lut, self.cat_lut, self.refl_lut = _lookup_tables(world)
+        self.inst_lut, self.cat_lut, self.refl_lut = label_tables(world)
         self.mount_uid = body_uid(world, spec.mount) if spec.mount is not None else -2
         self.caster = make_raycaster(getattr(spec, "backend", "bullet"), world, num_threads=spec.num_threads)
 
@@ -138,7 +115,7 @@ class Lidar(Sensor):
         n_h, d_h = normal[idx], dirs_w[idx]
         cos_inc = np.abs(n_h[:, 0] * d_h[:, 0] + n_h[:, 1] * d_h[:, 1] + n_h[:, 2] * d_h[:, 2])
         if uid_h.size and uid_h.max() >= len(self.inst_lut):  # bodies added after the world was built
-            self.inst_lut, self.cat_lut, self.refl_lut = _lookup_tables(self.world, int(uid_h.max()) + 1)
+            self.inst_lut, self.cat_lut, self.refl_lut = label_tables(self.world, int(uid_h.max()) + 1)
         intensity = self.refl_lut[uid_h] * cos_inc
         instance = self.inst_lut[uid_h]
         semantic = self.cat_lut[uid_h]

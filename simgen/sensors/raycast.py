@@ -32,7 +32,7 @@ from simgen.errors import SimgenError, did_you_mean
 
 MAX_BATCH = 16_383
 # Fields of one rayTestBatch result: (objectUniqueId, linkIndex, hitFraction, hitPosition, hitNormal).
-_UID, _FRACTION, _NORMAL = itemgetter(0), itemgetter(2), itemgetter(4)
+_UID, _LINK, _FRACTION, _NORMAL = itemgetter(0), itemgetter(1), itemgetter(2), itemgetter(4)
 
 
 @dataclass
@@ -47,6 +47,7 @@ class RayHits:
     uid: np.ndarray
     distance: np.ndarray
     normal: np.ndarray
+    link: np.ndarray | None = None  # (N,) int32 link index of the hit (-1 = base), when the backend knows it
 
 
 class RayCaster(ABC):
@@ -120,17 +121,20 @@ def make_raycaster(name: str, world: Any, num_threads: int = 1) -> RayCaster:
     return RAYCASTERS[kind](world, num_threads=num_threads)
 
 
-def cast_rays(client: Any, origins: np.ndarray, ends: np.ndarray, num_threads: int = 1) -> tuple[np.ndarray, ...]:
+def cast_rays(
+    client: Any, origins: np.ndarray, ends: np.ndarray, num_threads: int = 1, links: bool = False
+) -> tuple[np.ndarray, ...]:
     """Cast (N, 3) rays with ``rayTestBatch`` in batches of at most 16,383.
 
     Returns ``uid`` (N,) int32 (-1 = no hit), ``fraction`` (N,) float64 along the ray and
-    ``normal`` (N, 3) float64 world-frame surface normals. pybullet returns tuples; each batch is
-    converted once with ``fromiter``.
+    ``normal`` (N, 3) float64 world-frame surface normals, plus ``link`` (N,) int32 with
+    ``links=True``. pybullet returns tuples; each batch is converted once with ``fromiter``.
     """
     n = len(origins)
     uid = np.empty(n, dtype=np.int32)
     frac = np.empty(n, dtype=np.float64)
     normal = np.empty((n, 3), dtype=np.float64)
+    link = np.empty(n, dtype=np.int32) if links else None
     p, cid = client.p, client.id
     for a in range(0, n, MAX_BATCH):
         b = min(n, a + MAX_BATCH)
@@ -141,7 +145,36 @@ def cast_rays(client: Any, origins: np.ndarray, ends: np.ndarray, num_threads: i
         uid[a:b] = np.fromiter(map(_UID, res), np.int32, m)
         frac[a:b] = np.fromiter(map(_FRACTION, res), np.float64, m)
         normal[a:b] = np.fromiter(itertools.chain.from_iterable(map(_NORMAL, res)), np.float64, 3 * m).reshape(m, 3)
-    return uid, frac, normal
+        if link is not None:
+            link[a:b] = np.fromiter(map(_LINK, res), np.int32, m)
+    return (uid, frac, normal) if link is None else (uid, frac, normal, link)
+
+
+def label_tables(world: Any, size: int = 0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per body uid (at least ``size`` entries): instance id (int32), category id (uint16) and reflectivity.
+
+    Reflectivity is the object's ``reflectivity``, else the mean RGB of its colour, else 0.8; the
+    ground's is the mean of its colour. Labels of a hit come from its owner body through these.
+    """
+    inst = np.asarray(world.instance_of_uid, dtype=np.int32)
+    if size > len(inst):
+        inst = np.concatenate([inst, np.zeros(size - len(inst), dtype=np.int32)])
+    n = len(inst)
+    refl = np.full(n, 0.8)
+    cat = np.zeros(n, dtype=np.uint16)
+    by_id = {o.instance_id: o for o in world.spec.objects}
+    for uid in range(n):
+        o = by_id.get(int(inst[uid]))
+        if o is not None:
+            cat[uid] = o.category_id
+            if getattr(o, "reflectivity", None) is not None:
+                refl[uid] = float(o.reflectivity)
+            elif o.color is not None:
+                refl[uid] = float(np.mean(o.color[:3]))
+    g = getattr(world, "ground_uid", -1)
+    if 0 <= g < n:
+        refl[g] = float(np.mean(world.spec.world.ground["color"][:3]))
+    return inst, cat, refl
 
 
 @register_raycaster
@@ -161,11 +194,11 @@ class BulletCaster(RayCaster):
         start += origins
         end = d * far
         end += origins
-        uid, frac, normal = cast_rays(self.world.client, start, end, self.num_threads)
+        uid, frac, normal, link = cast_rays(self.world.client, start, end, self.num_threads, links=True)
         uid[frac >= 1.0] = -1
         frac *= far - near
         frac += near
-        return RayHits(uid, frac, normal)
+        return RayHits(uid, frac, normal, link)
 
 
 __all__ = [
@@ -176,6 +209,7 @@ __all__ = [
     "RayHits",
     "cast_rays",
     "embree_available",
+    "label_tables",
     "make_raycaster",
     "register_raycaster",
     "resolve_backend",
