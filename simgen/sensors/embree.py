@@ -74,24 +74,27 @@ class _Scene:
 def _rays_near_spheres(
     o: np.ndarray, d: np.ndarray, reach: np.ndarray, centres: np.ndarray, radii: np.ndarray
 ) -> np.ndarray:
-    """Indices of rays ``o + t d`` (unit ``d``, ``0 <= t <= reach``) that pass within a bounding sphere.
+    """Indices of rays ``o + t d`` (unit ``d``, ``0 <= t <= reach``) that may pass within a bounding sphere.
 
-    ``o`` is one origin (3,) or one per ray (N, 3). One or three (N, K) products for K spheres:
-    a ray needs the dynamic scene only if its closest approach to ``centres[k]`` is within
-    ``radii[k]`` before ``reach``.
+    ``o`` is one origin (3,) or one per ray (N, 3); per-ray origins (a sensor moving during its
+    sweep) are treated as the first one with every sphere grown by their largest offset from it,
+    a superset. Plain multiply-adds rather than a matrix product: an (N, 3) x (3, K) product
+    gains nothing from BLAS, whose threads only contend for the cores.
     """
     o0 = (o if o.ndim == 1 else o[0]).astype(np.float64)
+    r = radii + 1e-3
+    if o.ndim == 2:
+        e = o - o[0]
+        r = r + float(np.sqrt(np.max(e[:, 0] * e[:, 0] + e[:, 1] * e[:, 1] + e[:, 2] * e[:, 2])))
     rel = (centres - o0).astype(np.float32)  # (K, 3)
-    r = (radii + 1e-3).astype(np.float32)
-    t = d @ rel.T  # (N, K) distance along each ray to the closest approach
-    dist2 = np.sum(rel * rel, axis=1)[None, :]
-    if o.ndim == 2:  # per-ray origins: exact offsets from the first
-        e = (o - o0).astype(np.float32)
-        t -= np.sum(d * e, axis=1)[:, None]
-        dist2 = dist2 - 2 * (e @ rel.T) + np.sum(e * e, axis=1)[:, None]
-    ahead = np.maximum(t, 0)  # the closest point of the ray (not of its line)
-    near = (dist2 - ahead * ahead < r * r) & (t - r < reach[:, None])
-    return np.flatnonzero(near.any(axis=1))
+    r = r.astype(np.float32)
+    dist2 = np.sum(rel * rel, axis=1)
+    near = np.zeros(len(d), dtype=bool)
+    for k in range(len(rel)):
+        t = d[:, 0] * rel[k, 0] + d[:, 1] * rel[k, 1] + d[:, 2] * rel[k, 2]  # along the ray to the closest approach
+        ahead = np.maximum(t, 0)  # the closest point of the ray (not of its line)
+        near |= (dist2[k] - ahead * ahead < r[k] * r[k]) & (t - r[k] < reach)
+    return np.flatnonzero(near)
 
 
 @register_raycaster
@@ -161,13 +164,14 @@ class EmbreeCaster(RayCaster):
                 self.dynamic.add(uid)
                 static_dirty = True
         if static_dirty:
-            self.static_scene = self._build([u for u in self.bodies if u not in self.dynamic])
+            self.static_scene = self.build_scene([u for u in self.bodies if u not in self.dynamic])
             self.rebuilds["static"] += 1
         if dynamic_dirty:
-            self.dynamic_scene = self._build(sorted(self.dynamic))
+            self.dynamic_scene = self.build_scene(sorted(self.dynamic))
             self.rebuilds["dynamic"] += 1
 
-    def _build(self, uids: list[int]) -> _Scene | None:
+    def build_scene(self, uids: list[int]) -> _Scene | None:
+        """One committed Embree scene of bodies ``uids`` at their last seen poses (None if no triangles)."""
         parts = []
         for uid in sorted(uids):
             b = self.bodies[uid]

@@ -45,6 +45,16 @@ def ray_pattern(elevations_deg: tuple[float, ...], azimuths_deg: tuple[float, ..
     return dirs, ring, col
 
 
+def _rotate32(points: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """(N, 3) float32 ``points @ r.T`` as fused multiply-adds (see ``geometry.transform_points``)."""
+    out = np.empty(points.shape, dtype=np.float32)
+    x, y, z = points[:, 0], points[:, 1], points[:, 2]
+    r = r.astype(np.float32)
+    for i in range(3):
+        out[:, i] = x * r[i, 0] + y * r[i, 1] + z * r[i, 2]
+    return out
+
+
 @register_sensor
 class Lidar(Sensor):
     """Spinning or solid-state LiDAR on a ray casting backend (``spec.backend``)."""
@@ -92,7 +102,7 @@ class Lidar(Sensor):
             dirs_w = np.matmul(self.dirs32, poses[:, :3, :3].transpose(0, 2, 1).astype(np.float32)).reshape(-1, 3)
             origins = np.repeat(poses[:, :3, 3], self.dirs.shape[1], axis=0)
         else:
-            dirs_w = self.dirs32.reshape(-1, 3) @ poses[0, :3, :3].T.astype(np.float32)
+            dirs_w = _rotate32(self.dirs32.reshape(-1, 3), poses[0, :3, :3])
             origins = poses[0, :3, 3]
         self.caster.update()
         hits = self.caster.cast(origins, dirs_w, s.min_range, s.max_range)

@@ -200,3 +200,12 @@ def test_kinematic_actors_get_their_velocity_from_the_previous_tick(client, back
     assert np.max(np.abs(scan.velocity[car] - _direction(scan)[car] @ closing)) < 0.01
     unprimed = radar(spec.sensors[0], world, backend).capture(world.steps)
     assert np.all(unprimed.velocity == 0)  # pybullet reports teleported bodies at rest
+
+
+def test_group_rows_matches_numpy_unique():
+    from simgen.sensors.radar import group_rows
+
+    keys = np.random.default_rng(1).integers(-3, 3, size=(500, 4))
+    cells, inv = group_rows(keys)
+    ref, ref_inv = np.unique(keys, axis=0, return_inverse=True)
+    assert np.array_equal(cells, ref) and np.array_equal(inv, ref_inv.reshape(-1))
