@@ -70,6 +70,10 @@ class _Scene:
         self.scene = rtcore_scene.EmbreeScene(device, robust=True)
         TriangleMesh(self.scene, v.astype(np.float32), f)
 
+    def lookup(self, prim: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Owner uid, unit normal and link of hit triangles ``prim`` (``take``: faster than fancy indexing)."""
+        return self.owner.take(prim), self.normal.take(prim, axis=0), self.link.take(prim)
+
 
 def _rays_near_spheres(
     o: np.ndarray, d: np.ndarray, reach: np.ndarray, centres: np.ndarray, radii: np.ndarray
@@ -202,11 +206,10 @@ class EmbreeCaster(RayCaster):
             tfar = res["tfar"]
             hit = prim >= 0
             if hit.all():
-                uid, normal, link = static.owner[prim], static.normal[prim], static.link[prim]
+                uid, normal, link = static.lookup(prim)
             else:
                 idx = np.flatnonzero(hit)
-                p = prim[idx]
-                uid[idx], normal[idx], link[idx] = static.owner[p], static.normal[p], static.link[p]
+                uid[idx], normal[idx], link[idx] = static.lookup(prim[idx])
         if dynamic is not None:  # moving bodies usually fill a small part of the sweep: cast rays passing near
             reach = tfar + np.float32(near)
             sel = _rays_near_spheres(np.asarray(origins, dtype=np.float32), d32, reach, dynamic.centres, dynamic.radii)
@@ -215,8 +218,7 @@ class EmbreeCaster(RayCaster):
                 prim = res["primID"]
                 idx = np.flatnonzero(prim >= 0)
                 rows = sel[idx]
-                uid[rows], normal[rows] = dynamic.owner[prim[idx]], dynamic.normal[prim[idx]]
-                link[rows] = dynamic.link[prim[idx]]
+                uid[rows], normal[rows], link[rows] = dynamic.lookup(prim[idx])
                 tfar[rows] = res["tfar"][idx]
         distance = tfar.astype(np.float64)
         distance += near
