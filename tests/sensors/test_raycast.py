@@ -255,7 +255,8 @@ def test_64_by_2048_sweep_stays_within_bounded_memory(client):
     finally:
         tracemalloc.stop()
     assert len(scan.range) > n // 4
-    assert peak < 400 * n, f"peak {peak / 1e6:.1f} MB for {n} rays"  # about 52 MB: a few dozen arrays per ray
+    # 13.9 MB measured (106 bytes per ray: the ray, hit and point arrays); 200 bytes/ray = 26 MB.
+    assert peak < 200 * n, f"peak {peak / 1e6:.1f} MB for {n} rays"
 
 
 def test_unknown_backend_is_a_user_error(client):
