@@ -267,3 +267,57 @@ def test_unknown_backend_is_a_user_error(client):
     with pytest.raises(SimgenError) as bad:
         simgen.loads(BOX + "sensors: [{name: v, type: lidar, backend: embre}]\n")
     assert "backend" in str(bad.value)
+
+
+MESH = """
+version: 1
+name: mesh
+world: {gravity: [0, 0, 0], settle_time: 0, ground: {type: none}}
+classes: [ring]
+objects:
+  - {name: ring, type: mesh, class: ring, path: "assets:meshes/torus.obj", scale: 10, position: [4, 0.3, 0.5],
+     rpy: [70, 10, 30], mass: 0}
+cameras: [{position: [0, 0, 1], look_at: [1, 0, 1], width: 8, height: 8}]
+"""
+
+
+def _first_hits(o: np.ndarray, d: np.ndarray, tri: np.ndarray) -> np.ndarray:
+    """Distance to the nearest of triangles ``tri`` (F, 3, 3) along each ray (Moller-Trumbore); inf if none."""
+    e1, e2 = tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0]
+    out = np.full(len(d), np.inf)
+    for a in range(0, len(d), 256):
+        dd = d[a : a + 256, None, :]
+        p = np.cross(dd, e2[None])
+        det = np.sum(e1[None] * p, axis=2)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            inv = 1.0 / det
+            s = o - tri[None, :, 0]
+            u = np.sum(s * p, axis=2) * inv
+            q = np.cross(s, e1[None])
+            v = np.sum(dd * q, axis=2) * inv
+            t = np.sum(e2[None] * q, axis=2) * inv
+        ok = (np.abs(det) > 1e-12) & (u >= 0) & (v >= 0) & (u + v <= 1) & (t > 0)
+        out[a : a + 256] = np.where(ok, t, np.inf).min(axis=1)
+    return out
+
+
+def test_embree_sees_mesh_objects_as_loaded(client):
+    from simgen.scenario.assets import load_mesh, resolve_asset
+
+    world, spec = make_world(client, MESH)
+    obj = spec.objects[0]
+    caster = make_raycaster("embree", world)
+    dirs, _, _ = ray_pattern(tuple(np.linspace(-15, 15, 60)), tuple(np.linspace(-10, 20, 120)))
+    d = dirs.reshape(-1, 3)
+    o = np.array([0.0, 0.0, 0.5])
+    hits = caster.cast(o, d, 0.0, 20.0)
+    # The same mesh (as trimesh loads it) posed by the object's pose, intersected in plain numpy.
+    mesh = load_mesh(resolve_asset(obj.shape["path"], REPO / "scenarios"), obj.shape["scale"])
+    t = pose_matrix(obj.position, obj.orientation)
+    tri = (np.asarray(mesh.vertices) @ t[:3, :3].T + t[:3, 3])[np.asarray(mesh.faces)]
+    expect = _first_hits(o, d, tri)
+    hit = hits.uid == world.uid_of[obj.instance_id]
+    assert hit.sum() > 1000, hit.sum()
+    assert np.mean(hit == np.isfinite(expect)) > 0.999  # the hole is a hole (the collision hull has none)
+    both = hit & np.isfinite(expect)
+    assert np.max(np.abs(hits.distance[both] - expect[both])) < 1e-4
