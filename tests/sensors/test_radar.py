@@ -209,3 +209,19 @@ def test_group_rows_matches_numpy_unique():
     cells, inv = group_rows(keys)
     ref, ref_inv = np.unique(keys, axis=0, return_inverse=True)
     assert np.array_equal(cells, ref) and np.array_equal(inv, ref_inv.reshape(-1))
+
+
+def test_bad_radar_fields_are_located_user_errors():
+    import simgen
+    from simgen.errors import SimgenError
+
+    base = SCENE.replace("ray_resolution: 0.12}", "ray_resolution: 0.12, RADAR_EXTRA}")
+    with pytest.raises(SimgenError) as info:
+        simgen.loads(base.replace("RADAR_EXTRA", "min_range: 5, max_range: 2"), file="r.yaml")
+    assert "sensors[0].min_range: min_range 5 must be below max_range 2" in str(info.value)
+    with pytest.raises(SimgenError) as info:
+        simgen.loads(base.replace("RADAR_EXTRA", "velocity_resolutoin: 0.5"), file="r.yaml")
+    assert "velocity_resolutoin" in str(info.value) and "did you mean 'velocity_resolution'" in str(info.value)
+    with pytest.raises(SimgenError) as info:
+        simgen.loads(SCENE.replace("ray_resolution: 0.12", "ray_resolution: 0.001"), file="r.yaml")
+    assert "raw rays per scan is more than" in str(info.value)
