@@ -71,10 +71,12 @@ class Lidar(Sensor):
         self.dirs = dirs
         self.dirs_flat = np.ascontiguousarray(dirs.reshape(-1, 3))
         self.dirs32 = dirs.astype(np.float32)  # world-frame rays are cast in float32 (Embree's precision)
+        self.dirs_flat32 = np.ascontiguousarray(self.dirs_flat, dtype=np.float32)
         self.ring = ring.reshape(-1).astype(np.uint16)
         self.column = col.reshape(-1).astype(np.uint32)
         cols = len(spec.azimuths_deg)
         self.column_time = np.arange(cols) / cols / spec.rate
+        self.ray_time = self.column_time[self.column].astype(np.float32)  # (N,) seconds after capture
         self.inst_lut, self.cat_lut, self.refl_lut = label_tables(world)
         self.mount_uid = body_uid(world, spec.mount) if spec.mount is not None else -2
         self.caster = make_raycaster(getattr(spec, "backend", "bullet"), world, num_threads=spec.num_threads)
@@ -123,37 +125,43 @@ class Lidar(Sensor):
         hit = (uid >= 0) & (uid != self.mount_uid)
         if s.dropout > 0:
             hit &= self.rng.random(len(hit)) >= s.dropout
-        idx = slice(None) if hit.all() else np.flatnonzero(hit)  # a slice keeps views, no copies
-        uid_h = uid[idx]
-        rng_m = hits.distance[idx]
+        every = bool(hit.all())
+        idx = None if every else np.flatnonzero(hit)
+
+        def pick(a: np.ndarray) -> np.ndarray:  # the hit rows; take is several times faster than a[idx]
+            return a if every else a.take(idx, axis=0)
+
+        uid_h = pick(uid)
+        rng_m = pick(hits.distance)
         if s.range_noise > 0:
             rng_m = rng_m + self.rng.normal(0.0, s.range_noise, len(rng_m))
-        d_s = self.dirs_flat[idx]
-        xyz = d_s * rng_m[:, None]
         if s.deskew:
-            col = self.column[idx]
+            xyz = pick(self.dirs_flat) * rng_m[:, None]
+            col = pick(self.column)
             world_pts = np.matmul(poses[col, :3, :3], xyz[:, :, None])[:, :, 0] + poses[col, :3, 3]
             r0 = poses[0, :3, :3]
-            xyz = (world_pts - poses[0, :3, 3]) @ r0
-        n_h, d_h = normal[idx], dirs_w[idx]
+            xyz = ((world_pts - poses[0, :3, 3]) @ r0).astype(np.float32)
+        else:
+            xyz = pick(self.dirs_flat32) * rng_m.astype(np.float32)[:, None]
+        n_h, d_h = pick(normal), pick(dirs_w)
         cos_inc = np.abs(n_h[:, 0] * d_h[:, 0] + n_h[:, 1] * d_h[:, 1] + n_h[:, 2] * d_h[:, 2])
         if uid_h.size and uid_h.max() >= len(self.inst_lut):  # bodies added after the world was built
             self.inst_lut, self.cat_lut, self.refl_lut = label_tables(self.world, int(uid_h.max()) + 1)
-        intensity = self.refl_lut[uid_h] * cos_inc
-        instance = self.inst_lut[uid_h]
-        semantic = self.cat_lut[uid_h]
+        intensity = self.refl_lut.take(uid_h) * cos_inc
+        instance = self.inst_lut.take(uid_h)
+        semantic = self.cat_lut.take(uid_h)
         scan = LidarScan(
             sensor=s.name,
             index=self.count,
             capture_time=t,
             delivery_time=t + s.latency,
             world_from_sensor=poses[0].copy(),
-            xyz=xyz.astype(np.float32),
+            xyz=xyz,
             range=rng_m.astype(np.float32),
             intensity=intensity.astype(np.float32),
-            ring=self.ring[idx].copy(),
-            column=self.column[idx].copy(),
-            time=self.column_time[self.column[idx]].astype(np.float32),
+            ring=self.ring.copy() if every else pick(self.ring),
+            column=self.column.copy() if every else pick(self.column),
+            time=self.ray_time.copy() if every else pick(self.ray_time),
             instance=instance,
             semantic=semantic,
             deskewed=s.deskew,

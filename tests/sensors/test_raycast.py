@@ -189,6 +189,7 @@ objects:
   - {name: cart, type: box, class: cart, size: [1, 1, 1], position: [-5, 0, 0.5], mass: 1}
   - {name: pusher, type: box, class: crate, size: [1, 1, 1], position: [0, 5, 0.5], mass: 0,
      behavior: {type: waypoints, points: [[0, 5, 0.5], [0, 20, 0.5]], speed: 5}}
+  - {name: rock, type: sphere, class: crate, radius: 1, position: [-10, -10, 1], mass: 0}
 cameras: [{position: [0, 0, 1], look_at: [1, 0, 1], width: 8, height: 8}]
 """
 
@@ -196,9 +197,9 @@ cameras: [{position: [0, 0, 1], look_at: [1, 0, 1], width: 8, height: 8}]
 def test_embree_rebuilds_only_what_moved_and_follows_it(client):
     world, spec = make_world(client, MOVING)
     caster = make_raycaster("embree", world)
-    assert caster.rebuilds == {"static": 1, "dynamic": 1}
+    assert caster.rebuilds == {"static": 1, "dynamic": 1, "merged": 0}
     caster.update()
-    assert caster.rebuilds == {"static": 1, "dynamic": 1}  # nothing moved
+    assert caster.rebuilds == {"static": 1, "dynamic": 1, "merged": 0}  # nothing moved
     cart = world.uid_of[spec.objects[1].instance_id]
     client.p.resetBaseVelocity(cart, [2.0, 0, 0], [0, 0, 0], physicsClientId=client.id)
     world.step(60)
@@ -216,6 +217,26 @@ def test_embree_rebuilds_only_what_moved_and_follows_it(client):
     world.remove("cart_0")
     caster.update()
     assert caster.cast(o[:1], d[:1], 0.0, 40.0).uid[0] == -1
+
+
+def test_embree_merges_the_scenes_when_little_stands_still(client):
+    text = MOVING.replace("mass: 0}", "mass: 1}").replace("  - {name: rock", "  - {name: rock, count: 0")
+    world, spec = make_world(client, text)  # only the ground is static
+    caster = make_raycaster("embree", world)
+    assert caster.merged and caster.static_scene is not None and caster.dynamic_scene is None
+    before = dict(caster.rebuilds)
+    caster.update()
+    assert caster.rebuilds == before  # nothing moved: no rebuild
+    crate = world.uid_of[spec.objects[0].instance_id]
+    client.p.resetBaseVelocity(crate, [0, 3.0, 0], [0, 0, 0], physicsClientId=client.id)
+    world.step(30)
+    caster.update()
+    assert caster.rebuilds["merged"] == before["merged"] + 1
+    bullet = make_raycaster("bullet", world)
+    o = np.zeros((4, 3)) + [0, 0, 0.5]
+    d = np.array([[-1.0, 0, 0], [0, 1.0, 0], [1.0, 0, 0], [0.6, 0.8, 0]])
+    e, b = caster.cast(o, d, 0.0, 40.0), bullet.cast(o, d, 0.0, 40.0)
+    assert np.array_equal(e.uid, b.uid) and np.allclose(e.distance, b.distance, atol=1e-4)
 
 
 def test_lidar_sweep_is_deterministic_and_reflectivity_sets_intensity(client):
