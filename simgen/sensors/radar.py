@@ -164,18 +164,19 @@ class Radar(Sensor):
         self.inst_lut, self.cat_lut, _ = label_tables(world)
         self.mount_uid = body_uid(world, spec.mount) if spec.mount is not None else -2
         self.caster = make_raycaster(spec.backend, world)
-        self._before: tuple[float, dict[tuple[int, int], np.ndarray]] | None = None
+        self._before: list[tuple[float, dict[tuple[int, int], np.ndarray]]] = []
 
     def prime(self) -> None:
         """Remember every body's pose one tick before a capture (velocities of kinematic actors)."""
-        self._before = (self.world.time, body_frames(self.world))
+        # Keep two: at a scan rate equal to the physics rate the next scan's prime shares a tick
+        # with this scan, which must still see the pose from the tick before.
+        self._before = [*self._before[-1:], (self.world.time, body_frames(self.world))]
 
     def velocities(self, uid: np.ndarray, link: np.ndarray | None, points: np.ndarray) -> np.ndarray:
         """World-frame velocities of ``points`` on their bodies (see :func:`point_velocities`)."""
         t = self.world.time
-        frames, dt = None, 0.0
-        if self._before is not None and self._before[0] < t:
-            dt, frames = t - self._before[0], self._before[1]
+        earlier = [b for b in self._before if b[0] < t]
+        frames, dt = (earlier[-1][1], t - earlier[-1][0]) if earlier else (None, 0.0)
         return point_velocities(self.world, uid, link, points, frames, dt)
 
     def capture(self, tick: int) -> RadarScan:

@@ -75,3 +75,16 @@ def test_radar_detections_in_mcap_match_the_raw_stream(tmp_path):
         assert car.any() and np.all(raw["velocity"][a:b][car] < -4) and np.all(raw["velocity"][a:b][car] > -6.01)
         pose = cloud.pose.position
         assert (pose.x, pose.y, pose.z) == pytest.approx((0.0, 0.0, 0.7))
+
+
+def test_radar_at_the_physics_rate_still_sees_kinematic_velocities(tmp_path):
+    text = SCENE.replace("frame_rate: 10}", "frame_rate: 10, time_step: 0.005}").replace("rate: 20,", "rate: 200,")
+    out = tmp_path / "ds"
+    simgen.render(simgen.loads(text), out, renderer="tiny", formats=["coco"], progress=False)
+    raw = np.load(out / "raw/sensors/e000000/radar_front.npz")
+    assert len(raw["scan_index"]) == 60  # every physics tick of the 0.3 s window
+    offsets = raw["detection_offsets"]
+    for k in range(len(raw["scan_index"])):
+        a, b = offsets[k], offsets[k + 1]
+        car = raw["instance"][a:b] == 1
+        assert car.any() and np.all(raw["velocity"][a:b][car] < -4), k
