@@ -1,6 +1,15 @@
-"""Benchmark the sensors: LiDAR labeled rays/s vs raw rayTestBatch, IMU samples/s, camera extras.
+"""Benchmark the sensors: LiDAR labeled rays/s per backend vs bare casts, radar, IMU, camera extras.
 
 Usage: ``PYTHONPATH=. python scripts/bench_sensors.py [--repeat N] [--size WxH] [--renderer tiny|egl]``
+
+LiDAR runs on each ray casting backend (``embree`` when ``embreex`` is installed, ``bullet``)
+on three scenes: the 35-body benchmark room (64 x 1800 rays), the shipped ``sensor_suite``
+scenario (episode 0, settled) with its own 16 x 900 LiDAR, and the same scene with a 64 x 2048
+pattern. For each, the *raw* figure is the bare ray cast of the same rays (``rayTestBatch`` in
+batches; one ``embreex`` ``run`` over one scene of the whole posed world), the *labeled* figure
+the whole ``Lidar.capture`` (scene update, cast, labels, intensity, xyz, ring/time). All cases
+run round robin in one process on one thread and the best of ``--repeat`` is kept, so machine
+load hits every case alike. Radar: detections/s and raw rays/s of ``sensor_suite``'s radar.
 
 Prints a Markdown section for docs/benchmarks.md. Ratios matter more than absolute figures,
 which depend on the machine and its load.
@@ -23,6 +32,8 @@ from simgen.scenario.sampling import sample
 from simgen.sensors.camera_sensor import Camera
 from simgen.sensors.imu import Imu
 from simgen.sensors.lidar import MAX_BATCH, Lidar
+from simgen.sensors.radar import Radar
+from simgen.sensors.raycast import embree_available
 from simgen.sensors.render import attach
 from simgen.sim.client import BulletClient
 from simgen.sim.world import World
@@ -71,27 +82,93 @@ def best(fn, repeat):
     return min(times), statistics.median(times)
 
 
-def bench_lidar(client, repeat):
-    """Rays per sweep, returns, raw rayTestBatch rays/s and labeled rays/s (best of interleaved runs)."""
-    world, spec = build(client)
-    lidar = Lidar(spec.sensors[0], world, np.random.default_rng(0))
+def _raw_caster(world, lidar, backend):
+    """A function that casts ``lidar``'s current rays bare on ``backend`` (no update, no labels)."""
+    s = lidar.spec
     poses, _ = lidar.sensor_poses()
     dirs = np.einsum("cij,crj->cri", poses[:, :3, :3], lidar.dirs).reshape(-1, 3)
     origin = np.broadcast_to(poses[:, None, :3, 3], lidar.dirs.shape).reshape(-1, 3)
-    start, end = origin + 0.1 * dirs, origin + 100 * dirs
-    n = len(start)
-    p, cid = client.p, client.id
+    start, end = origin + s.min_range * dirs, origin + s.max_range * dirs
+    if backend == "bullet":
+        p, cid = world.client.p, world.client.id
 
-    def raw():
-        for a in range(0, n, MAX_BATCH):
-            p.rayTestBatch(start[a : a + MAX_BATCH], end[a : a + MAX_BATCH], numThreads=1, physicsClientId=cid)
+        def raw():
+            for a in range(0, len(start), MAX_BATCH):
+                b = a + MAX_BATCH
+                p.rayTestBatch(start[a:b], end[a:b], numThreads=1, physicsClientId=cid)
 
-    raw_t, labeled_t = [], []
-    for _ in range(repeat):  # interleave so machine load hits both alike
-        raw_t.append(best(raw, 1)[0])
-        labeled_t.append(best(lambda: lidar.capture(0), 1)[0])
-    scan = lidar.capture(0)
-    return n, len(scan.range), n / min(raw_t), n / min(labeled_t)
+        return raw
+    caster = lidar.caster
+    whole = caster.build_scene(list(caster.bodies))  # one scene of the whole posed world
+    o32, d32 = start.astype(np.float32), dirs.astype(np.float32)
+    dist = np.full(len(d32), s.max_range - s.min_range, dtype=np.float32)
+    return lambda: whole.scene.run(o32, d32, dists=dist, output=1)
+
+
+def lidar_cases(backends):
+    """(label, client, world, LidarSpec) for each benchmark scene; each world has its own client."""
+    cases = []
+    client = BulletClient()
+    world, spec = build(client)
+    cases.append(("bench room: 4 walls, 30 objects, 64 x 1800", client, world, spec.sensors[0]))
+    suite = sample(simgen.load(os.path.join(os.path.dirname(__file__), "..", "scenarios", "sensor_suite.yaml")), 0)
+    for label, dense in (("sensor_suite e0: its LiDAR, 16 x 900", False), ("sensor_suite e0: 64 x 2048", True)):
+        client = BulletClient()
+        world = World(client, suite)
+        world.step(suite.world.settle_steps)
+        s = next(x for x in suite.sensors if x.type == "lidar")
+        if dense:
+            elev = tuple(np.linspace(-25, 15, 64).tolist())
+            s = dataclasses.replace(s, elevations_deg=elev, azimuths_deg=tuple((np.arange(2048) * 360 / 2048).tolist()))
+        cases.append((label, client, world, s))
+    return cases
+
+
+def bench_lidar(repeat, backends):
+    """Per (scene, backend): rays, returns, raw rays/s and labeled rays/s (best of interleaved runs)."""
+    runs = []
+    cases = lidar_cases(backends)
+    for label, _client, world, s in cases:
+        for b in backends:
+            lidar = Lidar(dataclasses.replace(s, backend=b), world, np.random.default_rng(0))
+            runs.append({"scene": label, "backend": b, "lidar": lidar, "raw": _raw_caster(world, lidar, b)})
+    for r in runs:
+        r["raw_t"], r["lab_t"] = [], []
+    for _ in range(repeat):  # round robin so machine load hits every case alike
+        for r in runs:
+            r["raw_t"].append(best(r["raw"], 1)[0])
+            r["lab_t"].append(best(lambda r=r: r["lidar"].capture(0), 1)[0])
+    out = []
+    for r in runs:
+        n = len(r["lidar"].dirs_flat)
+        hits = len(r["lidar"].capture(0).range)
+        out.append((r["scene"], r["backend"], n, hits, n / min(r["raw_t"]), n / min(r["lab_t"])))
+    for _, client, _, _ in cases:
+        client.close()
+    return out
+
+
+def bench_radar(repeat, backends):
+    """Per backend: raw rays per scan, detections per scan, scans/s of sensor_suite's radar."""
+    suite = sample(simgen.load(os.path.join(os.path.dirname(__file__), "..", "scenarios", "sensor_suite.yaml")), 0)
+    out = []
+    with BulletClient() as client:
+        world = World(client, suite)
+        world.step(suite.world.settle_steps)
+        s = next(x for x in suite.sensors if x.type == "radar")
+        radars = [Radar(dataclasses.replace(s, backend=b), world, np.random.default_rng(0)) for b in backends]
+        for r in radars:
+            r.prime()
+        world.step(1)
+        times: list[list[float]] = [[] for _ in radars]
+        for _ in range(repeat):
+            for r, t in zip(radars, times, strict=True):
+                t.append(best(lambda r=r: r.capture(0), 1)[0])
+        for b, r, t in zip(backends, radars, times, strict=True):
+            n = len(r.dirs)
+            dets = len(r.capture(0).range)
+            out.append((b, n, dets, 1.0 / min(t)))
+    return out
 
 
 def bench_imu(client, count):
@@ -137,9 +214,11 @@ def main() -> None:
     ap.add_argument("--renderer", default="tiny", choices=["tiny", "egl"])
     args = ap.parse_args()
     width, height = (int(v) for v in args.size.split("x"))
+    backends = ["embree", "bullet"] if embree_available() else ["bullet"]
+    lidar = bench_lidar(args.repeat, backends)
+    radar = bench_radar(args.repeat, backends)
     with BulletClient() as client:
         attach(client, args.renderer)
-        n, hits, raw, labeled = bench_lidar(client, args.repeat)
         imu = bench_imu(client, 5000)
         cam = bench_camera(client, args.renderer, width, height, args.repeat)
     base = cam[0][1]
@@ -147,14 +226,26 @@ def main() -> None:
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(
         f"`python scripts/bench_sensors.py` on {platform.machine()} ({platform.python_version()}), one thread, "
-        f"{os.cpu_count()} cores, load average {load} at the end of the run.\n"
+        f"{os.cpu_count()} cores, load average {load} at the end of the run; best of {args.repeat}, "
+        "all cases round robin in one process.\n"
     )
-    print(f"LiDAR: 64 channels x 1800 columns = {n:,} rays per sweep ({hits:,} returns), batches of {MAX_BATCH:,}.\n")
-    print("| measure | value |\n|---|---|")
-    print(f"| raw `rayTestBatch` (numpy in, no conversion) | {raw / 1e6:.2f} M rays/s |")
-    what = "labeled sweep (poses, cast, convert, xyz/intensity/ring/time/instance/class)"
-    print(f"| {what} | {labeled / 1e6:.2f} M rays/s |")
-    print(f"| labeled / raw | {labeled / raw:.2f} |")
+    print("LiDAR, rays per second on one core (raw: the bare cast of the same rays; labeled: `Lidar.capture`):\n")
+    print("| scene | backend | rays/sweep | returns | raw M rays/s | labeled M rays/s | labeled / raw |")
+    print("|---|---|---|---|---|---|---|")
+    for scene, b, n, hits, raw, labeled in lidar:
+        print(f"| {scene} | {b} | {n:,} | {hits:,} | {raw / 1e6:.2f} | {labeled / 1e6:.2f} | {labeled / raw:.2f} |")
+    by = {(sc, b): lab for sc, b, _, _, _, lab in lidar}
+    if "embree" in backends:
+        print("\nLabeled speed-up of embree over bullet: " + ", ".join(
+            f"{sc.split(':')[0]} {by[(sc, 'embree')] / by[(sc, 'bullet')]:.1f}x"
+            for sc in dict.fromkeys(sc for sc, *_ in lidar)
+        ) + ".")
+    print("\nRadar (`sensor_suite`'s radar: raw ray grid, velocities, RCS, clustering, noise):\n")
+    print("| backend | raw rays/scan | detections/scan | scans/s | detections/s | raw rays/s |")
+    print("|---|---|---|---|---|---|")
+    for b, n, dets, rate in radar:
+        print(f"| {b} | {n:,} | {dets} | {rate:.0f} | {dets * rate:,.0f} | {n * rate / 1e6:.2f} M |")
+    print("\n| measure | value |\n|---|---|")
     print(f"| IMU samples (pose + velocity query, noise, bias walk) | {imu:,.0f} samples/s |")
     print(f"\nCamera, {width}x{height}, renderer {args.renderer}, best of {args.repeat} ms per capture:\n")
     print("| outputs | ms/frame | extra vs plain |\n|---|---|---|")

@@ -165,6 +165,7 @@ class Frame:
     flow: np.ndarray | None = None
     object_coords: np.ndarray | None = None
     delivery_time: float | None = None
+    radar: tuple[Any, ...] = ()  # radar scans (simgen.sensors.stream.RadarScan) since the last frame, for MCAP
 
     @property
     def stem(self) -> str:

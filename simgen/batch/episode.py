@@ -26,7 +26,7 @@ from simgen.sensors.clock import capture_ticks
 from simgen.sensors.geometry import pose_to_vector, world_from_mount
 from simgen.sensors.registry import Sensor, get_sensor, sensor_rng
 from simgen.sensors.render import PHOTOREAL, attach, raster_of
-from simgen.sensors.stream import CameraCapture, LidarScan, PoseTrack, SensorStream
+from simgen.sensors.stream import CameraCapture, LidarScan, PoseTrack, RadarScan, SensorStream
 from simgen.sensors.truth import TruthReader
 from simgen.sim.client import BulletClient
 from simgen.sim.world import World
@@ -43,12 +43,13 @@ def build_sensors(world: World, spec: EpisodeSpec, renderer: str) -> list[Sensor
 
 
 def schedule(sensors: list[Sensor], spec: EpisodeSpec) -> dict[int, list[tuple[int, int]]]:
-    """Tick -> [(action, sensor index)] with actions PRIME (tick before the first capture), CAPTURE, FLUSH."""
+    """Tick -> [(action, sensor index)]: PRIME (tick before the first capture, or every one), CAPTURE, FLUSH."""
     events: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for i, s in enumerate(sensors):
         ticks = capture_ticks(spec.world, spec.frames, s.spec.rate, s.spec.phase)
-        if len(ticks) and ticks[0] > 0:
-            events[int(ticks[0]) - 1].append((PRIME, i))
+        for t in (ticks if s.prime_each_capture else ticks[:1]).tolist():
+            if t > 0:
+                events[int(t) - 1].append((PRIME, i))
         for t in ticks.tolist():
             events[t].append((CAPTURE, i))
         tail = s.tail_tick(ticks)
@@ -111,7 +112,8 @@ class FramePipeline:
     Per-object truth (visual geometry, link poses, body boxes) is read from the world as data
     (``TruthReader``); labels (amodal silhouettes drawn from that geometry included) follow the
     scenario's filters, then lighting, haze and sensor faults touch the image (a dropped frame
-    yields nothing). The newest LiDAR sweep rides along on the frame for KITTI/MCAP.
+    yields nothing). The newest LiDAR sweep rides along on the frame for KITTI/MCAP, and every
+    radar scan since the last delivered frame for MCAP.
     """
 
     def __init__(self, world: World, spec: EpisodeSpec, renderer: str) -> None:
@@ -120,14 +122,20 @@ class FramePipeline:
         self.truth = TruthReader(world, spec)
         self.effects = ImageEffects(spec, world)
         self.lidar: Any = None
+        self.radar: list[Any] = []  # radar scans not yet carried by a delivered frame
 
     def __call__(self, frame: Frame) -> Frame | None:
         """Label ``frame`` and apply image effects; None when a fault drops it."""
         frame.truth = self.truth.collect(frame.poses)
         if self.lidar is not None and frame.lidar is None:
             frame.lidar = self.lidar
+        if self.radar and not frame.radar:
+            frame.radar = tuple(self.radar)
         label_frame(frame, self.options)
-        return self.effects(frame, self.world.light, self.world.active_faults(frame.camera.name))
+        out = self.effects(frame, self.world.light, self.world.active_faults(frame.camera.name))
+        if out is not None:
+            self.radar.clear()
+        return out
 
 
 class FrameCapture:
@@ -173,5 +181,7 @@ def _handle(sensor: Sensor, action: int, tick: int, post: FramePipeline, stream:
             yield delivered
     else:
         post.lidar = point_cloud(out) or post.lidar
+        if isinstance(out, RadarScan):
+            post.radar.append(out)
         if stream is not None:
             stream.add(out)

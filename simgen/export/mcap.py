@@ -14,7 +14,10 @@ simulated time in nanoseconds, so files are byte-identical between runs. Topics,
   a camera fault touched,
 - ``/<cam>/boxes`` SceneUpdate: labeled objects' 3D boxes (CubePrimitive, world frame),
 - ``/tf`` FrameTransform: world -> camera and world -> each object,
-- ``/<lidar>/points`` PointCloud (x, y, z, reflectance float32, instance int32) when present.
+- ``/<lidar>/points`` PointCloud (x, y, z, reflectance float32, instance int32) when present,
+- ``/<radar>/detections`` PointCloud per radar scan (x, y, z, velocity, rcs, range float32,
+  instance int32, class int32; sensor frame posed in the world; velocity is the radial velocity
+  in m/s, positive moving apart; rcs the RCS proxy in m^2), stamped at the scan's capture time.
 
 A worker keeps the episode's writer open across frames (a temp file) and renames it into place
 in ``end_episode``; ``finish`` checks that every episode's file exists.
@@ -116,6 +119,7 @@ class McapExporter(Exporter):
         super().__init__(info)
         self.open: dict[int, _EpisodeFile] = {}
         self.lidar_written: set[tuple[int, str, int]] = set()
+        self.radar_written: set[tuple[int, str, int]] = set()
         self.ticks: set[tuple[int, int]] = set()
 
     def path(self, split: str, episode: int) -> Path:
@@ -274,7 +278,42 @@ class McapExporter(Exporter):
                 ),
                 t_ns,
             )
+        for scan in getattr(frame, "radar", ()):
+            self._radar(f, fm, frame.episode, scan)
         return {"split": frame.split, "episode": frame.episode, "messages": f.count - before}
+
+    def _radar(self, f: _EpisodeFile, fm: Any, episode: int, scan: Any) -> None:
+        """Write one radar scan (a ``RadarScan``) once per episode as a PointCloud."""
+        t_ns = int(round(scan.capture_time * 1e9))
+        if (episode, scan.sensor, t_ns) in self.radar_written:
+            return
+        self.radar_written.add((episode, scan.sensor, t_ns))
+        names = ("x", "y", "z", "velocity", "rcs", "range")
+        dtype = [(n, "<f4") for n in names] + [("instance", "<i4"), ("class", "<i4")]
+        packed = np.zeros(len(scan.range), dtype=dtype)
+        for j, n in enumerate(("x", "y", "z")):
+            packed[n] = scan.xyz[:, j]
+        packed["velocity"], packed["rcs"], packed["range"] = scan.velocity, scan.rcs, scan.range
+        packed["instance"], packed["class"] = scan.instance, scan.semantic
+        F = fm.PackedElementFieldNumericType
+        fields = [fm.PackedElementField(name=n, offset=4 * j, type=F.Float32) for j, n in enumerate(names)]
+        fields += [
+            fm.PackedElementField(name="instance", offset=24, type=F.Int32),
+            fm.PackedElementField(name="class", offset=28, type=F.Int32),
+        ]
+        ws = scan.world_from_sensor
+        f.write(
+            f"/{scan.sensor}/detections",
+            fm.PointCloud(
+                timestamp=_stamp(fm, t_ns),
+                frame_id="world",
+                pose=_pose(fm, ws[:3, 3], ws[:3, :3]),
+                point_stride=32,
+                fields=fields,
+                data=packed.tobytes(),
+            ),
+            t_ns,
+        )
 
     def end_episode(self, episode: int) -> None:
         """Finish and rename the episode's recording."""

@@ -91,6 +91,9 @@ class ObjectBase(Model):
         "unique", description="label ids: one per instance, one for all instances, or unlabeled (background)"
     )
     spawn: bool = Field(True, description="false: created later by a 'spawn' event")
+    reflectivity: Num(ge=0, le=1) | None = Field(
+        None, description="LiDAR/radar surface reflectivity in 0..1 (default: mean RGB of color, else 0.8)"
+    )
 
 
 class BoxObject(ObjectBase):
@@ -284,7 +287,9 @@ class Scenario(Model):
     objects: list[ObjectSpec] = Field(default_factory=list, max_length=MAX_OBJECTS)
     cameras: list[Camera] = Field(min_length=1, max_length=MAX_CAMERAS)
     events: list[Event] = Field(default_factory=list, max_length=1000)
-    sensors: list[SensorModel] = Field(default_factory=list, max_length=MAX_SENSORS, description="lidar, imu, gnss")
+    sensors: list[SensorModel] = Field(
+        default_factory=list, max_length=MAX_SENSORS, description="lidar, imu, gnss, radar"
+    )
     labels: Labels = Field(default_factory=Labels)
     render: Render = Field(default_factory=Render)
     output: Output = Field(default_factory=Output)

@@ -416,6 +416,9 @@ def _sample(scenario: Scenario, index: int, n_episodes: int, master: int) -> Epi
                     restitution=float(sampler.draw(obj.restitution, f"{p}.restitution")),
                     linear_damping=float(sampler.draw(obj.linear_damping, f"{p}.linear_damping")),
                     angular_damping=float(sampler.draw(obj.angular_damping, f"{p}.angular_damping")),
+                    reflectivity=None
+                    if obj.reflectivity is None
+                    else float(sampler.draw(obj.reflectivity, f"{p}.reflectivity")),
                 )
             )
     from simgen.scenario.sensor_sampling import sample_cameras, sample_sensors

@@ -4,7 +4,7 @@ Every sensor is described by data (like dm_control's ``Observable``): a ``rate``
 ``phase`` (seconds after the first frame), a ``latency`` (delivery = capture + latency), noise
 parameters and a ``mount`` (the world, or an object instance by name, plus an offset pose).
 
-The ``sensors:`` list is a union discriminated by ``type`` (``lidar``, ``imu``, ``gnss``); the
+The ``sensors:`` list is a union discriminated by ``type`` (``lidar``, ``imu``, ``gnss``, ``radar``); the
 runtime plugin of each type registers under the same name in ``simgen.sensors.registry``.
 Stage rule: this module never imports pybullet or OpenCV.
 """
@@ -25,8 +25,9 @@ SensorName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]{0,63}$")]
 CameraOutput = Literal["rgb", "depth", "instance", "semantic", "normals", "flow", "object_coords"]
 CAMERA_OUTPUTS: tuple[str, ...] = ("rgb", "depth", "instance", "semantic", "normals", "flow", "object_coords")
 DEFAULT_OUTPUTS: tuple[str, ...] = ("rgb", "depth", "instance", "semantic")
-SENSOR_TYPES: tuple[str, ...] = ("lidar", "imu", "gnss")
+SENSOR_TYPES: tuple[str, ...] = ("lidar", "imu", "gnss", "radar")
 MAX_SENSORS = 64
+RayBackend = Literal["auto", "embree", "bullet"]
 MAX_RAYS = 4_000_000
 
 
@@ -173,6 +174,9 @@ class Lidar(SensorBase):
     motion_distortion: bool = Field(True, description="each ray leaves from the sensor pose at its own time")
     deskew: bool = Field(False, description="express all points in the sensor frame at sweep start")
     num_threads: int = Field(1, ge=0, le=64, description="rayTestBatch threads (0: let Bullet decide)")
+    backend: RayBackend = Field(
+        "auto", description="ray caster: embree (visual meshes, fast), bullet (rayTestBatch), auto: embree if installed"
+    )
 
 
 class Imu(SensorBase):
@@ -207,7 +211,36 @@ class Gnss(SensorBase):
     dropout: float = Field(0.0, ge=0, lt=1, description="probability that a fix is missing")
 
 
-SensorModel = Annotated[Lidar | Imu | Gnss, Field(discriminator="type")]
+class Radar(SensorBase):
+    """An automotive-style radar: clustered detections with range, angles, radial velocity and an RCS proxy.
+
+    Raw rays are cast every ``ray_resolution`` degrees over the field of view (centred on the
+    sensor's +x); returns are grouped into cells of ``range_resolution`` x
+    ``azimuth_resolution`` x ``elevation_resolution`` x ``velocity_resolution``, one detection per cell.
+    """
+
+    type: Literal["radar"]
+    rate: float | None = Field(20.0, gt=0, le=1000, description="scans per second")
+    horizontal_fov: float = Field(60.0, gt=0, le=360, description="degrees, centred on the sensor's +x")
+    vertical_fov: float = Field(10.0, gt=0, le=180, description="degrees, centred on the sensor's +x")
+    ray_resolution: float = Field(0.5, gt=0, le=30, description="degrees between raw rays (both axes)")
+    min_range: float = Field(0.5, ge=0, allow_inf_nan=False, description="metres")
+    max_range: float = Field(100.0, gt=0, le=10000, allow_inf_nan=False, description="metres")
+    range_resolution: float = Field(0.5, gt=0, le=100, description="metres per detection cell")
+    azimuth_resolution: float = Field(2.0, gt=0, le=90, description="degrees per detection cell")
+    elevation_resolution: float = Field(5.0, gt=0, le=90, description="degrees per detection cell")
+    velocity_resolution: float = Field(0.25, gt=0, le=100, description="m/s per detection cell")
+    range_noise: float = Field(0.0, ge=0, le=10, description="std, metres")
+    azimuth_noise: float = Field(0.0, ge=0, le=10, description="std, degrees")
+    elevation_noise: float = Field(0.0, ge=0, le=10, description="std, degrees")
+    velocity_noise: float = Field(0.0, ge=0, le=10, description="std, m/s")
+    min_rcs: float = Field(0.0, ge=0, description="detections with a smaller RCS proxy (m^2) are dropped")
+    max_detections: int = Field(256, ge=1, le=100_000, description="keep the strongest (largest RCS) this many")
+    dropout: float = Field(0.0, ge=0, lt=1, description="probability that a detection is lost")
+    backend: RayBackend = Field("auto", description="ray caster: embree, bullet or auto (embree if installed)")
+
+
+SensorModel = Annotated[Lidar | Imu | Gnss | Radar, Field(discriminator="type")]
 
 
 def check_sensors(scenario: object, add: Callable[..., None]) -> None:
@@ -251,6 +284,16 @@ def check_sensors(scenario: object, add: Callable[..., None]) -> None:
         if s.name in names:
             add(("sensors", i, "name"), f"duplicate sensor name '{s.name}'", "camera and sensor names must be unique")
         names.add(s.name)
+        if isinstance(s, Radar):
+            if s.min_range >= s.max_range:
+                add(("sensors", i, "min_range"), f"min_range {s.min_range:g} must be below max_range {s.max_range:g}")
+            rays = (int(s.horizontal_fov / s.ray_resolution) + 1) * (int(s.vertical_fov / s.ray_resolution) + 1)
+            if rays > MAX_RAYS:
+                add(
+                    ("sensors", i, "ray_resolution"),
+                    f"{rays} raw rays per scan is more than {MAX_RAYS}",
+                    "use a coarser ray_resolution",
+                )
         if isinstance(s, Lidar):
             lo, hi = s.vertical_fov
             if lo > hi:
@@ -278,6 +321,7 @@ __all__ = [
     "LensDistortion",
     "Lidar",
     "Mount",
+    "Radar",
     "SensorModel",
     "Stereo",
     "Timing",

@@ -14,8 +14,8 @@ import numpy as np
 
 from simgen.errors import ScenarioError
 from simgen.scenario.lens import COEFFICIENTS, fisheye_problem
-from simgen.scenario.sensor_models import FisheyeDistortion, Gnss, Imu, Lidar, SensorBase
-from simgen.scenario.sensor_spec import GnssSpec, ImuSpec, LidarSpec, SensorSpec
+from simgen.scenario.sensor_models import FisheyeDistortion, Gnss, Imu, Lidar, Radar, SensorBase
+from simgen.scenario.sensor_spec import GnssSpec, ImuSpec, LidarSpec, RadarSpec, SensorSpec
 from simgen.scenario.spec import CameraSpec, ObjectInstance
 
 
@@ -170,6 +170,18 @@ def lidar_angles(s: Lidar) -> tuple[tuple[float, ...], tuple[float, ...]]:
     return tuple(elev), tuple(float(a) for a in az)
 
 
+def ray_backend(name: str) -> str:
+    """The ray caster for ``backend: name``: ``auto`` is ``embree`` when ``embreex`` is installed, else ``bullet``.
+
+    Resolved here (without importing the library) so the manifest records what was used.
+    """
+    if name != "auto":
+        return name
+    import importlib.util
+
+    return "embree" if importlib.util.find_spec("embreex") is not None else "bullet"
+
+
 def _sensor(s: Any, sampler: Any, path: str, world_rate: float, mount: str | None) -> SensorSpec:
     common = {
         "name": s.name,
@@ -194,6 +206,7 @@ def _sensor(s: Any, sampler: Any, path: str, world_rate: float, mount: str | Non
             motion_distortion=s.motion_distortion,
             deskew=s.deskew,
             num_threads=s.num_threads,
+            backend=ray_backend(s.backend),
         )
     if isinstance(s, Imu):
         return ImuSpec(
@@ -217,7 +230,34 @@ def _sensor(s: Any, sampler: Any, path: str, world_rate: float, mount: str | Non
             velocity_noise=s.velocity_noise,
             dropout=s.dropout,
         )
+    if isinstance(s, Radar):
+        return RadarSpec(
+            **common,
+            azimuths_deg=_centred(s.horizontal_fov, s.ray_resolution),
+            elevations_deg=_centred(s.vertical_fov, s.ray_resolution),
+            ray_resolution=s.ray_resolution,
+            min_range=s.min_range,
+            max_range=s.max_range,
+            range_resolution=s.range_resolution,
+            azimuth_resolution=s.azimuth_resolution,
+            elevation_resolution=s.elevation_resolution,
+            velocity_resolution=s.velocity_resolution,
+            range_noise=s.range_noise,
+            azimuth_noise=s.azimuth_noise,
+            elevation_noise=s.elevation_noise,
+            velocity_noise=s.velocity_noise,
+            min_rcs=s.min_rcs,
+            max_detections=s.max_detections,
+            dropout=s.dropout,
+            backend=ray_backend(s.backend),
+        )
     raise AssertionError(f"unhandled sensor type {s.type}")
+
+
+def _centred(fov: float, step: float) -> tuple[float, ...]:
+    """Angles in degrees every ``step`` (or fewer, evenly) across ``[-fov/2, fov/2]``, both ends included."""
+    n = int(np.floor(fov / step + 1e-9)) + 1
+    return tuple(float(a) for a in np.linspace(-fov / 2, fov / 2, n)) if n > 1 else (0.0,)
 
 
 def sample_sensors(scenario: Any, sampler: Any, objects: list[ObjectInstance]) -> tuple[SensorSpec, ...]:
@@ -234,4 +274,4 @@ def sample_sensors(scenario: Any, sampler: Any, objects: list[ObjectInstance]) -
     return tuple(out)
 
 
-__all__ = ["lidar_angles", "sample_cameras", "sample_sensors"]
+__all__ = ["lidar_angles", "ray_backend", "sample_cameras", "sample_sensors"]

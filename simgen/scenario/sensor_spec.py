@@ -48,6 +48,7 @@ class LidarSpec(SensorSpec):
 
     ``elevations_deg`` (rings, lowest first) and ``azimuths_deg`` (columns in firing order) define
     the rays; a spinning sweep fires column j at time j / columns / rate after capture.
+    ``backend`` names the ray caster (``simgen.sensors.raycast``), resolved from ``auto``.
     """
 
     pattern: str = "spinning"
@@ -60,6 +61,7 @@ class LidarSpec(SensorSpec):
     motion_distortion: bool = True
     deskew: bool = False
     num_threads: int = 1
+    backend: str = "bullet"  # the ray caster actually used: "embree" or "bullet" (auto resolved at sampling)
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,33 @@ class GnssSpec(SensorSpec):
     dropout: float = 0.0
 
 
+@dataclass(frozen=True)
+class RadarSpec(SensorSpec):
+    """Raw ray grid, detection cells and noise of a radar (see ``simgen.scenario.sensor_models.Radar``).
+
+    ``azimuths_deg``/``elevations_deg`` are the raw ray angles (sensor frame, centred on +x);
+    resolutions define the detection cells; noise stds are metres, degrees and m/s.
+    """
+
+    azimuths_deg: tuple[float, ...] = ()
+    elevations_deg: tuple[float, ...] = ()
+    ray_resolution: float = 0.5
+    min_range: float = 0.5
+    max_range: float = 100.0
+    range_resolution: float = 0.5
+    azimuth_resolution: float = 2.0
+    elevation_resolution: float = 5.0
+    velocity_resolution: float = 0.25
+    range_noise: float = 0.0
+    azimuth_noise: float = 0.0
+    elevation_noise: float = 0.0
+    velocity_noise: float = 0.0
+    min_rcs: float = 0.0
+    max_detections: int = 256
+    dropout: float = 0.0
+    backend: str = "bullet"
+
+
 def camera_sensor_json(cam: Any) -> dict[str, Any]:
     """The sensor fields of a CameraSpec that differ from a plain fixed camera (for manifests)."""
     out: dict[str, Any] = {}
@@ -110,4 +139,4 @@ def camera_sensor_json(cam: Any) -> dict[str, Any]:
     return out
 
 
-__all__ = ["GnssSpec", "ImuSpec", "LidarSpec", "SensorSpec", "camera_sensor_json"]
+__all__ = ["GnssSpec", "ImuSpec", "LidarSpec", "RadarSpec", "SensorSpec", "camera_sensor_json"]

@@ -48,6 +48,7 @@ class ObjectInstance:
     # Initial velocities (m/s, rad/s, world frame) set by the physics randomizer; None = at rest.
     velocity: tuple[float, float, float] | None = None
     angular_velocity: tuple[float, float, float] | None = None
+    reflectivity: float | None = None  # LiDAR/radar reflectivity in 0..1; None: from the colour
 
     @property
     def label(self) -> int:

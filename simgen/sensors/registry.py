@@ -24,6 +24,7 @@ class Sensor(ABC):
 
     kind: ClassVar[str]
     summary: ClassVar[str]
+    prime_each_capture: ClassVar[bool] = False  # True: :meth:`prime` runs one tick before every capture
 
     def __init__(self, spec: Any, world: Any, rng: np.random.Generator) -> None:
         self.spec = spec
@@ -37,7 +38,10 @@ class Sensor(ABC):
         return self.spec.name
 
     def prime(self) -> None:  # noqa: B027 - optional hook, empty by default
-        """Called one physics tick before the first capture (e.g. to start finite differences)."""
+        """Called one physics tick before the first capture (e.g. to start finite differences).
+
+        Sensors with ``prime_each_capture`` get it one tick before every capture.
+        """
 
     @abstractmethod
     def capture(self, tick: int) -> Any:
@@ -63,7 +67,7 @@ def register_sensor(cls: type[Sensor]) -> type[Sensor]:
 
 def load_builtin() -> None:
     """Import the built-in sensor modules so they register themselves."""
-    from simgen.sensors import camera_sensor, gnss, imu, lidar  # noqa: F401
+    from simgen.sensors import camera_sensor, gnss, imu, lidar, radar  # noqa: F401
 
 
 def get_sensor(kind: str) -> type[Sensor]:

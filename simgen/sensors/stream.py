@@ -1,7 +1,7 @@
 """Typed records of non-camera sensor output and the per-episode stream that collects them.
 
 Cameras produce :class:`~simgen.frame.Frame` objects for the image exporters; every
-other sample (LiDAR scans, IMU and GNSS samples, ground-truth poses) goes into a
+other sample (LiDAR and radar scans, IMU and GNSS samples, ground-truth poses) goes into a
 :class:`SensorStream`, each with its own capture and delivery timestamps (no resampling).
 Raw/MCAP exporters consume the stream; :meth:`SensorStream.files` serializes it as NPZ + JSON.
 
@@ -45,6 +45,35 @@ class LidarScan:
     instance: np.ndarray
     semantic: np.ndarray
     deskewed: bool = False
+
+
+@dataclass
+class RadarScan:
+    """One radar scan's detections (one per occupied resolution cell); per-detection arrays share length M.
+
+    ``xyz`` (M, 3) float32 metres in the sensor frame (x forward, z up) from the noisy range and
+    angles; ``range`` (M,) float32 metres; ``azimuth`` (M,) float32 radians (counter-clockwise
+    about +z from +x); ``elevation`` (M,) float32 radians (up from the x-y plane); ``velocity``
+    (M,) float32 radial velocity m/s, positive when the range grows (target and sensor moving
+    apart); ``rcs`` (M,) float32 radar cross-section proxy m^2; ``returns`` (M,) uint32 raw rays
+    merged into the detection; ``instance`` (M,) int32 and ``semantic`` (M,) uint16 of the
+    dominant (largest RCS) surface, 0 = ground/background. ``world_from_sensor`` (4, 4) float64.
+    """
+
+    sensor: str
+    index: int
+    capture_time: float
+    delivery_time: float
+    world_from_sensor: np.ndarray
+    xyz: np.ndarray
+    range: np.ndarray
+    azimuth: np.ndarray
+    elevation: np.ndarray
+    velocity: np.ndarray
+    rcs: np.ndarray
+    returns: np.ndarray
+    instance: np.ndarray
+    semantic: np.ndarray
 
 
 @dataclass
@@ -144,6 +173,23 @@ def _lidar_arrays(scans: list[LidarScan]) -> dict[str, np.ndarray]:
     return out
 
 
+RADAR_FIELDS = ("xyz", "range", "azimuth", "elevation", "velocity", "rcs", "returns", "instance", "semantic")
+
+
+def _radar_arrays(scans: list[RadarScan]) -> dict[str, np.ndarray]:
+    out: dict[str, np.ndarray] = {
+        "scan_index": np.asarray([s.index for s in scans], dtype=np.int64),
+        "capture_time": np.asarray([s.capture_time for s in scans], dtype=np.float64),
+        "delivery_time": np.asarray([s.delivery_time for s in scans], dtype=np.float64),
+        "world_from_sensor": np.asarray([s.world_from_sensor for s in scans], dtype=np.float64).reshape(-1, 4, 4),
+        "detection_offsets": np.cumsum([0] + [len(s.range) for s in scans]).astype(np.int64),
+    }
+    for k in RADAR_FIELDS:
+        parts = [getattr(s, k) for s in scans]
+        out[k] = np.concatenate(parts) if parts else np.zeros(0)
+    return out
+
+
 def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     """Uncompressed NPZ of ``arrays`` in key order; same arrays give the same bytes."""
     buf = io.BytesIO()
@@ -161,7 +207,7 @@ class SensorStream:
     poses: PoseTrack | None = None
 
     def add(self, sample: Any) -> None:
-        """Append one :class:`LidarScan`, :class:`ImuSample`, :class:`GnssSample` or :class:`CameraCapture`."""
+        """Append one sample: a LidarScan, RadarScan, ImuSample, GnssSample or CameraCapture."""
         self.samples.setdefault(sample.sensor, []).append(sample)
 
     def arrays(self, name: str) -> dict[str, np.ndarray]:
@@ -170,6 +216,8 @@ class SensorStream:
         samples = self.samples.get(name, [])
         if kind == "lidar":
             return _lidar_arrays(samples)
+        if kind == "radar":
+            return _radar_arrays(samples)
         if kind == "imu":
             return _stack(samples, ("accel", "gyro", "accel_true", "gyro_true"))
         if kind == "camera":
@@ -191,4 +239,14 @@ class SensorStream:
         return out
 
 
-__all__ = ["CameraCapture", "GnssSample", "ImuSample", "LidarScan", "PoseTrack", "SensorStream", "npz_bytes"]
+__all__ = [
+    "RADAR_FIELDS",
+    "CameraCapture",
+    "GnssSample",
+    "ImuSample",
+    "LidarScan",
+    "PoseTrack",
+    "RadarScan",
+    "SensorStream",
+    "npz_bytes",
+]

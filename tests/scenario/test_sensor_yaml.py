@@ -51,7 +51,8 @@ def test_unknown_sensor_type_suggests_the_closest():
     with pytest.raises(ScenarioError) as info:
         simgen.loads(text.replace("SENSOR_EXTRA", ""), file="s.yaml")
     msg = str(info.value)
-    assert "sensors[0].type: unknown type 'lidr'; expected one of lidar, imu, gnss (did you mean 'lidar'?)" in msg
+    expected = "sensors[0].type: unknown type 'lidr'; expected one of lidar, imu, gnss, radar (did you mean 'lidar'?)"
+    assert expected in msg
 
 
 def test_mount_on_unknown_instance_suggests_one():

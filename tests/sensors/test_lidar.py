@@ -1,6 +1,8 @@
-"""LiDAR against analytic geometry: walls at known distance, box faces, ordering, labels, skew."""
+"""LiDAR against analytic geometry on every ray casting backend: walls, box faces, ordering, labels, skew."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pytest
@@ -9,6 +11,21 @@ from simgen.sensors.geometry import invert, pose_matrix
 from simgen.sensors.lidar import MAX_BATCH, Lidar, cast_rays
 
 from .conftest import make_world, rng, set_velocity
+
+BACKENDS = ["embree", "bullet"]
+
+
+@pytest.fixture(params=BACKENDS)
+def backend(request):
+    """Every test that takes it runs once per ray casting backend."""
+    if request.param == "embree":
+        pytest.importorskip("embreex")
+    return request.param
+
+
+def make_lidar(spec, world, backend, gen=None):
+    """The LiDAR of ``spec`` (a LidarSpec) on ``backend``."""
+    return Lidar(dataclasses.replace(spec, backend=backend), world, rng() if gen is None else gen)
 
 WALL = """
 version: 1
@@ -31,9 +48,9 @@ sensors:
 """
 
 
-def test_wall_ranges_within_1cm(client):
+def test_wall_ranges_within_1cm(client, backend):
     world, spec = make_world(client, WALL)
-    scan = Lidar(spec.sensors[0], world, rng()).capture(0)
+    scan = make_lidar(spec.sensors[0], world, backend).capture(0)
     assert len(scan.range) == 21 * 60
     x = scan.xyz[:, 0].astype(float)
     assert np.max(np.abs(x - 5.0)) < 0.01
@@ -62,9 +79,9 @@ sensors:
 """
 
 
-def test_scan_over_16384_rays_returns_every_ray(client):
+def test_scan_over_16384_rays_returns_every_ray(client, backend):
     world, spec = make_world(client, ROOM)
-    lidar = Lidar(spec.sensors[0], world, rng())
+    lidar = make_lidar(spec.sensors[0], world, backend)
     n = 32 * 720
     assert n > 16_384
     scan = lidar.capture(0)
@@ -82,10 +99,10 @@ def test_cast_rays_batches_below_the_pybullet_limit(client):
         assert np.all(frac < 1), n
 
 
-def test_ring_and_azimuth_ordering(client):
+def test_ring_and_azimuth_ordering(client, backend):
     world, spec = make_world(client, ROOM)
     s = spec.sensors[0]
-    scan = Lidar(s, world, rng()).capture(0)
+    scan = make_lidar(s, world, backend).capture(0)
     x, y, z = scan.xyz.astype(float).T
     elev = np.degrees(np.arctan2(z, np.hypot(x, y)))
     az = np.degrees(np.arctan2(y, x)) % 360
@@ -113,9 +130,9 @@ sensors:
 """
 
 
-def test_points_on_box_faces_with_box_labels(client):
+def test_points_on_box_faces_with_box_labels(client, backend):
     world, spec = make_world(client, BOX)
-    scan = Lidar(spec.sensors[0], world, rng()).capture(0)
+    scan = make_lidar(spec.sensors[0], world, backend).capture(0)
     on_box = scan.instance == 1
     assert on_box.sum() > 200
     assert np.all(scan.semantic[on_box] == 2)  # class 'crate' is category 2
@@ -159,11 +176,11 @@ sensors:
 
 
 @pytest.mark.parametrize("deskew", [False, True])
-def test_motion_distortion_and_deskew(client, deskew):
+def test_motion_distortion_and_deskew(client, deskew, backend):
     world, spec = make_world(client, MOVING.replace("DESKEW", str(deskew).lower()))
     v = 20.0  # m/s along +x, towards the wall at x = 10
     set_velocity(world, "cart_0", linear=(v, 0, 0))
-    scan = Lidar(spec.sensors[0], world, rng()).capture(0)
+    scan = make_lidar(spec.sensors[0], world, backend).capture(0)
     front = np.abs(np.degrees(np.arctan2(scan.xyz[:, 1], scan.xyz[:, 0]))) < 40
     assert front.sum() > 40
     x = scan.xyz[front, 0].astype(float)
@@ -177,12 +194,12 @@ def test_motion_distortion_and_deskew(client, deskew):
         assert np.min(x[late]) < 9.0
 
 
-def test_noise_dropout_and_determinism(client):
+def test_noise_dropout_and_determinism(client, backend):
     text = WALL.replace("max_range: 50", "max_range: 50\n    range_noise: 0.05\n    dropout: 0.3")
     world, spec = make_world(client, text)
     s = spec.sensors[0]
-    a = Lidar(s, world, np.random.default_rng(7)).capture(0)
-    b = Lidar(s, world, np.random.default_rng(7)).capture(0)
+    a = make_lidar(s, world, backend, np.random.default_rng(7)).capture(0)
+    b = make_lidar(s, world, backend, np.random.default_rng(7)).capture(0)
     assert np.array_equal(a.range, b.range) and np.array_equal(a.ring, b.ring)
     n = 21 * 60
     assert 0.6 * n < len(a.range) < 0.8 * n
@@ -191,9 +208,9 @@ def test_noise_dropout_and_determinism(client):
     assert 0.04 < np.std(err) < 0.06
 
 
-def test_max_range_returns_dropped(client):
+def test_max_range_returns_dropped(client, backend):
     world, spec = make_world(client, WALL.replace("max_range: 50", "max_range: 5.5"))
-    scan = Lidar(spec.sensors[0], world, rng()).capture(0)
+    scan = make_lidar(spec.sensors[0], world, backend).capture(0)
     d = scan.xyz / np.linalg.norm(scan.xyz, axis=1, keepdims=True)
     assert np.all(scan.range <= 5.5)
     assert np.all(5.0 / d[:, 0] <= 5.5 + 1e-3)

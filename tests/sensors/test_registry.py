@@ -27,6 +27,7 @@ sensors:
      position: [0, 0, 0.5]}
   - {name: imu, type: imu, latency: 0.003}
   - {name: gps, type: gnss, latency: 0.1}
+  - {name: radar, type: radar, latency: 0.05, ray_resolution: 2}
 """
 
 load_builtin()
