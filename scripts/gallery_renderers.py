@@ -23,7 +23,7 @@ def main() -> None:
     """Render frame 0 of episode 0 with each renderer and save one labeled strip."""
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--scenario", default="quickstart")
-    ap.add_argument("--renderers", default="tiny,egl,workbench,cycles")
+    ap.add_argument("--renderers", default="tiny,workbench,cycles")
     ap.add_argument("--tile-width", type=int, default=400)
     ap.add_argument("-o", "--out", default="docs/gallery/renderers.jpg")
     args = ap.parse_args()
