@@ -421,7 +421,7 @@ def check_semantics(scenario: Scenario, located: Located, base_dir: Path) -> lis
         if obj.name in seen_objects:
             add(("objects", i, "name"), f"duplicate object name '{obj.name}'", "object names must be unique")
         seen_objects.add(obj.name)
-        if obj.class_ not in names:
+        if obj.class_ not in names and obj.instance_ids != "none":  # unlabeled scenery needs no class id
             add(
                 ("objects", i, "class"),
                 f"class '{obj.class_}' is not in the scenario's classes list",

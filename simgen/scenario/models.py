@@ -7,11 +7,12 @@ models produce the JSON Schema printed by ``simgen schema``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from simgen.scenario import language
+from simgen.scenario.asset_models import build_models
 from simgen.scenario.distributions import Distribution, Num
 from simgen.scenario.sensor_models import MAX_SENSORS, CameraSensorFields, SensorModel
 from simgen.scenario.world_models import Behavior, Checker, Event, Haze, Heightfield, Light, Placement
@@ -150,11 +151,17 @@ class HumanoidObject(ObjectBase):
     )
 
 
+# Procedural asset types (simgen/assets): one model per registered generator, same base fields.
+ASSET_MODELS = build_models(ObjectBase)
+
 ObjectSpec = Annotated[
-    BoxObject | SphereObject | CylinderObject | CapsuleObject | UrdfObject | MeshObject | HumanoidObject,
+    Union[  # noqa: UP007 - a runtime-built member list needs the subscript form
+        (BoxObject, SphereObject, CylinderObject, CapsuleObject, UrdfObject, MeshObject, HumanoidObject)
+        + tuple(ASSET_MODELS.values())
+    ],
     Field(discriminator="type"),
 ]
-OBJECT_TYPES = ("box", "sphere", "cylinder", "capsule", "urdf", "mesh", "humanoid")
+OBJECT_TYPES = ("box", "sphere", "cylinder", "capsule", "urdf", "mesh", "humanoid", *ASSET_MODELS)
 
 
 class Intrinsics(Model):

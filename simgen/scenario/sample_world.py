@@ -129,6 +129,10 @@ def local_half_extents(inst: ObjectInstance, base_dir: Path) -> np.ndarray:
         return np.array([s["radius"], s["radius"], s["length"] / 2 + s["radius"]])
     if inst.type == "humanoid":
         return np.array([0.1, 0.18, 0.5]) * s["height"]
+    if "params" in s:  # a procedural asset: exact half extents of its (cached) mesh
+        from simgen.assets.cache import asset_mesh, half_extents
+
+        return half_extents(asset_mesh(inst.type, s["params"]))
     if inst.type == "mesh":
         key = (s["path"], float(s["scale"]))
         if key not in _MESH_EXTENTS:
@@ -146,6 +150,16 @@ def local_half_extents(inst: ObjectInstance, base_dir: Path) -> np.ndarray:
             _MESH_EXTENTS[key] = urdf_half_extents(resolve_asset(s["path"], base_dir)) * s["scale"]
         return _MESH_EXTENTS[key]
     return np.full(3, URDF_HALF_EXTENT)
+
+
+def asset_attributes(inst: ObjectInstance) -> dict[str, Any]:
+    """Label metadata a procedural asset's parameters carry (e.g. a machine part's ``defect``)."""
+    if "params" not in inst.shape:
+        return {}
+    from simgen.assets.registry import ASSETS
+
+    gen = ASSETS[inst.type]
+    return {k: inst.shape["params"][k] for k, p in gen.params.items() if p.attribute}
 
 
 def _geometry_bounds(geom: Any, folder: Path) -> tuple[np.ndarray, np.ndarray] | None:
@@ -339,7 +353,7 @@ def sample_world(
         behavior = resolve(spec.behavior, sampler, f"{p}.behavior") if spec.behavior is not None else None
         update: dict[str, Any] = {
             "label_id": label,
-            "metadata": dict(spec.metadata),
+            "metadata": {**asset_attributes(inst), **spec.metadata},
             "behavior": behavior,
             "joints": {n: float(sampler.draw(v, f"{p}.joints.{n}")) for n, v in spec.joints.items()},
             "spawn": spec.spawn,

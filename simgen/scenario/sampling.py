@@ -27,7 +27,7 @@ from simgen.errors import AssetError, Issue, ScenarioError, SimgenError
 from simgen.scenario.distributions import Constant, Distribution, IntRange, Ref
 from simgen.scenario.language import sweep_cell, sweep_cells
 from simgen.scenario.loader import DEGENERATE_LOOK_AT, MAX_IMAGES, effective_scenario, issue_at
-from simgen.scenario.models import MAX_OBJECTS, Camera, ObjectBase, Scenario
+from simgen.scenario.models import ASSET_MODELS, MAX_OBJECTS, Camera, ObjectBase, Scenario
 from simgen.scenario.references import ReferenceProblem, context_of, format_ref, resolve
 from simgen.scenario.sample_world import sample_world
 from simgen.scenario.spec import CameraSpec, EpisodeSpec, ObjectInstance, WorldSpec
@@ -225,6 +225,8 @@ def sample_camera(cam: Camera, sampler: Sampler, path: str, file: str | None) ->
 
 def _shape(obj: ObjectBase, sampler: Sampler, path: str) -> dict[str, Any]:
     kind = obj.type
+    if kind in ASSET_MODELS:
+        return asset_shape(obj, sampler, path)
     if kind == "box":
         return {"size": list(sampler.vec(obj.size, f"{path}.size"))}
     if kind == "sphere":
@@ -244,6 +246,35 @@ def _shape(obj: ObjectBase, sampler: Sampler, path: str) -> dict[str, Any]:
             "joint_force": sampler.draw(obj.joint_force, f"{path}.joint_force"),
         }
     raise AssertionError(f"unhandled object type {kind}")
+
+
+def asset_shape(obj: Any, sampler: Sampler, path: str) -> dict[str, Any]:
+    """``{"params": ...}`` of a procedural asset instance: every parameter drawn at its key path.
+
+    The instance seed comes from (factory seed, instance index), Infinigen-style: the factory
+    seed is the object's ``seed`` or one drawn per episode at ``objects[j].seed``, so instance k
+    looks the same whatever the count, and a fixed ``seed`` gives the same looks every episode.
+    """
+    from simgen.assets.registry import ASSETS
+
+    gen = ASSETS[obj.type]
+    params: dict[str, Any] = {}
+    for name, param in gen.params.items():
+        value = getattr(obj, name)
+        if param.kind == "color":
+            params[name] = None if value is None else [round(float(c), 6) for c in sampler.vec(value, f"{path}.{name}")]
+        elif param.kind == "bool":
+            params[name] = bool(value)
+        else:
+            v = sampler.draw(value, f"{path}.{name}")
+            params[name] = int(v) if param.kind == "int" else v if isinstance(v, str) else float(v)
+    entry, _, k = path.rpartition("[")
+    factory = obj.seed
+    if factory is None:
+        factory = int(sampler.rng(f"{entry}.seed").integers(0, 2**31 - 1))
+    state = np.random.SeedSequence(entropy=factory, spawn_key=(int(k.rstrip("]")),)).generate_state(1)
+    params["seed"] = int(state[0] & 0x7FFFFFFF)
+    return {"params": params}
 
 
 def assign_split(splits: dict[str, float], index: int, episodes: int) -> str:
@@ -400,7 +431,7 @@ def _sample(scenario: Scenario, index: int, n_episodes: int, master: int) -> Epi
                     name=f"{obj.name}_{k}",
                     source=obj.name,
                     class_name=obj.class_,
-                    category_id=classes.index(obj.class_) + 1,
+                    category_id=classes.index(obj.class_) + 1 if obj.class_ in classes else 0,
                     type=obj.type,
                     shape=_shape(obj, sampler, p),
                     position=sampler.vec(obj.position, f"{p}.position"),

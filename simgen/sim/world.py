@@ -18,6 +18,7 @@ from simgen.scenario.assets import load_mesh, resolve_asset
 from simgen.scenario.scene_spec import FaultWindow
 from simgen.scenario.spec import CameraSpec, EpisodeSpec, ObjectInstance, WorldSpec
 from simgen.sim.actors import Controller, make_controller
+from simgen.sim.animate import Animator, make_animator
 from simgen.sim.client import BulletClient
 from simgen.sim.events import EventRunner
 from simgen.sim.quiet import quiet_stdout
@@ -222,6 +223,11 @@ def _humanoid(client: BulletClient, obj: ObjectInstance, base: Path) -> int:
     return build_humanoid(client, obj.shape["height"], obj.mass, rgba, obj.position, obj.orientation)
 
 
+from simgen.sim.assets import register_builders  # noqa: E402 - procedural asset types share one builder
+
+register_builders(builder)
+
+
 def joint_indices(client: BulletClient, uid: int, obj: ObjectInstance) -> dict[str, int]:
     """Joint name -> index of a built body (the ragdoll's names come from its table)."""
     if obj.type == "humanoid":
@@ -284,6 +290,7 @@ class World:
         self.uid_of: dict[int, int] = {}
         self.controllers: dict[int, Controller] = {}
         self.joint_targets: dict[int, dict[int, float]] = {}
+        self.animators: dict[int, Animator] = {}  # wheels and gaits driven by each body's motion
         self._impulses: list[tuple[int, tuple[float, float, float]]] = []
         self._by_name = {o.name: o for o in spec.objects}
         self.instance_of_uid = np.zeros(1, dtype=np.int32)
@@ -344,6 +351,10 @@ class World:
         if obj.joints or obj.type == "humanoid":
             self.joint_targets[obj.instance_id] = set_joints(self.client, uid, obj)
         self.uid_of[obj.instance_id] = uid
+        anim = make_animator(self, obj, uid)
+        if anim is not None:
+            self.animators[obj.instance_id] = anim
+            self.joint_targets.setdefault(obj.instance_id, {})
         if uid >= len(self.instance_of_uid):
             grown = np.zeros(max(uid + 2, 2 * len(self.instance_of_uid)), dtype=np.int32)
             grown[: len(self.instance_of_uid)] = self.instance_of_uid
@@ -492,4 +503,7 @@ class World:
             self.steps += 1
             for ctrl in list(self.controllers.values()):
                 ctrl.after_step(self.time)
+            for iid, anim in list(self.animators.items()):
+                if iid in self.uid_of:
+                    anim.update(dt)
             self.events.check(self)
