@@ -353,7 +353,7 @@ def _issue_from_pydantic(e: dict[str, Any], located: Located) -> Issue:
         if kind == "union_tag_not_found":
             msg = f"missing required key '{key}' (one of {', '.join(tags)})"
         else:
-            msg = f"unknown {key} '{tag}'; expected one of {', '.join(tags)}"
+            msg = f"unknown {key} '{tag}'; expected one of {_listed(tags)}"
             hint = did_you_mean(str(tag), tags)
             path = path + (key,)
     else:
@@ -369,6 +369,16 @@ def _issue_from_pydantic(e: dict[str, Any], located: Located) -> Issue:
     msg, hint, path = _plainer(e, kind, loc, msg, hint, path)
     file, line, col = located.where(path)
     return Issue(message=msg, file=file, line=line, col=col, path=format_path(path) or None, hint=hint)
+
+
+def _listed(tags: Any) -> str:
+    """Allowed tags for a message: object types name the built-in kinds and count the asset types."""
+    from simgen.scenario.models import ASSET_MODELS
+
+    plain = [t for t in tags if t not in ASSET_MODELS]
+    if len(plain) == len(tags):
+        return ", ".join(tags)
+    return f"{', '.join(plain)}, or one of {len(tags) - len(plain)} asset types (see 'simgen list')"
 
 
 def _plainer(

@@ -149,6 +149,11 @@ class HumanoidObject(ObjectBase):
     joint_force: Num(ge=0, le=1e5) = Field(
         50.0, description="N m holding the pose; 0 = limp ragdoll, large = rigid mannequin"
     )
+    build: Num(ge=0.6, le=1.6) = Field(1.0, description="girth: 0.75 slim .. 1.0 typical .. 1.4 heavy")
+    skin_color: Color | None = Field(None, description="RGB(A); default: drawn per instance (unless 'color' is set)")
+    shirt_color: Color | None = Field(None, description="torso and upper arms; default: drawn per instance")
+    trousers_color: Color | None = Field(None, description="legs; default: drawn per instance")
+    gait: bool = Field(True, description="swing the limbs (walk, or run above 2.2 m/s) while a behaviour moves it")
 
 
 # Procedural asset types (simgen/assets): one model per registered generator, same base fields.

@@ -128,7 +128,8 @@ def local_half_extents(inst: ObjectInstance, base_dir: Path) -> np.ndarray:
     if inst.type == "capsule":
         return np.array([s["radius"], s["radius"], s["length"] / 2 + s["radius"]])
     if inst.type == "humanoid":
-        return np.array([0.1, 0.18, 0.5]) * s["height"]
+        girth = float(s.get("build", 1.0))
+        return np.array([0.1 * girth, 0.18 * girth, 0.5]) * s["height"]
     if "params" in s:  # a procedural asset: exact half extents of its (cached) mesh
         from simgen.assets.cache import asset_mesh, half_extents
 

@@ -244,8 +244,39 @@ def _shape(obj: ObjectBase, sampler: Sampler, path: str) -> dict[str, Any]:
         return {
             "height": sampler.draw(obj.height, f"{path}.height"),
             "joint_force": sampler.draw(obj.joint_force, f"{path}.joint_force"),
+            "build": float(sampler.draw(obj.build, f"{path}.build")),
+            "gait": obj.gait,
+            **humanoid_colors(obj, sampler, path),
         }
     raise AssertionError(f"unhandled object type {kind}")
+
+
+SKIN_TONES = ((0.96, 0.8, 0.69), (0.88, 0.67, 0.5), (0.76, 0.55, 0.38), (0.55, 0.38, 0.26), (0.36, 0.24, 0.17))
+CLOTHES = (
+    (0.1, 0.12, 0.2), (0.75, 0.1, 0.1), (0.15, 0.3, 0.6), (0.9, 0.85, 0.2), (0.2, 0.5, 0.25),
+    (0.85, 0.85, 0.85), (0.12, 0.12, 0.12), (0.55, 0.35, 0.2), (0.9, 0.45, 0.1), (0.5, 0.2, 0.5),
+)
+
+
+def humanoid_colors(obj: Any, sampler: Sampler, path: str) -> dict[str, Any]:
+    """Skin, shirt and trousers RGBA of a person: given, else drawn (one generator at ``path.clothing``).
+
+    With only ``color`` set, the whole body keeps that one colour (no colours recorded here).
+    """
+    given = {k: getattr(obj, k) for k in ("skin_color", "shirt_color", "trousers_color")}
+    if obj.color is not None and all(v is None for v in given.values()):
+        return {}
+    rng = sampler.rng(f"{path}.clothing")
+    drawn = {
+        "skin_color": SKIN_TONES[int(rng.integers(len(SKIN_TONES)))],
+        "shirt_color": CLOTHES[int(rng.integers(len(CLOTHES)))],
+        "trousers_color": CLOTHES[int(rng.integers(len(CLOTHES)))],
+    }
+    out = {}
+    for key, value in given.items():
+        c = sampler.vec(value, f"{path}.{key}") if value is not None else drawn[key]
+        out[key] = [round(float(v), 6) for v in c][:3] + [1.0]
+    return out
 
 
 def asset_shape(obj: Any, sampler: Sampler, path: str) -> dict[str, Any]:

@@ -220,7 +220,11 @@ def _humanoid(client: BulletClient, obj: ObjectInstance, base: Path) -> int:
     from simgen.sim.humanoid import build_humanoid
 
     rgba = list(obj.color) if obj.color is not None else [0.85, 0.55, 0.4, 1.0]
-    return build_humanoid(client, obj.shape["height"], obj.mass, rgba, obj.position, obj.orientation)
+    s = obj.shape
+    colors = {k: s[k] for k in ("skin_color", "shirt_color", "trousers_color") if k in s}
+    return build_humanoid(
+        client, s["height"], obj.mass, rgba, obj.position, obj.orientation, build=s.get("build", 1.0), colors=colors
+    )
 
 
 from simgen.sim.assets import register_builders  # noqa: E402 - procedural asset types share one builder
