@@ -295,3 +295,55 @@ def bed(params: dict[str, Any]) -> AssetMesh:
         {},
         "bed",
     )
+
+
+@asset(
+    "wall",
+    version=1,
+    class_name="wall",
+    group="indoor",
+    max_triangles=100,
+    params={
+        "length": Param(5.0, "metres along x", ge=0.2, le=100.0),
+        "height": Param(2.7, "metres", ge=0.2, le=30.0),
+        "thickness": Param(0.15, "metres along y", ge=0.02, le=2.0),
+        "finish": Param("plaster", "surface", kind="word", choices=("plaster", "bricks", "concrete")),
+    },
+)
+def wall(params: dict[str, Any]) -> AssetMesh:
+    """A straight wall slab (room sides, yard walls) with a plaster, brick or concrete finish."""
+    from simgen.assets import shapes as s
+    from simgen.materials.library import material
+
+    rng = _rng(params)
+    lx, h, t = float(params["length"]), float(params["height"]), float(params["thickness"])
+    finish = str(params["finish"])
+    mat = (
+        material("concrete", rng, color=(0.86, 0.84, 0.78), wear=0.05) if finish == "plaster" else material(finish, rng)
+    )
+    return AssetMesh([Part("wall", s.box([lx, t, h], [0, 0, h / 2]), mat)], {}, "wall")
+
+
+@asset(
+    "floor",
+    surface=True,
+    version=1,
+    class_name="floor",
+    group="indoor",
+    max_triangles=50,
+    params={
+        "length": Param(6.0, "metres along x", ge=0.2, le=200.0),
+        "width": Param(5.0, "metres along y", ge=0.2, le=200.0),
+        "finish": Param("wood", "surface", kind="word", choices=("wood", "concrete", "carpet")),
+    },
+)
+def floor(params: dict[str, Any]) -> AssetMesh:
+    """A 2 cm floor slab (parquet, concrete or carpet) to lay over the ground plane."""
+    from simgen.assets import shapes as s
+    from simgen.materials.library import material
+
+    rng = _rng(params)
+    lx, wy = float(params["length"]), float(params["width"])
+    finish = str(params["finish"])
+    mat = material("fabric", rng, scale=1.0) if finish == "carpet" else material(finish, rng, scale=2.0)
+    return AssetMesh([Part("floor", s.box([lx, wy, 0.02], [0, 0, 0.01]), mat)], {}, "floor")

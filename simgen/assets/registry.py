@@ -114,6 +114,7 @@ class AssetType:
     group: str
     motion: str | None = None  # animator kind: "wheels", "quadruped", or None
     max_triangles: int = 20000
+    surface: bool = False  # ground-like (road, floor): things stand on it, placement does not avoid it
 
 
 ASSETS: dict[str, AssetType] = {}
@@ -128,12 +129,15 @@ def asset(
     params: dict[str, Param],
     motion: str | None = None,
     max_triangles: int = 20000,
+    surface: bool = False,
 ) -> Callable[[Generate], Generate]:
     """Register ``generate`` as object type ``name`` (its docstring's first line is its summary)."""
 
     def deco(fn: Generate) -> Generate:
         doc = (fn.__doc__ or name).strip().splitlines()[0]
-        ASSETS[name] = AssetType(name, version, class_name, doc, dict(params), fn, group, motion, max_triangles)
+        ASSETS[name] = AssetType(
+            name, version, class_name, doc, dict(params), fn, group, motion, max_triangles, surface
+        )
         return fn
 
     return deco

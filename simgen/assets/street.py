@@ -30,6 +30,7 @@ def road_width(lanes: int, lane_width: float) -> float:
 
 @asset(
     "road",
+    surface=True,
     version=1,
     class_name="road",
     group="built world",

@@ -97,15 +97,34 @@ def _validate_one(
             col=1,
             hint="see scenarios/quickstart.yaml for a complete example",
         )
+    scene_issues: list[Issue] = []
+    if isinstance(data.get("scene"), dict):
+        data, scene_issues = _expanded(located, data)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as err:
         issues = _merge_alternatives([_issue_from_pydantic(e, located) for e in err.errors()])
         raise ScenarioError(issues=_sorted_unique(_labelled(issues, label))) from None
-    issues = _labelled(check_semantics(scenario, located, base_dir), label)
+    issues = _labelled(scene_issues + check_semantics(scenario, located, base_dir), label)
     if issues and raise_semantic:
         raise ScenarioError(issues=_sorted_unique(issues))
     return scenario, issues
+
+
+def _expanded(located: Located, data: dict[str, Any]) -> tuple[dict[str, Any], list[Issue]]:
+    """Data with its ``scene:`` layout expanded (see :mod:`simgen.scenario.layouts`); located issues."""
+    from simgen.scenario.layouts import expand_scene
+
+    try:
+        out, problems = expand_scene(data)
+    except ValidationError as err:
+        issues = [_issue_from_pydantic({**e, "loc": ("scene", *e["loc"])}, located) for e in err.errors()]
+        raise ScenarioError(issues=_sorted_unique(_merge_alternatives(issues))) from None
+    issues = []
+    for path, message, hint in problems:
+        file, line, col = located.where(path)
+        issues.append(Issue(message, file, line, col, format_path(path), hint))
+    return out, issues
 
 
 def _labelled(issues: list[Issue], label: str | None) -> list[Issue]:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 from simgen.scenario import language
 from simgen.scenario.asset_models import build_models
 from simgen.scenario.distributions import Distribution, Num
+from simgen.scenario.layouts import SceneLayout
 from simgen.scenario.sensor_models import MAX_SENSORS, CameraSensorFields, SensorModel
 from simgen.scenario.world_models import Behavior, Checker, Event, Haze, Heightfield, Light, Placement
 
@@ -249,6 +250,9 @@ class Scenario(Model):
     )
     variants: list[language.Variant] = Field(default_factory=list, max_length=language.MAX_VARIANTS)
     sweep: language.Sweep | None = None
+    scene: SceneLayout | None = Field(
+        None, description="a layout (urban_street, rural_road, indoor_room, warehouse_aisle) expanded into objects"
+    )
 
     _language: dict = PrivateAttr(default_factory=dict)  # loader/sampler state: marks, variant cache
     _source: str | None = PrivateAttr(None)

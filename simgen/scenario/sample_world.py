@@ -153,6 +153,13 @@ def local_half_extents(inst: ObjectInstance, base_dir: Path) -> np.ndarray:
     return np.full(3, URDF_HALF_EXTENT)
 
 
+def _is_surface(inst: ObjectInstance) -> bool:
+    """A ground-like asset (road, floor): objects stand on it, so placement does not avoid its box."""
+    from simgen.assets.registry import ASSETS
+
+    return "params" in inst.shape and ASSETS[inst.type].surface
+
+
 def asset_attributes(inst: ObjectInstance) -> dict[str, Any]:
     """Label metadata a procedural asset's parameters carry (e.g. a machine part's ``defect``)."""
     if "params" not in inst.shape:
@@ -379,7 +386,7 @@ def sample_world(
                 raise AssetError(issue.message, file=file, path=f"objects[{j}].path", hint=issue.hint) from None
         if spec.placement is not None:
             pending.append((len(out), p, spec.placement))
-        elif spec.spawn:
+        elif spec.spawn and not _is_surface(inst):
             boxes.append((np.asarray(inst.position, float), world_half_extents(inst, base), inst.name))
         out.append(inst)
     names = _index_names(out)

@@ -1,0 +1,427 @@
+"""Scene layouts: a ``scene:`` block that expands into ordinary objects and named regions.
+
+A layout builds a whole environment from a few numbers, before validation, as plain scenario
+data: its objects are appended to ``objects`` (named ``scene_*``; their looks are per-episode
+draws like any object's), and a user object's ``placement: {region: NAME}`` naming one of the
+layout's regions is rewritten into the concrete ``path`` or ``box`` region it stands for. So
+everything downstream (sampling, placement without overlap, labels, manifests) sees a scenario
+like any other.
+
+Layouts (all along +x from ``start``; y = 0 is the road or aisle centre line):
+
+- ``urban_street``: road with ``lanes``, sidewalks, kerbs, a crosswalk, building rows, street
+  lights, parked cars. Regions: ``lane 1`` .. ``lane N`` (lane 1 rightmost, y < 0),
+  ``sidewalk`` (= ``sidewalk right``), ``sidewalk left``, ``crosswalk``, ``parking``.
+- ``rural_road``: two-lane road without sidewalks, grass verges and tree lines. Regions:
+  ``lane 1``, ``lane 2``, ``verge right``, ``verge left``, ``field right``, ``field left``.
+- ``indoor_room``: floor, three walls (open towards -x), table and chairs, sofa, shelf.
+  Regions: ``floor``, ``table``.
+- ``warehouse_aisle``: concrete floor, two rows of pallet racks, pallets. Regions: ``aisle``,
+  ``shelf`` (the second board of the racks; objects drop onto it), ``floor``.
+
+Objects of a layout are labelled when their class is in the scenario's ``classes`` list, else
+unlabeled scenery (``instance_ids: none``). A scenario without ``classes`` gets the list its own
+objects imply, so the layout never renumbers its categories.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, TypeAdapter
+
+from simgen.scenario.world_models import Model
+
+MAX_SCENE_LENGTH = 500.0
+
+
+class _SceneBase(Model):
+    start: float = Field(0.0, ge=-1e4, le=1e4, allow_inf_nan=False, description="x where the scene begins, metres")
+    length: float = Field(80.0, ge=10, le=MAX_SCENE_LENGTH, allow_inf_nan=False, description="metres along x")
+
+
+class UrbanStreet(_SceneBase):
+    """City street: lanes, sidewalks, building rows, street lights, parked cars."""
+
+    type: Literal["urban_street"]
+    lanes: int = Field(2, ge=1, le=6)
+    lane_width: float = Field(3.5, ge=2.5, le=5, allow_inf_nan=False)
+    sidewalk_width: float = Field(3.0, ge=1.0, le=8, allow_inf_nan=False)
+    crosswalk: float = Field(0.0, ge=0, le=1, allow_inf_nan=False, description="crosswalk position as share of length")
+    buildings: bool = True
+    street_lights: bool = True
+    parked_cars: int = Field(3, ge=0, le=40, description="cars parked along the right kerb")
+    trees: int = Field(0, ge=0, le=40, description="street trees on the left sidewalk")
+
+
+class RuralRoad(_SceneBase):
+    """Country road: two lanes, grass verges, tree lines both sides."""
+
+    type: Literal["rural_road"]
+    lane_width: float = Field(3.2, ge=2.5, le=5, allow_inf_nan=False)
+    trees: int = Field(12, ge=0, le=100, description="trees per side")
+    conifer_share: float = Field(0.5, ge=0, le=1, allow_inf_nan=False)
+    bushes: int = Field(6, ge=0, le=100, description="bushes per side")
+
+
+class IndoorRoom(_SceneBase):
+    """A room: floor, three walls, furniture."""
+
+    type: Literal["indoor_room"]
+    length: float = Field(6.0, ge=3, le=30, allow_inf_nan=False, description="metres along x")
+    width: float = Field(5.0, ge=3, le=30, allow_inf_nan=False, description="metres along y")
+    height: float = Field(2.7, ge=2, le=6, allow_inf_nan=False)
+    furniture: bool = True
+
+
+class WarehouseAisle(_SceneBase):
+    """A warehouse aisle between two rows of pallet racks."""
+
+    type: Literal["warehouse_aisle"]
+    length: float = Field(14.0, ge=3, le=100, allow_inf_nan=False)
+    aisle_width: float = Field(3.0, ge=1.5, le=10, allow_inf_nan=False)
+    pallets: int = Field(3, ge=0, le=40, description="pallets standing in the aisle")
+
+
+SceneLayout = Annotated[UrbanStreet | RuralRoad | IndoorRoom | WarehouseAisle, Field(discriminator="type")]
+SCENE_TYPES = ("urban_street", "rural_road", "indoor_room", "warehouse_aisle")
+_ADAPTER: TypeAdapter[Any] = TypeAdapter(SceneLayout)
+
+ROAD_TOP = 0.05  # asphalt top (simgen.assets.street.ASPHALT_THICKNESS)
+SIDEWALK_TOP = 0.15
+SHELF = {"length": 2.7, "depth": 1.0, "height": 2.4, "levels": 4}
+
+
+def _obj(name: str, kind: str, cls: str, position: list[float], **fields: Any) -> dict[str, Any]:
+    return {
+        "name": f"scene_{name}",
+        "type": kind,
+        "class": cls,
+        "position": position,
+        "behavior": {"type": "static"},
+        **fields,
+    }
+
+
+def _at(x: float, y: float, z: float = 0.0) -> dict[str, Any]:
+    """A placement that stands the object's bottom exactly at (x, y, z) (a one-point path)."""
+    return {"region": "path", "points": [[x, y, z], [x + 1e-6, y, z]]}
+
+
+def _path(points: list[list[float]], lateral: float = 0.0, **kw: Any) -> dict[str, Any]:
+    return {"region": "path", "points": points, "lateral": lateral, **kw}
+
+
+def _urban(s: UrbanStreet) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    x0, x1, cx = s.start, s.start + s.length, s.start + s.length / 2
+    width = s.lanes * s.lane_width
+    sw = s.sidewalk_width
+    walk_y = width / 2 + 0.2 + sw / 2
+    objs = [
+        _obj(
+            "road",
+            "road",
+            "road",
+            [cx, 0, SIDEWALK_TOP / 2],
+            length=s.length,
+            lanes=s.lanes,
+            lane_width=s.lane_width,
+            sidewalk_width=sw,
+            crosswalk=s.crosswalk,
+        )
+    ]
+    regions: dict[str, dict[str, Any]] = {}
+    for k in range(s.lanes):
+        y = -width / 2 + (k + 0.5) * s.lane_width
+        regions[f"lane {k + 1}"] = _path([[x0, y, ROAD_TOP], [x1, y, ROAD_TOP]], 0.3)
+    regions["sidewalk right"] = _path([[x0, -walk_y, SIDEWALK_TOP], [x1, -walk_y, SIDEWALK_TOP]], sw / 2 - 0.5)
+    regions["sidewalk left"] = _path([[x0, walk_y, SIDEWALK_TOP], [x1, walk_y, SIDEWALK_TOP]], sw / 2 - 0.5)
+    regions["sidewalk"] = regions["sidewalk right"]
+    park_y = -width / 2 + 1.1
+    regions["parking"] = _path([[x0 + 3, park_y, ROAD_TOP], [x1 - 3, park_y, ROAD_TOP]])
+    if s.crosswalk > 0:
+        xc = x0 + s.crosswalk * s.length
+        regions["crosswalk"] = _path([[xc, -width / 2, ROAD_TOP], [xc, width / 2, ROAD_TOP]], 1.0)
+    if s.buildings:
+        depth = 10.0
+        by = width / 2 + 0.2 + sw + 0.5 + depth / 2
+        n = max(1, int(s.length // 17))
+        for side, name in ((-1, "right"), (1, "left")):
+            objs.append(
+                _obj(
+                    f"buildings_{name}",
+                    "building",
+                    "building",
+                    [cx, side * by, 5],
+                    count=n,
+                    depth=depth,
+                    width={"uniform": [8.0, 14.0]},
+                    lit={"uniform": [0.0, 0.4]},
+                    placement=_path([[x0 + 5, side * by, 0], [x1 - 5, side * by, 0]], max_tries=400),
+                )
+            )
+    if s.street_lights:
+        ly = width / 2 + 0.2 + 0.5
+        n = max(1, int(s.length // 25))
+        xs = [x0 + (k + 0.5) * s.length / n for k in range(n)]
+        for side, name, yaw in ((-1, "right", 0), (1, "left", 180)):
+            for k, x in enumerate(xs):
+                objs.append(
+                    _obj(
+                        f"light_{name}_{k}",
+                        "street_light",
+                        "street_light",
+                        [x + side * 6, side * ly, 3.6],
+                        rpy=[0, 0, yaw],
+                        height=7.0,
+                        placement=_at(x + side * 6, side * ly, SIDEWALK_TOP),
+                    )
+                )
+    if s.parked_cars:
+        objs.append(
+            _obj(
+                "parked",
+                "sedan",
+                "car",
+                [cx, park_y, 1.0],
+                count=s.parked_cars,
+                placement=_path([[x0 + 3, park_y, ROAD_TOP], [x1 - 3, park_y, ROAD_TOP]], max_tries=400),
+            )
+        )
+    if s.trees:
+        ty = walk_y + sw / 2 - 0.8
+        objs.append(
+            _obj(
+                "trees",
+                "broadleaf_tree",
+                "tree",
+                [cx, ty, 4],
+                count=s.trees,
+                height={"uniform": [5.0, 7.0]},
+                crown_width={"uniform": [0.35, 0.45]},
+                placement=_path([[x0, ty, SIDEWALK_TOP], [x1, ty, SIDEWALK_TOP]], max_tries=400),
+            )
+        )
+    return objs, regions
+
+
+def _rural(s: RuralRoad) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    x0, x1, cx = s.start, s.start + s.length, s.start + s.length / 2
+    width = 2 * s.lane_width
+    objs = [
+        _obj(
+            "road",
+            "road",
+            "road",
+            [cx, 0, ROAD_TOP / 2],
+            length=s.length,
+            lanes=2,
+            lane_width=s.lane_width,
+            sidewalk_width=0.0,
+        )
+    ]
+    regions = {
+        "lane 1": _path([[x0, -s.lane_width / 2, ROAD_TOP], [x1, -s.lane_width / 2, ROAD_TOP]], 0.3),
+        "lane 2": _path([[x0, s.lane_width / 2, ROAD_TOP], [x1, s.lane_width / 2, ROAD_TOP]], 0.3),
+        "verge right": _path([[x0, -width / 2 - 1.5, 0], [x1, -width / 2 - 1.5, 0]], 1.0),
+        "verge left": _path([[x0, width / 2 + 1.5, 0], [x1, width / 2 + 1.5, 0]], 1.0),
+        "field right": _path([[x0, -width / 2 - 14, 0], [x1, -width / 2 - 14, 0]], 6.0),
+        "field left": _path([[x0, width / 2 + 14, 0], [x1, width / 2 + 14, 0]], 6.0),
+    }
+    line_y = width / 2 + 5.0
+    for side, name in ((-1, "right"), (1, "left")):
+        n_con = int(round(s.trees * s.conifer_share))
+        line = _path([[x0, side * line_y, 0], [x1, side * line_y, 0]], 1.5, max_tries=400)
+        if s.trees - n_con:
+            objs.append(
+                _obj(
+                    f"trees_{name}",
+                    "broadleaf_tree",
+                    "tree",
+                    [cx, side * line_y, 4],
+                    count=s.trees - n_con,
+                    placement=line,
+                )
+            )
+        if n_con:
+            objs.append(
+                _obj(f"conifers_{name}", "conifer_tree", "tree", [cx, side * line_y, 4], count=n_con, placement=line)
+            )
+        if s.bushes:
+            objs.append(
+                _obj(
+                    f"bushes_{name}",
+                    "bush",
+                    "bush",
+                    [cx, side * (line_y - 2.5), 0.5],
+                    count=s.bushes,
+                    placement=_path(
+                        [[x0, side * (line_y - 2.5), 0], [x1, side * (line_y - 2.5), 0]], 0.5, max_tries=400
+                    ),
+                )
+            )
+    return objs, regions
+
+
+def _room(s: IndoorRoom) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    x0, cx, L, W, H = s.start, s.start + s.length / 2, s.length, s.width, s.height
+    objs = [
+        _obj("floor", "floor", "floor", [cx, 0, 0.01], length=L, width=W, finish={"choice": ["wood", "carpet"]}),
+        _obj("wall_back", "wall", "wall", [x0 + L + 0.08, 0, H / 2], length=W + 0.3, height=H, rpy=[0, 0, 90]),
+        _obj("wall_left", "wall", "wall", [cx, W / 2 + 0.08, H / 2], length=L, height=H),
+        _obj("wall_right", "wall", "wall", [cx, -W / 2 - 0.08, H / 2], length=L, height=H),
+    ]
+    regions = {
+        "floor": {"region": "surface", "support": "ground", "area": [x0 + 0.5, -W / 2 + 0.5, x0 + L - 0.5, W / 2 - 0.5]}
+    }
+    if s.furniture:
+        tx, ty = x0 + 0.6 * L, W / 2 - 1.0
+        objs.append(_obj("table", "table", "table", [tx, ty, 0.4], length=1.4, width=0.8, placement=_at(tx, ty, 0.02)))
+        objs.append(_obj("chair_a", "chair", "chair", [tx - 1.0, ty, 0.5], placement=_at(tx - 1.0, ty, 0.02)))
+        objs.append(
+            _obj("chair_b", "chair", "chair", [tx + 1.0, ty, 0.5], rpy=[0, 0, 180], placement=_at(tx + 1.0, ty, 0.02))
+        )
+        objs.append(
+            _obj(
+                "sofa",
+                "sofa",
+                "sofa",
+                [x0 + L - 0.7, -W / 2 + 1.5, 0.45],
+                length=1.8,
+                rpy=[0, 0, 90],
+                placement=_at(x0 + L - 0.7, -W / 2 + 1.5, 0.02),
+            )
+        )
+        objs.append(
+            _obj(
+                "shelf",
+                "shelf",
+                "shelf",
+                [x0 + 0.35 * L, W / 2 - 0.35, 0.9],
+                length=1.2,
+                depth=0.4,
+                height=1.8,
+                levels=4,
+                placement=_at(x0 + 0.35 * L, W / 2 - 0.35, 0.02),
+            )
+        )
+        regions["table"] = {"region": "surface", "support": "scene_table"}
+    return objs, regions
+
+
+def _warehouse(s: WarehouseAisle) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    from simgen.assets.indoor import shelf_levels
+
+    x0, x1, cx, L = s.start, s.start + s.length, s.start + s.length / 2, s.length
+    ry = s.aisle_width / 2 + SHELF["depth"] / 2
+    objs = [
+        _obj(
+            "floor",
+            "floor",
+            "floor",
+            [cx, 0, 0.01],
+            length=L + 4,
+            width=s.aisle_width + 2 * SHELF["depth"] + 4,
+            finish="concrete",
+        )
+    ]
+    n = max(1, int(L // (SHELF["length"] + 0.1)))
+    pitch = L / n
+    for side, name in ((-1, "right"), (1, "left")):
+        for k in range(n):
+            x = x0 + (k + 0.5) * pitch
+            objs.append(
+                _obj(
+                    f"rack_{name}_{k}",
+                    "shelf",
+                    "shelf",
+                    [x, side * ry, 1.2],
+                    placement=_at(x, side * ry, 0.02),
+                    **{k2: v for k2, v in SHELF.items()},
+                )
+            )
+    board = shelf_levels(SHELF["height"], SHELF["levels"])[1] + 0.02
+    inner = SHELF["depth"] / 2 - 0.15
+    regions = {
+        "aisle": _path([[x0 + 0.5, 0, 0], [x1 - 0.5, 0, 0]], s.aisle_width / 2 - 0.7),
+        "shelf": {
+            "region": "box",
+            "min": [x0 + 0.4, ry - inner, board + 0.25],
+            "max": [x1 - 0.4, ry + inner, board + 0.25],
+        },
+        "floor": {
+            "region": "surface",
+            "support": "ground",
+            "area": [x0, -s.aisle_width / 2 + 0.3, x1, s.aisle_width / 2 - 0.3],
+        },
+    }
+    if s.pallets:
+        objs.append(
+            _obj(
+                "pallets",
+                "pallet",
+                "pallet",
+                [cx, 0, 0.06],
+                count=s.pallets,
+                placement=_path(
+                    [[x0 + 1, -s.aisle_width / 2 + 0.7, 0], [x1 - 1, -s.aisle_width / 2 + 0.7, 0]], max_tries=400
+                ),
+            )
+        )
+    return objs, regions
+
+
+LAYOUTS = {"urban_street": _urban, "rural_road": _rural, "indoor_room": _room, "warehouse_aisle": _warehouse}
+
+
+def scene_regions(scene: Any) -> dict[str, dict[str, Any]]:
+    """Named regions of a validated layout model (for ``simgen list`` and tests)."""
+    return LAYOUTS[scene.type](scene)[1]
+
+
+def expand_scene(data: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[tuple[Any, ...], str, str | None]]]:
+    """Scenario data with its ``scene:`` expanded; plus problems as (key path, message, hint).
+
+    Raises pydantic's ``ValidationError`` for a malformed ``scene:`` block (the caller locates
+    it under ``scene``). Data without a scene (or with problems) is returned unchanged.
+    """
+    from simgen.errors import did_you_mean
+
+    scene = _ADAPTER.validate_python(data["scene"])
+    objs, regions = LAYOUTS[scene.type](scene)
+    problems: list[tuple[tuple[Any, ...], str, str | None]] = []
+    out = copy.deepcopy(data)
+    user = out.get("objects") or []
+    if not isinstance(user, list):
+        return data, problems
+    declared = out.get("classes")
+    if declared is None:
+        declared = []
+        for o in user:
+            if isinstance(o, dict) and isinstance(o.get("class"), str) and o["class"] not in declared:
+                declared.append(o["class"])
+        out["classes"] = list(declared)
+    builtin = ("box", "disc", "surface", "path")
+    for i, o in enumerate(user):
+        place = o.get("placement") if isinstance(o, dict) else None
+        if not isinstance(place, dict) or not isinstance(place.get("region"), str) or place["region"] in builtin:
+            continue
+        name = place["region"]
+        if name not in regions:
+            hint = did_you_mean(name, list(regions)) or f"this scene's regions: {', '.join(regions)}"
+            problems.append(
+                (("objects", i, "placement", "region"), f"no region '{name}' in this {scene.type} scene", hint)
+            )
+            continue
+        extra = {k: v for k, v in place.items() if k in ("avoid_overlap", "max_tries", "lateral")}
+        o["placement"] = {**regions[name], **extra}
+    names = {o.get("name") for o in user if isinstance(o, dict)}
+    for o in objs:
+        if o["name"] in names:
+            continue  # a user object of the same name replaces the layout's
+        if o["class"] not in declared:
+            o["instance_ids"] = "none"
+        user.append(o)
+    out["objects"] = user
+    return out, problems
