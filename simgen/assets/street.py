@@ -368,3 +368,38 @@ def bollard(params: dict[str, Any]) -> AssetMesh:
         {},
         "bollard",
     )
+
+
+@asset(
+    "shipping_container",
+    version=1,
+    class_name="container",
+    group="built world",
+    max_triangles=800,
+    params={
+        "length": Param({"choice": [6.06, 12.19]}, "20 ft or 40 ft, metres along x", ge=2.0, le=15.0),
+        "color": Param(None, "paint RGB 0..1 (default: a shipping-line colour)", kind="color"),
+    },
+)
+def shipping_container(params: dict[str, Any]) -> AssetMesh:
+    """ISO container: corrugated painted steel box (2.44 x 2.59 m section) with end doors."""
+    from simgen.assets import shapes as s
+    from simgen.materials.library import material, plain
+
+    rng = _rng(params)
+    lx, wy, h = float(params["length"]), 2.44, 2.59
+    palette = ((0.7, 0.15, 0.1), (0.1, 0.3, 0.55), (0.15, 0.45, 0.25), (0.8, 0.55, 0.1), (0.45, 0.45, 0.47))
+    color = params.get("color") or palette[int(rng.integers(len(palette)))]
+    steel = material("metal", rng, color=color, wear=float(rng.uniform(0.2, 0.8)), scale=2.0)
+    ribs = [s.box([0.08, wy + 0.06, h - 0.2], [x, 0, h / 2]) for x in np.arange(-lx / 2 + 0.3, lx / 2 - 0.2, 0.3)]
+    doors = s.union([s.box([0.05, wy / 2 - 0.05, h - 0.2], [lx / 2 + 0.02, side * wy / 4, h / 2]) for side in (1, -1)])
+    frame = plain(tuple(c * 0.6 for c in color), name="steel")
+    return AssetMesh(
+        [
+            Part("box", s.box([lx, wy, h], [0, 0, h / 2]), steel),
+            Part("ribs", s.union(ribs), steel, "none"),
+            Part("doors", doors, frame, "none"),
+        ],
+        {},
+        "container",
+    )

@@ -34,7 +34,7 @@ TREE_PARAMS = {
 }
 
 
-@asset("broadleaf_tree", version=1, class_name="tree", group="vegetation", params=TREE_PARAMS, max_triangles=6000)
+@asset("broadleaf_tree", version=2, class_name="tree", group="vegetation", params=TREE_PARAMS, max_triangles=6000)
 def broadleaf_tree(params: dict[str, Any]) -> AssetMesh:
     """Deciduous tree: tapered trunk, a few branches, a crown of clustered leaf blobs."""
     from simgen.assets import shapes as s
@@ -56,6 +56,8 @@ def broadleaf_tree(params: dict[str, Any]) -> AssetMesh:
     for _ in range(int(rng.integers(7, 11))):
         off = rng.normal(0, 1, 3) * np.array([cw * 0.22, cw * 0.22, (h - split) * 0.16])
         rad = rng.uniform(0.22, 0.34) * np.array([cw, cw, (h - split) * 1.1])
+        reach = max(0.0, cw / 2 - rad[0])  # keep every blob inside the crown's stated width
+        off[:2] = np.clip(off[:2], -reach, reach)
         c = centre + off
         c[2] = min(c[2], h - rad[2])
         blobs.append(s.blob(rad, c, subdivisions=1))

@@ -49,7 +49,7 @@ class UrbanStreet(_SceneBase):
     lane_width: float = Field(3.5, ge=2.5, le=5, allow_inf_nan=False)
     sidewalk_width: float = Field(3.0, ge=1.0, le=8, allow_inf_nan=False)
     crosswalk: float = Field(0.0, ge=0, le=1, allow_inf_nan=False, description="crosswalk position as share of length")
-    buildings: bool = True
+    buildings: Literal["both", "left", "right", "none"] = Field("both", description="building rows along the street")
     street_lights: bool = True
     parked_cars: int = Field(3, ge=0, le=40, description="cars parked along the right kerb")
     trees: int = Field(0, ge=0, le=40, description="street trees on the left sidewalk")
@@ -90,6 +90,8 @@ _ADAPTER: TypeAdapter[Any] = TypeAdapter(SceneLayout)
 
 ROAD_TOP = 0.05  # asphalt top (simgen.assets.street.ASPHALT_THICKNESS)
 SIDEWALK_TOP = 0.15
+FLOOR_Z = -0.008  # floor slabs (2 cm) sink into the ground plane so their top is 2 mm above it
+FLOOR_TOP = FLOOR_Z + 0.01
 SHELF = {"length": 2.7, "depth": 1.0, "height": 2.4, "levels": 4}
 
 
@@ -107,6 +109,24 @@ def _obj(name: str, kind: str, cls: str, position: list[float], **fields: Any) -
 def _at(x: float, y: float, z: float = 0.0) -> dict[str, Any]:
     """A placement that stands the object's bottom exactly at (x, y, z) (a one-point path)."""
     return {"region": "path", "points": [[x, y, z], [x + 1e-6, y, z]]}
+
+
+def _row(
+    name: str, kind: str, cls: str, n: int, x0: float, x1: float, y: float, z: float, longest: float, **fields: Any
+) -> list[dict[str, Any]]:
+    """``n`` objects in a row along x, one per equal slot of [x0, x1], each free to shift in its slot.
+
+    ``longest`` is the largest footprint along x an object can draw; slots never overlap, so the
+    row never fails to place however the sizes fall, and users' objects can still push it aside.
+    """
+    slot = (x1 - x0) / n
+    slack = max(0.05, (slot - longest) / 2)
+    out = []
+    for k in range(n):
+        xc = x0 + (k + 0.5) * slot
+        place = _path([[xc - slack, y, z], [xc + slack, y, z]], max_tries=200)
+        out.append(_obj(f"{name}_{k}", kind, cls, [xc, y, z + 1], placement=place, **fields))
+    return out
 
 
 def _path(points: list[list[float]], lateral: float = 0.0, **kw: Any) -> dict[str, Any]:
@@ -143,24 +163,27 @@ def _urban(s: UrbanStreet) -> tuple[list[dict[str, Any]], dict[str, dict[str, An
     if s.crosswalk > 0:
         xc = x0 + s.crosswalk * s.length
         regions["crosswalk"] = _path([[xc, -width / 2, ROAD_TOP], [xc, width / 2, ROAD_TOP]], 1.0)
-    if s.buildings:
+    if s.buildings != "none":
         depth = 10.0
         by = width / 2 + 0.2 + sw + 0.5 + depth / 2
-        n = max(1, int(s.length // 17))
+        n = max(1, int(s.length // 15))
+        slot = s.length / n
         for side, name in ((-1, "right"), (1, "left")):
-            objs.append(
-                _obj(
-                    f"buildings_{name}",
+            if s.buildings in ("both", name):
+                objs += _row(
+                    f"building_{name}",
                     "building",
                     "building",
-                    [cx, side * by, 5],
-                    count=n,
+                    n,
+                    x0,
+                    x1,
+                    side * by,
+                    0.0,
+                    0.92 * slot,
                     depth=depth,
-                    width={"uniform": [8.0, 14.0]},
+                    width={"uniform": [0.6 * slot, 0.9 * slot]},
                     lit={"uniform": [0.0, 0.4]},
-                    placement=_path([[x0 + 5, side * by, 0], [x1 - 5, side * by, 0]], max_tries=400),
                 )
-            )
     if s.street_lights:
         ly = width / 2 + 0.2 + 0.5
         n = max(1, int(s.length // 25))
@@ -175,33 +198,32 @@ def _urban(s: UrbanStreet) -> tuple[list[dict[str, Any]], dict[str, dict[str, An
                         [x + side * 6, side * ly, 3.6],
                         rpy=[0, 0, yaw],
                         height=7.0,
-                        placement=_at(x + side * 6, side * ly, SIDEWALK_TOP),
+                        # anywhere along its stretch of kerb: it steps aside for objects placed there
+                        placement=_path(
+                            [
+                                [x - s.length / n / 2 + 1, side * ly, SIDEWALK_TOP],
+                                [x + s.length / n / 2 - 1, side * ly, SIDEWALK_TOP],
+                            ],
+                            max_tries=400,
+                        ),
                     )
                 )
     if s.parked_cars:
-        objs.append(
-            _obj(
-                "parked",
-                "sedan",
-                "car",
-                [cx, park_y, 1.0],
-                count=s.parked_cars,
-                placement=_path([[x0 + 3, park_y, ROAD_TOP], [x1 - 3, park_y, ROAD_TOP]], max_tries=400),
-            )
-        )
-    if s.trees:
-        ty = walk_y + sw / 2 - 0.8
-        objs.append(
-            _obj(
-                "trees",
-                "broadleaf_tree",
-                "tree",
-                [cx, ty, 4],
-                count=s.trees,
-                height={"uniform": [5.0, 7.0]},
-                crown_width={"uniform": [0.35, 0.45]},
-                placement=_path([[x0, ty, SIDEWALK_TOP], [x1, ty, SIDEWALK_TOP]], max_tries=400),
-            )
+        objs += _row("parked", "sedan", "car", s.parked_cars, x0 + 3, x1 - 3, park_y, ROAD_TOP, 4.95)
+    if s.trees:  # street trees on the left sidewalk, between the lamp posts and the façades
+        ty = width / 2 + 0.2 + sw - 1.1
+        objs += _row(
+            "tree",
+            "broadleaf_tree",
+            "tree",
+            s.trees,
+            x0,
+            x1,
+            ty,
+            SIDEWALK_TOP,
+            2.9,
+            height={"uniform": [5.0, 7.0]},
+            crown_width={"uniform": [0.3, 0.4]},
         )
     return objs, regions
 
@@ -231,43 +253,35 @@ def _rural(s: RuralRoad) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]
     }
     line_y = width / 2 + 5.0
     for side, name in ((-1, "right"), (1, "left")):
-        n_con = int(round(s.trees * s.conifer_share))
-        line = _path([[x0, side * line_y, 0], [x1, side * line_y, 0]], 1.5, max_tries=400)
-        if s.trees - n_con:
-            objs.append(
-                _obj(
-                    f"trees_{name}",
+        if s.trees:
+            slot = s.length / s.trees
+            for k, tree in enumerate(
+                _row(
+                    f"tree_{name}",
                     "broadleaf_tree",
                     "tree",
-                    [cx, side * line_y, 4],
-                    count=s.trees - n_con,
-                    placement=line,
+                    s.trees,
+                    x0,
+                    x1,
+                    side * line_y,
+                    0.0,
+                    min(5.0, slot),
+                    height={"uniform": [6.0, 10.0]},
+                    crown_width={"uniform": [0.35, 0.5]},
                 )
-            )
-        if n_con:
-            objs.append(
-                _obj(f"conifers_{name}", "conifer_tree", "tree", [cx, side * line_y, 4], count=n_con, placement=line)
-            )
+            ):
+                if int((k + 1) * s.conifer_share) > int(k * s.conifer_share):  # spread conifers evenly
+                    tree.update(type="conifer_tree", crown_width={"uniform": [0.3, 0.4]})
+                objs.append(tree)
         if s.bushes:
-            objs.append(
-                _obj(
-                    f"bushes_{name}",
-                    "bush",
-                    "bush",
-                    [cx, side * (line_y - 2.5), 0.5],
-                    count=s.bushes,
-                    placement=_path(
-                        [[x0, side * (line_y - 2.5), 0], [x1, side * (line_y - 2.5), 0]], 0.5, max_tries=400
-                    ),
-                )
-            )
+            objs += _row(f"bush_{name}", "bush", "bush", s.bushes, x0, x1, side * (line_y - 2.8), 0.0, 2.0)
     return objs, regions
 
 
 def _room(s: IndoorRoom) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
     x0, cx, L, W, H = s.start, s.start + s.length / 2, s.length, s.width, s.height
     objs = [
-        _obj("floor", "floor", "floor", [cx, 0, 0.01], length=L, width=W, finish={"choice": ["wood", "carpet"]}),
+        _obj("floor", "floor", "floor", [cx, 0, FLOOR_Z], length=L, width=W, finish={"choice": ["wood", "carpet"]}),
         _obj("wall_back", "wall", "wall", [x0 + L + 0.08, 0, H / 2], length=W + 0.3, height=H, rpy=[0, 0, 90]),
         _obj("wall_left", "wall", "wall", [cx, W / 2 + 0.08, H / 2], length=L, height=H),
         _obj("wall_right", "wall", "wall", [cx, -W / 2 - 0.08, H / 2], length=L, height=H),
@@ -277,10 +291,19 @@ def _room(s: IndoorRoom) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]
     }
     if s.furniture:
         tx, ty = x0 + 0.6 * L, W / 2 - 1.0
-        objs.append(_obj("table", "table", "table", [tx, ty, 0.4], length=1.4, width=0.8, placement=_at(tx, ty, 0.02)))
-        objs.append(_obj("chair_a", "chair", "chair", [tx - 1.0, ty, 0.5], placement=_at(tx - 1.0, ty, 0.02)))
         objs.append(
-            _obj("chair_b", "chair", "chair", [tx + 1.0, ty, 0.5], rpy=[0, 0, 180], placement=_at(tx + 1.0, ty, 0.02))
+            _obj("table", "table", "table", [tx, ty, 0.4], length=1.4, width=0.8, placement=_at(tx, ty, FLOOR_TOP))
+        )
+        objs.append(_obj("chair_a", "chair", "chair", [tx - 1.0, ty, 0.5], placement=_at(tx - 1.0, ty, FLOOR_TOP)))
+        objs.append(
+            _obj(
+                "chair_b",
+                "chair",
+                "chair",
+                [tx + 1.0, ty, 0.5],
+                rpy=[0, 0, 180],
+                placement=_at(tx + 1.0, ty, FLOOR_TOP),
+            )
         )
         objs.append(
             _obj(
@@ -290,7 +313,7 @@ def _room(s: IndoorRoom) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]
                 [x0 + L - 0.7, -W / 2 + 1.5, 0.45],
                 length=1.8,
                 rpy=[0, 0, 90],
-                placement=_at(x0 + L - 0.7, -W / 2 + 1.5, 0.02),
+                placement=_at(x0 + L - 0.7, -W / 2 + 1.5, FLOOR_TOP),
             )
         )
         objs.append(
@@ -303,7 +326,7 @@ def _room(s: IndoorRoom) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]
                 depth=0.4,
                 height=1.8,
                 levels=4,
-                placement=_at(x0 + 0.35 * L, W / 2 - 0.35, 0.02),
+                placement=_at(x0 + 0.35 * L, W / 2 - 0.35, FLOOR_TOP),
             )
         )
         regions["table"] = {"region": "surface", "support": "scene_table"}
@@ -320,7 +343,7 @@ def _warehouse(s: WarehouseAisle) -> tuple[list[dict[str, Any]], dict[str, dict[
             "floor",
             "floor",
             "floor",
-            [cx, 0, 0.01],
+            [cx, 0, FLOOR_Z],
             length=L + 4,
             width=s.aisle_width + 2 * SHELF["depth"] + 4,
             finish="concrete",
@@ -337,11 +360,11 @@ def _warehouse(s: WarehouseAisle) -> tuple[list[dict[str, Any]], dict[str, dict[
                     "shelf",
                     "shelf",
                     [x, side * ry, 1.2],
-                    placement=_at(x, side * ry, 0.02),
+                    placement=_at(x, side * ry, FLOOR_TOP),
                     **{k2: v for k2, v in SHELF.items()},
                 )
             )
-    board = shelf_levels(SHELF["height"], SHELF["levels"])[1] + 0.02
+    board = shelf_levels(SHELF["height"], SHELF["levels"])[1] + FLOOR_TOP
     inner = SHELF["depth"] / 2 - 0.15
     regions = {
         "aisle": _path([[x0 + 0.5, 0, 0], [x1 - 0.5, 0, 0]], s.aisle_width / 2 - 0.7),
