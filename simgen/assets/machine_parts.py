@@ -53,7 +53,7 @@ def _finish(
         color = (0.85, 0.85, 0.9) if defect == "scratch" else (0.02, 0.02, 0.02)
         parts.append(Part(defect, groove, plain(color, name=defect, specular=0.9), "none"))
     elif defect == "dent":
-        for _ in range(3):  # a box face has no inner vertices: refine it so the dent has a shape
+        for _ in range(2):  # a box face has no inner vertices: refine it so the dent has a shape
             body = body.subdivide()
         v = np.asarray(body.vertices).copy()
         on_top = v[:, 2] > top - 1e-6
@@ -78,10 +78,10 @@ def _metal(rng: np.random.Generator) -> Any:
 
 @asset(
     "bracket",
-    version=1,
+    version=2,
     class_name="bracket",
     group="machine parts",
-    max_triangles=600,
+    max_triangles=1000,
     params={
         "size": Param({"uniform": [0.06, 0.12]}, "leg length, metres", ge=0.01, le=1.0),
         "thickness": Param({"uniform": [0.004, 0.008]}, "plate thickness, metres", ge=0.001, le=0.05),
@@ -104,10 +104,10 @@ def bracket(params: dict[str, Any]) -> AssetMesh:
 
 @asset(
     "gear",
-    version=1,
+    version=2,
     class_name="gear",
     group="machine parts",
-    max_triangles=1500,
+    max_triangles=3000,
     params={
         "radius": Param({"uniform": [0.03, 0.06]}, "pitch radius, metres", ge=0.005, le=0.5),
         "teeth": Param({"integer": [12, 24]}, "tooth count", ge=6, le=60, kind="int"),
@@ -135,10 +135,10 @@ def gear(params: dict[str, Any]) -> AssetMesh:
 
 @asset(
     "bolt",
-    version=1,
+    version=2,
     class_name="bolt",
     group="machine parts",
-    max_triangles=300,
+    max_triangles=600,
     params={
         "length": Param({"uniform": [0.03, 0.08]}, "shank length, metres", ge=0.005, le=0.5),
         "diameter": Param({"choice": [0.006, 0.008, 0.01, 0.012]}, "shank diameter, metres", ge=0.002, le=0.1),
@@ -169,10 +169,10 @@ def bolt(params: dict[str, Any]) -> AssetMesh:
 
 @asset(
     "housing",
-    version=1,
+    version=2,
     class_name="housing",
     group="machine parts",
-    max_triangles=600,
+    max_triangles=1000,
     params={
         "size": Param({"uniform": [0.08, 0.16]}, "length along x, metres", ge=0.02, le=1.0),
         "defect": DEFECT,

@@ -142,6 +142,7 @@ def vehicle(params: dict[str, Any], style: str) -> AssetMesh:
     class_name="car",
     group="road users",
     motion="wheels",
+    max_triangles=1500,
     params=_params({"uniform": [4.3, 4.9]}, {"uniform": [1.72, 1.85]}, {"uniform": [1.38, 1.5]}, 0.32),
 )
 def sedan(params: dict[str, Any]) -> AssetMesh:
@@ -155,6 +156,7 @@ def sedan(params: dict[str, Any]) -> AssetMesh:
     class_name="car",
     group="road users",
     motion="wheels",
+    max_triangles=1500,
     params=_params({"uniform": [4.4, 4.9]}, {"uniform": [1.8, 1.95]}, {"uniform": [1.65, 1.8]}, 0.37),
 )
 def suv(params: dict[str, Any]) -> AssetMesh:
@@ -168,6 +170,7 @@ def suv(params: dict[str, Any]) -> AssetMesh:
     class_name="van",
     group="road users",
     motion="wheels",
+    max_triangles=1500,
     params=_params({"uniform": [4.9, 5.6]}, {"uniform": [1.9, 2.05]}, {"uniform": [2.2, 2.6]}, 0.34),
 )
 def van(params: dict[str, Any]) -> AssetMesh:
@@ -181,6 +184,7 @@ def van(params: dict[str, Any]) -> AssetMesh:
     class_name="truck",
     group="road users",
     motion="wheels",
+    max_triangles=1500,
     params=_params({"uniform": [6.5, 9.0]}, {"uniform": [2.3, 2.5]}, {"uniform": [3.0, 3.6]}, 0.5),
 )
 def truck(params: dict[str, Any]) -> AssetMesh:
@@ -194,6 +198,7 @@ def truck(params: dict[str, Any]) -> AssetMesh:
     class_name="bus",
     group="road users",
     motion="wheels",
+    max_triangles=1500,
     params=_params({"uniform": [10.5, 12.5]}, {"uniform": [2.45, 2.55]}, {"uniform": [2.9, 3.2]}, 0.5),
 )
 def bus(params: dict[str, Any]) -> AssetMesh:

@@ -20,9 +20,34 @@ from typing import Any
 import numpy as np
 
 from simgen.materials.material import Material, Texture
-from simgen.materials.textures import _to_u8, texture, value_noise
+from simgen.materials.textures import _to_u8, texture
 
 TEXTURE_SIZE = 128  # pixels per tile side: enough for pybullet's rasterisers at street distances
+
+
+def value_noise(rng: np.random.Generator, size: int, octaves: int = 4, base: int = 4) -> np.ndarray:
+    """(size, size) float32 fractal value noise in 0..1 that tiles exactly.
+
+    Each octave interpolates a random ``cells`` x ``cells`` lattice with smoothstep weights and
+    indices taken modulo ``cells``, so the last pixel row blends back into the first.
+    """
+    out = np.zeros((size, size), np.float32)
+    amp, total = 1.0, 0.0
+    for o in range(octaves):
+        cells = base * 2**o
+        grid = rng.random((cells, cells)).astype(np.float32)
+        u = np.arange(size, dtype=np.float32) * cells / size
+        i0 = np.floor(u).astype(int) % cells
+        i1 = (i0 + 1) % cells
+        f = u - np.floor(u)
+        w = f * f * (3 - 2 * f)
+        rows = grid[i0] * (1 - w)[:, None] + grid[i1] * w[:, None]
+        out += amp * (rows[:, i0] * (1 - w)[None, :] + rows[:, i1] * w[None, :])
+        total += amp
+        amp *= 0.5
+    out /= total
+    lo, hi = float(out.min()), float(out.max())
+    return (out - lo) / (hi - lo + 1e-9)
 
 
 def _color(params: dict[str, Any], default: tuple[float, float, float]) -> np.ndarray:
@@ -51,7 +76,7 @@ def _cracks(rng: np.random.Generator, size: int, wear: float) -> np.ndarray:
     return out
 
 
-@texture("asphalt")
+@texture("asphalt", version=2)
 def asphalt(params: dict[str, Any], rng: np.random.Generator, size: int) -> np.ndarray:
     """Dark aggregate: fine grain, larger tone patches, cracks and fading with ``wear``."""
     wear = _wear(params)
@@ -63,7 +88,7 @@ def asphalt(params: dict[str, Any], rng: np.random.Generator, size: int) -> np.n
     return _to_u8(img)
 
 
-@texture("concrete")
+@texture("concrete", version=2)
 def concrete(params: dict[str, Any], rng: np.random.Generator, size: int) -> np.ndarray:
     """Light grey cement: soft mottling, pores and stains with ``wear``."""
     wear = _wear(params)
@@ -77,7 +102,7 @@ def concrete(params: dict[str, Any], rng: np.random.Generator, size: int) -> np.
     return _to_u8(img)
 
 
-@texture("bricks")
+@texture("bricks", version=2)
 def bricks(params: dict[str, Any], rng: np.random.Generator, size: int) -> np.ndarray:
     """Running-bond brick courses (``rows`` per tile, 2 bricks per course) with light mortar."""
     wear = _wear(params)
@@ -99,7 +124,7 @@ def bricks(params: dict[str, Any], rng: np.random.Generator, size: int) -> np.nd
     return _to_u8(img)
 
 
-@texture("grass")
+@texture("grass", version=2)
 def grass(params: dict[str, Any], rng: np.random.Generator, size: int) -> np.ndarray:
     """Green turf: blade-scale speckle over patchy tone; ``wear`` adds dry, yellowed patches."""
     wear = _wear(params)
@@ -112,7 +137,7 @@ def grass(params: dict[str, Any], rng: np.random.Generator, size: int) -> np.nda
     return _to_u8(img)
 
 
-@texture("soil")
+@texture("soil", version=2)
 def soil(params: dict[str, Any], rng: np.random.Generator, size: int) -> np.ndarray:
     """Brown earth with clods and pebbles; ``wear`` darkens wet patches."""
     wear = _wear(params)
@@ -126,7 +151,7 @@ def soil(params: dict[str, Any], rng: np.random.Generator, size: int) -> np.ndar
     return _to_u8(img)
 
 
-@texture("wood")
+@texture("wood", version=2)
 def wood(params: dict[str, Any], rng: np.random.Generator, size: int) -> np.ndarray:
     """Planks along u with growth-ring grain; ``planks`` per tile; ``wear`` greys and scuffs."""
     wear = _wear(params)
@@ -144,7 +169,7 @@ def wood(params: dict[str, Any], rng: np.random.Generator, size: int) -> np.ndar
     return _to_u8(img)
 
 
-@texture("metal")
+@texture("metal", version=2)
 def metal(params: dict[str, Any], rng: np.random.Generator, size: int) -> np.ndarray:
     """Brushed metal: streaks along u; ``wear`` adds scratches and rust-tinted stains."""
     wear = _wear(params)
@@ -159,7 +184,7 @@ def metal(params: dict[str, Any], rng: np.random.Generator, size: int) -> np.nda
     return _to_u8(img)
 
 
-@texture("fabric")
+@texture("fabric", version=2)
 def fabric(params: dict[str, Any], rng: np.random.Generator, size: int) -> np.ndarray:
     """Woven cloth: warp and weft threads (``threads`` per tile); ``wear`` fades and pills it."""
     wear = _wear(params)
@@ -173,7 +198,7 @@ def fabric(params: dict[str, Any], rng: np.random.Generator, size: int) -> np.nd
     return _to_u8(img)
 
 
-@texture("car_paint")
+@texture("car_paint", version=2)
 def car_paint(params: dict[str, Any], rng: np.random.Generator, size: int) -> np.ndarray:
     """Glossy paint: faint metallic flake over the ``color``; ``wear`` adds road dirt low down.
 
@@ -285,7 +310,7 @@ def plain(
     color: Any, *, name: str | None = None, specular: float = 0.3, emission: Any = (0, 0, 0), **kw: Any
 ) -> Material:
     """An untextured Material of RGB(A) ``color`` (glass, lamps, rubber, foliage tints)."""
-    c = tuple(float(v) for v in color)
+    c = tuple(round(float(v), 6) for v in color)  # as stored in records, so cached == generated
     rgba = (*c, 1.0) if len(c) == 3 else c
     return Material(base_color=rgba, specular=specular, emission=tuple(emission), name=name, **kw)
 
