@@ -18,7 +18,8 @@ CAMERA = "cameras: [{name: cam, width: 32, height: 24, position: [30, 0, 5], loo
 def sampled_params(count: int = 2) -> dict[str, list[dict]]:
     """Parameters of ``count`` instances of every asset type, drawn by the scenario sampler."""
     objects = "\n".join(
-        f"  - {{name: o{i}, class: c, type: {t}, count: {count}, position: [{60 * i}, 0, 5], behavior: {{type: static}}}}"
+        f"  - {{name: o{i}, class: c, type: {t}, count: {count}, position: [{60 * i}, 0, 5], "
+        "behavior: {type: static}}"
         for i, t in enumerate(TYPES)
     )
     sc = simgen.loads(f"version: 1\nname: all_assets\nobjects:\n{objects}\n{CAMERA}\n")
