@@ -436,6 +436,7 @@ def expand_scene(data: dict[str, Any]) -> tuple[dict[str, Any], list[tuple[tuple
             problems.append(
                 (("objects", i, "placement", "region"), f"no region '{name}' in this {scene.type} scene", hint)
             )
+            o["placement"] = {"region": "path", "points": [[0, 0, 0], [1, 0, 0]]}  # reported above, not twice
             continue
         extra = {k: v for k, v in place.items() if k in ("avoid_overlap", "max_tries", "lateral")}
         o["placement"] = {**regions[name], **extra}
