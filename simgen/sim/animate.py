@@ -39,7 +39,8 @@ class Animator:
         self.world = world
         self.iid = iid
         self.uid = uid
-        self.last: np.ndarray | None = None
+        pos, _ = world.client.p.getBasePositionAndOrientation(uid, physicsClientId=world.client.id)
+        self.last: np.ndarray = np.asarray(pos, dtype=float)
         self.speed = 0.0
 
     def travel(self, dt: float) -> float:
@@ -47,9 +48,6 @@ class Animator:
         p, cid = self.world.client.p, self.world.client.id
         pos, orn = p.getBasePositionAndOrientation(self.uid, physicsClientId=cid)
         pos = np.asarray(pos, dtype=float)
-        if self.last is None:
-            self.last = pos
-            return 0.0
         fwd = np.asarray(p.getMatrixFromQuaternion(orn), dtype=float).reshape(3, 3)[:, 0]
         d = float(np.dot(pos - self.last, fwd))
         self.last = pos

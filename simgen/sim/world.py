@@ -355,10 +355,6 @@ class World:
         if obj.joints or obj.type == "humanoid":
             self.joint_targets[obj.instance_id] = set_joints(self.client, uid, obj)
         self.uid_of[obj.instance_id] = uid
-        anim = make_animator(self, obj, uid)
-        if anim is not None:
-            self.animators[obj.instance_id] = anim
-            self.joint_targets.setdefault(obj.instance_id, {})
         if uid >= len(self.instance_of_uid):
             grown = np.zeros(max(uid + 2, 2 * len(self.instance_of_uid)), dtype=np.int32)
             grown[: len(self.instance_of_uid)] = self.instance_of_uid
@@ -370,6 +366,10 @@ class World:
                 p.changeDynamics(uid, -1, mass=0.0, physicsClientId=cid)
             self.controllers[obj.instance_id] = ctrl
             ctrl.start()
+        anim = make_animator(self, obj, uid)  # after the controller placed the body: travel counts from here
+        if anim is not None:
+            self.animators[obj.instance_id] = anim
+            self.joint_targets.setdefault(obj.instance_id, {})
         return uid
 
     # --- names and poses -------------------------------------------------------------------
