@@ -44,7 +44,9 @@ def main() -> int:
     for path in shipped_scenarios():
         sc = simgen.load(path)
         cams = [  # cameras with explicit intrinsics keep their size (their lens is defined in pixels)
-            c if c.intrinsics is not None else c.model_copy(update={"width": WIDTH, "height": WIDTH * c.height // c.width})
+            c
+            if c.intrinsics is not None
+            else c.model_copy(update={"width": WIDTH, "height": WIDTH * c.height // c.width})
             for c in sc.cameras
         ]
         sc = sc.model_copy(update={"cameras": cams})
