@@ -346,4 +346,4 @@ def floor(params: dict[str, Any]) -> AssetMesh:
     lx, wy = float(params["length"]), float(params["width"])
     finish = str(params["finish"])
     mat = material("fabric", rng, scale=1.0) if finish == "carpet" else material(finish, rng, scale=2.0)
-    return AssetMesh([Part("floor", s.box([lx, wy, 0.02], [0, 0, 0.01]), mat)], {}, "floor")
+    return AssetMesh([Part("floor", s.tiled_box([lx, wy, 0.02], [0, 0, 0.01]), mat)], {}, "floor")

@@ -89,3 +89,25 @@ def _orient(m: trimesh.Trimesh, axis: str) -> None:
 def segment(p0: Sequence[float], p1: Sequence[float], radius: float, sections: int = 8) -> trimesh.Trimesh:
     """Cylinder of ``radius`` from point ``p0`` to point ``p1``."""
     return trimesh.creation.cylinder(radius=radius, segment=np.array([p0, p1], dtype=float), sections=sections)
+
+
+def tiled_box(size: Sequence[float], center: Sequence[float] = (0, 0, 0), tile: float = 4.0) -> trimesh.Trimesh:
+    """A flat box built of closed boxes no longer than ``tile`` metres along x and y (same outer surface).
+
+    Long flat parts (roads, kerbs, floors) made of one box have triangles reaching far behind a
+    nearby camera, which TinyRenderer (no near-plane clipping) rasterises slowly; tiles keep every
+    triangle small at a dozen triangles per tile. Not split along z: for thin slabs the faces
+    between tiles are slivers, while a tall box's would be hidden walls drawn at full cost.
+    """
+    size = np.asarray(size, dtype=float)
+    n = np.maximum(1, np.ceil(size / tile - 1e-9)).astype(int)
+    n[2] = 1
+    step = size / n
+    lo = np.asarray(center, dtype=float) - size / 2
+    pieces = [
+        box(step, lo + step * (np.array([i, j, k]) + 0.5))
+        for i in range(n[0])
+        for j in range(n[1])
+        for k in range(n[2])
+    ]
+    return union(pieces)

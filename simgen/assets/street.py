@@ -34,7 +34,7 @@ def road_width(lanes: int, lane_width: float) -> float:
     version=1,
     class_name="road",
     group="built world",
-    max_triangles=4000,
+    max_triangles=20000,
     params={
         "length": Param(40.0, "metres along x", ge=2.0, le=500.0),
         "lanes": Param(2, "lanes side by side", ge=1, le=8, kind="int"),
@@ -55,7 +55,7 @@ def road(params: dict[str, Any]) -> AssetMesh:
     width = road_width(lanes, lw)
     t = ASPHALT_THICKNESS
     paint = plain(tuple(c * (1 - 0.3 * wear) for c in WHITE_PAINT), name="road_paint", specular=0.2)
-    parts = [Part("asphalt", s.box([length, width, t], [0, 0, t / 2]), material("asphalt", rng, wear=wear))]
+    parts = [Part("asphalt", s.tiled_box([length, width, t], [0, 0, t / 2]), material("asphalt", rng, wear=wear))]
     marks = []
     dash, gap = 3.0, 6.0
     for k in range(1, lanes):
@@ -65,7 +65,7 @@ def road(params: dict[str, Any]) -> AssetMesh:
             x = -length / 2 + gap / 2 + d * (dash + gap) + dash / 2
             marks.append(s.box([dash, 0.12, 0.01], [x, y, t + 0.005]))
     for side in (1, -1):
-        marks.append(s.box([length, 0.15, 0.01], [0, side * (width / 2 - 0.25), t + 0.005]))
+        marks.append(s.tiled_box([length, 0.15, 0.01], [0, side * (width / 2 - 0.25), t + 0.005]))
     cross = float(params["crosswalk"])
     if cross > 0:
         cx = -length / 2 + cross * length
@@ -78,10 +78,12 @@ def road(params: dict[str, Any]) -> AssetMesh:
         kerbs, walks = [], []
         for side in (1, -1):
             kerbs.append(
-                s.box([length, kerb_w, SIDEWALK_HEIGHT], [0, side * (width / 2 + kerb_w / 2), SIDEWALK_HEIGHT / 2])
+                s.tiled_box(
+                    [length, kerb_w, SIDEWALK_HEIGHT], [0, side * (width / 2 + kerb_w / 2), SIDEWALK_HEIGHT / 2]
+                )
             )
             walks.append(
-                s.box(
+                s.tiled_box(
                     [length, sw, SIDEWALK_HEIGHT - 0.01],
                     [0, side * (width / 2 + kerb_w + sw / 2), (SIDEWALK_HEIGHT - 0.01) / 2],
                 )
