@@ -55,8 +55,9 @@ class Param:
 class Joint:
     """A revolute joint of a moving part: ``pivot`` (asset frame, metres) and unit ``axis``.
 
-    ``role`` tells animators what drives it: ``"wheel"`` (rolls with the distance travelled,
-    ``radius`` metres), or a gait role (``"leg_fl"``, ``"leg_fr"``, ``"leg_hl"``, ``"leg_hr"``).
+    ``role`` tells animators what drives it: ``"wheel"`` (rolls with the distance travelled;
+    ``radius`` is the tyre radius, metres), or a gait role (``"leg_fl"``, ``"leg_fr"``,
+    ``"leg_hl"``, ``"leg_hr"``; ``radius`` is then the leg length, which sets the stride).
     """
 
     pivot: tuple[float, float, float]
