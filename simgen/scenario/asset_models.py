@@ -47,9 +47,22 @@ def asset_object_model(gen: AssetType, base: type) -> type:
     model = create_model(
         name, __base__=base, __doc__=f"{gen.doc} (procedural asset, class '{gen.class_name}')", **fields
     )
+    # A module attribute, so scenarios pickle to worker processes like the hand-written models.
+    model.__module__ = __name__
+    model.__qualname__ = name
+    globals()[name] = model
     return model
 
 
 def build_models(base: type) -> dict[str, type]:
     """Object models of every registered asset type, by type name (sorted)."""
     return {name: asset_object_model(gen, base) for name, gen in sorted(load_builtin().items())}
+
+
+def __getattr__(name: str) -> Any:
+    """Models are built by :mod:`simgen.scenario.models`; unpickling may ask for one before it ran."""
+    import simgen.scenario.models  # noqa: F401 - builds and registers every asset model
+
+    if name in globals():
+        return globals()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -135,3 +135,17 @@ def test_bad_scene_parameters_are_located_errors():
     errors = _errors("scene: {type: rural_road, trees: -1, lenght: 30}")
     assert any(e.startswith("<string>:3:") and "scene.trees" in e for e in errors), errors
     assert any("scene.lenght: unknown key 'lenght'" in e for e in errors), errors
+
+
+def test_scenarios_with_asset_types_pickle_to_worker_processes():
+    """Regression: generated object models must be module attributes, or --workers 2 cannot pickle them."""
+    import os
+    import pickle
+
+    sc = _load("scene: {type: indoor_room}\nobjects:\n  - {name: car, class: car, type: sedan}")
+    data = pickle.dumps(sc)
+    assert pickle.loads(data).objects[0].type == "sedan"
+    code = "import pickle, sys; sc = pickle.loads(sys.stdin.buffer.read()); print(type(sc.objects[0]).__name__)"
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    out = subprocess.run([sys.executable, "-c", code], input=data, capture_output=True, env=env, check=True)
+    assert out.stdout.decode().strip() == "SedanAsset"
