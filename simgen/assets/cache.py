@@ -28,7 +28,7 @@ from simgen.assets.registry import AssetMesh, Joint, Part, load_builtin
 
 _MEMORY: dict[str, AssetMesh] = {}
 MAX_EDGE = 4.0  # metres: longer triangle edges are split (TinyRenderer rasterises huge triangles slowly)
-FORMAT = 2  # bump when post-processing of generated meshes changes (part of every cache key)
+FORMAT = 3  # bump when post-processing or shared material code changes (part of every cache key)
 _MEMORY_MAX = 256
 
 

@@ -23,6 +23,7 @@ from simgen.materials.material import Material, Texture
 from simgen.materials.textures import _to_u8, texture
 
 TEXTURE_SIZE = 128  # pixels per tile side: enough for pybullet's rasterisers at street distances
+PATTERNS = 8  # pattern seeds per library texture: bounds the texture files a large dataset writes
 
 
 def value_noise(rng: np.random.Generator, size: int, octaves: int = 4, base: int = 4) -> np.ndarray:
@@ -233,16 +234,21 @@ def _jitter(rng: np.random.Generator, color: Any, amount: float) -> tuple[float,
 
 
 def _textured(name: str, rng: np.random.Generator, o: dict[str, Any], color: Any, scale: float, **kw: Any) -> Material:
-    """A Material whose texture carries the colour (base colour white), with jittered tone and wear."""
+    """A Material whose texture carries the colour (base colour white), with jittered tone and wear.
+
+    Tone, wear and pattern seed are drawn per instance but snapped to a grid (colour steps of
+    1/32, wear steps of 0.1, :data:`PATTERNS` seeds), so a large dataset reuses a bounded set of
+    texture files instead of writing one per instance; neighbours still differ visibly.
+    """
     col = _jitter(rng, o.get("color", color), float(o.get("variation", 0.08)))
     wear = float(o.get("wear", rng.uniform(0.1, 0.6)))
     tex = Texture.make(
         name,
-        seed=int(rng.integers(0, 2**31 - 1)),
+        seed=int(rng.integers(0, 2**31 - 1)) % PATTERNS,
         size=TEXTURE_SIZE,
         scale=float(o.get("scale", scale)),
-        color=[round(c, 4) for c in col],
-        wear=round(wear, 4),
+        color=[round(round(c * 32) / 32, 5) for c in col],
+        wear=round(round(wear * 10) / 10, 2),
     )
     return Material(base_color=(1.0, 1.0, 1.0, 1.0), texture=tex, name=name, **kw)
 
