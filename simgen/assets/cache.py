@@ -27,8 +27,8 @@ import numpy as np
 from simgen.assets.registry import AssetMesh, Joint, Part, load_builtin
 
 _MEMORY: dict[str, AssetMesh] = {}
-MAX_EDGE = 4.0  # metres: longer triangle edges are split (TinyRenderer rasterises huge triangles slowly)
-FORMAT = 3  # bump when post-processing or shared material code changes (part of every cache key)
+MAX_EDGE = 6.0  # metres: longer triangle edges are split (TinyRenderer rasterises huge triangles slowly)
+FORMAT = 4  # bump when post-processing or shared material code changes (part of every cache key)
 _MEMORY_MAX = 256
 
 
@@ -82,7 +82,7 @@ def recentre(mesh: AssetMesh) -> AssetMesh:
         edges = np.linalg.norm(m.vertices[m.edges_unique[:, 0]] - m.vertices[m.edges_unique[:, 1]], axis=1)
         if len(edges) and edges.max() > MAX_EDGE:
             v, f = trimesh.remesh.subdivide_to_size(m.vertices, m.faces, max_edge=MAX_EDGE)
-            part.mesh = trimesh.Trimesh(v, f)
+            part.mesh = trimesh.Trimesh(v, f, process=False)  # no vertex merging: pieces stay closed
     lo = np.min([p.mesh.bounds[0] for p in mesh.parts], axis=0)
     hi = np.max([p.mesh.bounds[1] for p in mesh.parts], axis=0)
     c = (lo + hi) / 2.0

@@ -405,3 +405,82 @@ def shipping_container(params: dict[str, Any]) -> AssetMesh:
         {},
         "container",
     )
+
+
+@asset(
+    "fence",
+    version=1,
+    class_name="fence",
+    group="built world",
+    max_triangles=2000,
+    params={
+        "length": Param({"uniform": [4.0, 12.0]}, "metres along x", ge=0.5, le=100.0),
+        "height": Param({"uniform": [0.9, 1.3]}, "metres", ge=0.3, le=3.0),
+        "style": Param("wood", "post-and-rail timber or painted metal railing", kind="word", choices=("wood", "metal")),
+    },
+)
+def fence(params: dict[str, Any]) -> AssetMesh:
+    """Fence along x: posts every 2 m and two (wood) or three (metal) rails."""
+    from simgen.assets import shapes as s
+    from simgen.materials.library import material, plain
+
+    rng = _rng(params)
+    length, h = float(params["length"]), float(params["height"])
+    wood = str(params["style"]) == "wood"
+    mat = material("wood", rng, color=(0.45, 0.33, 0.2), wear=0.5) if wood else plain((0.15, 0.2, 0.15), name="paint")
+    n = max(2, int(np.ceil(length / 2.0)) + 1)
+    post = 0.1 if wood else 0.05
+    posts = [
+        s.box([post, post, h], [-length / 2 + k * (length - post) / (n - 1) + post / 2, 0, h / 2]) for k in range(n)
+    ]
+    rails = [
+        s.tiled_box([length, 0.04, 0.1 if wood else 0.04], [0, 0.03, z])
+        for z in ((0.35 * h, 0.8 * h) if wood else (0.15 * h, 0.55 * h, 0.95 * h))
+    ]
+    return AssetMesh([Part("posts", s.union(posts), mat), Part("rails", s.union(rails), mat, "none")], {}, "fence")
+
+
+@asset(
+    "crop_field",
+    version=1,
+    class_name="crop",
+    group="vegetation",
+    max_triangles=6000,
+    params={
+        "length": Param(20.0, "metres along x (rows run along x)", ge=1.0, le=100.0),
+        "width": Param(10.0, "metres along y", ge=1.0, le=100.0),
+        "row_spacing": Param(0.75, "metres between rows", ge=0.2, le=3.0),
+        "height": Param({"uniform": [0.3, 1.0]}, "crop height, metres", ge=0.05, le=3.0),
+    },
+)
+def crop_field(params: dict[str, Any]) -> AssetMesh:
+    """A field patch: soil with rows of crop as textured strips (grass texture, narrowing to the top)."""
+    from simgen.assets import shapes as s
+    from simgen.materials.library import material
+
+    rng = _rng(params)
+    lx, wy, h = float(params["length"]), float(params["width"]), float(params["height"])
+    pitch = float(params["row_spacing"])
+    n = max(1, int(wy // pitch))
+    soil = s.tiled_box([lx, wy, 0.04], [0, 0, 0.02])
+    rows = []
+    for k in range(n):
+        y = -wy / 2 + (k + 0.5) * wy / n
+        for x0 in np.arange(-lx / 2, lx / 2 - 1e-9, 4.0):
+            seg = min(4.0, lx / 2 - x0)
+            prof = [(x0, 0.04), (x0 + seg, 0.04), (x0 + seg, 0.04 + h), (x0, 0.04 + h)]
+            strip = s.prism_xz(prof, 0.3 * pitch)
+            v = strip.vertices.copy()
+            top = v[:, 2] > 0.04 + h / 2
+            v[top, 1] *= 0.3  # the strip narrows to the top like a row of plants
+            strip.vertices = v
+            strip.apply_translation([0, y, 0])
+            rows.append(strip)
+    return AssetMesh(
+        [
+            Part("soil", soil, material("soil", rng)),
+            Part("crop", s.union(rows), material("grass", rng, scale=1.0), "none"),
+        ],
+        {},
+        "crop",
+    )

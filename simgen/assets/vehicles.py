@@ -204,3 +204,120 @@ def truck(params: dict[str, Any]) -> AssetMesh:
 def bus(params: dict[str, Any]) -> AssetMesh:
     """City bus: long box body with a band of side windows."""
     return vehicle(params, "bus")
+
+
+def _wheel(parts: list[Part], name: str, centre: tuple[float, float, float], r: float, width: float, mats: Any) -> None:
+    """A thin rolling wheel (tyre on a revolute joint about y) with a spoke bar that turns with it."""
+    from simgen.assets import shapes as s
+
+    tyre_mat, spoke_mat = mats
+    parts.append(
+        Part(
+            f"wheel_{name}",
+            s.cylinder(r, width, centre, axis="y", sections=16),
+            tyre_mat,
+            "none",
+            None,
+            Joint(centre, (0.0, 1.0, 0.0), "wheel", r),
+        )
+    )
+    parts.append(
+        Part(
+            f"spokes_{name}",
+            s.union([s.box([1.9 * r, width + 0.01, 0.02], centre), s.box([0.02, width + 0.01, 1.9 * r], centre)]),
+            spoke_mat,
+            "none",
+            f"wheel_{name}",
+        )
+    )
+
+
+@asset(
+    "bicycle",
+    version=1,
+    class_name="bicycle",
+    group="road users",
+    motion="wheels",
+    max_triangles=1500,
+    params={
+        "wheel_radius": Param({"uniform": [0.3, 0.36]}, "metres", ge=0.15, le=0.45),
+        "rider": Param(True, "a seated rider (torso, head, arms, legs) on the saddle", kind="bool"),
+        "color": Param(None, "frame colour RGB 0..1 (default: drawn)", kind="color"),
+    },
+)
+def bicycle(params: dict[str, Any]) -> AssetMesh:
+    """Bicycle (diamond frame, rolling wheels, handlebar) with an optional seated rider."""
+    from simgen.assets import shapes as s
+    from simgen.materials.library import plain
+
+    rng = _rng(params)
+    r = float(params["wheel_radius"])
+    base = params.get("color") or tuple(float(c) for c in rng.uniform(0.1, 0.9, 3))
+    frame_mat = plain(base, name="paint", specular=0.7)
+    dark = plain((0.05, 0.05, 0.05), name="rubber", specular=0.05)
+    steel = plain((0.7, 0.7, 0.72), name="metal", specular=0.9)
+    wb = 2.9 * r
+    rear, front = (-wb / 2, 0.0, r), (wb / 2, 0.0, r)
+    crank = (-wb / 2 + 1.2 * r, 0.0, r)
+    seat = (-wb / 2 + 0.9 * r, 0.0, r + 1.7 * r)
+    head = (wb / 2 - 0.35 * r, 0.0, r + 1.75 * r)
+    tubes = [
+        s.segment(a, b, 0.018, 6)
+        for a, b in ((rear, crank), (crank, seat), (seat, rear), (crank, head), (seat, head), (head, front))
+    ]
+    tubes.append(s.segment(head, (head[0] - 0.05, 0, head[2] + 0.2), 0.018, 6))
+    bar = s.segment((head[0] - 0.05, -0.25, head[2] + 0.2), (head[0] - 0.05, 0.25, head[2] + 0.2), 0.015, 6)
+    saddle = s.box([0.25, 0.12, 0.05], (seat[0], 0, seat[2] + 0.05))
+    parts = [Part("frame", s.union(tubes), frame_mat), Part("handlebar", s.union([bar, saddle]), dark, "none")]
+    _wheel(parts, "front", front, r, 0.04, (dark, steel))
+    _wheel(parts, "rear", rear, r, 0.04, (dark, steel))
+    keypoints = {"wheel_front": front, "wheel_rear": rear, "saddle": (seat[0], 0.0, seat[2] + 0.08)}
+    if params.get("rider", True):
+        shirt = plain(tuple(float(c) for c in rng.uniform(0.1, 0.9, 3)), name="fabric", specular=0.1)
+        skin = plain((0.85, 0.65, 0.5), name="skin", specular=0.1)
+        hip = np.array([seat[0], 0.0, seat[2] + 0.12])
+        shoulder = hip + np.array([0.3, 0.0, 0.5])
+        hand = np.array([head[0] - 0.05, 0.0, head[2] + 0.2])
+        body = [s.segment(hip, shoulder, 0.13, 8)]
+        body += [s.segment(shoulder + [0, side * 0.18, 0], hand + [0, side * 0.22, 0], 0.04, 6) for side in (1, -1)]
+        body += [
+            s.segment(hip + [0, side * 0.1, 0], np.array(crank) + [0.05, side * 0.12, 0.1], 0.06, 6) for side in (1, -1)
+        ]
+        parts.append(Part("rider", s.union(body), shirt))
+        parts.append(Part("rider_head", s.blob((0.1, 0.09, 0.12), shoulder + [0.05, 0, 0.2]), skin, "none"))
+        keypoints["rider_head"] = tuple(float(v) for v in shoulder + [0.05, 0, 0.2])
+    keypoints = {k: tuple(float(x) for x in v) for k, v in keypoints.items()}
+    return AssetMesh(parts, keypoints, "bicycle", {"rider": bool(params.get("rider", True))})
+
+
+@asset(
+    "pushchair",
+    version=1,
+    class_name="pushchair",
+    group="road users",
+    motion="wheels",
+    max_triangles=1500,
+    params={"color": Param(None, "fabric colour RGB 0..1 (default: drawn)", kind="color")},
+)
+def pushchair(params: dict[str, Any]) -> AssetMesh:
+    """Pushchair: aluminium frame, fabric seat and hood, four small rolling wheels, push bar at -x."""
+    from simgen.assets import shapes as s
+    from simgen.materials.library import material, plain
+
+    rng = _rng(params)
+    cloth = material("fabric", rng, **({"color": params["color"]} if params.get("color") else {}))
+    alu = plain((0.75, 0.76, 0.78), name="metal", specular=0.9)
+    dark = plain((0.05, 0.05, 0.05), name="rubber", specular=0.05)
+    r = 0.09
+    legs = [
+        s.segment((x, y * 0.22, r), (x * 0.3 - 0.05, y * 0.22, 0.6), 0.012, 6) for x in (0.3, -0.3) for y in (1, -1)
+    ]
+    legs.append(s.segment((-0.3, -0.24, 1.0), (-0.3, 0.24, 1.0), 0.015, 6))
+    legs += [s.segment((-0.12, y * 0.22, 0.6), (-0.3, y * 0.22, 1.0), 0.012, 6) for y in (1, -1)]
+    seat = s.box([0.4, 0.38, 0.08], (0.0, 0, 0.55))
+    back = s.box([0.06, 0.38, 0.35], (-0.16, 0, 0.75))
+    hood = s.blob((0.18, 0.2, 0.12), (-0.1, 0, 0.93))
+    parts = [Part("frame", s.union(legs), alu), Part("seat", s.union([seat, back, hood]), cloth)]
+    for name, x, y in (("fl", 0.3, 0.22), ("fr", 0.3, -0.22), ("rl", -0.3, 0.22), ("rr", -0.3, -0.22)):
+        _wheel(parts, name, (x, y, r), r, 0.03, (dark, alu))
+    return AssetMesh(parts, {"push_bar": (-0.3, 0.0, 1.0)}, "pushchair")
