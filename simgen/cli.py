@@ -145,11 +145,34 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def _list_assets() -> None:
+    """Procedural asset types by group (each an object type), scene layouts and library materials."""
+    from simgen.assets.registry import load_builtin
+    from simgen.materials.library import MATERIALS
+    from simgen.scenario.layouts import SCENE_TYPES
+
+    assets = load_builtin()
+    groups: dict[str, list[str]] = {}
+    for name, gen in sorted(assets.items()):
+        groups.setdefault(gen.group, []).append(name)
+    print("procedural asset types (objects[].type; parameters in 'simgen schema'):")
+    for group, names in groups.items():
+        print(f"  {group}:")
+        for name in names:
+            print(f"    {name:15s} {assets[name].doc}")
+    print("scene layouts (scene.type):")
+    print("  " + ", ".join(SCENE_TYPES))
+    print("library materials (procedural textures):")
+    print("  " + ", ".join(sorted(MATERIALS)))
+    print("pybullet_data models (type: urdf, path: pybullet_data:NAME; see docs/assets.md):")
+    print("  duck_vhacd.urdf, r2d2.urdf, teddy_vhacd.urdf, table/table.urdf, tray/traybox.urdf, ...")
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     """List what this installation offers."""
     from simgen.export.base import EXPORTERS, load_builtin
     from simgen.resources import shipped_scenarios
-    from simgen.scenario.models import OBJECT_TYPES
+    from simgen.scenario.models import ASSET_MODELS, OBJECT_TYPES
     from simgen.sensors.render import RENDERERS
 
     load_builtin()
@@ -172,7 +195,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     for name in sorted(SENSORS):
         print(f"  {name:10s} {SENSORS[name].summary}")
     print("object types (objects[].type):")
-    print("  " + ", ".join(OBJECT_TYPES))
+    print("  " + ", ".join(t for t in OBJECT_TYPES if t not in ASSET_MODELS))
+    _list_assets()
     from simgen.scenario import world_models as wm
 
     print("actor behaviours (objects[].behavior.type):")

@@ -58,13 +58,20 @@ def texture_image(tex: Texture) -> np.ndarray:
 
         with Image.open(tex.path) as im:
             return np.asarray(im.convert("RGB").resize((tex.size, tex.size), Image.BILINEAR))
-    gen = TEXTURES[tex.kind]
+    gen = TEXTURES[tex.kind] if tex.kind in TEXTURES else _library_generator(tex.kind)
     rng = np.random.default_rng(np.random.SeedSequence(entropy=tex.seed, spawn_key=(_name_key(tex.kind),)))
     img = gen.fn(tex.param_dict(), rng, tex.size)
     if img.shape != (tex.size, tex.size, 3) or img.dtype != np.uint8:
         expected = f"({tex.size}, {tex.size}, 3) uint8"
         raise ValueError(f"texture {tex.kind!r} returned {img.shape} {img.dtype}, expected {expected}")
     return img
+
+
+def _library_generator(kind: str) -> TextureGenerator:
+    """The generator of a library texture (``asphalt``, ``bricks``...), registering the library on first use."""
+    import simgen.materials.library  # noqa: F401 - registers its textures
+
+    return TEXTURES[kind]
 
 
 def cache_dir() -> Path:
@@ -76,7 +83,7 @@ def texture_png(tex: Texture) -> Path:
     """Path of a PNG holding ``tex``'s pixels, generated once and cached by content key."""
     if tex.kind == "image" and tex.path is not None and tex.path.lower().endswith(".png"):
         return Path(tex.path)
-    version = TEXTURES[tex.kind].version if tex.kind in TEXTURES else 0
+    version = _library_generator(tex.kind).version if tex.kind != "image" else 0
     digest = hashlib.sha256(f"{version}|{tex.key()}".encode()).hexdigest()[:24]
     path = cache_dir() / f"{tex.kind}-{digest}.png"
     if not path.exists():

@@ -99,15 +99,34 @@ def _validate_one(
             col=1,
             hint="see scenarios/quickstart.yaml for a complete example",
         )
+    scene_issues: list[Issue] = []
+    if isinstance(data.get("scene"), dict):
+        data, scene_issues = _expanded(located, data)
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as err:
         issues = _merge_alternatives([_issue_from_pydantic(e, located) for e in err.errors()])
         raise ScenarioError(issues=_sorted_unique(_labelled(issues, label))) from None
-    issues = _labelled(check_semantics(scenario, located, base_dir), label)
+    issues = _labelled(scene_issues + check_semantics(scenario, located, base_dir), label)
     if issues and raise_semantic:
         raise ScenarioError(issues=_sorted_unique(issues))
     return scenario, issues
+
+
+def _expanded(located: Located, data: dict[str, Any]) -> tuple[dict[str, Any], list[Issue]]:
+    """Data with its ``scene:`` layout expanded (see :mod:`simgen.scenario.layouts`); located issues."""
+    from simgen.scenario.layouts import expand_scene
+
+    try:
+        out, problems = expand_scene(data)
+    except ValidationError as err:
+        issues = [_issue_from_pydantic({**e, "loc": ("scene", *e["loc"])}, located) for e in err.errors()]
+        raise ScenarioError(issues=_sorted_unique(_merge_alternatives(issues))) from None
+    issues = []
+    for path, message, hint in problems:
+        file, line, col = located.where(path)
+        issues.append(Issue(message, file, line, col, format_path(path), hint))
+    return out, issues
 
 
 def _labelled(issues: list[Issue], label: str | None) -> list[Issue]:
@@ -355,7 +374,7 @@ def _issue_from_pydantic(e: dict[str, Any], located: Located) -> Issue:
         if kind == "union_tag_not_found":
             msg = f"missing required key '{key}' (one of {', '.join(tags)})"
         else:
-            msg = f"unknown {key} '{tag}'; expected one of {', '.join(tags)}"
+            msg = f"unknown {key} '{tag}'; expected one of {_listed(tags)}"
             hint = did_you_mean(str(tag), tags)
             path = path + (key,)
     else:
@@ -371,6 +390,16 @@ def _issue_from_pydantic(e: dict[str, Any], located: Located) -> Issue:
     msg, hint, path = _plainer(e, kind, loc, msg, hint, path)
     file, line, col = located.where(path)
     return Issue(message=msg, file=file, line=line, col=col, path=format_path(path) or None, hint=hint)
+
+
+def _listed(tags: Any) -> str:
+    """Allowed tags for a message: object types name the built-in kinds and count the asset types."""
+    from simgen.scenario.models import ASSET_MODELS
+
+    plain = [t for t in tags if t not in ASSET_MODELS]
+    if len(plain) == len(tags):
+        return ", ".join(tags)
+    return f"{', '.join(plain)}, or one of {len(tags) - len(plain)} asset types (see 'simgen list')"
 
 
 def _plainer(
@@ -423,7 +452,7 @@ def check_semantics(scenario: Scenario, located: Located, base_dir: Path) -> lis
         if obj.name in seen_objects:
             add(("objects", i, "name"), f"duplicate object name '{obj.name}'", "object names must be unique")
         seen_objects.add(obj.name)
-        if obj.class_ not in names:
+        if obj.class_ not in names and obj.instance_ids != "none":  # unlabeled scenery needs no class id
             add(
                 ("objects", i, "class"),
                 f"class '{obj.class_}' is not in the scenario's classes list",

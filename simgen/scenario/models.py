@@ -7,12 +7,14 @@ models produce the JSON Schema printed by ``simgen schema``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from simgen.scenario import language
+from simgen.scenario.asset_models import build_models
 from simgen.scenario.distributions import Distribution, Num
+from simgen.scenario.layouts import SceneLayout
 from simgen.scenario.randomize_models import MAX_ENTRIES, EffectModel, RandomizerModel
 from simgen.scenario.sensor_models import MAX_SENSORS, CameraSensorFields, SensorModel
 from simgen.scenario.world_models import Behavior, Checker, Event, Haze, Heightfield, Light, Placement
@@ -152,13 +154,24 @@ class HumanoidObject(ObjectBase):
     joint_force: Num(ge=0, le=1e5) = Field(
         50.0, description="N m holding the pose; 0 = limp ragdoll, large = rigid mannequin"
     )
+    build: Num(ge=0.6, le=1.6) = Field(1.0, description="girth: 0.75 slim .. 1.0 typical .. 1.4 heavy")
+    skin_color: Color | None = Field(None, description="RGB(A); default: drawn per instance (unless 'color' is set)")
+    shirt_color: Color | None = Field(None, description="torso and upper arms; default: drawn per instance")
+    trousers_color: Color | None = Field(None, description="legs; default: drawn per instance")
+    gait: bool = Field(True, description="swing the limbs (walk, or run above 2.2 m/s) while a behaviour moves it")
 
+
+# Procedural asset types (simgen/assets): one model per registered generator, same base fields.
+ASSET_MODELS = build_models(ObjectBase)
 
 ObjectSpec = Annotated[
-    BoxObject | SphereObject | CylinderObject | CapsuleObject | UrdfObject | MeshObject | HumanoidObject,
+    Union[  # noqa: UP007 - a runtime-built member list needs the subscript form
+        (BoxObject, SphereObject, CylinderObject, CapsuleObject, UrdfObject, MeshObject, HumanoidObject)
+        + tuple(ASSET_MODELS.values())
+    ],
     Field(discriminator="type"),
 ]
-OBJECT_TYPES = ("box", "sphere", "cylinder", "capsule", "urdf", "mesh", "humanoid")
+OBJECT_TYPES = ("box", "sphere", "cylinder", "capsule", "urdf", "mesh", "humanoid", *ASSET_MODELS)
 
 
 class Intrinsics(Model):
@@ -306,6 +319,9 @@ class Scenario(Model):
     )
     effects: list[EffectModel] = Field(
         default_factory=list, max_length=MAX_ENTRIES, description="sensor effects applied to rendered images"
+    )
+    scene: SceneLayout | None = Field(
+        None, description="a layout (urban_street, rural_road, indoor_room, warehouse_aisle) expanded into objects"
     )
 
     _language: dict = PrivateAttr(default_factory=dict)  # loader/sampler state: marks, variant cache

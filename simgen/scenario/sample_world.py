@@ -128,7 +128,12 @@ def local_half_extents(inst: ObjectInstance, base_dir: Path) -> np.ndarray:
     if inst.type == "capsule":
         return np.array([s["radius"], s["radius"], s["length"] / 2 + s["radius"]])
     if inst.type == "humanoid":
-        return np.array([0.1, 0.18, 0.5]) * s["height"]
+        girth = float(s.get("build", 1.0))
+        return np.array([0.1 * girth, 0.18 * girth, 0.5]) * s["height"]
+    if "params" in s:  # a procedural asset: exact half extents of its (cached) mesh
+        from simgen.assets.cache import asset_mesh, half_extents
+
+        return half_extents(asset_mesh(inst.type, s["params"]))
     if inst.type == "mesh":
         key = (s["path"], float(s["scale"]))
         if key not in _MESH_EXTENTS:
@@ -146,6 +151,23 @@ def local_half_extents(inst: ObjectInstance, base_dir: Path) -> np.ndarray:
             _MESH_EXTENTS[key] = urdf_half_extents(resolve_asset(s["path"], base_dir)) * s["scale"]
         return _MESH_EXTENTS[key]
     return np.full(3, URDF_HALF_EXTENT)
+
+
+def _is_surface(inst: ObjectInstance) -> bool:
+    """A ground-like asset (road, floor): objects stand on it, so placement does not avoid its box."""
+    from simgen.assets.registry import ASSETS
+
+    return "params" in inst.shape and ASSETS[inst.type].surface
+
+
+def asset_attributes(inst: ObjectInstance) -> dict[str, Any]:
+    """Label metadata a procedural asset's parameters carry (e.g. a machine part's ``defect``)."""
+    if "params" not in inst.shape:
+        return {}
+    from simgen.assets.registry import ASSETS
+
+    gen = ASSETS[inst.type]
+    return {k: inst.shape["params"][k] for k, p in gen.params.items() if p.attribute}
 
 
 def _geometry_bounds(geom: Any, folder: Path) -> tuple[np.ndarray, np.ndarray] | None:
@@ -339,7 +361,7 @@ def sample_world(
         behavior = resolve(spec.behavior, sampler, f"{p}.behavior") if spec.behavior is not None else None
         update: dict[str, Any] = {
             "label_id": label,
-            "metadata": dict(spec.metadata),
+            "metadata": {**asset_attributes(inst), **spec.metadata},
             "behavior": behavior,
             "joints": {n: float(sampler.draw(v, f"{p}.joints.{n}")) for n, v in spec.joints.items()},
             "spawn": spec.spawn,
@@ -364,7 +386,7 @@ def sample_world(
                 raise AssetError(issue.message, file=file, path=f"objects[{j}].path", hint=issue.hint) from None
         if spec.placement is not None:
             pending.append((len(out), p, spec.placement))
-        elif spec.spawn:
+        elif spec.spawn and not _is_surface(inst):
             boxes.append((np.asarray(inst.position, float), world_half_extents(inst, base), inst.name))
         out.append(inst)
     names = _index_names(out)

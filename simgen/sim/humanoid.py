@@ -34,12 +34,42 @@ JOINT_NAMES = tuple(link[0] for link in _LINKS)
 assert JOINT_NAMES == HUMANOID_JOINTS, "keep the scenario's joint names in step with the body table"
 
 
-def build_humanoid(client: Any, height: float, mass: float, rgba: list[float], position: Any, orientation: Any) -> int:
-    """Create the ragdoll; returns its body uid. ``mass`` is the total (kg), 0 for a static body."""
+# Which clothing colour each part wears (torso = base): head and forearms show skin.
+_WEARS = {"torso": "shirt_color", "neck": "skin_color", "shoulder": "shirt_color", "elbow": "skin_color"}
+
+
+def child_head_scale(height: float) -> float:
+    """Head size relative to an adult's proportions: children's heads are larger for their height."""
+    return 1.0 + 0.35 * min(1.0, max(0.0, (1.6 - height) / 0.8))
+
+
+def build_humanoid(
+    client: Any,
+    height: float,
+    mass: float,
+    rgba: list[float],
+    position: Any,
+    orientation: Any,
+    build: float = 1.0,
+    colors: dict[str, Any] | None = None,
+) -> int:
+    """Create the ragdoll; returns its body uid. ``mass`` is the total (kg), 0 for a static body.
+
+    ``build`` scales girth (torso width and depth, limb radii, hip and shoulder spacing) and
+    leaves the height exact; ``colors`` (``skin_color``, ``shirt_color``, ``trousers_color``
+    RGBA) dress the parts, else every part takes ``rgba``. Short bodies get a child's larger head.
+    """
     p, cid = client.p, client.id
     h = height
+    colors = colors or {}
 
-    def shapes(kind: str, size: tuple[float, ...], offset: tuple[float, float, float]) -> tuple[int, int]:
+    def part_rgba(name: str) -> list[float]:
+        key = next((v for k, v in _WEARS.items() if name.endswith(k)), "trousers_color")
+        return list(colors.get(key, rgba))
+
+    def shapes(
+        kind: str, size: tuple[float, ...], offset: tuple[float, float, float], rgba: list[float]
+    ) -> tuple[int, int]:
         if kind == "box":
             half = [s * h for s in size]
             col = p.createCollisionShape(
@@ -71,15 +101,23 @@ def build_humanoid(client: Any, height: float, mass: float, rgba: list[float], p
         return col, vis
 
     torso_offset = [c * h for c in _TORSO["offset"]]
-    base_col, base_vis = shapes("box", _TORSO["half"], torso_offset)
+    tx, ty, tz = _TORSO["half"]
+    base_col, base_vis = shapes("box", (tx * build, ty * build, tz), torso_offset, part_rgba("torso"))
     cols, viss, masses, positions, inertial, parents = [], [], [], [], [], []
-    for _name, parent, joint_pos, kind, off, size, share in _LINKS:
+    head = child_head_scale(h)
+    for name, parent, joint_pos, kind, off, size, share in _LINKS:
         offset = (0.0, 0.0, off * h)
-        col, vis = shapes(kind, size, offset)
+        if kind == "sphere":  # a child's larger head, lowered so the top stays at exactly `height`
+            r = min(size[0] * head, 0.1)
+            offset = (0.0, 0.0, (off + size[0] - r) * h)
+            size = (r,)
+        else:
+            size = (size[0] * build, size[1])
+        col, vis = shapes(kind, size, offset, part_rgba(name))
         cols.append(col)
         viss.append(vis)
         masses.append(share * mass)
-        positions.append([c * h for c in joint_pos])
+        positions.append([joint_pos[0] * h, joint_pos[1] * h * (build if parent == 0 else 1.0), joint_pos[2] * h])
         inertial.append(offset)
         parents.append(parent)
     n = len(_LINKS)

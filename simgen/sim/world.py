@@ -18,6 +18,7 @@ from simgen.scenario.assets import load_mesh, resolve_asset
 from simgen.scenario.scene_spec import FaultWindow
 from simgen.scenario.spec import CameraSpec, EpisodeSpec, ObjectInstance, WorldSpec
 from simgen.sim.actors import Controller, make_controller
+from simgen.sim.animate import Animator, make_animator
 from simgen.sim.client import BulletClient
 from simgen.sim.events import EventRunner
 from simgen.sim.quiet import quiet_stdout
@@ -220,7 +221,16 @@ def _humanoid(client: BulletClient, obj: ObjectInstance, base: Path) -> int:
     from simgen.sim.humanoid import build_humanoid
 
     rgba = list(obj.color) if obj.color is not None else [0.85, 0.55, 0.4, 1.0]
-    return build_humanoid(client, obj.shape["height"], obj.mass, rgba, obj.position, obj.orientation)
+    s = obj.shape
+    colors = {k: s[k] for k in ("skin_color", "shirt_color", "trousers_color") if k in s}
+    return build_humanoid(
+        client, s["height"], obj.mass, rgba, obj.position, obj.orientation, build=s.get("build", 1.0), colors=colors
+    )
+
+
+from simgen.sim.assets import register_builders  # noqa: E402 - procedural asset types share one builder
+
+register_builders(builder)
 
 
 def joint_indices(client: BulletClient, uid: int, obj: ObjectInstance) -> dict[str, int]:
@@ -286,6 +296,7 @@ class World:
         self.uid_of: dict[int, int] = {}
         self.controllers: dict[int, Controller] = {}
         self.joint_targets: dict[int, dict[int, float]] = {}
+        self.animators: dict[int, Animator] = {}  # wheels and gaits driven by each body's motion
         self._impulses: list[tuple[int, tuple[float, float, float]]] = []
         self._by_name = {o.name: o for o in spec.objects}
         self.instance_of_uid = np.zeros(1, dtype=np.int32)
@@ -376,6 +387,10 @@ class World:
                 p.changeDynamics(uid, -1, mass=0.0, physicsClientId=cid)
             self.controllers[obj.instance_id] = ctrl
             ctrl.start()
+        anim = make_animator(self, obj, uid)  # after the controller placed the body: travel counts from here
+        if anim is not None:
+            self.animators[obj.instance_id] = anim
+            self.joint_targets.setdefault(obj.instance_id, {})
         return uid
 
     # --- names and poses -------------------------------------------------------------------
@@ -513,4 +528,7 @@ class World:
             self.steps += 1
             for ctrl in list(self.controllers.values()):
                 ctrl.after_step(self.time)
+            for iid, anim in list(self.animators.items()):
+                if iid in self.uid_of:
+                    anim.update(dt)
             self.events.check(self)

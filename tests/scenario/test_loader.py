@@ -84,9 +84,11 @@ cameras:
     assert len(errors) == 4, errors
     assert errors[0].startswith("s.yaml:3:1: episodes: ")
     assert errors[1].startswith("s.yaml:8:5: objects[0].radius: must be > 0")
+    from simgen.scenario.models import ASSET_MODELS
+
     assert errors[2] == (
         "s.yaml:10:5: objects[1].type: unknown type 'boxx'; expected one of box, sphere, cylinder, capsule, "
-        "urdf, mesh, humanoid (did you mean 'box'?)"
+        f"urdf, mesh, humanoid, or one of {len(ASSET_MODELS)} asset types (see 'simgen list') (did you mean 'box'?)"
     )
     assert errors[3].startswith("s.yaml:13:5: cameras[0].width: ") and "'wide'" in errors[3]
 
