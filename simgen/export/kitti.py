@@ -20,6 +20,9 @@ amodal pass ran (else the visible box); crowd/ignore regions become ``DontCare``
 
 from __future__ import annotations
 
+import json
+import os
+
 import numpy as np
 
 from simgen.export.atomic import write_bytes, write_json, write_text
@@ -116,13 +119,30 @@ class KittiExporter(Exporter):
         index = []
         for i, rec in enumerate(records):
             fid = f"{i:06d}"
-            stem = rec["stem"]
-            for sub, ext in (("image_2", "png"), ("label_2", "txt"), ("calib", "txt")):
-                promote(t / sub / f"{stem}.{ext}", t / sub / f"{fid}.{ext}")
-            if rec["velodyne"]:
-                promote(t / "velodyne" / f"{stem}.bin", t / "velodyne" / f"{fid}.bin")
             per_split[rec["split"]].append(fid)
-            index.append({"id": fid, "stem": stem, "split": rec["split"]})
+            index.append({"id": fid, "stem": rec["stem"], "split": rec["split"], "velodyne": rec["velodyne"]})
+        # The id map goes first, so that ``reopen`` can undo a rename that a killed finish began.
+        write_json(self.root / "frames.json", {"synthetic": True, "frames": index}, indent=1)
+        for row in index:
+            for sub, ext in self._files(row):
+                promote(t / sub / f"{row['stem']}.{ext}", t / sub / f"{row['id']}.{ext}")
         for split, ids in per_split.items():
             write_text(self.root / "ImageSets" / f"{split}.txt", "".join(f"{x}\n" for x in ids))
-        write_json(self.root / "frames.json", {"synthetic": True, "frames": index}, indent=1)
+
+    @staticmethod
+    def _files(row: dict) -> list[tuple[str, str]]:
+        files = [("image_2", "png"), ("label_2", "txt"), ("calib", "txt")]
+        return files + [("velodyne", "bin")] if row.get("velodyne") else files
+
+    def reopen(self) -> None:
+        """Rename id-named frames back to their stems (from ``frames.json``), then drop the map."""
+        index_file = self.root / "frames.json"
+        if not index_file.exists():
+            return
+        t = self.root / "training"
+        for row in json.loads(index_file.read_text())["frames"]:
+            for sub, ext in self._files({"velodyne": row.get("velodyne", True)}):
+                staged, final = t / sub / f"{row['stem']}.{ext}", t / sub / f"{row['id']}.{ext}"
+                if final.exists() and not staged.exists():
+                    os.replace(final, staged)
+        index_file.unlink()
