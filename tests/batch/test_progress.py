@@ -41,3 +41,19 @@ def test_cli_prints_one_line_per_episode(small_scenario_path: Path, tmp_path: Pa
     assert len(lines) == 2 and sorted(x["episode"] for x in lines) == [0, 1]
     assert lines[-1]["done"] == 2 and lines[-1]["frames"] == lines[-1]["frames_total"] == 4
     assert stdout.startswith("simgen: wrote 4 images") and "{" not in stdout
+
+
+def test_worker_max_episodes_replaces_workers_and_keeps_bytes(
+    small_scenario_path: Path, small_dataset: Path, tmp_path: Path, run_cli
+) -> None:
+    from tests.batch.test_runner import _assert_same_dataset
+
+    out = tmp_path / "o"
+    code, _, stderr = run_cli(
+        "render", str(small_dataset.parent / "small.yaml"), "--out", str(out), "--renderer", "tiny",
+        "--progress", "json", "--worker-max-episodes", "1",
+    )  # fmt: skip
+    assert code == 0, stderr
+    lines = [json.loads(x) for x in stderr.splitlines() if x.startswith("{")]
+    assert len({x["worker"] for x in lines}) == 2  # one process per episode
+    _assert_same_dataset(small_dataset, out)

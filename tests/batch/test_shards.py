@@ -116,3 +116,13 @@ def test_resume_of_a_shard_with_another_shard_is_refused(shards, tmp_path: Path)
     with pytest.raises(OutputError, match="holds shard 0/3, not shard 1/3"):
         _render(path, copy, episodes=4, shard=(1, 3), resume=True)
     assert json.loads((copy / ".simgen" / "run.json").read_text())["shard"] == [0, 3]
+
+
+@pytest.mark.slow
+def test_one_two_four_workers_and_merged_shards_give_the_same_bytes(shards, tmp_path: Path) -> None:
+    path, folders, single = shards
+    for workers in (1, 4):
+        _render(path, tmp_path / f"w{workers}", episodes=4, workers=workers)
+        assert_same_tree(single, tmp_path / f"w{workers}")
+    merge(folders, tmp_path / "merged")
+    assert_same_tree(tmp_path / "w1", tmp_path / "merged")
