@@ -12,13 +12,16 @@ same label hash: the output does not depend on the worker count.
 
 Give each worker several episodes (``--episodes`` >= 4 x the largest worker count): a worker's
 start-up (imports, pybullet client, EGL context) is paid once per run and shows as lost
-efficiency on short runs. Figures from a shared machine are only as good as its idle cores.
+efficiency on short runs. Figures from a shared machine are only as good as its idle cores; the
+CPU seconds per frame (this process and its workers) do not depend on other load and show whether
+more workers cost more work per frame.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import tempfile
 from pathlib import Path
@@ -38,6 +41,12 @@ def worker_counts(text: str | None, cores: int) -> list[int]:
         counts.append(n)
         n *= 2
     return [*counts, cores]
+
+
+def cpu_seconds() -> float:
+    """User + system CPU time of this process and its reaped children (the worker processes)."""
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def main() -> None:
@@ -66,12 +75,13 @@ def main() -> None:
         f"{cores} cores, load average {load:.1f} at start"
     )
     head = f"{'workers':>7s}  {'frames':>6s}  {'seconds':>7s}  {'frames/s':>8s}  {'speed-up':>8s}"
-    print(f"{head}  {'efficiency':>10s}  labels")
+    print(f"{head}  {'efficiency':>10s}  {'CPU s/frame':>11s}  labels")
     base = None
     hashes = set()
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
         for n in counts:
             out = Path(tmp) / f"w{n}"
+            cpu0 = cpu_seconds()
             s = simgen.render(
                 scenario,
                 out,
@@ -82,6 +92,7 @@ def main() -> None:
                 renderer=args.renderer,
                 progress=False,
             )
+            cpu = (cpu_seconds() - cpu0) / s.images
             rate = s.images / s.seconds
             base = base or rate
             labels, _ = tree_digest(out, LABEL_SUFFIXES)
@@ -89,7 +100,7 @@ def main() -> None:
             hashes.add(labels)
             print(
                 f"{n:7d}  {s.images:6d}  {s.seconds:7.1f}  {rate:8.2f}  {rate / base:7.2f}x  {rate / base / n:10.2f}  "
-                f"{labels} (images {images})",
+                f"{cpu:11.3f}  {labels} (images {images})",
                 flush=True,
             )
     print("labels identical across worker counts:", "yes" if len(hashes) == 1 else "NO")

@@ -72,7 +72,26 @@ def growth_per_100(points: list[tuple[int, float, float]]) -> float:
     return float(np.polyfit(x, y, 1)[0] * 100)
 
 
-def plot(series: dict[int, list[tuple[int, float, float]]], path: Path, title: str) -> bool:
+def read_series(path: Path) -> list[tuple[int, float, float]]:
+    """A reference curve from a CSV with columns ``worker_episodes`` (or ``episodes``), ``rss_mb``, ``peak_rss_mb``.
+
+    This script's own CSV qualifies (its first worker is taken), so a run of an older commit can be
+    drawn beside the current one.
+    """
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f))
+    if rows and "worker" in rows[0]:
+        rows = [r for r in rows if r["worker"] == rows[0]["worker"]]
+    key = "worker_episodes" if rows and "worker_episodes" in rows[0] else "episodes"
+    return [(int(r[key]), float(r["rss_mb"]), float(r["peak_rss_mb"])) for r in rows]
+
+
+def plot(
+    series: dict[int, list[tuple[int, float, float]]],
+    path: Path,
+    title: str,
+    reference: tuple[str, list[tuple[int, float, float]]] | None = None,
+) -> bool:
     """RSS and peak RSS against episodes, one line pair per worker; False when matplotlib is missing."""
     try:
         import matplotlib
@@ -86,6 +105,9 @@ def plot(series: dict[int, list[tuple[int, float, float]]], path: Path, title: s
         x = [p[0] for p in pts]
         ax.plot(x, [p[1] for p in pts], label=f"worker {k} RSS")
         ax.plot(x, [p[2] for p in pts], linestyle="--", label=f"worker {k} peak RSS")
+    if reference is not None:
+        label, pts = reference
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], color="grey", label=f"{label} RSS")
     ax.set_xlabel("episodes rendered by the worker")
     ax.set_ylabel("MB")
     ax.set_title(title)
@@ -110,10 +132,21 @@ def main() -> None:
     ap.add_argument("--csv", type=Path, default=Path("bench_memory.csv"), help="CSV to write (one row per episode)")
     ap.add_argument("--plot", type=Path, default=Path("bench_memory.png"), help="PNG to write")
     ap.add_argument("--tmp", default=None, help="folder for the dataset (default: the system temp folder)")
+    ap.add_argument("--replot", action="store_true", help="render nothing: read --csv and redraw")
+    ap.add_argument("--compare", type=Path, default=None, help="CSV of an earlier run to draw beside this one")
+    ap.add_argument("--compare-label", default="reference", help="legend label of --compare (default reference)")
     args = ap.parse_args()
 
-    with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
-        rows = run(args, Path(tmp) / "ds")
+    if args.replot:
+        with open(args.csv, newline="") as f:
+            rows = [
+                {"worker": int(r["worker"]), "episode": int(r["episode"]), "rss_mb": float(r["rss_mb"]),
+                 "peak_rss_mb": float(r["peak_rss_mb"])}
+                for r in csv.DictReader(f)
+            ]  # fmt: skip
+    else:
+        with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
+            rows = run(args, Path(tmp) / "ds")
     series = per_worker(rows)
     with open(args.csv, "w", newline="") as f:
         w = csv.writer(f)
@@ -132,7 +165,12 @@ def main() -> None:
             f"{growth_per_100(pts):20.2f}"
         )
     title = f"{args.scenario}, renderer {args.renderer}: worker RSS against episodes"
-    if plot(series, args.plot, title):
+    reference = (args.compare_label, read_series(args.compare)) if args.compare else None
+    if reference is not None:
+        pts = reference[1]
+        print(f"{args.compare_label}: rss@10 {pts[min(9, len(pts) - 1)][1]:.1f}, final {pts[-1][1]:.1f}, "
+              f"MB/100 ep (2nd half) {growth_per_100(pts):.2f}")
+    if plot(series, args.plot, title, reference):
         print(f"wrote {args.csv} and {args.plot}")
     else:
         print(f"wrote {args.csv} (no plot: pip install 'simgen[plots]' for matplotlib)")
