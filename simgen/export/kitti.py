@@ -120,19 +120,19 @@ class KittiExporter(Exporter):
         for i, rec in enumerate(records):
             fid = f"{i:06d}"
             per_split[rec["split"]].append(fid)
-            index.append({"id": fid, "stem": rec["stem"], "split": rec["split"], "velodyne": rec["velodyne"]})
+            index.append({"id": fid, "stem": rec["stem"], "split": rec["split"]})
         # The id map goes first, so that ``reopen`` can undo a rename that a killed finish began.
         write_json(self.root / "frames.json", {"synthetic": True, "frames": index}, indent=1)
-        for row in index:
-            for sub, ext in self._files(row):
+        for row, rec in zip(index, records, strict=True):
+            for sub, ext in self._files(rec["velodyne"]):
                 promote(t / sub / f"{row['stem']}.{ext}", t / sub / f"{row['id']}.{ext}")
         for split, ids in per_split.items():
             write_text(self.root / "ImageSets" / f"{split}.txt", "".join(f"{x}\n" for x in ids))
 
     @staticmethod
-    def _files(row: dict) -> list[tuple[str, str]]:
+    def _files(velodyne: bool) -> list[tuple[str, str]]:
         files = [("image_2", "png"), ("label_2", "txt"), ("calib", "txt")]
-        return files + [("velodyne", "bin")] if row.get("velodyne") else files
+        return files + [("velodyne", "bin")] if velodyne else files
 
     def reopen(self) -> None:
         """Rename id-named frames back to their stems (from ``frames.json``), then drop the map."""
@@ -141,7 +141,8 @@ class KittiExporter(Exporter):
             return
         t = self.root / "training"
         for row in json.loads(index_file.read_text())["frames"]:
-            for sub, ext in self._files({"velodyne": row.get("velodyne", True)}):
+            # A frame id has a velodyne file only if that frame had a sweep: trying all four is exact.
+            for sub, ext in self._files(True):
                 staged, final = t / sub / f"{row['stem']}.{ext}", t / sub / f"{row['id']}.{ext}"
                 if final.exists() and not staged.exists():
                     os.replace(final, staged)
