@@ -348,7 +348,7 @@ def _record_failure(out: Path, outcome: Outcome, seed: int) -> None:
     write_json(
         failure_file(out, outcome.index),
         {
-            "episode": outcome.index,
+            "index": outcome.index,
             "seed": seed,
             "attempts": outcome.attempts,
             "error": outcome.error,

@@ -109,4 +109,21 @@ straddle splits.
   cameras. Mix with real data or use domain randomization before deployment.
 - Physics is rigid-body (Bullet) with a fixed time step; deformables are not modelled.
 """
+    text += _failures_section(manifest.get("failures", []))
     write_text(out_dir / "DATASET_CARD.md", text)
+
+
+def _failures_section(failures: list[dict[str, Any]]) -> str:
+    """Card section naming the episodes that failed every attempt (empty when none did)."""
+    if not failures:
+        return ""
+    rows = "\n".join(f"| {f['index']} | {f['seed']} | {f['error']} |" for f in failures)
+    return f"""
+## Missing episodes
+{len(failures)} episode(s) failed on every attempt and are not in this dataset; `manifest.json`
+lists them under `failures`, with a traceback file each. `simgen render ... --resume` retries them.
+
+| episode | seed | error |
+|---|---|---|
+{rows}
+"""

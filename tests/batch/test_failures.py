@@ -52,7 +52,7 @@ def test_raise_and_abort_are_isolated_recorded_and_resumed(
     assert "Traceback" not in stderr
 
     manifest = json.loads((out / "manifest.json").read_text())
-    failures = {f["episode"]: f for f in manifest["failures"]}
+    failures = {f["index"]: f for f in manifest["failures"]}
     assert sorted(failures) == [1, 2]
     assert failures[1]["error"].startswith("RuntimeError: SIMGEN_TEST_FAIL_EPISODES asked episode 1")
     assert failures[2]["error"] == "worker process died (SIGABRT)"
@@ -61,6 +61,8 @@ def test_raise_and_abort_are_isolated_recorded_and_resumed(
     assert {i: f["seed"] for i, f in failures.items()} == seeds
     assert "raise RuntimeError" in (out / failures[1]["traceback"]).read_text()
     assert traceback_file(out, 2).read_text().startswith("worker process died (SIGABRT)")
+    card = (out / "DATASET_CARD.md").read_text()
+    assert "## Missing episodes" in card and "| 2 | " in card
     # The others completed; nothing of the failed episodes is left in the dataset.
     assert [e["index"] for e in manifest["episodes"]] == [0, 3]
     assert _episodes_with_files(out) == {0, 3}
@@ -72,6 +74,7 @@ def test_raise_and_abort_are_isolated_recorded_and_resumed(
     code, stdout, stderr = run_cli("render", *args, "--resume")
     assert code == 0, stderr
     assert "FAILED" not in stdout and "2 resumed" in stdout
+    assert "Missing episodes" not in (out / "DATASET_CARD.md").read_text()
     assert not (out / STATE_DIR / "failures").exists()
     clean = tmp_path / "clean"
     _render(small_scenario_path, clean, episodes=4, formats=["coco", "yolo", "kitti", "mcap"])
