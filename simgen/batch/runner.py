@@ -225,6 +225,8 @@ def render_dataset(
         raise SimgenError(
             f"unknown backend '{backend}'; expected one of {', '.join(BACKENDS)}", hint=did_you_mean(backend, BACKENDS)
         )
+    if address is not None and backend != "ray":
+        raise SimgenError("--address names a Ray cluster; it needs --backend ray", hint="add --backend ray")
     if frames is not None:
         if frames < 1:
             raise SimgenError(f"--frames must be at least 1, got {frames}")

@@ -91,7 +91,19 @@ def test_no_retries_records_first_failure(small_scenario_path: Path, tmp_path: P
     assert summary.failed == [] and summary.images == 4
 
 
-def test_regression_negative_retries_is_a_user_error(small_scenario_path: Path, tmp_path: Path) -> None:
-    with pytest.raises(simgen.SimgenError, match="--retries must be at least 0"):
-        _render(small_scenario_path, tmp_path / "out", retries=-1)
+@pytest.mark.parametrize(
+    ("kw", "message"),
+    [
+        ({"retries": -1}, "--retries must be at least 0"),
+        ({"max_episodes_per_worker": -1}, "--worker-max-episodes must be at least 0"),
+        ({"backend": "rai"}, "did you mean 'ray'"),
+        ({"address": "auto"}, "--address names a Ray cluster; it needs --backend ray"),
+        ({"shard": (3, 3)}, "--shard '3/3'"),
+    ],
+)
+def test_bad_batch_options_are_user_errors_and_write_nothing(
+    small_scenario_path: Path, tmp_path: Path, kw: dict, message: str
+) -> None:
+    with pytest.raises(simgen.SimgenError, match=message):
+        _render(small_scenario_path, tmp_path / "out", **kw)
     assert not (tmp_path / "out").exists()
