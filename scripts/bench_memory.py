@@ -11,6 +11,8 @@ the run) and plots RSS against episodes (PNG; needs matplotlib, ``pip install 's
 
 A flat curve has a growth near 0 MB per 100 episodes once the first episodes have warmed the
 allocator up. ``--worker-max-episodes K`` replaces each worker after K episodes (the backstop).
+``--jsonl LOG`` analyses the saved stderr of any ``simgen render --progress json`` run instead
+(a production run, or one stopped half-way).
 """
 
 from __future__ import annotations
@@ -133,11 +135,17 @@ def main() -> None:
     ap.add_argument("--plot", type=Path, default=Path("bench_memory.png"), help="PNG to write")
     ap.add_argument("--tmp", default=None, help="folder for the dataset (default: the system temp folder)")
     ap.add_argument("--replot", action="store_true", help="render nothing: read --csv and redraw")
+    ap.add_argument(
+        "--jsonl", type=Path, default=None, help="render nothing: read a saved '--progress json' log of any run"
+    )
     ap.add_argument("--compare", type=Path, default=None, help="CSV of an earlier run to draw beside this one")
     ap.add_argument("--compare-label", default="reference", help="legend label of --compare (default reference)")
     args = ap.parse_args()
 
-    if args.replot:
+    if args.jsonl:
+        with open(args.jsonl) as f:
+            rows = [json.loads(line) for line in f if line.startswith("{")]
+    elif args.replot:
         with open(args.csv, newline="") as f:
             rows = [
                 {"worker": int(r["worker"]), "episode": int(r["episode"]), "rss_mb": float(r["rss_mb"]),
