@@ -11,9 +11,9 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && ! command -v chro
 fi
 # The photoreal renderer's tests need Blender's bpy wheel, which exists for Python 3.11 only;
 # elsewhere they skip.
-extras=dev,browser
+extras=dev,browser,ray
 if "${PYTHON:-python3}" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then
-  extras=dev,browser,blender
+  extras=dev,browser,ray,blender
 fi
 bash scripts/setup.sh "$extras"
 .venv/bin/ruff check simgen tests scripts

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from simgen.scenario.models import Scenario
 
 EXIT_USER_ERROR = 2
+EXIT_EPISODES_FAILED = 3  # the dataset was written, but some episodes failed every attempt (see the manifest)
 
 EPILOG = """\
 examples:
@@ -91,11 +92,24 @@ def cmd_render(args: argparse.Namespace) -> int:
         formats=formats,
         renderer=args.renderer,
         resume=args.resume,
-        progress=None if not args.no_progress else False,
+        progress="none" if args.no_progress else args.progress,
+        retries=args.retries,
+        shard=_parse_shard(args.shard),
+        backend=args.backend,
+        address=args.address,
+        max_episodes_per_worker=args.worker_max_episodes,
         **({"only": args.episode} if args.episode else {}),
     )
     print(summary.line())
-    return 0
+    return EXIT_EPISODES_FAILED if summary.failed else 0
+
+
+def _parse_shard(text: str | None) -> tuple[int, int] | None:
+    if text is None:
+        return None
+    from simgen.batch.runner import parse_shard
+
+    return parse_shard(text)
 
 
 def _with_splits(sc: Scenario, text: str) -> Scenario:
@@ -292,7 +306,20 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="render only episode N of the run (repeatable): regenerates it exactly, randomization included",
     )
+    _add_batch_options(p)
     p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser(
+        "merge",
+        help="assemble shard folders into one dataset",
+        formatter_class=fmt,
+        description="Assemble the folders of 'simgen render --shard I/N' into one dataset, byte-identical to a "
+        "single-machine run. Refuses shards of different runs, missing or duplicate shards, unfinished shards.",
+        epilog="example:\n  simgen merge data/shard0 data/shard1 data/shard2 --out data/run1",
+    )
+    p.add_argument("shards", nargs="+", metavar="SHARD_DIR", help="folders written with --shard I/N, all N of them")
+    p.add_argument("--out", "-o", required=True, help="output folder (must not exist or be empty)")
+    p.set_defaults(func=cmd_merge)
 
     p = sub.add_parser(
         "preview",
@@ -470,6 +497,40 @@ def _add_dataset_commands(sub: argparse._SubParsersAction, fmt: type[argparse.He
     p.add_argument("--group-by", metavar="FIELD", help="with --real-val: COCO image field that groups images")
     p.add_argument("--seed", type=int, default=0, help="seed of the episode order and real re-split (default 0)")
     p.set_defaults(func=cmd_mix)
+def _add_batch_options(p: argparse.ArgumentParser) -> None:
+    """Options of long and distributed runs (failure isolation, shards, progress, backends)."""
+    p.add_argument(
+        "--retries",
+        type=int,
+        default=2,
+        help="retries of an episode that fails or kills its worker, each in a fresh process (default 2); "
+        "after that it is recorded as failed and the exit code is 3",
+    )
+    p.add_argument(
+        "--progress",
+        default="auto",
+        choices=["auto", "bar", "json", "none"],
+        help="auto: a bar on a terminal; json: one JSON line per finished episode on stderr",
+    )
+    p.add_argument("--shard", metavar="I/N", help="render only shard I of N (0 <= I < N); assemble with 'simgen merge'")
+    p.add_argument("--backend", default="local", choices=["local", "ray"], help="local processes, or a Ray cluster")
+    p.add_argument("--address", help="Ray cluster address (with --backend ray; 'auto' joins a 'ray start' cluster)")
+    p.add_argument(
+        "--worker-max-episodes",
+        type=int,
+        default=0,
+        metavar="K",
+        help="replace each worker process after K episodes (a backstop against memory growth; default 0: never)",
+    )
+
+
+def cmd_merge(args: argparse.Namespace) -> int:
+    """Merge shard folders into one dataset."""
+    from simgen.batch.shards import merge
+
+    summary = merge([Path(s) for s in args.shards], Path(args.out))
+    print(summary.line())
+    return EXIT_EPISODES_FAILED if summary.failed else 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -69,6 +69,13 @@ class Exporter(ABC):
         """Called in the worker after an episode's last frame; per-episode streams close here."""
         return None
 
+    def reopen(self) -> None:  # noqa: B027 - optional hook, a no-op for exporters that keep frame names
+        """Undo what an earlier ``finish`` renamed, so per-frame files have their worker names again.
+
+        The runner calls this before it resumes a run: a resumed run may render episodes that an
+        earlier ``finish`` did not see (failed ones), and ids are assigned afresh. Idempotent.
+        """
+
     @abstractmethod
     def finish(self, records: list[Record]) -> None:
         """Write index files from every frame's record, given in dataset order."""

@@ -40,7 +40,9 @@ and the folder exists only when some frame has one.
 
 from __future__ import annotations
 
+import json
 import math
+import os
 from typing import Any
 
 import numpy as np
@@ -172,17 +174,16 @@ class KittiExporter(Exporter):
         index = []
         for i, rec in enumerate(records):
             fid = f"{i:06d}"
-            stem = rec["stem"]
-            for sub, ext in (("image_2", "png"), ("label_2", "txt"), ("calib", "txt")):
-                promote(t / sub / f"{stem}.{ext}", t / sub / f"{fid}.{ext}")
-            if rec["velodyne"]:
-                promote(t / "velodyne" / f"{stem}.bin", t / "velodyne" / f"{fid}.bin")
             per_split[rec["split"]].append(fid)
-            index.append({"id": fid, "stem": stem, "split": rec["split"]})
-        for split, ids in per_split.items():
-            write_text(self.root / "ImageSets" / f"{split}.txt", "".join(f"{x}\n" for x in ids))
+            index.append({"id": fid, "stem": rec["stem"], "split": rec["split"]})
+        # The id map goes first, so that ``reopen`` can undo a rename that a killed finish began.
         doc = {"synthetic": True, **self.facts(records), "frames": index}
         write_json(self.root / "frames.json", doc, indent=1)
+        for row, rec in zip(index, records, strict=True):
+            for sub, ext in self._files(rec["velodyne"]):
+                promote(t / sub / f"{row['stem']}.{ext}", t / sub / f"{row['id']}.{ext}")
+        for split, ids in per_split.items():
+            write_text(self.root / "ImageSets" / f"{split}.txt", "".join(f"{x}\n" for x in ids))
 
     def facts(self, records: list[Record]) -> dict[str, Any]:
         """Label frame, 3D box count and tilted-box count of the export."""
@@ -202,3 +203,22 @@ class KittiExporter(Exporter):
             f"{f['tilted_boxes']} of {f['boxes_3d']} 3D boxes lean > {TILT_LIMIT_DEG:g} deg from that frame's up "
             "axis, so their yaw-only boxes enclose them"
         ]
+
+    @staticmethod
+    def _files(velodyne: bool) -> list[tuple[str, str]]:
+        files = [("image_2", "png"), ("label_2", "txt"), ("calib", "txt")]
+        return files + [("velodyne", "bin")] if velodyne else files
+
+    def reopen(self) -> None:
+        """Rename id-named frames back to their stems (from ``frames.json``), then drop the map."""
+        index_file = self.root / "frames.json"
+        if not index_file.exists():
+            return
+        t = self.root / "training"
+        for row in json.loads(index_file.read_text())["frames"]:
+            # A frame id has a velodyne file only if that frame had a sweep: trying all four is exact.
+            for sub, ext in self._files(True):
+                staged, final = t / sub / f"{row['stem']}.{ext}", t / sub / f"{row['id']}.{ext}"
+                if final.exists() and not staged.exists():
+                    os.replace(final, staged)
+        index_file.unlink()

@@ -129,7 +129,8 @@ straddle splits.
   cameras. Mix with real data or use domain randomization before deployment.
 - Physics is rigid-body (Bullet) with a fixed time step; deformables are not modelled.
 """
-    text += _format_notes(manifest) + card_details(manifest) + "".join(extra_sections or ())
+    text += _format_notes(manifest) + _failures_section(manifest.get("failures", []))
+    text += card_details(manifest) + "".join(extra_sections or ())
     write_text(out_dir / "DATASET_CARD.md", text)
 
 
@@ -218,3 +219,19 @@ def card_details(manifest: dict[str, Any]) -> str:
     if not used:
         lines.append("- primitives only (boxes, spheres, cylinders, capsules): no third-party assets")
     return "\n".join(lines) + "\n"
+
+
+def _failures_section(failures: list[dict[str, Any]]) -> str:
+    """Card section naming the episodes that failed every attempt (empty when none did)."""
+    if not failures:
+        return ""
+    rows = "\n".join(f"| {f['index']} | {f['seed']} | {f['error']} |" for f in failures)
+    return f"""
+## Missing episodes
+{len(failures)} episode(s) failed on every attempt and are not in this dataset; `manifest.json`
+lists them under `failures`, with a traceback file each. `simgen render ... --resume` retries them.
+
+| episode | seed | error |
+|---|---|---|
+{rows}
+"""

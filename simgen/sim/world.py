@@ -187,13 +187,34 @@ def _mesh(client: BulletClient, obj: ObjectInstance, base: Path) -> int:
     vis = p.createVisualShape(p.GEOM_MESH, fileName=str(obj_path), rgbaColor=_rgba(obj), physicsClientId=client.id)
     col = -1
     if obj.shape["collision"] == "convex_hull":
-        hull = mesh.convex_hull
-        col = p.createCollisionShape(p.GEOM_MESH, vertices=hull.vertices.tolist(), physicsClientId=client.id)
+        col = p.createCollisionShape(p.GEOM_MESH, vertices=hull_vertices(obj_path, mesh), physicsClientId=client.id)
     elif obj.shape["collision"] == "vhacd":
         col = p.createCollisionShape(
             p.GEOM_MESH, fileName=str(vhacd_parts(client, obj_path)), physicsClientId=client.id
         )
     return _multibody(client, obj, col, vis)
+
+
+_HULLS: dict[Path, list[list[float]]] = {}
+HULL_CACHE_SIZE = 256
+
+
+def hull_vertices(obj_path: Path, mesh: Any) -> list[list[float]]:
+    """Convex-hull vertices of ``mesh`` (cached as ``obj_path``) as the nested list pybullet takes.
+
+    pybullet's ``createCollisionShape(vertices=...)`` keeps two references to the list and to
+    every vertex it is given and never releases them (pybullet 3.2.x), so a fresh list per episode
+    grew a worker's memory by ~50 KB per episode on the quickstart. Handing pybullet the same
+    list object every time turns that leak into refcount increments on one object. The key is
+    the content-addressed OBJ path, so the same mesh and scale always get the same list; a
+    randomly scaled mesh still leaks one list per distinct scale. The list must not be mutated.
+    """
+    hull = _HULLS.get(obj_path)
+    if hull is None:
+        hull = mesh.convex_hull.vertices.tolist()
+        if len(_HULLS) < HULL_CACHE_SIZE:
+            _HULLS[obj_path] = hull
+    return hull
 
 
 def vhacd_parts(client: BulletClient, obj_path: Path) -> Path:
