@@ -24,6 +24,7 @@ raster pass (see :mod:`simgen.sensors.camera_sensor`), so pixels and labels stay
 from __future__ import annotations
 
 import dataclasses
+import os
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -63,15 +64,36 @@ class RenderSettings:
         return RenderSettings(**{k: v for k, v in (data or {}).items() if k in fields})
 
 
+def _missing_bpy(err: Exception | None = None) -> SimgenError:
+    error = SimgenError(
+        "the photoreal renderers (cycles, eevee, workbench) need Blender's bpy module, which is not installed",
+        hint=f"install it with: {INSTALL}  (Python 3.11), or use --renderer auto|egl|tiny",
+    )
+    if err is not None:
+        error.__cause__ = err
+    return error
+
+
 def require_bpy() -> Any:
-    """Import ``bpy`` or raise the one-line user error with the install command."""
+    """Import ``bpy`` or raise the one-line user error with the install command.
+
+    Importing bpy puts Blender's own script folders on ``sys.path``, and worker processes that
+    ``multiprocessing`` spawns copy the parent's ``sys.path``; there a ``bpy`` package without its
+    compiled core would shadow the wheel. Those folders are dropped before a second try.
+    """
+    import sys
+
     try:
         import bpy
-    except ImportError as err:
-        raise SimgenError(
-            "the photoreal renderers (cycles, eevee, workbench) need Blender's bpy module, which is not installed",
-            hint=f"install it with: {INSTALL}  (Python 3.11), or use --renderer auto|egl|tiny",
-        ) from err
+    except ImportError as first:
+        marker = f"{os.sep}bpy{os.sep}"
+        sys.path[:] = [p for p in sys.path if not (marker in p and f"{os.sep}scripts" in p)]
+        for name in [m for m in sys.modules if m == "bpy" or m.startswith("bpy.")]:
+            del sys.modules[name]
+        try:
+            import bpy
+        except ImportError as err:
+            raise _missing_bpy(err) from first
     return bpy
 
 
