@@ -24,6 +24,7 @@ examples:
   simgen preview my.yaml -o sheet.png                   # look before you render
   simgen schema > simgen.schema.json                    # editor autocompletion
   simgen list
+  simgen study quickstart --quick --out out/study     # train a detector on it, test it elsewhere
 
 Scenario files are YAML; see scenarios/quickstart.yaml and the README's scenario section.
 """
@@ -343,7 +344,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--photoreal-renderer", default="cycles", help="renderer of the photoreal arm (default cycles)")
     p.add_argument("--workers", type=int, default=1, help="render worker processes")
     p.add_argument("--threads", type=int, help="torch CPU threads (default: CPU count)")
-    p.add_argument("--device", default="cpu", help="torch device for training: cpu, cuda, cuda:1 (default cpu)")
+    p.add_argument(
+        "--device", default="auto", help="torch device for training: auto, cpu, cuda, cuda:1 (auto: cuda if any)"
+    )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=cmd_study)
 

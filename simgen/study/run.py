@@ -84,7 +84,7 @@ class StudyOptions:
     photoreal_renderer: str = "cycles"
     workers: int = 1
     threads: int = 1
-    device: str = "cpu"
+    device: str = "auto"  # 'auto': cuda when torch sees a GPU, else cpu
     shift_seed: int = 7  # draws the target domain's appearance
     real: str | None = None
     class_map: dict[str, str] = field(default_factory=dict)
@@ -307,7 +307,10 @@ def run_study(
     }
     if p.real is not None:
         targets["real"] = p.real
-    train_cfg = replace(options.train, device=options.device)
+    device = options.device
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    train_cfg = replace(options.train, device=device)
     arm_results = []
     for arm in p.arms:
         runs = []

@@ -6,7 +6,6 @@ import pytest
 
 from tests.test_imports import _loaded_after_import
 
-
 STUDY_READERS = ["simgen.study", "simgen.study.data", "simgen.study.evaluate", "simgen.study.report"]
 
 
