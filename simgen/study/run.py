@@ -6,7 +6,8 @@ In order:
    its class names map onto the scenario's, ``--weights`` exists, torch imports, ``--out`` is
    empty. A mistake raises :class:`SimgenError` before anything is written.
 2. **Render** each set with simgen's own ``render_dataset``, in a child process (spawned, so the
-   EGL/Mesa renderer and torch never share a process; on Mesa llvmpipe they crash together):
+   EGL/Mesa renderer and torch never share a process: a process that imports torch after
+   pybullet's EGL plugin has loaded Mesa llvmpipe dies of a segmentation fault when it trains):
    one training set per arm, the held-out target test set and a held-out source test set.
 3. **Train** one detector per (arm, training seed) with the same image budget and steps.
 4. **Evaluate** every model on every target with pycocotools (:mod:`simgen.study.evaluate`).
