@@ -168,7 +168,6 @@ def plan(scenario: Scenario, out: str | Path, options: StudyOptions) -> Plan:
             raise SimgenError(f"study option {name} must be at least 1, got {getattr(options, name)}")
     if options.train.steps < 1 or options.train.batch_size < 1:
         raise SimgenError("--steps and --batch-size must be at least 1")
-    require_torch()
     if options.train.weights is not None and not Path(options.train.weights).is_file():
         raise SimgenError(f"--weights '{options.train.weights}' does not exist")
     base = domains.study_base(
@@ -181,6 +180,10 @@ def plan(scenario: Scenario, out: str | Path, options: StudyOptions) -> Plan:
         "randomized": domains.with_randomization(base, on=True),
         "target": domains.target_domain(base, shift_seed=options.shift_seed),
     }
+    # torch after the input checks, so that every mistake is reported even without the extra, and
+    # before bpy (photoreal_status): torch imported after a Mesa stack has loaded (seen with the EGL
+    # plugin) crashes the process.
+    require_torch()
     photoreal = domains.photoreal_status(options.photoreal_renderer)
     arms, skipped = [], {}
     for arm in ARMS:
