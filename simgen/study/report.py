@@ -123,7 +123,7 @@ def plots(results: dict[str, Any]) -> dict[str, bytes]:
             ci = a["summary"][t]["map_ci95"]
             m = a["summary"][t]["map"] or 0.0
             err.append(0.0 if ci is None else (ci[1] - ci[0]) / 2 if m else 0.0)
-        ax.bar(xs, ys, width, yerr=err, capsize=3, label=t)
+        ax.bar(xs, ys, width, yerr=err if any(err) else None, capsize=3, label=t)
     ax.set_xticks([i + width * (len(targets) - 1) / 2 for i in range(len(ran))], [a["name"] for a in ran])
     ax.set_ylabel("COCO mAP (IoU .50:.95)")
     ax.set_title(f"{results['scenario']}: mAP by training arm ({results['mode']})")
