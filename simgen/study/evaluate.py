@@ -60,7 +60,7 @@ def coco_evaluate(gt: dict[str, Any], detections: list[dict[str, Any]]) -> EvalR
         ...                        "area": 16, "iscrowd": 0}],
         ...       "categories": [{"id": 1, "name": "box"}]}
         >>> r = coco_evaluate(gt, [{"image_id": 1, "category_id": 1, "bbox": [1, 1, 4, 4], "score": 0.9}])
-        >>> round(r.map, 6), r.per_class["box"]["ap50"]
+        >>> round(r.map, 6), round(r.per_class["box"]["ap50"], 6)
         (1.0, 1.0)
     """
     from pycocotools.coco import COCO
