@@ -29,6 +29,7 @@ examples:
   simgen preview my.yaml -o sheet.png                   # look before you render
   simgen schema > simgen.schema.json                    # editor autocompletion
   simgen list
+  simgen study quickstart --quick --out out/study     # train a detector on it, test it elsewhere
 
 Scenario files are YAML; see scenarios/quickstart.yaml and the README's scenario section.
 """
@@ -250,6 +251,61 @@ def _first_comment(path: Path) -> str:
     return ""
 
 
+def cmd_study(args: argparse.Namespace) -> int:
+    """Run the utility study: train a detector on this scenario's data, test it where it was not trained."""
+    import os
+    from dataclasses import replace
+
+    from simgen.study.data import parse_class_map
+    from simgen.study.run import preset, run_study
+
+    sc = _load(args.scenario)
+    opts = preset("quick" if args.quick else "full")
+    train = opts.train
+    for name in ("steps", "batch_size", "lr"):
+        if getattr(args, name) is not None:
+            train = replace(train, **{name: getattr(args, name)})
+    if args.model:
+        train = replace(train, model=args.model)
+    if args.weights:
+        train = replace(train, weights=Path(args.weights))
+    size = {}
+    if args.image_size:
+        try:
+            w, h = (int(v) for v in args.image_size.lower().split("x"))
+        except ValueError as err:
+            raise SimgenError(
+                f"--image-size '{args.image_size}' is not WIDTHxHEIGHT", hint="e.g. --image-size 320x240"
+            ) from err
+        size = {"width": w, "height": h}
+        train = replace(train, min_size=min(w, h), max_size=max(w, h))  # the model sees the rendered size
+    opts = replace(
+        opts,
+        **size,
+        train=train,
+        classes=[c.strip() for c in args.classes.split(",") if c.strip()] if args.classes else None,
+        renderer=args.renderer,
+        photoreal_renderer=args.photoreal_renderer,
+        workers=args.workers,
+        threads=args.threads or (os.cpu_count() or 1),
+        device=args.device,
+        real=args.real,
+        class_map=parse_class_map(args.class_map),
+    )
+    for name in ("train_images", "test_images", "train_seeds", "frames", "shift_seed"):
+        if getattr(args, name) is not None:
+            opts = replace(opts, **{name: getattr(args, name)})
+    def echo(message: str) -> None:
+        print(f"simgen study: {message}", file=sys.stderr, flush=True)
+
+    results = run_study(sc, args.out, opts, echo=None if args.quiet else echo)
+    print(
+        f"simgen: utility study of {results['scenario']} written to {args.out} "
+        f"(results.md, results.json, plots/) in {results['seconds']:.0f} s"
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used to render ``--help`` in the README)."""
     from simgen import __version__
@@ -338,6 +394,48 @@ def build_parser() -> argparse.ArgumentParser:
         "--draws", type=int, help="show episode 0's first frame under N randomization draws (randomize:/effects:)"
     )
     p.set_defaults(func=cmd_preview)
+
+    p = sub.add_parser(
+        "study",
+        help="utility study: train a detector on the scenario's data, test it where it was not trained",
+        formatter_class=fmt,
+        description=(
+            "Render training sets for each arm (source; + randomization and sensor effects; photoreal when\n"
+            "Blender is installed; oracle trained on the target domain), train a small torchvision detector\n"
+            "from scratch on each with the same budget, evaluate COCO mAP on held-out scenes (and --real data),\n"
+            "and write results.json, results.md and plots/ to --out. Needs pip install 'simgen[study]'."
+        ),
+        epilog="examples:\n  simgen study quickstart --quick --out out/study_quick\n"
+        "  simgen study my.yaml --out out/study --device cuda --real real/val.json:real/images",
+    )
+    p.add_argument("scenario", metavar="SCENARIO", help="scenario file or shipped scenario name")
+    p.add_argument("--out", "-o", required=True, help="output folder (new or empty)")
+    p.add_argument("--quick", action="store_true", help="about 15 min on a 2-core CPU (default: full size, for a GPU)")
+    p.add_argument(
+        "--real", metavar="REAL.json:IMAGES", help="also evaluate on real COCO data with the scenario's class names"
+    )
+    p.add_argument("--class-map", metavar="REAL=OURS,...", help="map --real category names onto scenario classes")
+    p.add_argument("--weights", metavar="PATH", help="local state dict to start from (detector or mobilenet_v3_large)")
+    p.add_argument("--model", choices=["fasterrcnn_mobilenet_v3_large_320_fpn", "ssdlite320_mobilenet_v3_large"])
+    p.add_argument("--classes", help="comma-separated subset of the scenario's classes")
+    p.add_argument("--image-size", metavar="WxH", help="rendered image size (quick 240x180, full 640x480)")
+    p.add_argument("--frames", type=int, help="frames per episode (default 4)")
+    p.add_argument("--train-images", type=int, help="training images per arm (quick 240, full 4000)")
+    p.add_argument("--test-images", type=int, help="images per test set (quick 120, full 1000)")
+    p.add_argument("--steps", type=int, help="training steps per model (quick 250, full 6000)")
+    p.add_argument("--batch-size", type=int, help="images per step (quick 4, full 8)")
+    p.add_argument("--lr", type=float, help="AdamW learning rate (default 0.001)")
+    p.add_argument("--train-seeds", type=int, help="training seeds per arm (quick 1, full 3)")
+    p.add_argument("--shift-seed", type=int, help="seed of the target domain's appearance (default 7)")
+    p.add_argument("--renderer", default="auto", choices=["auto", "egl", "tiny"], help="raster renderer (default auto)")
+    p.add_argument("--photoreal-renderer", default="cycles", help="renderer of the photoreal arm (default cycles)")
+    p.add_argument("--workers", type=int, default=1, help="render worker processes")
+    p.add_argument("--threads", type=int, help="torch CPU threads (default: CPU count)")
+    p.add_argument(
+        "--device", default="auto", help="torch device for training: auto, cpu, cuda, cuda:1 (auto: cuda if any)"
+    )
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    p.set_defaults(func=cmd_study)
 
     p = sub.add_parser("schema", help="print the scenario JSON Schema (draft 2020-12)")
     p.set_defaults(func=cmd_schema)
@@ -540,10 +638,11 @@ def main(argv: list[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return EXIT_USER_ERROR
-    for name in ("episodes", "frames", "workers", "columns", "draws"):
+    counts = ("steps", "batch_size", "train_images", "test_images", "train_seeds", "threads")
+    for name in ("episodes", "frames", "workers", "columns", "draws", *counts):
         value = getattr(args, name, None)
         if value is not None and value < 1:
-            print(f"simgen: error: --{name} must be at least 1, got {value}", file=sys.stderr)
+            print(f"simgen: error: --{name.replace('_', '-')} must be at least 1, got {value}", file=sys.stderr)
             return EXIT_USER_ERROR
     try:
         return int(args.func(args))

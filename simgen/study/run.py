@@ -1,0 +1,465 @@
+"""The utility study from one call: render, train, evaluate, report.
+
+In order:
+
+1. **Check everything first** (:func:`plan`): the scenario transforms load, ``--real`` reads and
+   its class names map onto the scenario's, ``--weights`` exists, torch imports, ``--out`` is
+   empty. A mistake raises :class:`SimgenError` before anything is written.
+2. **Render** each set with simgen's own ``render_dataset``, in a child process (spawned, so the
+   EGL/Mesa renderer and torch never share a process: a process that imports torch after
+   pybullet's EGL plugin has loaded Mesa llvmpipe dies of a segmentation fault when it trains):
+   one training set per arm, the held-out target test set and a held-out source test set.
+3. **Train** one detector per (arm, training seed) with the same image budget and steps.
+4. **Evaluate** every model on every target with pycocotools (:mod:`simgen.study.evaluate`).
+5. **Report**: ``results.json``, ``results.md`` and ``plots/*.png`` in ``--out``
+   (:mod:`simgen.study.report`); predictions per model in ``predictions/``.
+
+Arms are (domain, renderer) pairs, see :data:`ARMS`; domains are made by
+:mod:`simgen.study.domains`. The gap of an arm to the oracle is the relative mAP drop
+``1 - mAP(arm) / mAP(oracle)`` on the held-out target, paired by training seed, with a 95 %
+Student-t interval over seeds (none with one seed).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field, replace
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+from simgen.errors import OutputError, SimgenError
+from simgen.export.atomic import write_json
+from simgen.scenario.models import Scenario
+from simgen.study import domains
+from simgen.study.data import DetectionSet, read_real_coco, read_simgen_coco
+from simgen.study.evaluate import coco_evaluate
+from simgen.study.model import TrainConfig, predict, require_torch, train_detector
+
+
+@dataclass(frozen=True)
+class Arm:
+    """One way of making training data: a domain (scenario transform) and a renderer role.
+
+    ``domain``: 'nominal' (randomization off), 'randomized' (the hook on) or 'target'.
+    ``renderer``: 'raster' (pybullet, ``--renderer``), 'photoreal' (``--photoreal-renderer``) or
+    'target' (whatever renders the target: photoreal when available, else raster).
+    """
+
+    name: str
+    label: str
+    domain: str
+    renderer: str
+
+
+ARMS = (
+    Arm("source", "1. source: pybullet raster, randomization off", "nominal", "raster"),
+    Arm("randomized", "2. source + randomization and sensor effects", "randomized", "raster"),
+    Arm("photoreal", "3. photoreal (Blender) training frames", "nominal", "photoreal"),
+    Arm("oracle", "4. oracle: trained on the target domain", "target", "target"),
+)
+ORACLE = "oracle"
+HELDOUT = "heldout"  # the held-out target domain's test set
+SOURCE_TEST = "source"  # held-out scenes of the source domain: is training working at all?
+
+
+@dataclass
+class StudyOptions:
+    """Size and knobs of a study; :func:`preset` gives the quick and full sizes."""
+
+    mode: str = "quick"
+    width: int = 240
+    height: int = 180
+    frames: int = 4  # frames per episode
+    train_images: int = 240  # per arm: the same image budget for every arm
+    test_images: int = 120
+    train_seeds: int = 1
+    train: TrainConfig = field(default_factory=TrainConfig)
+    classes: list[str] | None = None
+    renderer: str = "auto"
+    photoreal_renderer: str = "cycles"
+    workers: int = 1
+    threads: int = 1
+    device: str = "auto"  # 'auto': cuda when torch sees a GPU, else cpu
+    shift_seed: int = 7  # draws the target domain's appearance
+    real: str | None = None
+    class_map: dict[str, str] = field(default_factory=dict)
+
+
+def preset(mode: str) -> StudyOptions:
+    """'quick': about 15 min on an idle 2-core CPU. 'full': sized for a GPU (3 seeds, larger images)."""
+    if mode == "quick":
+        train = TrainConfig(
+            steps=250, batch_size=4, lr=1e-3, warmup_steps=20, min_size=180, max_size=240,
+            proposals=300, rpn_samples=128, roi_samples=64,
+        )  # fmt: skip
+        return StudyOptions(
+            mode="quick", width=240, height=180, frames=4, train_images=240, test_images=120, train_seeds=1, train=train
+        )
+    if mode == "full":
+        train = TrainConfig(steps=6000, batch_size=8, lr=1e-3, warmup_steps=300, min_size=480, max_size=640)
+        return StudyOptions(
+            mode="full",
+            width=640,
+            height=480,
+            frames=4,
+            train_images=4000,
+            test_images=1000,
+            train_seeds=3,
+            train=train,
+        )
+    raise SimgenError(f"unknown study mode '{mode}'; expected quick or full")
+
+
+@dataclass
+class RenderedSet:
+    """A dataset the study rendered: where, from which domain/renderer/seed, how many images."""
+
+    name: str
+    domain: str
+    renderer: str
+    seed: int
+    episodes: int
+    split: str
+    path: Path
+    images: int = 0
+    annotations: int = 0
+    seconds: float = 0.0
+    renderer_used: str = ""
+
+
+@dataclass
+class Plan:
+    """Everything checked and decided before the first file is written."""
+
+    scenario: Scenario
+    options: StudyOptions
+    out: Path
+    classes: list[str]
+    domains: dict[str, Scenario]
+    arms: list[Arm]
+    skipped: dict[str, str]
+    sets: dict[str, RenderedSet]
+    photoreal: tuple[bool, str]
+    randomization: str
+    real: DetectionSet | None = None
+
+
+def _renderer_for(role: str, options: StudyOptions, photoreal_ok: bool) -> str:
+    if role == "raster":
+        return options.renderer
+    if role == "photoreal":
+        return options.photoreal_renderer
+    return options.photoreal_renderer if photoreal_ok else options.renderer
+
+
+def plan(scenario: Scenario, out: str | Path, options: StudyOptions) -> Plan:
+    """Check inputs and decide sets and arms; raises SimgenError on any user mistake, writes nothing."""
+    out = Path(out)
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise OutputError(f"--out '{out}' is not an empty folder", hint="choose a new --out; a study does not resume")
+    for name in ("width", "height", "frames", "train_images", "test_images", "train_seeds", "workers", "threads"):
+        if getattr(options, name) < 1:
+            raise SimgenError(f"study option {name} must be at least 1, got {getattr(options, name)}")
+    if options.train.steps < 1 or options.train.batch_size < 1:
+        raise SimgenError("--steps and --batch-size must be at least 1")
+    if options.train.weights is not None and not Path(options.train.weights).is_file():
+        raise SimgenError(f"--weights '{options.train.weights}' does not exist")
+    base = domains.study_base(
+        scenario, width=options.width, height=options.height, classes=options.classes, frames=options.frames
+    )
+    classes = list(base.classes or [])
+    real = read_real_coco(options.real, classes, options.class_map) if options.real else None
+    made = {
+        "nominal": domains.with_randomization(base, on=False),
+        "randomized": domains.with_randomization(base, on=True),
+        "target": domains.target_domain(base, shift_seed=options.shift_seed),
+    }
+    # torch after the input checks, so that every mistake is reported even without the extra, and
+    # before bpy (photoreal_status): torch imported after a Mesa stack has loaded (seen with the EGL
+    # plugin) crashes the process.
+    require_torch()
+    photoreal = domains.photoreal_status(options.photoreal_renderer)
+    arms, skipped = [], {}
+    for arm in ARMS:
+        if arm.renderer == "photoreal" and not photoreal[0]:
+            skipped[arm.name] = photoreal[1]
+            continue
+        arms.append(arm)
+    declared = domains.has_declarative_randomization() and any(
+        getattr(base, key, None) for key in domains.RANDOMIZE_KEYS
+    )
+    seed = base.seed
+    episodes_train = math.ceil(options.train_images / options.frames)
+    episodes_test = math.ceil(options.test_images / options.frames)
+    sets: dict[str, RenderedSet] = {}
+    for arm in arms:
+        train_seed = seed + domains.TARGET_TRAIN_SEED_OFFSET if arm.domain == "target" else seed
+        sets[f"train_{arm.name}"] = RenderedSet(
+            name=f"train_{arm.name}",
+            domain=arm.domain,
+            renderer=_renderer_for(arm.renderer, options, photoreal[0]),
+            seed=train_seed,
+            episodes=episodes_train,
+            split="train",
+            path=out / "data" / f"train_{arm.name}",
+        )
+    sets[f"test_{HELDOUT}"] = RenderedSet(
+        name=f"test_{HELDOUT}",
+        domain="target",
+        renderer=_renderer_for("target", options, photoreal[0]),
+        seed=seed + domains.TARGET_TEST_SEED_OFFSET,
+        episodes=episodes_test,
+        split="test",
+        path=out / "data" / f"test_{HELDOUT}",
+    )
+    sets[f"test_{SOURCE_TEST}"] = RenderedSet(
+        name=f"test_{SOURCE_TEST}",
+        domain="nominal",
+        renderer=options.renderer,
+        seed=seed + domains.SOURCE_TEST_SEED_OFFSET,
+        episodes=episodes_test,
+        split="test",
+        path=out / "data" / f"test_{SOURCE_TEST}",
+    )
+    return Plan(
+        scenario=scenario,
+        options=options,
+        out=out,
+        classes=classes,
+        domains=made,
+        arms=arms,
+        skipped=skipped,
+        sets=sets,
+        photoreal=photoreal,
+        randomization="declarative" if declared else "fallback",
+        real=real,
+    )
+
+
+def _render_child(scenario: Scenario, out: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Runs in a spawned process: render one set with simgen's own runner; returns its summary."""
+    from simgen.batch.runner import render_dataset
+
+    summary = render_dataset(scenario, out, **kwargs)
+    return {
+        "images": summary.images,
+        "annotations": summary.annotations,
+        "seconds": summary.seconds,
+        "renderer": summary.renderer,
+    }
+
+
+def render_set(rendered: RenderedSet, scenario: Scenario, workers: int) -> None:
+    """Render ``rendered`` from ``scenario`` (its split only) in a spawned child process."""
+    output = type(scenario.output).model_validate({**scenario.output.model_dump(), "splits": {rendered.split: 1.0}})
+    scenario = scenario.model_copy(update={"output": output})
+    kwargs = {
+        "episodes": rendered.episodes,
+        "seed": rendered.seed,
+        "workers": workers,
+        "formats": ["coco"],
+        "renderer": rendered.renderer,
+        "progress": False,
+    }
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        summary = pool.submit(_render_child, scenario, str(rendered.path), kwargs).result()
+    rendered.images = summary["images"]
+    rendered.annotations = summary["annotations"]
+    rendered.seconds = summary["seconds"]
+    rendered.renderer_used = summary["renderer"]
+
+
+def _first(dataset: DetectionSet, n: int) -> DetectionSet:
+    return dataset.subset(sorted(dataset.image_ids)[:n])
+
+
+def run_study(
+    scenario: Scenario, out: str | Path, options: StudyOptions, echo: Callable[[str], None] | None = None
+) -> dict[str, Any]:
+    """Run the whole study into ``out``; returns the results (also written as results.json)."""
+    say = echo or (lambda _msg: None)
+    t0 = time.perf_counter()
+    p = plan(scenario, out, options)
+    torch = require_torch()
+    torch.set_num_threads(options.threads)
+    p.out.mkdir(parents=True, exist_ok=True)
+    for rendered in p.sets.values():
+        say(
+            f"rendering {rendered.name}: {rendered.episodes} episodes, "
+            f"domain {rendered.domain}, renderer {rendered.renderer}"
+        )
+        render_set(rendered, p.domains[rendered.domain], options.workers)
+    train_sets = {
+        arm.name: read_simgen_coco(p.sets[f"train_{arm.name}"].path, "train", p.classes, f"train_{arm.name}")
+        for arm in p.arms
+    }
+    budget = min([options.train_images, *(len(ds.image_ids) for ds in train_sets.values())])
+    train_sets = {name: _first(ds, budget) for name, ds in train_sets.items()}
+    targets: dict[str, DetectionSet] = {
+        HELDOUT: _first(
+            read_simgen_coco(p.sets[f"test_{HELDOUT}"].path, "test", p.classes, HELDOUT), options.test_images
+        ),
+        SOURCE_TEST: _first(
+            read_simgen_coco(p.sets[f"test_{SOURCE_TEST}"].path, "test", p.classes, SOURCE_TEST), options.test_images
+        ),
+    }
+    if p.real is not None:
+        targets["real"] = p.real
+    device = options.device
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    train_cfg = replace(options.train, device=device)
+    arm_results = []
+    for arm in p.arms:
+        runs = []
+        for k in range(options.train_seeds):
+            say(f"training arm {arm.name}, seed {k} ({train_cfg.steps} steps on {budget} images)")
+            model, log = train_detector(train_sets[arm.name], p.classes, train_cfg, seed=k, echo=say)
+            evals = {}
+            for target_name, target in targets.items():
+                detections = predict(model, target, device=train_cfg.device)
+                write_json(p.out / "predictions" / f"{arm.name}_seed{k}_{target_name}.json", detections)
+                evals[target_name] = coco_evaluate(target.gt, detections).to_json()
+                say(
+                    f"  {target_name}: mAP {_fmt(evals[target_name]['map'])}, "
+                    f"mAP@0.5 {_fmt(evals[target_name]['map50'])}"
+                )
+            runs.append(
+                {
+                    "seed": k,
+                    "train_seconds": round(log.seconds, 2),
+                    "losses": log.losses,
+                    "loaded_tensors": log.loaded_tensors,
+                    "eval": evals,
+                }
+            )
+            del model
+        arm_results.append(
+            {**asdict(arm), "status": "ran", "reason": None, "train_set": f"train_{arm.name}", "runs": runs}
+        )
+    for arm in ARMS:
+        if arm.name in p.skipped:
+            arm_results.append({**asdict(arm), "status": "skipped", "reason": p.skipped[arm.name], "runs": []})
+    arm_results.sort(key=lambda a: [x.name for x in ARMS].index(a["name"]))
+    summarize(arm_results, list(targets), p.classes)
+    results = {
+        "simgen_version": _version(),
+        "scenario": scenario.name,
+        "scenario_sha256": scenario.sha256,
+        "mode": options.mode,
+        "classes": p.classes,
+        "randomization": p.randomization,
+        "photoreal": {
+            "available": p.photoreal[0],
+            "reason": p.photoreal[1] or None,
+            "renderer": options.photoreal_renderer,
+        },
+        "options": _options_json(options, budget),
+        "environment": {
+            "torch": torch.__version__,
+            "torchvision": __import__("torchvision").__version__,
+            "device": train_cfg.device,
+            "threads": options.threads,
+            "cpu_count": os.cpu_count(),
+        },
+        "sets": {name: _set_json(s, p.out) for name, s in p.sets.items()},
+        "targets": {
+            name: {"images": len(t.image_ids), "annotations": len(t.gt["annotations"])} for name, t in targets.items()
+        },
+        "arms": arm_results,
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+    from simgen.study.report import write_reports
+
+    write_reports(results, p.out)
+    return results
+
+
+def _fmt(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:.3f}"
+
+
+def _version() -> str:
+    from simgen import __version__
+
+    return __version__
+
+
+def _set_json(s: RenderedSet, out: Path) -> dict[str, Any]:
+    d = asdict(s)
+    d["path"] = str(s.path.relative_to(out))
+    return d
+
+
+def _options_json(options: StudyOptions, budget: int) -> dict[str, Any]:
+    d = asdict(options)
+    d["train"]["weights"] = str(options.train.weights) if options.train.weights else None
+    d["image_budget"] = budget
+    return json.loads(json.dumps(d, default=str))
+
+
+def t_interval(values: list[float], level: float = 0.95) -> tuple[float, float] | None:
+    """Student-t confidence interval of the mean of ``values``; None for fewer than 2 values."""
+    n = len(values)
+    if n < 2:
+        return None
+    from scipy import stats
+
+    mean = sum(values) / n
+    sd = math.sqrt(sum((v - mean) ** 2 for v in values) / (n - 1))
+    half = float(stats.t.ppf(0.5 + level / 2, n - 1)) * sd / math.sqrt(n)
+    return (mean - half, mean + half)
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def summarize(arm_results: list[dict[str, Any]], targets: list[str], classes: list[str]) -> None:
+    """Add per-target summaries (mean mAP over seeds, per-class AP, gap to the oracle) in place.
+
+    The gap is reported for the held-out target, where the oracle was trained on that domain:
+    per seed ``1 - mAP(arm) / mAP(oracle)`` (paired by seed), mean and 95 % t-interval.
+    """
+    oracle = next((a for a in arm_results if a["name"] == ORACLE and a["status"] == "ran"), None)
+    for arm in arm_results:
+        arm["summary"] = {}
+        if arm["status"] != "ran":
+            continue
+        for target in targets:
+            maps = [r["eval"][target]["map"] for r in arm["runs"]]
+            maps50 = [r["eval"][target]["map50"] for r in arm["runs"]]
+            valid = [m for m in maps if m is not None]
+            per_class = {}
+            for name in classes:
+                aps = [r["eval"][target]["per_class"][name]["ap"] for r in arm["runs"]]
+                aps = [a for a in aps if a is not None]
+                per_class[name] = _mean(aps)
+            entry: dict[str, Any] = {
+                "map": _mean(valid),
+                "map_runs": maps,
+                "map_ci95": t_interval(valid),
+                "map50": _mean([m for m in maps50 if m is not None]),
+                "per_class_ap": per_class,
+                "gap": None,
+            }
+            if target == HELDOUT and oracle is not None:
+                gaps = []
+                for run, ref in zip(arm["runs"], oracle["runs"], strict=True):
+                    a, o = run["eval"][target]["map"], ref["eval"][target]["map"]
+                    if a is not None and o is not None and o > 0:
+                        gaps.append(1.0 - a / o)
+                entry["gap"] = {
+                    "mean": _mean(gaps),
+                    "runs": gaps,
+                    "ci95": t_interval(gaps),
+                    "n": len(gaps),
+                    "note": None if gaps else "oracle mAP is 0 for every seed: the gap is undefined",
+                }
+            arm["summary"][target] = entry

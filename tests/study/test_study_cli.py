@@ -1,0 +1,107 @@
+"""``simgen study`` end to end on a tiny budget, and its refusal of bad input.
+
+The study runs as users run it, ``python -m simgen study`` in a subprocess: a test process whose
+other tests loaded pybullet's EGL plugin must not import torch (after Mesa llvmpipe is loaded, a
+torch import crashes the process), so these tests do not import torch either.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.study.test_data import write_real
+
+TINY = [
+    "--quick", "--image-size", "64x48", "--frames", "2", "--train-images", "4", "--test-images", "2",
+    "--steps", "2", "--batch-size", "2", "--renderer", "tiny", "--threads", "1",
+]  # fmt: skip
+
+
+def _torch_missing() -> bool:
+    """Checked without importing torch here (see the module docstring)."""
+    import importlib.util
+
+    return importlib.util.find_spec("torch") is None or importlib.util.find_spec("torchvision") is None
+
+
+@pytest.mark.skipif(_torch_missing(), reason="torch/torchvision not installed (pip install 'simgen[study]')")
+def test_tiny_study_runs_end_to_end(run_cli, small_scenario_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "study"
+    real = write_real(tmp_path, ["crate", "ball"])
+    code, stdout, stderr = run_cli(
+        "study", str(small_scenario_path), "--out", str(out), "--real", real, *TINY, timeout=900
+    )
+    assert code == 0, stderr
+    assert "utility study of small written to" in stdout
+    results = json.loads((out / "results.json").read_text())
+    assert results["mode"] == "quick" and results["classes"] == ["crate", "ball", "can"]
+    arms = {a["name"]: a for a in results["arms"]}
+    assert list(arms) == ["source", "randomized", "photoreal", "oracle"]
+    photoreal = results["photoreal"]
+    assert arms["photoreal"]["status"] == ("ran" if photoreal["available"] else "skipped")
+    if not photoreal["available"]:
+        assert arms["photoreal"]["reason"] == photoreal["reason"] and photoreal["reason"]
+    # Same image budget for every arm; every training set and test set has its own seed.
+    budget = results["options"]["image_budget"]
+    assert budget == 4
+    sets = results["sets"]
+    assert sets["train_source"]["seed"] == sets["train_randomized"]["seed"]
+    seeds = {sets[n]["seed"] for n in ("train_source", "train_oracle", "test_heldout", "test_source")}
+    assert len(seeds) == 4
+    for name, s in sets.items():
+        assert s["images"] >= (budget if name.startswith("train") else 2), name
+        assert (out / s["path"] / "coco" / "annotations").is_dir()
+    for arm in results["arms"]:
+        if arm["status"] != "ran":
+            continue
+        assert len(arm["runs"]) == 1 and arm["runs"][0]["losses"][-1][0] == 2
+        for target in ("heldout", "source", "real"):
+            ev = arm["runs"][0]["eval"][target]
+            assert ev["images"] == (1 if target == "real" else 2)
+            for value in (ev["map"], ev["map50"]):
+                assert value is None or 0.0 <= value <= 1.0
+            assert set(ev["per_class"]) == {"crate", "ball", "can"}
+            assert (out / "predictions" / f"{arm['name']}_seed0_{target}.json").is_file()
+        gap = arm["summary"]["heldout"]["gap"]
+        assert gap is not None and gap["ci95"] is None  # one training seed: no interval
+        assert arm["summary"]["real"]["gap"] is None  # no oracle trained on real data
+    table = (out / "results.md").read_text()
+    assert "| arm | heldout mAP | heldout mAP@0.5 | source mAP | source mAP@0.5 | real mAP | real mAP@0.5 |" in table
+    assert "4. oracle: trained on the target domain" in table
+    import cv2
+
+    for name in ("map_by_arm.png", "per_class_ap.png", "training_loss.png"):
+        image = cv2.imread(str(out / "plots" / name))
+        assert image is not None and image.shape[0] > 100, name
+
+
+def test_real_set_with_unknown_classes_exits_2_with_the_mapping(
+    run_cli, small_scenario_path: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "study"
+    real = write_real(tmp_path, ["crates", "pedestrian"])
+    code, stdout, stderr = run_cli("study", str(small_scenario_path), "--out", str(out), "--real", real, *TINY)
+    assert code == 2, stderr
+    assert "Traceback" not in stderr
+    assert "'crates', 'pedestrian' are not classes of the scenario (its classes: crate, ball, can)" in stderr
+    assert "--class-map crates=crate,pedestrian=<crate|ball|can>" in stderr
+    assert not out.exists(), "nothing may be written for bad input"
+
+
+def test_study_refuses_a_non_empty_out_and_bad_options(run_cli, small_scenario_path: Path, tmp_path: Path) -> None:
+    (tmp_path / "full").mkdir()
+    (tmp_path / "full" / "x").write_text("keep")
+    code, _, stderr = run_cli("study", str(small_scenario_path), "--out", str(tmp_path / "full"), *TINY)
+    assert code == 2 and "is not an empty folder" in stderr
+    assert (tmp_path / "full" / "x").read_text() == "keep"
+    code, _, stderr = run_cli("study", str(small_scenario_path), "--out", str(tmp_path / "o"), "--image-size", "x")
+    assert code == 2 and "--image-size 'x' is not WIDTHxHEIGHT" in stderr
+    code, _, stderr = run_cli("study", str(small_scenario_path), "--out", str(tmp_path / "o"), "--steps", "0")
+    assert code == 2 and "--steps must be at least 1" in stderr
+    scenario, o = str(small_scenario_path), str(tmp_path / "o")
+    code, _, stderr = run_cli("study", scenario, "--out", o, "--classes", "crat", *TINY)
+    assert code == 2 and "did you mean 'crate'" in stderr
+    assert not (tmp_path / "o").exists()
