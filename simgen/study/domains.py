@@ -88,6 +88,7 @@ def study_base(
         cam.pop(key, None)
     cfg["cameras"] = [cam]
     cfg["sensors"] = []
+    _drop_references_to_removed_sensors(cfg, cam.get("name"))
     if frames is not None:
         cfg["frames"] = int(frames)
     all_classes = list(cfg.get("classes") or dict.fromkeys(o["class"] for o in cfg["objects"]))
@@ -138,6 +139,39 @@ def nominal(value: Any) -> Any:
 def has_declarative_randomization() -> bool:
     """True when the scenario language has ``randomize:``/``effects:`` blocks."""
     return all(key in Scenario.model_fields for key in RANDOMIZE_KEYS)
+
+
+def _drop_references_to_removed_sensors(cfg: dict[str, Any], camera: str | None) -> None:
+    """Remove event actions and effect camera lists that name sensors the study cut (in place).
+
+    Names must resolve at load time, so a LiDAR fault or a second camera's fault would make the
+    study's scenario invalid once those sensors are gone.
+    """
+    from simgen.scenario.names import SENSOR_FAULTS
+
+    def keep(action: dict[str, Any]) -> bool:
+        if action.get("type") in SENSOR_FAULTS:
+            return False
+        named = action.get("camera")
+        return named is None or named == camera
+
+    events = []
+    for event in cfg.get("events") or []:
+        actions = [a for a in event.get("actions", []) if keep(a)]
+        if actions:
+            events.append({**event, "actions": actions})
+    if "events" in cfg:
+        cfg["events"] = events
+    for key in ("effects", "randomize"):
+        entries = []
+        for entry in cfg.get(key) or []:
+            if entry.get("cameras"):
+                entry = {**entry, "cameras": [c for c in entry["cameras"] if c == camera]}
+                if not entry["cameras"]:
+                    continue
+            entries.append(entry)
+        if key in cfg:
+            cfg[key] = entries
 
 
 def with_randomization(scenario: Scenario, on: bool) -> Scenario:

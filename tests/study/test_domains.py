@@ -127,3 +127,13 @@ def test_photoreal_status_reports_a_reason_when_unavailable() -> None:
         expected = False
     assert ok is expected
     assert bool(reason) is not ok
+
+
+@pytest.mark.parametrize("path", simgen.resources.shipped_scenarios(), ids=lambda p: p.stem)
+def test_every_shipped_scenario_cuts_to_a_valid_study_scenario(path) -> None:
+    """Cutting sensors and cameras also drops the faults and effects that named them."""
+    base = domains.study_base(simgen.load(path), width=64, height=48, frames=1)
+    for on in (False, True):
+        sc = domains.with_randomization(base, on=on)
+        assert len(sc.cameras) == 1 and sc.sensors == []
+        simgen.sample(sc, 0)
