@@ -225,7 +225,7 @@ def _fix_appearance(cfg: dict[str, Any]) -> None:
 def _fallback_randomization(cfg: dict[str, Any]) -> None:
     """Randomize appearance with what every scenario language version has (in place)."""
     for obj in cfg["objects"]:
-        obj["color"] = [FALLBACK_COLOR, FALLBACK_COLOR, FALLBACK_COLOR, 1.0]
+        obj["color"] = [FALLBACK_COLOR, FALLBACK_COLOR, FALLBACK_COLOR]  # RGB: every object type takes it
     world = cfg["world"]
     world.setdefault("ground", {})["color"] = [FALLBACK_COLOR, FALLBACK_COLOR, FALLBACK_COLOR, 1.0]
     world["light"] = {**world.get("light", {}), **copy.deepcopy(FALLBACK_LIGHT)}
