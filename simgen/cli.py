@@ -653,3 +653,9 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("simgen: interrupted; finished episodes are kept, rerun with --resume to continue", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `simgen list | head`: the reader went away; say nothing more (and nothing at exit's flush).
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

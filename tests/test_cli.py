@@ -168,3 +168,14 @@ def test_regression_pool_workers_print_nothing_with_egl(
     code, stdout, stderr = run_cli(*args, "--renderer", "egl")
     assert code == 0, stderr
     assert stdout.count("\n") == 1 and stdout.startswith("simgen: wrote 2 images"), stdout
+
+
+def test_list_into_a_closed_pipe_ends_quietly():
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "simgen", "list"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()  # the reader is gone before simgen writes, like `simgen list | head -0`
+    err = proc.stderr.read().decode()
+    assert proc.wait() == 0
+    assert "Traceback" not in err and "BrokenPipe" not in err
