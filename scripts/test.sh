@@ -9,11 +9,12 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && ! command -v chro
   apt-get update -qq
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null
 fi
-# The photoreal renderer's tests need Blender's bpy wheel, which exists for Python 3.11 only;
-# elsewhere they skip.
+# The photoreal renderer's tests need Blender's bpy wheel, which exists for Python 3.11 only, and
+# the utility study's need torch/torchvision, pinned to the builds pip finds on this project's
+# machines for Python 3.11 (a few minutes to install); elsewhere those tests skip.
 extras=dev,browser,ray
 if "${PYTHON:-python3}" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then
-  extras=dev,browser,ray,blender
+  extras=dev,browser,ray,blender,study
 fi
 bash scripts/setup.sh "$extras"
 .venv/bin/ruff check simgen tests scripts

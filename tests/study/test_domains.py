@@ -75,13 +75,19 @@ def test_randomization_off_fixes_appearance_and_drops_camera_faults() -> None:
     assert "haze" not in cfg["world"]
 
 
+def _without_declared_blocks(sc: simgen.Scenario) -> simgen.Scenario:
+    cfg = resolved_config(sc)
+    for key in domains.RANDOMIZE_KEYS:
+        cfg.pop(key, None)
+    return domains.reload(cfg, sc, "plain")
+
+
 def test_randomization_on_draws_appearance_and_exposure_but_keeps_layout() -> None:
-    base = _quickstart()
+    """The fallback, for scenarios that declare no randomize:/effects: blocks of their own."""
+    base = _without_declared_blocks(_quickstart())
     off = domains.with_randomization(base, on=False)
     on = domains.with_randomization(base, on=True)
     cfg = resolved_config(on)
-    if domains.has_declarative_randomization() and (cfg.get("randomize") or cfg.get("effects")):
-        pytest.skip("the scenario declares its own randomize:/effects: blocks")
     assert all(_is_distribution(c) for obj in cfg["objects"] for c in obj["color"][:3])
     assert _is_distribution(cfg["world"]["light"]["intensity"]) and "haze" in cfg["world"]
     assert any(a["type"] == "exposure_spike" for e in cfg["events"] for a in e["actions"])
