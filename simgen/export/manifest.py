@@ -116,8 +116,8 @@ Boxes are tight boxes of the *visible* mask, in pixels (COCO `[x, y, w, h]`). Ma
 RLE of the visible pixels. Objects with fewer than the scenario's `min_visible_pixels` visible
 pixels (or a visible share below `min_visibility`) are not annotated, or are kept as crowd /
 ignore regions (`iscrowd: 1`, KITTI `DontCare`) when `ignore_regions` is set. With the amodal
-pass on, each object is also rendered alone: amodal boxes and masks, visibility (visible /
-amodal pixels) and KITTI occlusion levels come from that. 3D boxes (camera and world frame),
+pass on, each object's whole silhouette is drawn from its own posed geometry: amodal boxes and
+masks, visibility (visible / amodal pixels) and KITTI occlusion levels come from that. 3D boxes (camera and world frame),
 6D poses (OpenCV camera axes) and keypoints of articulated bodies come from the simulator's
 poses and the objects' geometry. Class ids are the scenario's class positions in every format
 (COCO/BOP from 1, YOLO from 0). Splits are by whole episode, so near-duplicate frames never
@@ -125,8 +125,9 @@ straddle splits.
 
 ## Known limits
 {rendering}
-- Materials are flat colours unless the assets carry textures; expect a domain gap to real
-  cameras. Mix with real data or use domain randomization before deployment.
+- Materials are flat colours or procedural textures (asset library, `randomize:` entries);
+  expect a domain gap to real cameras. Compare with real data (`simgen compare`) and mix it in
+  (`simgen mix`) before deployment.
 - Physics is rigid-body (Bullet) with a fixed time step; deformables are not modelled.
 """
     text += _format_notes(manifest) + _failures_section(manifest.get("failures", []))
