@@ -117,9 +117,9 @@ RLE of the visible pixels. Objects with fewer than the scenario's `min_visible_p
 pixels (or a visible share below `min_visibility`) are not annotated, or are kept as crowd /
 ignore regions (`iscrowd: 1`, KITTI `DontCare`) when `ignore_regions` is set. With the amodal
 pass on, each object's whole silhouette is drawn from its own posed geometry: amodal boxes and
-masks, visibility (visible / amodal pixels) and KITTI occlusion levels come from that. 3D boxes (camera and world frame),
-6D poses (OpenCV camera axes) and keypoints of articulated bodies come from the simulator's
-poses and the objects' geometry. Class ids are the scenario's class positions in every format
+masks, visibility (visible / amodal pixels) and KITTI occlusion levels come from that. 3D boxes
+(camera and world frame), 6D poses (OpenCV camera axes) and keypoints of articulated bodies come
+from the simulator's poses and the objects' geometry. Class ids are the scenario's class positions in every format
 (COCO/BOP from 1, YOLO from 0). Splits are by whole episode, so near-duplicate frames never
 straddle splits.
 
