@@ -20,16 +20,35 @@ more workers cost more work per frame.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import resource
-import sys
 import tempfile
 from pathlib import Path
 
 import simgen
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_scale import IMAGE_SUFFIXES, LABEL_SUFFIXES, tree_digest  # noqa: E402
+LABEL_SUFFIXES = {".json", ".txt", ".xml", ".yaml", ".csv"}
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg"}
+SKIP = {"manifest.json", "run.json", "DATASET_CARD.md"}  # timings and host names live here
+
+
+def tree_digest(root: Path, suffixes: set[str]) -> tuple[str, int]:
+    """SHA-256 over (relative path, bytes) of files under ``root`` with ``suffixes``; and their count.
+
+    Labels are hashed apart from images: annotations must be byte-identical whatever the worker
+    count, while a GPU driver may rasterise images differently from Mesa.
+    """
+    h = hashlib.sha256()
+    files = sorted(
+        p
+        for p in root.rglob("*")
+        if p.is_file() and p.suffix.lower() in suffixes and p.name not in SKIP and ".simgen" not in p.parts
+    )
+    for p in files:
+        h.update(p.relative_to(root).as_posix().encode())
+        h.update(p.read_bytes())
+    return h.hexdigest()[:16], len(files)
 
 
 def worker_counts(text: str | None, cores: int) -> list[int]:
