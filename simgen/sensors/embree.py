@@ -36,8 +36,9 @@ from simgen.sensors.scene_mesh import LinkMesh, body_meshes, link_poses, pose_ve
 class _Body:
     meshes: list[LinkMesh]
     links: tuple[int, ...]
-    pose: np.ndarray  # (L, 7) link poses baked into the scene that holds it
+    pose: np.ndarray  # (L, 4, 4) link poses baked into the scene that holds it
     faces: int
+    key: object = None  # pybullet's own pose tuples at that time: equal tuples, nothing moved
 
 
 class _Scene:
@@ -70,12 +71,9 @@ class _Scene:
             radii.append(float(np.sqrt(np.max(np.sum((pv - c) ** 2, axis=1)))))
         self.centres = np.asarray(centres)
         self.radii = np.asarray(radii)
+        self.max_uid = int(self.owner.max(initial=-1))
         self.scene = rtcore_scene.EmbreeScene(device, robust=True)
         TriangleMesh(self.scene, v.astype(np.float32), f)
-
-    def lookup(self, prim: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Owner uid, unit normal and link of hit triangles ``prim`` (``take``: faster than fancy indexing)."""
-        return self.owner.take(prim), self.normal.take(prim, axis=0), self.link.take(prim)
 
 
 def _rays_near_spheres(
@@ -121,23 +119,47 @@ class EmbreeCaster(RayCaster):
         self.dynamic_scene: _Scene | None = None
         self.merged = False  # True while one scene holds every body (see update)
         self.rebuilds = {"static": 0, "dynamic": 0, "merged": 0}  # scene builds so far (tests, benchmarks)
+        self._tables: tuple[tuple[_Scene | None, _Scene | None], tuple] | None = None
+        self.detached: set[int] = set()  # bodies left out of the scenes (a sensor's own rigid mount)
         self.update()
 
     def _live_uids(self) -> list[int]:
         p, cid = self.world.client.p, self.world.client.id
         return [p.getBodyUniqueId(i, physicsClientId=cid) for i in range(p.getNumBodies(physicsClientId=cid))]
 
+    def _state_key(self, uid: int, links: tuple[int, ...]) -> object:
+        """The raw pose tuples pybullet gives of a body's base and ``links``: cheap to read and compare every tick."""
+        p, cid = self.world.client.p, self.world.client.id
+        base = p.getBasePositionAndOrientation(uid, physicsClientId=cid)
+        children = [k for k in links if k >= 0]
+        if not children:
+            return base
+        states = p.getLinkStates(uid, children, computeForwardKinematics=1, physicsClientId=cid)
+        return base, tuple((st[4], st[5]) for st in states)
+
     def _moves(self, uid: int) -> bool:
-        """Whether a new body is expected to move: dynamic (mass > 0) or articulated."""
+        """Whether a new body is expected to move: its base has mass (it falls, rolls, is pushed).
+
+        Everything else (fixed bodies, procedural assets built from fixed joints, kinematic
+        actors) starts in the static scene and moves to the dynamic one the first time it is
+        seen moving: guessing "articulated, so moving" put whole streets of buildings in the
+        scene that is rebuilt whenever anything moves.
+        """
         p, cid = self.world.client.p, self.world.client.id
         if uid == getattr(self.world, "ground_uid", -1):
             return False
-        mass = p.getDynamicsInfo(uid, -1, physicsClientId=cid)[0]
-        return mass > 0 or p.getNumJoints(uid, physicsClientId=cid) > 0
+        return p.getDynamicsInfo(uid, -1, physicsClientId=cid)[0] > 0
+
+    def _rigid(self, uid: int) -> bool:
+        """Whether a body is one rigid piece: no joints, or only fixed ones."""
+        p, cid = self.world.client.p, self.world.client.id
+        fixed = p.JOINT_FIXED
+        n = p.getNumJoints(uid, physicsClientId=cid)
+        return all(p.getJointInfo(uid, j, physicsClientId=cid)[2] == fixed for j in range(n))
 
     def update(self) -> None:
         """Re-pose moving bodies; rebuild only the scene(s) whose bodies changed (see the module docstring)."""
-        live = self._live_uids()
+        live = [u for u in self._live_uids() if u not in self.detached]
         static_dirty = self.static_scene is None and not self.bodies
         dynamic_dirty = False
         gone = set(self.bodies) - set(live)
@@ -154,7 +176,8 @@ class EmbreeCaster(RayCaster):
                 meshes = body_meshes(self.world, uid)
                 links = tuple(sorted({m.link for m in meshes}))
                 pose = link_poses(self.world, uid, links)
-                self.bodies[uid] = _Body(meshes, links, pose, sum(len(m.faces) for m in meshes))
+                body = _Body(meshes, links, pose, sum(len(m.faces) for m in meshes), self._state_key(uid, links))
+                self.bodies[uid] = body
                 if self._moves(uid):
                     self.dynamic.add(uid)
                     dynamic_dirty = True
@@ -163,6 +186,10 @@ class EmbreeCaster(RayCaster):
                 continue
             if not body.faces:
                 continue
+            key = self._state_key(uid, body.links)
+            if key == body.key:  # pybullet reports the very same numbers: nothing moved
+                continue
+            body.key = key
             pose = link_poses(self.world, uid, body.links)
             if np.array_equal(pose, body.pose):
                 continue
@@ -206,40 +233,103 @@ class EmbreeCaster(RayCaster):
                 parts.append((uid, verts, np.concatenate(faces), np.concatenate(links)))
         return _Scene(self.device, parts) if parts else None
 
-    def cast(self, origins: np.ndarray, directions: np.ndarray, near: float, far: float) -> RayHits:
-        """See :meth:`RayCaster.cast`; distances carry Embree's float32 precision."""
+    def detach(
+        self, uid: int, world_from_sensor: np.ndarray, dirs: np.ndarray, near: float, far: float
+    ) -> np.ndarray | None:
+        """Leave a sensor's own rigid mount ``uid`` out of the scenes; per-ray range at which it blocks.
+
+        A body rigidly attached to the sensor blocks the same rays at the same ranges on every
+        sweep, wherever it goes, so it is cast once, in the sensor frame (``dirs`` (N, 3)
+        sensor-frame unit directions, rays from ``near`` to ``far``), and then never again: the
+        caller limits each ray to the returned (N,) float32 metres (``far`` where the body is
+        clear of it). A body with moving joints can move relative to its sensor: it stays in the
+        scenes and None is returned.
+        """
+        body = self.bodies.get(uid)
+        if body is None or not self._rigid(uid):
+            return None
+        limit = np.full(len(dirs), far, dtype=np.float32)
+        if body.faces:
+            verts = pose_vertices(body.meshes, body.pose, body.links)
+            r, o = world_from_sensor[:3, :3], world_from_sensor[:3, 3]
+            faces = np.concatenate(
+                [m.faces + sum(len(x.vertices) for x in body.meshes[:i]) for i, m in enumerate(body.meshes)]
+            )
+            links = np.concatenate([np.full(len(m.faces), m.link, dtype=np.int32) for m in body.meshes])
+            own = _Scene(self.device, [(uid, (verts - o) @ r, faces, links)])  # the body in the sensor frame
+            d32 = np.asarray(dirs, dtype=np.float32)
+            res = own.scene.run(d32 * np.float32(near), d32, dists=np.full(len(d32), far - near, np.float32), output=1)
+            hit = res["primID"] >= 0
+            limit[hit] = res["tfar"][hit] + np.float32(near)
+        self.detached.add(uid)
+        self.update()  # drops it from the scenes
+        return limit
+
+    def tables(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+        """Owner uid, unit normal and link per primitive row of the current scenes, and the largest uid.
+
+        Rows of the static scene come first, then the dynamic scene's (offset by the static
+        scene's triangle count); the concatenation is cached until either scene is rebuilt.
+        """
+        key = (self.static_scene, self.dynamic_scene)  # the scenes themselves: an id() could be reused
+        if self._tables is None or any(a is not b for a, b in zip(self._tables[0], key, strict=True)):
+            scenes = [sc for sc in (self.static_scene, self.dynamic_scene) if sc is not None]
+            if not scenes:
+                t = (np.zeros(0, np.int32), np.zeros((0, 3), np.float32), np.zeros(0, np.int32), -1)
+            elif len(scenes) == 1:
+                t = (scenes[0].owner, scenes[0].normal, scenes[0].link, scenes[0].max_uid)
+            else:
+                t = (
+                    np.concatenate([sc.owner for sc in scenes]),
+                    np.concatenate([sc.normal for sc in scenes]),
+                    np.concatenate([sc.link for sc in scenes]),
+                    max(sc.max_uid for sc in scenes),
+                )
+            self._tables = (key, t)
+        return self._tables[1]
+
+    def cast(
+        self,
+        origins: np.ndarray,
+        directions: np.ndarray,
+        near: float,
+        far: float | np.ndarray,
+        start: np.ndarray | None = None,
+    ) -> RayHits:
+        """See :meth:`RayCaster.cast`; distances carry Embree's float32 precision.
+
+        ``far`` may also be (N,) float32 metres, one limit per ray (see :meth:`detach`).
+        """
         d32 = np.asarray(directions, dtype=np.float32)
-        o32 = d32 * np.float32(near)
-        o32 += np.asarray(origins, dtype=np.float32)  # rays start ``near`` out
+        reach_from = np.float32(near)  # the sphere test measures from the origins, or from the starts
+        if start is not None:
+            origins, reach_from = start, np.float32(0.0)
+        else:
+            start = d32 * np.float32(near)
+            start += np.asarray(origins, dtype=np.float32)  # rays start ``near`` out
         n = len(d32)
-        tfar = np.full(n, far - near, dtype=np.float32)
-        uid = np.full(n, -1, dtype=np.int32)
-        normal = np.zeros((n, 3), dtype=np.float32)
-        link = np.full(n, -1, dtype=np.int32)
+        if np.ndim(far):
+            tfar = np.subtract(far, np.float32(near), dtype=np.float32)  # a fresh array: Embree writes into it
+        else:
+            tfar = np.full(n, far - near, dtype=np.float32)
         static, dynamic = self.static_scene, self.dynamic_scene
         if static is not None:
-            res = static.scene.run(o32, d32, dists=tfar, output=1)
-            prim = res["primID"]
-            tfar = res["tfar"]
-            hit = prim >= 0
-            if hit.all():
-                uid, normal, link = static.lookup(prim)
-            else:
-                idx = np.flatnonzero(hit)
-                uid[idx], normal[idx], link[idx] = static.lookup(prim[idx])
+            res = static.scene.run(start, d32, dists=tfar, output=1)
+            prim, tfar = res["primID"], res["tfar"]
+        else:
+            prim = np.full(n, -1, dtype=np.int32)
         if dynamic is not None:  # moving bodies usually fill a small part of the sweep: cast rays passing near
-            reach = tfar + np.float32(near)
+            reach = tfar + reach_from
             sel = _rays_near_spheres(np.asarray(origins, dtype=np.float32), d32, reach, dynamic.centres, dynamic.radii)
             if len(sel):
-                res = dynamic.scene.run(o32[sel], d32[sel], dists=tfar[sel], output=1)
-                prim = res["primID"]
-                idx = np.flatnonzero(prim >= 0)
-                rows = sel[idx]
-                uid[rows], normal[rows], link[rows] = dynamic.lookup(prim[idx])
-                tfar[rows] = res["tfar"][idx]
-        distance = tfar.astype(np.float64)
-        distance += near
-        return RayHits(uid, distance, normal, link)
+                res = dynamic.scene.run(start[sel], d32[sel], dists=tfar[sel], output=1)
+                p = res["primID"]
+                got = np.flatnonzero(p >= 0)
+                rows = sel[got]
+                prim[rows] = p[got] + (0 if static is None else len(static.owner))
+                tfar[rows] = res["tfar"][got]
+        owner, normals, links, max_uid = self.tables()
+        return RayHits(prim, tfar, near, owner, normals, links, max_uid)
 
 
 __all__ = ["EmbreeCaster"]

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 
 from simgen.sensors.geometry import body_uid, mount_velocity, rotation_exp, world_from_mount
+from simgen.sensors.lidar_kernels import LabelTables, RayTables, assemble, world_rays
 from simgen.sensors.raycast import MAX_BATCH, cast_rays, label_tables, make_raycaster
 from simgen.sensors.registry import Sensor, register_sensor, sensor_rng
 from simgen.sensors.stream import LidarScan
@@ -50,16 +51,6 @@ def ray_pattern(elevations_deg: tuple[float, ...], azimuths_deg: tuple[float, ..
 MIN_SKEW = 1e-5  # metres: sensor motion that moves no ray further than this over a sweep is ignored
 
 
-def _rotate32(points: np.ndarray, r: np.ndarray) -> np.ndarray:
-    """(N, 3) float32 ``points @ r.T`` as fused multiply-adds (see ``geometry.transform_points``)."""
-    out = np.empty(points.shape, dtype=np.float32)
-    x, y, z = points[:, 0], points[:, 1], points[:, 2]
-    r = r.astype(np.float32)
-    for i in range(3):
-        out[:, i] = x * r[i, 0] + y * r[i, 1] + z * r[i, 2]
-    return out
-
-
 @register_sensor
 class Lidar(Sensor):
     """Spinning or solid-state LiDAR on a ray casting backend (``spec.backend``)."""
@@ -70,19 +61,30 @@ class Lidar(Sensor):
     def __init__(self, spec: Any, world: Any, rng: np.random.Generator) -> None:
         super().__init__(spec, world, rng)
         dirs, ring, col = ray_pattern(spec.elevations_deg, spec.azimuths_deg)
-        self.dirs = dirs
-        self.dirs_flat = np.ascontiguousarray(dirs.reshape(-1, 3))
-        self.dirs32 = dirs.astype(np.float32)  # world-frame rays are cast in float32 (Embree's precision)
-        self.dirs_flat32 = np.ascontiguousarray(self.dirs_flat, dtype=np.float32)
-        self.ring = ring.reshape(-1).astype(np.uint16)
-        self.column = col.reshape(-1).astype(np.uint32)
+        self.dirs = dirs  # (C, R, 3) float64
         cols = len(spec.azimuths_deg)
         self.column_time = np.arange(cols) / cols / spec.rate
-        self.ray_time = self.column_time[self.column].astype(np.float32)  # (N,) seconds after capture
-        self.inst_lut, self.cat_lut, self.refl_lut = label_tables(world)
+        column = col.reshape(-1).astype(np.uint32)
+        flat = np.ascontiguousarray(dirs.reshape(-1, 3))
+        self.rays = RayTables(
+            dirs=flat.astype(np.float32),  # world-frame rays are cast in float32 (Embree's precision)
+            dirs64=flat,
+            ring=ring.reshape(-1).astype(np.uint16),
+            column=column,
+            time=self.column_time[column].astype(np.float32),  # (N,) seconds after capture
+        )
+        self.labels = LabelTables(*label_tables(world))
         self.mount_uid = body_uid(world, spec.mount) if spec.mount is not None else -2
         self.fault_rng = sensor_rng(world.spec.seed, f"{spec.name}.faults")
         self.caster = make_raycaster(getattr(spec, "backend", "bullet"), world, num_threads=spec.num_threads)
+        # The body the sensor rides on blocks the same rays on every sweep: Embree casts it once, in
+        # the sensor frame, and leaves it out of the scene (one cast per sweep, not two).
+        self.far: float | np.ndarray = spec.max_range
+        if self.mount_uid >= 0 and hasattr(self.caster, "detach"):
+            ws = world_from_mount(world, spec.mount) @ spec.mount_from_sensor
+            limit = self.caster.detach(self.mount_uid, ws, self.rays.dirs64, spec.min_range, spec.max_range)
+            if limit is not None:
+                self.far = limit
 
     def sensor_poses(self) -> tuple[np.ndarray, bool]:
         """(C, 4, 4) world_from_sensor of every column at its firing time, and whether they differ."""
@@ -111,65 +113,38 @@ class Lidar(Sensor):
         s = self.spec
         t = self.world.time
         poses, moving = self.sensor_poses()
-        if moving:
-            r = poses[:, None, :3, :3].astype(np.float32)  # (C, 1, 3, 3), one rotation per column
-            d = self.dirs32
-            dirs_w = np.empty(d.shape, dtype=np.float32)
-            for i in range(3):  # multiply-adds: a stack of 3 x 3 products is slow through matmul
-                dirs_w[..., i] = d[..., 0] * r[..., i, 0] + d[..., 1] * r[..., i, 1] + d[..., 2] * r[..., i, 2]
-            dirs_w = dirs_w.reshape(-1, 3)
-            origins = np.repeat(poses[:, :3, 3], self.dirs.shape[1], axis=0)
-        else:
-            dirs_w = _rotate32(self.dirs32.reshape(-1, 3), poses[0, :3, :3])
-            origins = poses[0, :3, 3]
+        rot, org = (poses[:, :3, :3], poses[:, :3, 3]) if moving else (poses[:1, :3, :3], poses[:1, :3, 3])
+        start, dirs_w = world_rays(self.rays.dirs, rot, org, self.rays.column, s.min_range)
         self.caster.update()
-        hits = self.caster.cast(origins, dirs_w, s.min_range, s.max_range)
-        uid, normal = hits.uid, hits.normal
-        hit = (uid >= 0) & (uid != self.mount_uid)
+        hits = self.caster.cast(org[0], dirs_w, s.min_range, self.far, start=start)
+        keep = None
         if s.dropout > 0:
-            hit &= self.rng.random(len(hit)) >= s.dropout
+            keep = self.rng.random(len(dirs_w)) >= s.dropout
         for fault in self.world.active_faults(s.name, "lidar_dropout"):
             fraction = float(fault.params.get("fraction", 1.0))
-            hit &= self.fault_rng.random(len(hit)) >= fraction if fraction < 1.0 else False
-        every = bool(hit.all())
-        idx = None if every else np.flatnonzero(hit)
-
-        def pick(a: np.ndarray) -> np.ndarray:  # the hit rows; take is several times faster than a[idx]
-            return a if every else a.take(idx, axis=0)
-
-        uid_h = pick(uid)
-        rng_m = pick(hits.distance)
-        if s.range_noise > 0:
-            rng_m = rng_m + self.rng.normal(0.0, s.range_noise, len(rng_m))
-        if s.deskew:
-            xyz = pick(self.dirs_flat) * rng_m[:, None]
-            col = pick(self.column)
-            world_pts = np.matmul(poses[col, :3, :3], xyz[:, :, None])[:, :, 0] + poses[col, :3, 3]
-            r0 = poses[0, :3, :3]
-            xyz = ((world_pts - poses[0, :3, 3]) @ r0).astype(np.float32)
-        else:
-            xyz = pick(self.dirs_flat32) * rng_m.astype(np.float32)[:, None]
-        n_h, d_h = pick(normal), pick(dirs_w)
-        cos_inc = np.abs(n_h[:, 0] * d_h[:, 0] + n_h[:, 1] * d_h[:, 1] + n_h[:, 2] * d_h[:, 2])
-        if uid_h.size and uid_h.max() >= len(self.inst_lut):  # bodies added after the world was built
-            self.inst_lut, self.cat_lut, self.refl_lut = label_tables(self.world, int(uid_h.max()) + 1)
-        intensity = self.refl_lut.take(uid_h) * cos_inc
-        instance = self.inst_lut.take(uid_h)
-        semantic = self.cat_lut.take(uid_h)
+            lost = self.fault_rng.random(len(dirs_w)) < fraction if fraction < 1.0 else np.ones(len(dirs_w), dtype=bool)
+            keep = ~lost if keep is None else keep & ~lost
+        if hits.max_uid >= len(self.labels.instance):  # bodies added after the world was built
+            self.labels = LabelTables(*label_tables(self.world, hits.max_uid + 1))
+        pts = assemble(
+            hits.prim, hits.t, hits.near, hits.owner, hits.normals, dirs_w, self.rays, self.labels,
+            exclude=self.mount_uid, keep=keep, noise=s.range_noise, rng=self.rng,
+            deskew=(rot, org) if s.deskew and moving else None,
+        )  # fmt: skip
         scan = LidarScan(
             sensor=s.name,
             index=self.count,
             capture_time=t,
             delivery_time=t + s.latency,
             world_from_sensor=poses[0].copy(),
-            xyz=xyz,
-            range=rng_m.astype(np.float32),
-            intensity=intensity.astype(np.float32),
-            ring=self.ring.copy() if every else pick(self.ring),
-            column=self.column.copy() if every else pick(self.column),
-            time=self.ray_time.copy() if every else pick(self.ray_time),
-            instance=instance,
-            semantic=semantic,
+            xyz=pts.xyz,
+            range=pts.range,
+            intensity=pts.intensity,
+            ring=pts.ring,
+            column=pts.column,
+            time=pts.time,
+            instance=pts.instance,
+            semantic=pts.semantic,
             deskewed=s.deskew,
         )
         self.count += 1

@@ -18,6 +18,7 @@ heightfields to float32 precision; on curved primitives they differ by the tesse
 
 from __future__ import annotations
 
+import functools
 import itertools
 import sys
 from abc import ABC, abstractmethod
@@ -37,17 +38,49 @@ _UID, _LINK, _FRACTION, _NORMAL = itemgetter(0), itemgetter(1), itemgetter(2), i
 
 @dataclass
 class RayHits:
-    """First hits of N rays.
+    """First hits of N rays, as rows of per-primitive tables (one pass to label them, none to gather).
 
-    ``uid`` (N,) int32 body uid (-1 = no hit between near and far), ``distance`` (N,) float64
-    metres from the ray origin, ``normal`` (N, 3) float32 or float64 world-frame unit surface
-    normals where hit (either side of the surface).
+    ``prim`` (N,) int32 row of the hit primitive (-1 = no hit between near and far) in ``owner``
+    (P,) int32 body uid, ``normals`` (P, 3) float32 or float64 world-frame unit surface normal
+    (either side of the surface) and ``links`` (P,) int32 link index (-1 = base) or None. ``t``
+    (N,) float32 or float64 metres from the ray's start, which lies ``near`` out from its origin
+    (``far - near`` where nothing was hit). ``max_uid`` is the largest uid in ``owner`` (-1: none).
+    The per-ray views ``uid``, ``distance``, ``normal`` and ``link`` are built on first use.
     """
 
-    uid: np.ndarray
-    distance: np.ndarray
-    normal: np.ndarray
-    link: np.ndarray | None = None  # (N,) int32 link index of the hit (-1 = base), when the backend knows it
+    prim: np.ndarray
+    t: np.ndarray
+    near: float
+    owner: np.ndarray
+    normals: np.ndarray
+    links: np.ndarray | None = None
+    max_uid: int = -1
+
+    @functools.cached_property
+    def uid(self) -> np.ndarray:
+        """(N,) int32 body uid of each ray's hit, -1 where none."""
+        return np.where(self.prim >= 0, self.owner.take(np.maximum(self.prim, 0)), -1).astype(np.int32)
+
+    @functools.cached_property
+    def distance(self) -> np.ndarray:
+        """(N,) float64 metres from each ray's origin to its hit (``far`` where none)."""
+        d = self.t.astype(np.float64)
+        d += self.near
+        return d
+
+    @functools.cached_property
+    def normal(self) -> np.ndarray:
+        """(N, 3) unit surface normal at each ray's hit (zeros where none)."""
+        n = self.normals.take(np.maximum(self.prim, 0), axis=0)
+        n[self.prim < 0] = 0.0
+        return n
+
+    @functools.cached_property
+    def link(self) -> np.ndarray | None:
+        """(N,) int32 link index of each ray's hit (-1 = base or none), when the backend knows it."""
+        if self.links is None:
+            return None
+        return np.where(self.prim >= 0, self.links.take(np.maximum(self.prim, 0)), -1).astype(np.int32)
 
 
 class RayCaster(ABC):
@@ -62,11 +95,16 @@ class RayCaster(ABC):
         """Bring the caster's copy of the scene to the world's current state (called once per capture)."""
 
     @abstractmethod
-    def cast(self, origins: np.ndarray, directions: np.ndarray, near: float, far: float) -> RayHits:
+    def cast(
+        self, origins: np.ndarray, directions: np.ndarray, near: float, far: float, start: np.ndarray | None = None
+    ) -> RayHits:
         """First hits of rays ``origins + t * directions`` with ``near <= t <= far``.
 
         ``origins`` (3,) (one for all rays) or (N, 3) world frame, metres; ``directions`` (N, 3)
         unit vectors (float32 or float64); ``near``/``far`` metres. Distances are from the origins.
+        ``start`` (N, 3) float32, when given, are the ray starts ``origins + near * directions``
+        already computed, and replace ``origins`` (LiDAR builds them in the same pass as its
+        world-frame directions, so it never needs an (N, 3) array of origins).
         """
 
 
@@ -187,18 +225,23 @@ class BulletCaster(RayCaster):
         super().__init__(world)
         self.num_threads = num_threads
 
-    def cast(self, origins: np.ndarray, directions: np.ndarray, near: float, far: float) -> RayHits:
+    def cast(
+        self, origins: np.ndarray, directions: np.ndarray, near: float, far: float, start: np.ndarray | None = None
+    ) -> RayHits:
         """See :meth:`RayCaster.cast`."""
         d = np.asarray(directions, dtype=np.float64)
-        start = d * near
-        start += origins
-        end = d * far
-        end += origins
+        if start is None:
+            start = d * near
+            start += origins
+        else:
+            start = np.asarray(start, dtype=np.float64)
+        end = d * (far - near)
+        end += start
         uid, frac, normal, link = cast_rays(self.world.client, start, end, self.num_threads, links=True)
-        uid[frac >= 1.0] = -1
+        hit = (uid >= 0) & (frac < 1.0)
+        prim = np.where(hit, np.arange(len(uid), dtype=np.int32), -1).astype(np.int32)  # one table row per ray
         frac *= far - near
-        frac += near
-        return RayHits(uid, frac, normal, link)
+        return RayHits(prim, frac, near, uid, normal, link, int(uid.max(initial=-1)))
 
 
 __all__ = [

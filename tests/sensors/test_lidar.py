@@ -27,6 +27,7 @@ def make_lidar(spec, world, backend, gen=None):
     """The LiDAR of ``spec`` (a LidarSpec) on ``backend``."""
     return Lidar(dataclasses.replace(spec, backend=backend), world, rng() if gen is None else gen)
 
+
 WALL = """
 version: 1
 name: wall

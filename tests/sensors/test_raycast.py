@@ -268,7 +268,7 @@ def test_64_by_2048_sweep_stays_within_bounded_memory(client):
     lidar = Lidar(spec.sensors[0], world, rng())
     lidar.capture(0)  # warm caches
     n = 64 * 2048
-    assert len(lidar.dirs_flat) == n
+    assert len(lidar.rays.dirs) == n
     tracemalloc.start()
     try:
         scan = lidar.capture(1)
@@ -342,3 +342,42 @@ def test_embree_sees_mesh_objects_as_loaded(client):
     assert np.mean(hit == np.isfinite(expect)) > 0.999  # the hole is a hole (the collision hull has none)
     both = hit & np.isfinite(expect)
     assert np.max(np.abs(hits.distance[both] - expect[both])) < 1e-4
+
+
+ROOF = """
+version: 1
+name: roof
+world: {gravity: [0, 0, 0], settle_time: 0}
+classes: [car, wall]
+objects:
+  - {name: car, type: box, class: car, size: [4.0, 1.8, 1.4], position: [0, 0, 0.7], mass: 1}
+  - {name: wall, type: box, class: wall, size: [0.2, 20, 6], position: [9.1, 0, 3], mass: 0}
+cameras: [{position: [-6, 0, 3], look_at: [0, 0, 1], width: 8, height: 8}]
+sensors:
+  - {name: velo, type: lidar, channels: 32, vertical_fov: [-40, 10], horizontal_resolution: 2,
+     mount: {body: car_0}, position: [1.0, 0, 1.6], min_range: 0.05}
+"""
+
+
+def test_own_rigid_mount_blocks_rays_without_being_cast_each_sweep(client):
+    """The roof LiDAR's car is cast once in the sensor frame: the same rays drop as on rayTestBatch."""
+    world, spec = make_world(client, ROOF)
+    s = spec.sensors[0]
+    e = Lidar(dataclasses.replace(s, backend="embree"), world, rng())
+    car = world.uid_of[spec.objects[0].instance_id]
+    assert car in e.caster.detached and car not in e.caster.bodies
+    assert e.caster.dynamic_scene is None  # the car was the only moving body
+    blocked = np.asarray(e.far) < s.max_range
+    assert 0.1 < blocked.mean() < 0.5  # rays pointing down at the roof and bonnet
+    b = Lidar(dataclasses.replace(s, backend="bullet"), world, rng())
+    se, sb = e.capture(0), b.capture(0)
+    key = lambda sc: set(zip(sc.ring.tolist(), sc.column.tolist(), strict=True))  # noqa: E731
+    ke, kb = key(se), key(sb)
+    assert len(ke ^ kb) <= 0.001 * len(kb)  # the same returns survive; none seen through the car
+    assert not np.any(se.instance == spec.objects[0].instance_id)
+    # Driven elsewhere and turned, the car blocks the same rays, on both backends.
+    quat = [0, 0, 0.3826834, 0.9238795]
+    client.p.resetBasePositionAndOrientation(car, [2.0, 3.0, 0.7], quat, physicsClientId=client.id)
+    se2, sb2 = e.capture(1), b.capture(1)
+    assert len(key(se2) ^ key(sb2)) <= 0.001 * len(key(sb2))
+    assert not key(se2) & set(zip(*np.nonzero(blocked.reshape(-1, 32).T), strict=True))
