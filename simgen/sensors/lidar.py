@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from simgen.sensors.geometry import body_uid, mount_velocity, rotation_exp, world_from_mount
+from simgen.sensors.geometry import body_uid, mount_velocity, world_from_mount
 from simgen.sensors.lidar_kernels import LabelTables, RayTables, assemble, world_rays
 from simgen.sensors.raycast import MAX_BATCH, cast_rays, label_tables, make_raycaster
 from simgen.sensors.registry import Sensor, register_sensor, sensor_rng
@@ -100,12 +100,23 @@ class Lidar(Sensor):
             # 8 microns; a body at rest jitters at about 1e-5 m/s) is ignored: the rays then share
             # one origin, which is much cheaper to cast.
             if (np.linalg.norm(v) + np.linalg.norm(w) * lever) * sweep >= MIN_SKEW:
+                # The mount turns about one fixed axis k at |w| over the sweep, so by Rodrigues
+                # rot(tau) = I + sin(|w| tau) K + (1 - cos(|w| tau)) K^2, K = [k]x; folding the
+                # mount pose and the sensor offset into the three terms gives every column's
+                # pose from a few (C, 3, 3) multiply-adds.
                 tau = self.column_time
-                rot = rotation_exp(w[None, :] * tau[:, None])  # world-frame rotation over tau
-                wm_t = np.broadcast_to(np.eye(4), (cols, 4, 4)).copy()
-                wm_t[:, :3, :3] = rot @ wm[:3, :3]
-                wm_t[:, :3, 3] = wm[:3, 3] + v[None, :] * tau[:, None]
-                return wm_t @ s.mount_from_sensor, True
+                speed = float(np.linalg.norm(w))
+                k = w / speed if speed > 0 else np.zeros(3)
+                kx = np.array([[0.0, -k[2], k[1]], [k[2], 0.0, -k[0]], [-k[1], k[0], 0.0]])
+                a = wm[:3, :3] @ s.mount_from_sensor[:3, :3]  # world_from_sensor rotation at tau = 0
+                b = wm[:3, :3] @ s.mount_from_sensor[:3, 3]  # sensor origin relative to the mount's
+                sin, vers = np.sin(speed * tau)[:, None], (1.0 - np.cos(speed * tau))[:, None]
+                ka, kka = kx @ a, kx @ kx @ a
+                out = np.zeros((cols, 4, 4))
+                out[:, 3, 3] = 1.0
+                out[:, :3, :3] = a + (sin * ka.reshape(1, 9) + vers * kka.reshape(1, 9)).reshape(cols, 3, 3)
+                out[:, :3, 3] = b + sin * (kx @ b) + vers * (kx @ kx @ b) + wm[:3, 3] + v[None, :] * tau[:, None]
+                return out, True
         return np.broadcast_to(ws0, (cols, 4, 4)), False
 
     def capture(self, tick: int) -> LidarScan:

@@ -106,13 +106,23 @@ def _world_rays_loop(dirs, rot, org, column, near, start, out_d):  # noqa: ANN00
             out_d[k, 0], out_d[k, 1], out_d[k, 2] = a, b, c
             start[k, 0], start[k, 1], start[k, 2] = a * nr + o0, b * nr + o1, c * nr + o2
         return
-    for k in range(dirs.shape[0]):
+    k = 0
+    n = dirs.shape[0]
+    while k < n:  # runs of rays sharing a column (and so a pose), each like the one-pose loop
         c = column[k]
-        x, y, z = dirs[k, 0], dirs[k, 1], dirs[k, 2]
-        for i in range(3):
-            d = x * r[c, i, 0] + y * r[c, i, 1] + z * r[c, i, 2]
-            out_d[k, i] = d
-            start[k, i] = d * nr + o[c, i]
+        r00, r01, r02, r10, r11, r12 = r[c, 0, 0], r[c, 0, 1], r[c, 0, 2], r[c, 1, 0], r[c, 1, 1], r[c, 1, 2]
+        r20, r21, r22, o0, o1, o2 = r[c, 2, 0], r[c, 2, 1], r[c, 2, 2], o[c, 0], o[c, 1], o[c, 2]
+        end = k + 1
+        while end < n and column[end] == c:
+            end += 1
+        for q in range(k, end):
+            x, y, z = dirs[q, 0], dirs[q, 1], dirs[q, 2]
+            a = x * r00 + y * r01 + z * r02
+            b = x * r10 + y * r11 + z * r12
+            e = x * r20 + y * r21 + z * r22
+            out_d[q, 0], out_d[q, 1], out_d[q, 2] = a, b, e
+            start[q, 0], start[q, 1], start[q, 2] = a * nr + o0, b * nr + o1, e * nr + o2
+        k = end
 
 
 def world_rays(
