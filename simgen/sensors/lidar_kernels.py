@@ -203,37 +203,17 @@ def _assemble_numpy(
 
 
 def _assemble_loop(  # noqa: ANN202, PLR0913 - compiled by numba
-    prim,
-    t,
-    near,
-    owner,
-    normal,
-    dirs_w,
-    dirs,
-    dirs64,
-    ring,
-    column,
-    time,
-    inst,
-    cat,
-    refl,  # noqa: ANN001
-    exclude,
-    keep,
-    noise,
-    rng,
-    rot,
-    org,
-    deskew,  # noqa: ANN001
-    xyz,
-    rng_out,
-    inten,
-    ring_out,
-    col_out,
-    time_out,
-    inst_out,
-    cat_out,  # noqa: ANN001
+    prim, t, near, owner, normal, dirs_w, dirs, dirs64, ring, column, time, inst, cat, refl,  # noqa: ANN001
+    exclude, keep, noisy, rot, org, deskew,  # noqa: ANN001
+    xyz, rng_out, inten, ring_out, col_out, time_out, inst_out, cat_out,  # noqa: ANN001
 ):
-    """One pass over the rays; outputs have room for every ray, the first ``j`` are filled."""
+    """One pass over the rays; outputs have room for every ray, the first ``j`` are filled.
+
+    With ``noisy`` (range noise to come; float32 ``t`` and no ``deskew`` then) ``rng_out`` gets the cast's own
+    distance and ``xyz`` the unit direction, for :func:`_noise_loop` to finish: drawing from
+    the generator inside this loop made the compiled loop a third slower even when no noise
+    was drawn.
+    """
     every = keep.shape[0] == 0
     j = 0
     for k in range(prim.shape[0]):
@@ -243,12 +223,13 @@ def _assemble_loop(  # noqa: ANN202, PLR0913 - compiled by numba
         u = np.uint32(owner[p])
         if owner[p] == exclude or not (every or keep[k]):
             continue
-        r = np.float64(t[k]) + near
-        if noise > 0:  # numpy's rng.normal(0, noise, m): loc + scale * z, same ziggurat, same stream
-            r = r + (0.0 + noise * rng.standard_normal())
-        r32 = np.float32(r)
         c = np.abs(normal[p, 0] * dirs_w[k, 0] + normal[p, 1] * dirs_w[k, 1] + normal[p, 2] * dirs_w[k, 2])
-        if deskew:
+        if noisy:
+            rng_out[j] = t[k]
+            xyz[j, 0], xyz[j, 1], xyz[j, 2] = dirs[k, 0], dirs[k, 1], dirs[k, 2]
+        elif deskew:
+            r = np.float64(t[k]) + near
+            rng_out[j] = np.float32(r)
             col = column[k]
             s0, s1, s2 = dirs64[k, 0] * r, dirs64[k, 1] * r, dirs64[k, 2] * r
             w0 = s0 * rot[col, 0, 0] + s1 * rot[col, 0, 1] + s2 * rot[col, 0, 2] + org[col, 0] - org[0, 0]
@@ -257,8 +238,9 @@ def _assemble_loop(  # noqa: ANN202, PLR0913 - compiled by numba
             for i in range(3):
                 xyz[j, i] = np.float32(w0 * rot[0, 0, i] + w1 * rot[0, 1, i] + w2 * rot[0, 2, i])
         else:
+            r32 = np.float32(np.float64(t[k]) + near)
+            rng_out[j] = r32
             xyz[j, 0], xyz[j, 1], xyz[j, 2] = dirs[k, 0] * r32, dirs[k, 1] * r32, dirs[k, 2] * r32
-        rng_out[j] = r32
         inten[j] = np.float32(refl[u] * np.float64(c))
         ring_out[j] = ring[k]
         col_out[j] = column[k]
@@ -267,6 +249,16 @@ def _assemble_loop(  # noqa: ANN202, PLR0913 - compiled by numba
         cat_out[j] = cat[u]
         j += 1
     return j
+
+
+def _noise_loop(m, near, std, rng, xyz, rng_out):  # noqa: ANN001, ANN202 - compiled by numba
+    """Range noise on the first ``m`` returns, in firing order, as ``numpy``'s ``rng.normal(0, std, m)``."""
+    for j in range(m):
+        r = np.float64(rng_out[j]) + near
+        r = r + (0.0 + std * rng.standard_normal())  # loc + scale * z: the same ziggurat, the same stream
+        r32 = np.float32(r)
+        rng_out[j] = r32
+        xyz[j, 0], xyz[j, 1], xyz[j, 2] = xyz[j, 0] * r32, xyz[j, 1] * r32, xyz[j, 2] * r32
 
 
 def assemble(
@@ -296,27 +288,31 @@ def assemble(
     """
     if noise > 0 and rng is None:
         raise ValueError("range noise needs a generator")
-    if not use_numba():
+    if not use_numba() or (noise > 0 and (deskew is not None or t.dtype != np.float32)):
+        # Noise is added in a second loop from the float32 distance kept by the first: with
+        # de-skew, or float64 distances (rayTestBatch, itself 20x slower), numpy does it all.
         return _assemble_numpy(prim, t, near, owner, normal, dirs_w, rays, labels, exclude, keep, noise, rng, deskew)
     keep_arr = np.zeros(0, dtype=np.bool_) if keep is None else keep
     rot, org = deskew if deskew is not None else (np.zeros((1, 3, 3)), np.zeros((1, 3)))
     n = len(prim)  # room for every ray; the returned arrays are the filled front (views, contiguous)
+    noisy = noise > 0
     buf = (
         np.empty((n, 3), dtype=np.float32), np.empty(n, dtype=np.float32), np.empty(n, dtype=np.float32),
         np.empty(n, dtype=np.uint16), np.empty(n, dtype=np.uint32), np.empty(n, dtype=np.float32),
         np.empty(n, dtype=np.int32), np.empty(n, dtype=np.uint16),
     )  # fmt: skip
-    m = _kernels()["assemble"](
+    k = _kernels()
+    m = k["assemble"](
         prim, t, float(near), owner, normal, dirs_w, rays.dirs, rays.dirs64, rays.ring, rays.column, rays.time,
-        labels.instance, labels.category, labels.reflectivity, int(exclude), keep_arr, float(noise),
-        rng if rng is not None else _NO_RNG,
+        labels.instance, labels.category, labels.reflectivity, int(exclude), keep_arr, noisy,
         np.ascontiguousarray(rot, dtype=np.float64), np.ascontiguousarray(org, dtype=np.float64), deskew is not None,
         *buf,
     )  # fmt: skip
+    if noisy:
+        k["noise"](m, float(near), float(noise), rng, buf[0], buf[1])
     return SweepPoints(*(a[:m] for a in buf))
 
 
-_NO_RNG = np.random.default_rng(0)  # a placeholder of the right type where there is no noise (never drawn from)
 _COMPILED: dict[str, object] = {}
 
 
@@ -327,6 +323,7 @@ def _kernels() -> dict[str, object]:
         _COMPILED.update(
             world_rays=jit(_world_rays_loop),
             assemble=jit(_assemble_loop),
+            noise=jit(_noise_loop),
         )
     return _COMPILED
 
