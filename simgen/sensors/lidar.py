@@ -26,11 +26,12 @@ batches hold at most :data:`MAX_BATCH` = 16,383.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
 
-from simgen.sensors.geometry import body_uid, mount_velocity, world_from_mount
+from simgen.sensors.geometry import body_uid, world_from_mount
 from simgen.sensors.lidar_kernels import LabelTables, RayTables, assemble, world_rays
 from simgen.sensors.raycast import MAX_BATCH, cast_rays, label_tables, make_raycaster
 from simgen.sensors.registry import Sensor, register_sensor, sensor_rng
@@ -93,13 +94,14 @@ class Lidar(Sensor):
         ws0 = wm @ s.mount_from_sensor
         cols = len(self.column_time)
         if s.motion_distortion and s.mount is not None:
-            v, w = mount_velocity(self.world, s.mount)
+            lin, ang = self.world.client.p.getBaseVelocity(self.mount_uid, physicsClientId=self.world.client.id)
             sweep = 1.0 / s.rate
-            lever = s.max_range + float(np.linalg.norm(s.mount_from_sensor[:3, 3]))
+            lever = s.max_range + math.hypot(*s.mount_from_sensor[:3, 3])
             # Motion that shifts no ray by 10 microns over the sweep (float32 resolution at 100 m is
             # 8 microns; a body at rest jitters at about 1e-5 m/s) is ignored: the rays then share
             # one origin, which is much cheaper to cast.
-            if (np.linalg.norm(v) + np.linalg.norm(w) * lever) * sweep >= MIN_SKEW:
+            if (math.hypot(*lin) + math.hypot(*ang) * lever) * sweep >= MIN_SKEW:
+                v, w = np.asarray(lin, dtype=float), np.asarray(ang, dtype=float)
                 # The mount turns about one fixed axis k at |w| over the sweep, so by Rodrigues
                 # rot(tau) = I + sin(|w| tau) K + (1 - cos(|w| tau)) K^2, K = [k]x; folding the
                 # mount pose and the sensor offset into the three terms gives every column's
