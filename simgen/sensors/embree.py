@@ -218,19 +218,19 @@ class EmbreeCaster(RayCaster):
             self.dynamic_scene = self.build_scene(sorted(self.dynamic))
             self.rebuilds["dynamic"] += 1
 
+    def _part(self, uid: int) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
+        """(uid, world-frame vertices, faces, link per face) of a body at its last seen pose."""
+        b = self.bodies[uid]
+        faces, links, base = [], [], 0
+        for m in b.meshes:
+            faces.append(m.faces + base)
+            links.append(np.full(len(m.faces), m.link, dtype=np.int32))
+            base += len(m.vertices)
+        return uid, pose_vertices(b.meshes, b.pose, b.links), np.concatenate(faces), np.concatenate(links)
+
     def build_scene(self, uids: list[int]) -> _Scene | None:
         """One committed Embree scene of bodies ``uids`` at their last seen poses (None if no triangles)."""
-        parts = []
-        for uid in sorted(uids):
-            b = self.bodies[uid]
-            if b.faces:
-                verts = pose_vertices(b.meshes, b.pose, b.links)
-                faces, links, base = [], [], 0
-                for m in b.meshes:
-                    faces.append(m.faces + base)
-                    links.append(np.full(len(m.faces), m.link, dtype=np.int32))
-                    base += len(m.vertices)
-                parts.append((uid, verts, np.concatenate(faces), np.concatenate(links)))
+        parts = [self._part(uid) for uid in sorted(uids) if self.bodies[uid].faces]
         return _Scene(self.device, parts) if parts else None
 
     def detach(
@@ -250,12 +250,8 @@ class EmbreeCaster(RayCaster):
             return None
         limit = np.full(len(dirs), far, dtype=np.float32)
         if body.faces:
-            verts = pose_vertices(body.meshes, body.pose, body.links)
+            _, verts, faces, links = self._part(uid)
             r, o = world_from_sensor[:3, :3], world_from_sensor[:3, 3]
-            faces = np.concatenate(
-                [m.faces + sum(len(x.vertices) for x in body.meshes[:i]) for i, m in enumerate(body.meshes)]
-            )
-            links = np.concatenate([np.full(len(m.faces), m.link, dtype=np.int32) for m in body.meshes])
             own = _Scene(self.device, [(uid, (verts - o) @ r, faces, links)])  # the body in the sensor frame
             d32 = np.asarray(dirs, dtype=np.float32)
             res = own.scene.run(d32 * np.float32(near), d32, dists=np.full(len(d32), far - near, np.float32), output=1)
