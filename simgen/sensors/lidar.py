@@ -81,6 +81,7 @@ class Lidar(Sensor):
         # The body the sensor rides on blocks the same rays on every sweep: Embree casts it once, in
         # the sensor frame, and leaves it out of the scene (one cast per sweep, not two).
         self.far: float | np.ndarray = spec.max_range
+        self._rays_at: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # (pose, starts, dirs) last cast
         if self.mount_uid >= 0 and hasattr(self.caster, "detach"):
             ws = world_from_mount(world, spec.mount) @ spec.mount_from_sensor
             limit = self.caster.detach(self.mount_uid, ws, self.rays.dirs64, spec.min_range, spec.max_range)
@@ -127,7 +128,12 @@ class Lidar(Sensor):
         t = self.world.time
         poses, moving = self.sensor_poses()
         rot, org = (poses[:, :3, :3], poses[:, :3, 3]) if moving else (poses[:1, :3, :3], poses[:1, :3, 3])
-        start, dirs_w = world_rays(self.rays.dirs, rot, org, self.rays.column, s.min_range)
+        if moving or self._rays_at is None or not np.array_equal(self._rays_at[0], poses[0]):
+            start, dirs_w = world_rays(self.rays.dirs, rot, org, self.rays.column, s.min_range)
+            # A sensor standing still casts the very same world rays again: kept until it moves.
+            self._rays_at = None if moving else (poses[0].copy(), start, dirs_w)
+        else:
+            _, start, dirs_w = self._rays_at
         self.caster.update()
         hits = self.caster.cast(org[0], dirs_w, s.min_range, self.far, start=start)
         keep = None
