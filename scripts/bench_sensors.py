@@ -33,6 +33,7 @@ import numpy as np
 import simgen
 from simgen.scenario.sampling import sample
 from simgen.sensors.camera_sensor import Camera
+from simgen.sensors.embree_packets import packet_width, packets_available
 from simgen.sensors.imu import Imu
 from simgen.sensors.lidar import MAX_BATCH, Lidar
 from simgen.sensors.radar import Radar
@@ -85,14 +86,15 @@ def best(fn, repeat):
     return min(times), statistics.median(times)
 
 
-def _raw_caster(world, lidar, backend):
+def _raw_caster(world, lidar, backend, single_ray=False):
     """A function that casts ``lidar``'s current rays bare on ``backend`` (no update, no labels).
 
     The rays (starts ``min_range`` out, world-frame directions, one origin per column when the
-    sensor moves) are built once, outside the timing. Embree: one ``run`` with hit outputs over
-    one scene of the whole posed world as the LiDAR's caster holds it, with a fresh ``dists``
-    array per call (``run`` writes the hit distances into it; reusing it would cast ever
-    shorter rays).
+    sensor moves) are built once, outside the timing. Embree: one cast with hit distances over
+    one scene of the whole posed world as the LiDAR's caster holds it, the way the caster casts
+    (packet queries when available), with a fresh distance array per call (the cast writes hit
+    distances into it; reusing it would cast ever shorter rays). ``single_ray``: the same
+    through ``embreex``'s own ``run`` (``rtcIntersect1`` per ray) instead, on a scene it built.
     """
     s = lidar.spec
     poses, _ = lidar.sensor_poses()
@@ -109,12 +111,25 @@ def _raw_caster(world, lidar, backend):
 
         return raw
     caster = lidar.caster
+    o32, d32 = start.astype(np.float32), dirs.astype(np.float32)
+    n, length = len(d32), np.float32(s.max_range - s.min_range)
+    if single_ray:
+        from embreex import rtcore_scene
+        from embreex.mesh_construction import TriangleMesh
+
+        parts = [caster._part(u) for u in sorted(caster.bodies) if caster.bodies[u].faces]
+        base = np.cumsum([0] + [len(v) for _, v, _, _ in parts])
+        scene = rtcore_scene.EmbreeScene(caster.device, robust=True)
+        TriangleMesh(
+            scene,
+            np.concatenate([v for _, v, _, _ in parts]).astype(np.float32),
+            np.concatenate([f + b for (_, _, f, _), b in zip(parts, base, strict=False)]).astype(np.int32),
+        )
+        return lambda: scene.run(o32, d32, dists=np.full(n, length, dtype=np.float32), output=1)
     whole = caster.static_scene  # the caster's own scene when it holds the whole posed world
     if caster.dynamic_scene is not None or whole is None:
         whole = caster.build_scene(list(caster.bodies))  # else one scene of the whole posed world
-    o32, d32 = start.astype(np.float32), dirs.astype(np.float32)
-    n, length = len(d32), np.float32(s.max_range - s.min_range)
-    return lambda: whole.scene.run(o32, d32, dists=np.full(n, length, dtype=np.float32), output=1)
+    return lambda: whole.first_hits(o32, d32, np.full(n, length, dtype=np.float32))
 
 
 STREET_LIDAR = """sensors:
@@ -179,18 +194,24 @@ def bench_lidar(repeat, backends):
     for label, _client, world, s in cases:
         for b in backends:
             lidar = Lidar(dataclasses.replace(s, backend=b), world, np.random.default_rng(0))
-            runs.append({"scene": label, "backend": b, "lidar": lidar, "raw": _raw_caster(world, lidar, b)})
+            single = _raw_caster(world, lidar, b, single_ray=True) if b == "embree" else None
+            runs.append(
+                {"scene": label, "backend": b, "lidar": lidar, "raw": _raw_caster(world, lidar, b), "single": single}
+            )
     for r in runs:
-        r["raw_t"], r["lab_t"] = [], []
+        r["raw_t"], r["lab_t"], r["single_t"] = [], [], []
     for _ in range(repeat):  # round robin so machine load hits every case alike
         for r in runs:  # three calls in a row each, the best kept: both measured with warm caches
             r["raw_t"].append(best(r["raw"], 3)[0])
             r["lab_t"].append(best(lambda r=r: r["lidar"].capture(0), 3)[0])
+            if r["single"] is not None:
+                r["single_t"].append(best(r["single"], 3)[0])
     out = []
     for r in runs:
         n = len(r["lidar"].rays.dirs)
         hits = len(r["lidar"].capture(0).range)
-        out.append((r["scene"], r["backend"], n, hits, n / min(r["raw_t"]), n / min(r["lab_t"])))
+        single = n / min(r["single_t"]) if r["single_t"] else None
+        out.append((r["scene"], r["backend"], n, hits, n / min(r["raw_t"]), n / min(r["lab_t"]), single))
     for _, client, _, _ in cases:
         client.close()
     return out
@@ -277,17 +298,31 @@ def main() -> None:
         f"{os.cpu_count()} cores, load average {load} at the end of the run; best of {args.repeat}, "
         "all cases round robin in one process.\n"
     )
-    print("LiDAR, rays per second on one core (raw: the bare cast of the same rays; labeled: `Lidar.capture`):\n")
-    print("| scene | backend | rays/sweep | returns | raw M rays/s | labeled M rays/s | labeled / raw |")
-    print("|---|---|---|---|---|---|---|")
-    for scene, b, n, hits, raw, labeled in lidar:
-        print(f"| {scene} | {b} | {n:,} | {hits:,} | {raw / 1e6:.2f} | {labeled / 1e6:.2f} | {labeled / raw:.2f} |")
-    by = {(sc, b): lab for sc, b, _, _, _, lab in lidar}
+    width = f"{packet_width()}-ray packets" if packets_available() else "single-ray `run` (no packets here)"
+    print(
+        "LiDAR, rays per second on one core (raw: the bare cast of the same rays, as the backend casts them: "
+        f"embree with {width}; labeled: `Lidar.capture`; embreex run: the same rays through `embreex`'s "
+        "own single-ray `run`):\n"
+    )
+    print(
+        "| scene | backend | rays/sweep | returns | raw M rays/s | labeled M rays/s | labeled / raw "
+        "| embreex run M rays/s | labeled / embreex run |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    for scene, b, n, hits, raw, labeled, single in lidar:
+        extra = f"{single / 1e6:.2f} | {labeled / single:.2f}" if single else "- | -"
+        rates = f"{raw / 1e6:.2f} | {labeled / 1e6:.2f} | {labeled / raw:.2f}"
+        print(f"| {scene} | {b} | {n:,} | {hits:,} | {rates} | {extra} |")
+    by = {(sc, b): lab for sc, b, _, _, _, lab, _ in lidar}
     if "embree" in backends:
-        print("\nLabeled speed-up of embree over bullet: " + ", ".join(
-            f"{sc.split(':')[0]} {by[(sc, 'embree')] / by[(sc, 'bullet')]:.1f}x"
-            for sc in dict.fromkeys(sc for sc, *_ in lidar)
-        ) + ".")
+        print(
+            "\nLabeled speed-up of embree over bullet: "
+            + ", ".join(
+                f"{sc.split(':')[0]} {by[(sc, 'embree')] / by[(sc, 'bullet')]:.1f}x"
+                for sc in dict.fromkeys(sc for sc, *_ in lidar)
+            )
+            + "."
+        )
     print("\nRadar (`sensor_suite`'s radar: raw ray grid, velocities, RCS, clustering, noise):\n")
     print("| backend | raw rays/scan | detections/scan | scans/s | detections/s | raw rays/s |")
     print("|---|---|---|---|---|---|")
