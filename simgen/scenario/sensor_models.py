@@ -177,6 +177,16 @@ class Lidar(SensorBase):
     backend: RayBackend = Field(
         "auto", description="ray caster: embree (visual meshes, fast), bullet (rayTestBatch), auto: embree if installed"
     )
+    beam_divergence: float = Field(
+        0.0, ge=0, le=100, description="full beam angle, milliradians; 0: one ray per beam, else beam_samples rays"
+    )
+    beam_samples: int = Field(7, ge=2, le=64, description="rays per beam when beam_divergence > 0 (axis + a ring)")
+    returns: Literal["strongest", "first", "last", "dual"] = Field(
+        "strongest", description="echo(es) reported per beam: strongest, first, last, or dual (strongest and last)"
+    )
+    echo_separation: float = Field(
+        0.5, gt=0, le=100, description="metres: surfaces closer than this along a beam merge into one echo"
+    )
 
 
 class Imu(SensorBase):

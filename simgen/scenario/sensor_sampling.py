@@ -207,6 +207,10 @@ def _sensor(s: Any, sampler: Any, path: str, world_rate: float, mount: str | Non
             deskew=s.deskew,
             num_threads=s.num_threads,
             backend=ray_backend(s.backend),
+            beam_divergence=s.beam_divergence,
+            beam_samples=s.beam_samples,
+            returns=s.returns,
+            echo_separation=s.echo_separation,
         )
     if isinstance(s, Imu):
         return ImuSpec(

@@ -62,6 +62,10 @@ class LidarSpec(SensorSpec):
     deskew: bool = False
     num_threads: int = 1
     backend: str = "bullet"  # the ray caster actually used: "embree" or "bullet" (auto resolved at sampling)
+    beam_divergence: float = 0.0  # full angle, milliradians (0: one ray per beam)
+    beam_samples: int = 7
+    returns: str = "strongest"
+    echo_separation: float = 0.5
 
 
 @dataclass(frozen=True)

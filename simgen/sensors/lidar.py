@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 
 from simgen.sensors.geometry import body_uid, world_from_mount
+from simgen.sensors.lidar_echoes import beam_rays, echo_points
 from simgen.sensors.lidar_kernels import LabelTables, RayTables, assemble, world_rays
 from simgen.sensors.raycast import MAX_BATCH, cast_rays, label_tables, make_raycaster
 from simgen.sensors.registry import Sensor, register_sensor, sensor_rng
@@ -67,13 +68,25 @@ class Lidar(Sensor):
         self.column_time = np.arange(cols) / cols / spec.rate
         column = col.reshape(-1).astype(np.uint32)
         flat = np.ascontiguousarray(dirs.reshape(-1, 3))
-        self.rays = RayTables(
+        self.beams = RayTables(
             dirs=flat.astype(np.float32),  # world-frame rays are cast in float32 (Embree's precision)
             dirs64=flat,
             ring=ring.reshape(-1).astype(np.uint16),
             column=column,
             time=self.column_time[column].astype(np.float32),  # (N,) seconds after capture
         )
+        # With beam divergence every beam is cast as beam_samples rays (lidar_echoes), else as its axis.
+        self.samples = spec.beam_samples if spec.beam_divergence > 0 else 1
+        self.rays = self.beams
+        if self.samples > 1:
+            fan = beam_rays(flat, spec.beam_divergence, self.samples)
+            self.rays = RayTables(
+                dirs=fan.astype(np.float32),
+                dirs64=fan,
+                ring=np.repeat(self.beams.ring, self.samples),
+                column=np.repeat(column, self.samples),
+                time=np.repeat(self.beams.time, self.samples),
+            )
         self.labels = LabelTables(*label_tables(world))
         self.mount_uid = body_uid(world, spec.mount) if spec.mount is not None else -2
         self.fault_rng = sensor_rng(world.spec.seed, f"{spec.name}.faults")
@@ -136,20 +149,29 @@ class Lidar(Sensor):
             _, start, dirs_w = self._rays_at
         self.caster.update()
         hits = self.caster.cast(org[0], dirs_w, s.min_range, self.far, start=start)
+        beams = len(self.beams.ring)  # dropouts act on whole beams
         keep = None
         if s.dropout > 0:
-            keep = self.rng.random(len(dirs_w)) >= s.dropout
+            keep = self.rng.random(beams) >= s.dropout
         for fault in self.world.active_faults(s.name, "lidar_dropout"):
             fraction = float(fault.params.get("fraction", 1.0))
-            lost = self.fault_rng.random(len(dirs_w)) < fraction if fraction < 1.0 else np.ones(len(dirs_w), dtype=bool)
+            lost = self.fault_rng.random(beams) < fraction if fraction < 1.0 else np.ones(beams, dtype=bool)
             keep = ~lost if keep is None else keep & ~lost
         if hits.max_uid >= len(self.labels.instance):  # bodies added after the world was built
             self.labels = LabelTables(*label_tables(self.world, hits.max_uid + 1))
-        pts = assemble(
-            hits.prim, hits.t, hits.near, hits.owner, hits.normals, dirs_w, self.rays, self.labels,
-            exclude=self.mount_uid, keep=keep, noise=s.range_noise, rng=self.rng,
-            deskew=(rot, org) if s.deskew and moving else None,
-        )  # fmt: skip
+        deskew = (rot, org) if s.deskew and moving else None
+        if self.samples > 1:
+            pts, echo = echo_points(
+                hits.prim, hits.t, hits.near, hits.owner, hits.normals, dirs_w, self.samples, self.beams,
+                self.labels, s.returns, s.echo_separation, exclude=self.mount_uid, keep=keep,
+                noise=s.range_noise, rng=self.rng, deskew=deskew,
+            )  # fmt: skip
+        else:
+            pts = assemble(
+                hits.prim, hits.t, hits.near, hits.owner, hits.normals, dirs_w, self.rays, self.labels,
+                exclude=self.mount_uid, keep=keep, noise=s.range_noise, rng=self.rng, deskew=deskew,
+            )  # fmt: skip
+            echo = np.zeros(len(pts.range), dtype=np.uint8)
         scan = LidarScan(
             sensor=s.name,
             index=self.count,
@@ -164,6 +186,7 @@ class Lidar(Sensor):
             time=pts.time,
             instance=pts.instance,
             semantic=pts.semantic,
+            echo=echo,
             deskewed=s.deskew,
         )
         self.count += 1

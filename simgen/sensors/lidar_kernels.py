@@ -146,6 +146,22 @@ def world_rays(
 # --------------------------------------------------------------------------- labeled points
 
 
+def deskewed_xyz(dirs64: np.ndarray, r: np.ndarray, col: np.ndarray, rot: np.ndarray, org: np.ndarray) -> np.ndarray:
+    """(M, 3) float32 points ``r`` metres along sensor-frame ``dirs64`` (M, 3), in the sensor frame at sweep start.
+
+    Each point is placed in the world from its column's pose (``rot`` (C, 3, 3), ``org`` (C, 3),
+    picked by ``col`` (M,)), then brought into column 0's frame; the compiled loop does the same
+    float64 arithmetic in the same order.
+    """
+    s = dirs64 * r[:, None]
+    rc, oc = rot[col], org[col]
+    w = [s[:, 0] * rc[:, i, 0] + s[:, 1] * rc[:, i, 1] + s[:, 2] * rc[:, i, 2] + oc[:, i] - org[0, i] for i in range(3)]
+    xyz = np.empty((len(r), 3), dtype=np.float32)
+    for i in range(3):
+        xyz[:, i] = w[0] * rot[0, 0, i] + w[1] * rot[0, 1, i] + w[2] * rot[0, 2, i]
+    return xyz
+
+
 def _assemble_numpy(
     prim: np.ndarray,
     t: np.ndarray,
@@ -178,18 +194,8 @@ def _assemble_numpy(
     r32 = r.astype(np.float32)
     if deskew is None:
         xyz = rays.dirs.take(idx, axis=0) * r32[:, None]
-    else:  # world point at the ray's own pose, then into the sensor frame at sweep start
-        rot, org = deskew
-        col = rays.column.take(idx)
-        s = rays.dirs64.take(idx, axis=0) * r[:, None]
-        rc, oc = rot[col], org[col]
-        w = [
-            s[:, 0] * rc[:, i, 0] + s[:, 1] * rc[:, i, 1] + s[:, 2] * rc[:, i, 2] + oc[:, i] - org[0, i]
-            for i in range(3)
-        ]
-        xyz = np.empty((len(idx), 3), dtype=np.float32)
-        for i in range(3):
-            xyz[:, i] = w[0] * rot[0, 0, i] + w[1] * rot[0, 1, i] + w[2] * rot[0, 2, i]
+    else:
+        xyz = deskewed_xyz(rays.dirs64.take(idx, axis=0), r, rays.column.take(idx), *deskew)
     return SweepPoints(
         xyz=xyz,
         range=r32,
@@ -328,4 +334,4 @@ def _kernels() -> dict[str, object]:
     return _COMPILED
 
 
-__all__ = ["LabelTables", "RayTables", "SweepPoints", "assemble", "use_numba", "world_rays"]
+__all__ = ["LabelTables", "RayTables", "SweepPoints", "assemble", "deskewed_xyz", "use_numba", "world_rays"]

@@ -27,7 +27,8 @@ class LidarScan:
     firing time, or at sweep start when de-skewed; ``range`` (N,) float32 metres; ``intensity``
     (N,) float32 in [0, 1]; ``ring`` (N,) uint16 (0 = lowest elevation); ``column`` (N,) uint32
     firing column; ``time`` (N,) float32 seconds after ``capture_time``; ``instance`` (N,) int32
-    (0 = ground/background); ``semantic`` (N,) uint16 category id (0 = background).
+    (0 = ground/background); ``semantic`` (N,) uint16 category id (0 = background); ``echo`` (N,)
+    uint8: 0 for the echo a beam reports, 1 for the second of a dual-return beam (its last echo).
     ``world_from_sensor`` (4, 4) float64 is the pose at ``capture_time`` (sweep start).
     """
 
@@ -44,6 +45,7 @@ class LidarScan:
     time: np.ndarray
     instance: np.ndarray
     semantic: np.ndarray
+    echo: np.ndarray | None = None  # (N,) uint8: 0 the echo a beam reports, 1 dual's second (last) one
     deskewed: bool = False
 
 
@@ -159,7 +161,7 @@ def _stack(samples: list[Any], keys: tuple[str, ...]) -> dict[str, np.ndarray]:
 
 
 def _lidar_arrays(scans: list[LidarScan]) -> dict[str, np.ndarray]:
-    per_point = ("xyz", "range", "intensity", "ring", "column", "time", "instance", "semantic")
+    per_point = ("xyz", "range", "intensity", "ring", "column", "time", "instance", "semantic", "echo")
     out: dict[str, np.ndarray] = {
         "scan_index": np.asarray([s.index for s in scans], dtype=np.int64),
         "capture_time": np.asarray([s.capture_time for s in scans], dtype=np.float64),
@@ -168,7 +170,9 @@ def _lidar_arrays(scans: list[LidarScan]) -> dict[str, np.ndarray]:
         "point_offsets": np.cumsum([0] + [len(s.range) for s in scans]).astype(np.int64),
     }
     for k in per_point:
-        parts = [getattr(s, k) for s in scans]
+        parts = [
+            getattr(s, k) if k != "echo" or s.echo is not None else np.zeros(len(s.range), np.uint8) for s in scans
+        ]
         out[k] = np.concatenate(parts) if parts else np.zeros(0)
     return out
 
