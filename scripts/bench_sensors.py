@@ -3,16 +3,19 @@
 Usage: ``PYTHONPATH=. python scripts/bench_sensors.py [--repeat N] [--size WxH] [--renderer tiny|egl]``
 
 LiDAR runs on each ray casting backend (``embree`` when ``embreex`` is installed, ``bullet``)
-on five scenes: the 35-body benchmark room (64 x 1800 rays), the shipped ``sensor_suite``
+on six scenes: the 35-body benchmark room (64 x 1800 rays), the shipped ``sensor_suite``
 scenario (episode 0, settled) with its own 16 x 900 LiDAR, the same scene with a 64 x 2048
 pattern, standing and with the cart driving and turning (every column cast from its own pose),
-and the 50-body street of ``bench_assets.py`` with a 64 x 2048 roof LiDAR. For each, the *raw*
-figure is the bare ray cast of the same rays (``rayTestBatch`` in batches; one ``embreex``
-``run`` over one scene of the whole posed world), the *labeled* figure the whole
-``Lidar.capture`` (scene update, ray generation, cast, noise, labels, intensity, xyz,
-ring/time). All cases run round robin in one process on one thread, three calls in a row per
-turn (so both figures are taken with warm caches), and the best of ``--repeat`` turns is kept,
-so machine load hits every case alike. Radar: detections/s and raw rays/s of ``sensor_suite``'s radar.
+its own LiDAR with 3 mrad beams cast as 7 rays each and dual returns, and the 50-body street of
+``bench_assets.py`` with a 64 x 2048 roof LiDAR. For each, the *raw* figure is the bare ray
+cast of the same rays (``rayTestBatch`` in batches; for Embree one cast over one scene of the
+whole posed world, made as the caster makes it: packet queries where available), the
+*labeled* figure the whole ``Lidar.capture`` (scene update, ray generation, cast, noise,
+labels, intensity, xyz, ring/time, echoes), and *embreex run* the same rays through
+``embreex``'s own single-ray ``run``. All cases run round robin in one process on one thread,
+three calls in a row per turn (so every figure is taken with warm caches), and the best of
+``--repeat`` turns is kept, so machine load hits every case alike. Radar: detections/s and
+raw rays/s of ``sensor_suite``'s radar.
 
 Prints a Markdown section for docs/benchmarks.md. Ratios matter more than absolute figures,
 which depend on the machine and its load.
@@ -98,8 +101,9 @@ def _raw_caster(world, lidar, backend, single_ray=False):
     """
     s = lidar.spec
     poses, _ = lidar.sensor_poses()
-    dirs = np.einsum("cij,crj->cri", poses[:, :3, :3], lidar.dirs).reshape(-1, 3)
-    origin = np.broadcast_to(poses[:, None, :3, 3], lidar.dirs.shape).reshape(-1, 3)
+    at = poses[lidar.rays.column]  # each ray's column pose (every ray of a beam, with beam divergence)
+    dirs = np.einsum("nij,nj->ni", at[:, :3, :3], lidar.rays.dirs64)
+    origin = at[:, :3, 3]
     start, end = origin + s.min_range * dirs, origin + s.max_range * dirs
     if backend == "bullet":
         p, cid = world.client.p, world.client.id
@@ -157,6 +161,9 @@ def street_world():
     return client, world, spec.sensors[0]
 
 
+ECHOES = {"beam_divergence": 3.0, "beam_samples": 7, "returns": "dual"}
+
+
 def lidar_cases(backends):
     """(label, client, world, LidarSpec) for each benchmark scene; each world has its own client."""
     cases = []
@@ -170,6 +177,7 @@ def lidar_cases(backends):
         ("sensor_suite e0: its LiDAR, 16 x 900", {}, False),
         ("sensor_suite e0: 64 x 2048", dense, False),
         ("sensor_suite e0: 64 x 2048, cart driving (skew)", dense, True),
+        ("sensor_suite e0: 16 x 900, 3 mrad beams of 7 rays, dual return", ECHOES, False),
     ):
         client = BulletClient()
         world = World(client, suite)
@@ -298,10 +306,10 @@ def main() -> None:
         f"{os.cpu_count()} cores, load average {load} at the end of the run; best of {args.repeat}, "
         "all cases round robin in one process.\n"
     )
-    width = f"{packet_width()}-ray packets" if packets_available() else "single-ray `run` (no packets here)"
+    casting = f"{packet_width()}-ray packets" if packets_available() else "single-ray `run` (no packets here)"
     print(
         "LiDAR, rays per second on one core (raw: the bare cast of the same rays, as the backend casts them: "
-        f"embree with {width}; labeled: `Lidar.capture`; embreex run: the same rays through `embreex`'s "
+        f"embree with {casting}; labeled: `Lidar.capture`; embreex run: the same rays through `embreex`'s "
         "own single-ray `run`):\n"
     )
     print(

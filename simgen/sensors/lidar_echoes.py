@@ -57,6 +57,16 @@ def beam_rays(dirs: np.ndarray, divergence_mrad: float, samples: int) -> np.ndar
     return out.reshape(-1, 3)
 
 
+def first_max(values: np.ndarray, group: np.ndarray, groups: int) -> np.ndarray:
+    """Index of the first largest of ``values`` in each group; ``group`` (K,) runs 0..groups-1, sorted, none empty."""
+    if not len(values):
+        return np.zeros(0, dtype=np.int64)
+    starts = np.flatnonzero(np.concatenate([[True], group[1:] != group[:-1]]))
+    best = np.maximum.reduceat(values, starts)
+    index = np.where(values == best[group], np.arange(len(values)), len(values))
+    return np.minimum.reduceat(index, starts)
+
+
 def merge_echoes(
     distance: np.ndarray, energy: np.ndarray, uid: np.ndarray, separation: float
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -87,11 +97,8 @@ def merge_echoes(
     total = np.bincount(rows, weights=w, minlength=m)
     rng = np.bincount(rows, weights=w * r[hit], minlength=m) / total
     energy_sum = np.bincount(rows, weights=e[hit], minlength=m)
-    # The most energetic ray of each echo: rays sorted by (echo row, -energy, position) and the first kept.
-    pos = np.nonzero(hit)
-    key = np.lexsort((pos[1], -e[hit], rows))
-    lead = key[np.concatenate([[True], rows[key][1:] != rows[key][:-1]])] if len(key) else key
-    owner = u[hit][lead]
+    # The most energetic ray of each echo (the nearest on ties): rays are grouped by echo row, nearest first.
+    owner = u[hit][first_max(e[hit], rows, m)]
     beam = np.repeat(np.arange(n), count)
     rank = np.arange(m) - np.repeat(first_row, count)
     return beam, rng, energy_sum, owner, rank
@@ -103,7 +110,6 @@ def pick(
     """Echo rows to report per ``mode``, in firing order (beam, then nearer first), and each one's ``echo`` index."""
     if mode not in RETURN_MODES:
         raise ValueError(f"unknown returns mode {mode!r}; one of {', '.join(RETURN_MODES)}")
-    m = len(beam)
     count = np.bincount(beam, minlength=n_beams)
     first = np.concatenate([[0], np.cumsum(count)[:-1]])
     has = count > 0
@@ -112,9 +118,8 @@ def pick(
         return first_rows, np.zeros(len(first_rows), dtype=np.uint8)
     if mode == "last":
         return last_rows, np.zeros(len(last_rows), dtype=np.uint8)
-    # Strongest per beam: rows sorted by (beam, -energy, rank), first of each beam.
-    key = np.lexsort((rank, -energy, beam)) if m else np.zeros(0, dtype=np.int64)
-    strongest = key[np.concatenate([[True], beam[key][1:] != beam[key][:-1]])] if m else key
+    # Strongest per beam (the nearest on ties): echo rows are grouped by beam, nearest first.
+    strongest = first_max(energy, np.repeat(np.arange(int(has.sum())), count[has]), int(has.sum()))
     if mode == "strongest":
         return strongest, np.zeros(len(strongest), dtype=np.uint8)
     second = last_rows != strongest  # dual: the last echo too, when it is not the strongest
@@ -154,13 +159,15 @@ def echo_points(
     hit = prim >= 0
     uid = np.where(hit, owner.take(np.maximum(prim, 0)), -1)
     hit &= uid != exclude
-    nrm = normal.take(np.maximum(prim, 0), axis=0).astype(np.float64)
-    cos = np.abs(np.sum(nrm * dirs_w, axis=1))
+    nrm = normal.take(np.maximum(prim, 0), axis=0)
+    cos = np.abs(nrm[:, 0] * dirs_w[:, 0] + nrm[:, 1] * dirs_w[:, 1] + nrm[:, 2] * dirs_w[:, 2]).astype(np.float64)
     energy = np.where(hit, labels.reflectivity.take(np.maximum(uid, 0)) * cos / samples, 0.0)
     distance = np.where(hit, t.astype(np.float64) + near, np.inf)
+    lit = np.flatnonzero(hit.reshape(n, samples).any(axis=1))  # beams with any hit (a sky is mostly empty)
     beam, rng_e, energy_e, uid_e, rank = merge_echoes(
-        distance.reshape(n, samples), energy.reshape(n, samples), uid.reshape(n, samples), separation
+        distance.reshape(n, samples)[lit], energy.reshape(n, samples)[lit], uid.reshape(n, samples)[lit], separation
     )
+    beam = lit[beam]
     rows, tag = pick(beam, energy_e, rank, n, mode)
     if keep is not None:
         kept = keep[beam[rows]]
@@ -188,4 +195,4 @@ def echo_points(
     return points, tag
 
 
-__all__ = ["RETURN_MODES", "beam_offsets", "beam_rays", "echo_points", "merge_echoes", "pick"]
+__all__ = ["RETURN_MODES", "beam_offsets", "beam_rays", "echo_points", "first_max", "merge_echoes", "pick"]
