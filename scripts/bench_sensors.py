@@ -100,10 +100,10 @@ def _raw_caster(world, lidar, backend, single_ray=False):
     through ``embreex``'s own ``run`` (``rtcIntersect1`` per ray) instead, on a scene it built.
     """
     s = lidar.spec
-    poses, _ = lidar.sensor_poses()
-    at = poses[lidar.rays.column]  # each ray's column pose (every ray of a beam, with beam divergence)
-    dirs = np.einsum("nij,nj->ni", at[:, :3, :3], lidar.rays.dirs64)
-    origin = at[:, :3, 3]
+    rot, org, moving = lidar.sensor_poses()
+    col = lidar.rays.column if moving else np.zeros(len(lidar.rays.column), dtype=int)  # each ray's column pose
+    dirs = np.einsum("nij,nj->ni", rot[col], lidar.rays.dirs64)
+    origin = org[col]
     start, end = origin + s.min_range * dirs, origin + s.max_range * dirs
     if backend == "bullet":
         p, cid = world.client.p, world.client.id

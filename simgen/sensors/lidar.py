@@ -101,12 +101,15 @@ class Lidar(Sensor):
             if limit is not None:
                 self.far = limit
 
-    def sensor_poses(self) -> tuple[np.ndarray, bool]:
-        """(C, 4, 4) world_from_sensor of every column at its firing time, and whether they differ."""
+    def sensor_poses(self) -> tuple[np.ndarray, np.ndarray, bool]:
+        """world_from_sensor rotation (P, 3, 3) and origin (P, 3) of the sweep, and whether they differ by column.
+
+        P = 1 (one pose) for a sensor at rest or without motion distortion, else one per column
+        at its firing time.
+        """
         s = self.spec
         wm = world_from_mount(self.world, s.mount)
         ws0 = wm @ s.mount_from_sensor
-        cols = len(self.column_time)
         if s.motion_distortion and s.mount is not None:
             lin, ang = self.world.client.p.getBaseVelocity(self.mount_uid, physicsClientId=self.world.client.id)
             sweep = 1.0 / s.rate
@@ -119,7 +122,7 @@ class Lidar(Sensor):
                 # The mount turns about one fixed axis k at |w| over the sweep, so by Rodrigues
                 # rot(tau) = I + sin(|w| tau) K + (1 - cos(|w| tau)) K^2, K = [k]x; folding the
                 # mount pose and the sensor offset into the three terms gives every column's
-                # pose from a few (C, 3, 3) multiply-adds.
+                # pose from a few (C, 9) and (C, 3) multiply-adds, written in place.
                 tau = self.column_time
                 speed = float(np.linalg.norm(w))
                 k = w / speed if speed > 0 else np.zeros(3)
@@ -127,24 +130,27 @@ class Lidar(Sensor):
                 a = wm[:3, :3] @ s.mount_from_sensor[:3, :3]  # world_from_sensor rotation at tau = 0
                 b = wm[:3, :3] @ s.mount_from_sensor[:3, 3]  # sensor origin relative to the mount's
                 sin, vers = np.sin(speed * tau)[:, None], (1.0 - np.cos(speed * tau))[:, None]
-                ka, kka = kx @ a, kx @ kx @ a
-                out = np.zeros((cols, 4, 4))
-                out[:, 3, 3] = 1.0
-                out[:, :3, :3] = a + (sin * ka.reshape(1, 9) + vers * kka.reshape(1, 9)).reshape(cols, 3, 3)
-                out[:, :3, 3] = b + sin * (kx @ b) + vers * (kx @ kx @ b) + wm[:3, 3] + v[None, :] * tau[:, None]
-                return out, True
-        return np.broadcast_to(ws0, (cols, 4, 4)), False
+                rot = sin * (kx @ a).reshape(1, 9)
+                rot += vers * (kx @ kx @ a).reshape(1, 9)
+                rot += a.reshape(1, 9)
+                org = b + sin * (kx @ b)
+                org += vers * (kx @ kx @ b)
+                org += wm[:3, 3]
+                org += v[None, :] * tau[:, None]
+                return rot.reshape(-1, 3, 3), org, True
+        return ws0[None, :3, :3], ws0[None, :3, 3], False
 
     def capture(self, tick: int) -> LidarScan:
         """Cast one sweep from the current world state."""
         s = self.spec
         t = self.world.time
-        poses, moving = self.sensor_poses()
-        rot, org = (poses[:, :3, :3], poses[:, :3, 3]) if moving else (poses[:1, :3, :3], poses[:1, :3, 3])
-        if moving or self._rays_at is None or not np.array_equal(self._rays_at[0], poses[0]):
+        rot, org, moving = self.sensor_poses()
+        pose0 = np.eye(4)
+        pose0[:3, :3], pose0[:3, 3] = rot[0], org[0]
+        if moving or self._rays_at is None or not np.array_equal(self._rays_at[0], pose0):
             start, dirs_w = world_rays(self.rays.dirs, rot, org, self.rays.column, s.min_range)
             # A sensor standing still casts the very same world rays again: kept until it moves.
-            self._rays_at = None if moving else (poses[0].copy(), start, dirs_w)
+            self._rays_at = None if moving else (pose0, start, dirs_w)
         else:
             _, start, dirs_w = self._rays_at
         self.caster.update()
@@ -177,7 +183,7 @@ class Lidar(Sensor):
             index=self.count,
             capture_time=t,
             delivery_time=t + s.latency,
-            world_from_sensor=poses[0].copy(),
+            world_from_sensor=pose0,
             xyz=pts.xyz,
             range=pts.range,
             intensity=pts.intensity,
