@@ -31,7 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from simgen.sensors.embree_packets import PacketScene, packets_available
+from simgen.sensors.embree_packets import InstanceScene, PacketScene, packets_available
+from simgen.sensors.geometry import invert, pose_matrix
 from simgen.sensors.raycast import RayCaster, RayHits, register_raycaster
 from simgen.sensors.scene_mesh import LinkMesh, body_meshes, link_poses, pose_vertices
 
@@ -49,7 +50,7 @@ class _Body:
 class _Scene:
     """One committed Embree scene of posed bodies, with per-triangle owner uid and unit normal."""
 
-    def __init__(self, device: Any, parts: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]]) -> None:
+    def __init__(self, device: Any, parts: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]], packets: bool) -> None:
         verts, faces, owner, links, base = [], [], [], [], 0
         for uid, v, f, link in parts:
             verts.append(v)
@@ -76,7 +77,7 @@ class _Scene:
         self.max_uid = int(self.owner.max(initial=-1))
         self.packets: PacketScene | None = None
         self.scene: Any = None
-        if packets_available():
+        if packets:
             self.packets = PacketScene(v, f)
         else:
             from embreex import rtcore_scene
@@ -94,6 +95,64 @@ class _Scene:
         if self.packets is not None:
             return self.packets.first_hits(start, dirs, tfar)
         return self.scene.run(start, dirs, dists=tfar, output=1)["primID"]
+
+
+class _Posed:
+    """Bodies as instances of scenes built once each (packet queries only): moving costs a transform, not a rebuild.
+
+    The same tables as :class:`_Scene` (owner, link, world normal per row; a bounding sphere per
+    body), for ``parts`` (uid, world vertices, faces, links) each built into a scene of its own
+    at its pose then (``poses``, (4, 4) base poses). ``fixed``, a :class:`_Scene` of bodies that
+    stand still, is shown as it is, its rows first (merged mode). Then :meth:`update` moves a
+    rigid body by the transform from its built pose to its new one (its normals and sphere
+    turned with it) and rebuilds only the scene of a body whose links moved relative to each
+    other.
+    """
+
+    def __init__(self, parts: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]], poses: list[np.ndarray],
+                 fixed: _Scene | None = None) -> None:  # fmt: skip
+        bodies = [_Scene(None, [part], packets=True) for part in parts]
+        shown = ([fixed] if fixed is not None else []) + bodies
+        self.top = InstanceScene([b.packets for b in shown], [np.eye(4)] * len(shown))
+        self.owner = np.concatenate([b.owner for b in shown])
+        self.link = np.concatenate([b.link for b in shown])
+        self.normal = np.concatenate([b.normal for b in shown])
+        self.max_uid = int(self.owner.max(initial=-1))
+        first = 1 if fixed is not None else 0
+        self.slot = {uid: (first + k, slice(self.top.rows[first + k], self.top.rows[first + k] + len(b.owner)))
+                     for k, ((uid, *_), b) in enumerate(zip(parts, bodies, strict=True))}  # fmt: skip
+        self.built = {uid: np.asarray(pose, dtype=float) for (uid, *_), pose in zip(parts, poses, strict=True)}
+        self.body_normal = {uid: b.normal for (uid, *_), b in zip(parts, bodies, strict=True)}
+        self.body_centre = {uid: b.centres[0] for (uid, *_), b in zip(parts, bodies, strict=True)}
+        self.index = {uid: k for k, (uid, *_) in enumerate(parts)}
+        self.centres = np.asarray([b.centres[0] for b in bodies]).reshape(-1, 3)
+        self.radii = np.asarray([b.radii[0] for b in bodies])
+        self.version = 0  # bumped on every update: normals changed in place
+
+    def update(self, poses: dict[int, np.ndarray], parts: list[tuple[int, np.ndarray, np.ndarray, np.ndarray]]) -> None:
+        """Rigid bodies to new (4, 4) base ``poses``; bodies in ``parts`` rebuilt at their new world vertices."""
+        transforms, children = {}, {}
+        for uid, pose in poses.items():
+            i, rows = self.slot[uid]
+            delta = pose @ invert(self.built[uid])  # from the pose its scene was built at
+            transforms[i] = delta
+            rot = delta[:3, :3]
+            self.normal[rows] = (self.body_normal[uid].astype(np.float64) @ rot.T).astype(np.float32)
+            self.centres[self.index[uid]] = rot @ self.body_centre[uid] + delta[:3, 3]
+        for part in parts:
+            uid = part[0]
+            i, rows = self.slot[uid]
+            body = _Scene(None, [part], packets=True)
+            children[i] = body.packets
+            transforms[i] = np.eye(4)
+            self.normal[rows] = body.normal
+            self.centres[self.index[uid]], self.radii[self.index[uid]] = body.centres[0], body.radii[0]
+        self.top.update(transforms, children)
+        self.version += 1
+
+    def first_hits(self, start: np.ndarray, dirs: np.ndarray, tfar: np.ndarray) -> np.ndarray:
+        """See :meth:`_Scene.first_hits`."""
+        return self.top.first_hits(start, dirs, tfar)
 
 
 def _rays_near_spheres(
@@ -135,11 +194,14 @@ class EmbreeCaster(RayCaster):
         self.device = rtcore.EmbreeDevice()
         self.bodies: dict[int, _Body] = {}
         self.dynamic: set[int] = set()
-        self.static_scene: _Scene | None = None
-        self.dynamic_scene: _Scene | None = None
+        self.static_scene: _Scene | _Posed | None = None
+        self.dynamic_scene: _Scene | _Posed | None = None
         self.merged = False  # True while one scene holds every body (see update)
-        self.rebuilds = {"static": 0, "dynamic": 0, "merged": 0}  # scene builds so far (tests, benchmarks)
-        self._tables: tuple[tuple[_Scene | None, _Scene | None], tuple] | None = None
+        self.rebuilds = {"static": 0, "dynamic": 0, "merged": 0, "moves": 0}  # builds and in-place moves so far
+        # Packet queries (decided once: every scene of this caster is cast alike), and with them
+        # moving bodies as instances, re-posed in place.
+        self.packets = packets_available()
+        self._tables: tuple[tuple[Any, Any], tuple, tuple[int, ...]] | None = None
         self.detached: set[int] = set()  # bodies left out of the scenes (a sensor's own rigid mount)
         self.update()
 
@@ -182,6 +244,7 @@ class EmbreeCaster(RayCaster):
         live = [u for u in self._live_uids() if u not in self.detached]
         static_dirty = self.static_scene is None and not self.bodies
         dynamic_dirty = False
+        moved: list[int] = []  # moving bodies that moved again: re-posed in place when scenes allow
         gone = set(self.bodies) - set(live)
         for uid in gone:
             del self.bodies[uid]
@@ -216,17 +279,20 @@ class EmbreeCaster(RayCaster):
             if np.array_equal(pose, body.pose):
                 continue
             body.pose = pose
-            dynamic_dirty = True
             if uid not in self.dynamic:  # a static body started moving: it leaves the static scene
                 self.dynamic.add(uid)
-                static_dirty = True
+                static_dirty = dynamic_dirty = True
+            else:
+                moved.append(uid)
         moving = sum(b.faces for u, b in self.bodies.items() if u in self.dynamic)
         still = sum(b.faces for u, b in self.bodies.items() if u not in self.dynamic)
         if moving and still <= moving:
-            # Little that stands still (a bare ground, say): one scene of everything, rebuilt when
-            # anything moves, costs less than a second cast over every ray.
-            if static_dirty or dynamic_dirty or not self.merged:
-                self.static_scene, self.dynamic_scene = self.build_scene(list(self.bodies)), None
+            # Little that stands still (a bare ground, say): one scene of everything, cheaper than
+            # a second cast over every ray; re-posed in place, or rebuilt when anything moves.
+            if static_dirty or dynamic_dirty or not self.merged or not self._repose(self.static_scene, moved):
+                still_uids = [u for u in self.bodies if u not in self.dynamic]
+                self.static_scene = self.build_scene(list(self.bodies), posed=self.dynamic, fixed=still_uids)
+                self.dynamic_scene = None
                 self.rebuilds["merged"] += 1
             self.merged = True
             return
@@ -236,9 +302,26 @@ class EmbreeCaster(RayCaster):
         if static_dirty:
             self.static_scene = self.build_scene([u for u in self.bodies if u not in self.dynamic])
             self.rebuilds["static"] += 1
-        if dynamic_dirty:
-            self.dynamic_scene = self.build_scene(sorted(self.dynamic))
+        if dynamic_dirty or not self._repose(self.dynamic_scene, moved):
+            self.dynamic_scene = self.build_scene(sorted(self.dynamic), posed=self.dynamic)
             self.rebuilds["dynamic"] += 1
+
+    def _repose(self, scene: _Scene | _Posed | None, moved: list[int]) -> bool:
+        """Re-pose ``moved`` bodies in ``scene`` in place; False when it has to be rebuilt instead.
+
+        A scene of instances (:class:`_Posed`) takes a rigid body's new base pose as a transform and
+        rebuilds only the own scene of a body whose links moved; a flat scene must be rebuilt.
+        """
+        if not moved:
+            return True
+        if not isinstance(scene, _Posed) or any(u not in scene.slot for u in moved if self.bodies[u].faces):
+            return False
+        shown = [u for u in moved if self.bodies[u].faces]
+        rigid = {u: pose_matrix(*self.bodies[u].key) for u in shown if not self.bodies[u].watched}
+        jointed = [self._part(u) for u in shown if self.bodies[u].watched]
+        scene.update(rigid, jointed)
+        self.rebuilds["moves"] += 1
+        return True
 
     def _part(self, uid: int) -> tuple[int, np.ndarray, np.ndarray, np.ndarray]:
         """(uid, world-frame vertices, faces, link per face) of a body at its last seen pose."""
@@ -250,10 +333,25 @@ class EmbreeCaster(RayCaster):
             base += len(m.vertices)
         return uid, pose_vertices(b.meshes, b.pose, b.links), np.concatenate(faces), np.concatenate(links)
 
-    def build_scene(self, uids: list[int]) -> _Scene | None:
-        """One committed Embree scene of bodies ``uids`` at their last seen poses (None if no triangles)."""
+    def build_scene(
+        self, uids: list[int], posed: set[int] | None = None, fixed: list[int] | None = None
+    ) -> _Scene | _Posed | None:
+        """One committed Embree scene of bodies ``uids`` at their last seen poses (None if no triangles).
+
+        With packet queries and ``posed`` given, a :class:`_Posed` scene whose bodies in
+        ``posed`` are instances to re-pose in place, and bodies ``fixed`` one flat scene in it.
+        """
         parts = [self._part(uid) for uid in sorted(uids) if self.bodies[uid].faces]
-        return _Scene(self.device, parts) if parts else None
+        if not parts:
+            return None
+        if posed is None or not self.packets:
+            return _Scene(self.device, parts, self.packets)
+        moving = [p for p in parts if p[0] in posed]
+        still = [p for p in parts if p[0] not in posed and (fixed is None or p[0] in fixed)]
+        if not moving:
+            return _Scene(self.device, parts, self.packets)
+        poses = [pose_matrix(*self.bodies[p[0]].key) if not self.bodies[p[0]].watched else np.eye(4) for p in moving]
+        return _Posed(moving, poses, fixed=_Scene(self.device, still, True) if still else None)
 
     def detach(
         self, uid: int, world_from_sensor: np.ndarray, dirs: np.ndarray, near: float, far: float
@@ -274,7 +372,8 @@ class EmbreeCaster(RayCaster):
         if body.faces:
             _, verts, faces, links = self._part(uid)
             r, o = world_from_sensor[:3, :3], world_from_sensor[:3, 3]
-            own = _Scene(self.device, [(uid, (verts - o) @ r, faces, links)])  # the body in the sensor frame
+            in_sensor = (verts - o) @ r  # the body in the sensor frame
+            own = _Scene(self.device, [(uid, in_sensor, faces, links)], self.packets)
             d32 = np.ascontiguousarray(dirs, dtype=np.float32)
             tfar = np.full(len(d32), far - near, np.float32)
             hit = own.first_hits(d32 * np.float32(near), d32, tfar) >= 0
@@ -290,7 +389,12 @@ class EmbreeCaster(RayCaster):
         scene's triangle count); the concatenation is cached until either scene is rebuilt.
         """
         key = (self.static_scene, self.dynamic_scene)  # the scenes themselves: an id() could be reused
-        if self._tables is None or any(a is not b for a, b in zip(self._tables[0], key, strict=True)):
+        version = tuple(getattr(sc, "version", 0) for sc in key)  # re-posed scenes turn their normals in place
+        if (
+            self._tables is None
+            or any(a is not b for a, b in zip(self._tables[0], key, strict=True))
+            or self._tables[2] != version
+        ):
             scenes = [sc for sc in (self.static_scene, self.dynamic_scene) if sc is not None]
             if not scenes:
                 t = (np.zeros(0, np.int32), np.zeros((0, 3), np.float32), np.zeros(0, np.int32), -1)
@@ -303,7 +407,7 @@ class EmbreeCaster(RayCaster):
                     np.concatenate([sc.link for sc in scenes]),
                     max(sc.max_uid for sc in scenes),
                 )
-            self._tables = (key, t)
+            self._tables = (key, t, version)
         return self._tables[1]
 
     def cast(
@@ -327,9 +431,7 @@ class EmbreeCaster(RayCaster):
             start += np.asarray(origins, dtype=np.float32)  # rays start ``near`` out
         n = len(d32)
         if np.ndim(far):
-            tfar = np.subtract(
-                far, np.float32(near), dtype=np.float32
-            )  # fresh: hit distances are written into it
+            tfar = np.subtract(far, np.float32(near), dtype=np.float32)  # fresh: hit distances are written into it
         else:
             tfar = np.full(n, far - near, dtype=np.float32)
         static, dynamic = self.static_scene, self.dynamic_scene

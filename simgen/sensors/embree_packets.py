@@ -40,7 +40,8 @@ from simgen.sensors.lidar_kernels import use_numba
 _DEVICE_VERSION = 0
 _NATIVE_RAY = {4: 32, 8: 33, 16: 34}  # RTC_DEVICE_PROPERTY_NATIVE_RAY{4,8,16}_SUPPORTED
 _SCENE_FLAG_ROBUST = 1 << 2
-_GEOMETRY_TRIANGLE = 0
+_GEOMETRY_TRIANGLE, _GEOMETRY_INSTANCE = 0, 121
+_FORMAT_FLOAT3X4_ROW_MAJOR = 0x9134
 _BUFFER_INDEX, _BUFFER_VERTEX = 0, 1
 _FORMAT_UINT3, _FORMAT_FLOAT3 = 0x5003, 0x9003
 _QUERY_COHERENT = 1 << 16
@@ -94,6 +95,9 @@ class _Lib:
         self.attach = fn("rtcAttachGeometry", u32, vp, vp)
         self.release_geometry = fn("rtcReleaseGeometry", None, vp)
         self.commit_scene = fn("rtcCommitScene", None, vp)
+        self.instanced_scene = fn("rtcSetGeometryInstancedScene", None, vp, vp)
+        self.transform = fn("rtcSetGeometryTransform", None, vp, u32, i32, vp)
+        self.attach_by_id = fn("rtcAttachGeometryByID", None, vp, vp, u32)
         self.device = self.new_device(None)
         if not self.device:
             raise EmbreeLibraryError(f"rtcNewDevice failed: {self.error_message(None)!r}")
@@ -160,6 +164,8 @@ class PacketScene:
         self._ibuf = _aligned(4 * len(f) + 16, 16)
         self._ibuf[: 4 * len(f)].view(np.uint32)[:] = f
         self._lib = lib
+        self.triangles = len(f) // 3
+        self.rows = np.zeros(1, dtype=np.int64)  # first table row of each geometry: one, from row 0
         self.ptr = lib.new_scene(lib.device)
         lib.check("rtcNewScene")
         lib.scene_flags(self.ptr, _SCENE_FLAG_ROBUST)
@@ -187,7 +193,7 @@ class PacketScene:
         _kernel()(
             np.uint64(lib.intersect[width]), np.uint64(self.ptr), np.uint64(args.ctypes.data), width,
             np.ascontiguousarray(start, dtype=np.float32), np.ascontiguousarray(dirs, dtype=np.float32), tfar, prim,
-            packet.view(np.float32), packet.view(np.uint32), valid,
+            packet.view(np.float32), packet.view(np.uint32), valid, self.rows,
         )  # fmt: skip
         lib.check(f"rtcIntersect{width}")
         return prim
@@ -198,8 +204,74 @@ class PacketScene:
             self.ptr = None
 
 
-def _cast_loop(fn, scene, args, n_lanes, start, dirs, tfar, prim, fbuf, ubuf, valid):  # noqa: ANN001, ANN202, PLR0913
-    """Cast rays ``n_lanes`` at a time: fill the packet, call ``rtcIntersectN`` at address ``fn``, read it back."""
+class InstanceScene:
+    """A committed scene of posed instances of :class:`PacketScene` s: moving a body is a new transform, not a rebuild.
+
+    Instance ``i`` shows ``children[i]`` under a (4, 4) world_from_child transform; hits are
+    rows of one table made of the children's triangles in order (see :meth:`PacketScene.first_hits`).
+    Transforms are float32 (Embree's precision); the children must outlive nothing but this
+    scene, which keeps them.
+    """
+
+    def __init__(self, children: list[PacketScene], transforms: list[np.ndarray]) -> None:
+        lib = _lib()
+        if lib is None:
+            raise EmbreeLibraryError("Embree packet queries are not available here")
+        self._lib = lib
+        self.children = list(children)
+        counts = [c.triangles for c in self.children]
+        self.rows = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64) if counts else np.zeros(1, np.int64)
+        self.triangles = int(sum(counts))
+        self.ptr = lib.new_scene(lib.device)
+        lib.check("rtcNewScene")
+        lib.scene_flags(self.ptr, _SCENE_FLAG_ROBUST)
+        self._geoms: list[int] = []
+        for i, (child, xfm) in enumerate(zip(self.children, transforms, strict=True)):
+            geom = lib.new_geometry(lib.device, _GEOMETRY_INSTANCE)
+            lib.instanced_scene(geom, child.ptr)
+            self._set(geom, xfm)
+            lib.attach_by_id(self.ptr, geom, i)
+            self._geoms.append(geom)
+        lib.commit_scene(self.ptr)
+        lib.check("instance scene build")
+
+    def _set(self, geom: int, xfm: np.ndarray) -> None:
+        m = np.ascontiguousarray(np.asarray(xfm, dtype=np.float32)[:3, :4])
+        self._lib.transform(geom, 0, _FORMAT_FLOAT3X4_ROW_MAJOR, m.ctypes.data)  # copied by Embree
+        self._lib.commit_geometry(geom)
+
+    def update(self, transforms: dict[int, np.ndarray], children: dict[int, PacketScene]) -> None:
+        """New (4, 4) transforms and new children (same triangle counts) for instances by index; one recommit.
+
+        Only the top level is rebuilt: a body that moved is a new transform, not a new BVH.
+        """
+        for i, xfm in transforms.items():
+            self._set(self._geoms[i], xfm)
+        for i, child in children.items():
+            if child.triangles != self.children[i].triangles:
+                raise ValueError("a replacing child must have the same triangles, row for row")
+            self.children[i] = child
+            self._lib.instanced_scene(self._geoms[i], child.ptr)
+            self._lib.commit_geometry(self._geoms[i])
+        self._lib.commit_scene(self.ptr)
+        self._lib.check("instance update")
+
+    first_hits = PacketScene.first_hits
+
+    def __del__(self) -> None:
+        if getattr(self, "ptr", None):
+            for geom in self._geoms:
+                self._lib.release_geometry(geom)
+            self._lib.release_scene(self.ptr)
+            self.ptr = None
+
+
+def _cast_loop(fn, scene, args, n_lanes, start, dirs, tfar, prim, fbuf, ubuf, valid, rows):  # noqa: ANN001, ANN202, PLR0913
+    """Cast rays ``n_lanes`` at a time: fill the packet, call ``rtcIntersectN`` at address ``fn``, read it back.
+
+    A hit is reported as ``rows[g] + primID``, g the hit's top-level instance (or its geometry
+    when it hit no instance): rows of one table across every instanced scene.
+    """
     w = n_lanes
     packet, mask = fbuf.ctypes.data, valid.ctypes.data
     n = start.shape[0]
@@ -225,7 +297,13 @@ def _cast_loop(fn, scene, args, n_lanes, start, dirs, tfar, prim, fbuf, ubuf, va
         _call4(fn, mask, scene, packet, args)
         for k in range(m):
             p = ubuf[_PRIM * w + k]
-            prim[base + k] = -1 if p == _INVALID else np.int32(p)
+            if p == _INVALID:
+                prim[base + k] = -1
+            else:  # a table row: the hit geometry's (or instance's) first row plus the triangle
+                g = ubuf[_INST * w + k]
+                if g == _INVALID:
+                    g = ubuf[_GEOM * w + k]
+                prim[base + k] = np.int32(rows[g] + p)
             tfar[base + k] = fbuf[_TFAR * w + k]
 
 
@@ -270,4 +348,4 @@ except ImportError:  # no numba: packets_available() is False and the loop is ne
     _call4 = None
 
 
-__all__ = ["EmbreeLibraryError", "PacketScene", "packet_width", "packets_available"]
+__all__ = ["EmbreeLibraryError", "InstanceScene", "PacketScene", "packet_width", "packets_available"]

@@ -194,32 +194,54 @@ cameras: [{position: [0, 0, 1], look_at: [1, 0, 1], width: 8, height: 8}]
 """
 
 
-def test_embree_rebuilds_only_what_moved_and_follows_it(client):
+@pytest.fixture(params=["packets", "single"])
+def embree_mode(request, monkeypatch):
+    """Each test that takes it runs with Embree packet queries (moving bodies as instances) and without."""
+    from simgen.sensors import embree_packets
+
+    monkeypatch.setenv("SIMGEN_EMBREE_PACKETS", "1" if request.param == "packets" else "0")
+    if request.param == "packets" and not embree_packets.packets_available():
+        pytest.skip("no Embree packet queries here")
+    return request.param
+
+
+def test_embree_rebuilds_only_what_moved_and_follows_it(client, embree_mode):
     world, spec = make_world(client, MOVING)
     caster = make_raycaster("embree", world)
-    assert caster.rebuilds == {"static": 1, "dynamic": 1, "merged": 0}
+    assert caster.rebuilds == {"static": 1, "dynamic": 1, "merged": 0, "moves": 0}
     caster.update()
-    assert caster.rebuilds == {"static": 1, "dynamic": 1, "merged": 0}  # nothing moved
+    assert caster.rebuilds == {"static": 1, "dynamic": 1, "merged": 0, "moves": 0}  # nothing moved
     cart = world.uid_of[spec.objects[1].instance_id]
     client.p.resetBaseVelocity(cart, [2.0, 0, 0], [0, 0, 0], physicsClientId=client.id)
     world.step(60)
     caster.update()
-    # The cart re-posed the dynamic scene; the kinematic pusher moved too and left the static one.
+    # The kinematic pusher moved and left the static scene: both scenes rebuilt.
     assert caster.rebuilds["dynamic"] == 2 and caster.rebuilds["static"] == 2
     caster.update()
     assert caster.rebuilds["static"] == 2
+    client.p.resetBaseVelocity(cart, [1.0, 1.0, 0], [0, 0, 2.0], physicsClientId=client.id)  # driving and turning
+    world.step(30)
+    caster.update()
+    if embree_mode == "packets":  # the cart and the pusher re-posed as instances: nothing rebuilt
+        assert caster.rebuilds == {"static": 2, "dynamic": 2, "merged": 0, "moves": 1}
+    else:  # one flat scene of the moving bodies, rebuilt
+        assert caster.rebuilds == {"static": 2, "dynamic": 3, "merged": 0, "moves": 0}
     bullet = make_raycaster("bullet", world)
     o = np.zeros((3, 3)) + [0, 0, 0.5]
     d = np.array([[-1.0, 0, 0], [0, 1.0, 0], [1.0, 0, 0]])
     e, b = caster.cast(o, d, 0.0, 40.0), bullet.cast(o, d, 0.0, 40.0)
     assert np.array_equal(e.uid, b.uid)
     assert np.allclose(e.distance, b.distance, atol=1e-4)
+    # Normals turned with the bodies: each hit's normal equals Bullet's (either side).
+    hit = e.uid >= 0
+    cos = np.abs(np.sum(e.normal[hit] * b.normal[hit], axis=1))
+    assert np.all(cos > 1 - 1e-5)
     world.remove("cart_0")
     caster.update()
     assert caster.cast(o[:1], d[:1], 0.0, 40.0).uid[0] == -1
 
 
-def test_embree_merges_the_scenes_when_little_stands_still(client):
+def test_embree_merges_the_scenes_when_little_stands_still(client, embree_mode):
     text = MOVING.replace("mass: 0}", "mass: 1}").replace("  - {name: rock", "  - {name: rock, count: 0")
     world, spec = make_world(client, text)  # only the ground is static
     caster = make_raycaster("embree", world)
@@ -231,7 +253,13 @@ def test_embree_merges_the_scenes_when_little_stands_still(client):
     client.p.resetBaseVelocity(crate, [0, 3.0, 0], [0, 0, 0], physicsClientId=client.id)
     world.step(30)
     caster.update()
-    assert caster.rebuilds["merged"] == before["merged"] + 1
+    assert caster.rebuilds["merged"] == before["merged"] + 1  # the kinematic pusher started moving
+    world.step(30)
+    caster.update()
+    if embree_mode == "packets":  # the crate and the pusher re-posed as instances in the merged scene
+        assert caster.rebuilds == {**before, "merged": before["merged"] + 1, "moves": 1}
+    else:
+        assert caster.rebuilds["merged"] == before["merged"] + 2
     bullet = make_raycaster("bullet", world)
     o = np.zeros((4, 3)) + [0, 0, 0.5]
     d = np.array([[-1.0, 0, 0], [0, 1.0, 0], [1.0, 0, 0], [0.6, 0.8, 0]])
