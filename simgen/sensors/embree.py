@@ -203,6 +203,7 @@ class EmbreeCaster(RayCaster):
         self.packets = packets_available()
         self._tables: tuple[tuple[Any, Any], tuple, tuple[int, ...]] | None = None
         self.detached: set[int] = set()  # bodies left out of the scenes (a sensor's own rigid mount)
+        self.seen_moving: set[int] = set()  # bodies seen moving at least once: instances, with packet queries
         self.update()
 
     def _live_uids(self) -> list[int]:
@@ -248,6 +249,7 @@ class EmbreeCaster(RayCaster):
         gone = set(self.bodies) - set(live)
         for uid in gone:
             del self.bodies[uid]
+            self.seen_moving.discard(uid)
             if uid in self.dynamic:
                 self.dynamic.discard(uid)
                 dynamic_dirty = True
@@ -279,6 +281,7 @@ class EmbreeCaster(RayCaster):
             if np.array_equal(pose, body.pose):
                 continue
             body.pose = pose
+            self.seen_moving.add(uid)
             if uid not in self.dynamic:  # a static body started moving: it leaves the static scene
                 self.dynamic.add(uid)
                 static_dirty = dynamic_dirty = True
@@ -290,8 +293,7 @@ class EmbreeCaster(RayCaster):
             # Little that stands still (a bare ground, say): one scene of everything, cheaper than
             # a second cast over every ray; re-posed in place, or rebuilt when anything moves.
             if static_dirty or dynamic_dirty or not self.merged or not self._repose(self.static_scene, moved):
-                still_uids = [u for u in self.bodies if u not in self.dynamic]
-                self.static_scene = self.build_scene(list(self.bodies), posed=self.dynamic, fixed=still_uids)
+                self.static_scene = self.build_scene(list(self.bodies), posed=self.seen_moving)
                 self.dynamic_scene = None
                 self.rebuilds["merged"] += 1
             self.merged = True
@@ -303,7 +305,7 @@ class EmbreeCaster(RayCaster):
             self.static_scene = self.build_scene([u for u in self.bodies if u not in self.dynamic])
             self.rebuilds["static"] += 1
         if dynamic_dirty or not self._repose(self.dynamic_scene, moved):
-            self.dynamic_scene = self.build_scene(sorted(self.dynamic), posed=self.dynamic)
+            self.dynamic_scene = self.build_scene(sorted(self.dynamic), posed=self.seen_moving)
             self.rebuilds["dynamic"] += 1
 
     def _repose(self, scene: _Scene | _Posed | None, moved: list[int]) -> bool:
@@ -333,23 +335,20 @@ class EmbreeCaster(RayCaster):
             base += len(m.vertices)
         return uid, pose_vertices(b.meshes, b.pose, b.links), np.concatenate(faces), np.concatenate(links)
 
-    def build_scene(
-        self, uids: list[int], posed: set[int] | None = None, fixed: list[int] | None = None
-    ) -> _Scene | _Posed | None:
+    def build_scene(self, uids: list[int], posed: set[int] | None = None) -> _Scene | _Posed | None:
         """One committed Embree scene of bodies ``uids`` at their last seen poses (None if no triangles).
 
-        With packet queries and ``posed`` given, a :class:`_Posed` scene whose bodies in
-        ``posed`` are instances to re-pose in place, and bodies ``fixed`` one flat scene in it.
+        With packet queries, bodies in ``posed`` (those seen moving) become instances to re-pose
+        in place (a :class:`_Posed` scene, the others one flat scene in it); a flat scene casts
+        faster, so bodies at rest, even with mass, stay flat until they are seen moving.
         """
         parts = [self._part(uid) for uid in sorted(uids) if self.bodies[uid].faces]
         if not parts:
             return None
-        if posed is None or not self.packets:
-            return _Scene(self.device, parts, self.packets)
-        moving = [p for p in parts if p[0] in posed]
-        still = [p for p in parts if p[0] not in posed and (fixed is None or p[0] in fixed)]
+        moving = [p for p in parts if posed is not None and p[0] in posed] if self.packets else []
         if not moving:
             return _Scene(self.device, parts, self.packets)
+        still = [p for p in parts if p[0] not in posed]
         poses = [pose_matrix(*self.bodies[p[0]].key) if not self.bodies[p[0]].watched else np.eye(4) for p in moving]
         return _Posed(moving, poses, fixed=_Scene(self.device, still, True) if still else None)
 

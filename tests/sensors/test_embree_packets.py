@@ -185,7 +185,9 @@ def test_moving_bodies_reposed_as_instances_see_what_rebuilt_scenes_see(client, 
         a, b = posed.capture(0), rebuilt.capture(0)
         assert a.range.shape == b.range.shape  # the same rays hit
         np.testing.assert_array_equal(a.instance, b.instance)
-        np.testing.assert_allclose(a.range, b.range, atol=1e-4)  # float32 instance transforms, grazing hits
+        # Instance transforms are float32: ranges agree to 20 microns, and to 1 mm at grazing incidence.
+        err = np.abs(a.range.astype(float) - b.range)
+        assert np.quantile(err, 0.999) < 2e-5 and err.max() < 1e-3
         np.testing.assert_allclose(a.intensity, b.intensity, atol=1e-4)  # normals turned with the bodies
         seen += int((a.semantic == 1).sum())
     assert seen > 500  # the crates were seen
