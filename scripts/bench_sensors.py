@@ -38,6 +38,7 @@ import numpy as np
 import simgen
 from simgen.scenario.sampling import sample
 from simgen.sensors.camera_sensor import Camera
+from simgen.sensors.embree import _Scene
 from simgen.sensors.embree_packets import packet_width, packets_available
 from simgen.sensors.imu import Imu
 from simgen.sensors.lidar import MAX_BATCH, Lidar
@@ -123,19 +124,10 @@ def _raw_caster(world, lidar, backend, single_ray=False):
     caster = lidar.caster
     o32, d32 = start.astype(np.float32), dirs.astype(np.float32)
     n, length = len(d32), np.float32(s.max_range - s.min_range)
-    if single_ray:
-        from embreex import rtcore_scene
-        from embreex.mesh_construction import TriangleMesh
-
+    if single_ray:  # a flat scene of the whole posed world, cast by embreex's run
         parts = [caster._part(u) for u in sorted(caster.bodies) if caster.bodies[u].faces]
-        base = np.cumsum([0] + [len(v) for _, v, _, _ in parts])
-        scene = rtcore_scene.EmbreeScene(caster.device, robust=True)
-        TriangleMesh(
-            scene,
-            np.concatenate([v for _, v, _, _ in parts]).astype(np.float32),
-            np.concatenate([f + b for (_, _, f, _), b in zip(parts, base, strict=False)]).astype(np.int32),
-        )
-        return lambda: scene.run(o32, d32, dists=np.full(n, length, dtype=np.float32), output=1)
+        flat = _Scene(caster.device, parts, packets=False)
+        return lambda: flat.first_hits(o32, d32, np.full(n, length, dtype=np.float32))
     whole = caster.static_scene  # the caster's own scene when it holds the whole posed world
     if caster.dynamic_scene is not None or whole is None:
         whole = caster.build_scene(list(caster.bodies))  # else one scene of the whole posed world

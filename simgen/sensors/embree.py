@@ -97,6 +97,18 @@ class _Scene:
         return self.scene.run(start, dirs, dists=tfar, output=1)["primID"]
 
 
+@dataclass
+class _Instance:
+    """One body of a :class:`_Posed` scene: where it sits and how it stood when its scene was built."""
+
+    index: int  # instance number in the top scene
+    body: int  # position in the per-body sphere arrays
+    rows: slice  # its rows of the owner/link/normal tables
+    built: np.ndarray  # (4, 4) base pose its scene was built at
+    normal: np.ndarray  # (F, 3) float32 world normals at that pose
+    centre: np.ndarray  # (3,) bounding-sphere centre at that pose
+
+
 class _Posed:
     """Bodies as instances of scenes built once each (packet queries only): moving costs a transform, not a rebuild.
 
@@ -118,13 +130,12 @@ class _Posed:
         self.link = np.concatenate([b.link for b in shown])
         self.normal = np.concatenate([b.normal for b in shown])
         self.max_uid = int(self.owner.max(initial=-1))
-        first = 1 if fixed is not None else 0
-        self.slot = {uid: (first + k, slice(self.top.rows[first + k], self.top.rows[first + k] + len(b.owner)))
-                     for k, ((uid, *_), b) in enumerate(zip(parts, bodies, strict=True))}  # fmt: skip
-        self.built = {uid: np.asarray(pose, dtype=float) for (uid, *_), pose in zip(parts, poses, strict=True)}
-        self.body_normal = {uid: b.normal for (uid, *_), b in zip(parts, bodies, strict=True)}
-        self.body_centre = {uid: b.centres[0] for (uid, *_), b in zip(parts, bodies, strict=True)}
-        self.index = {uid: k for k, (uid, *_) in enumerate(parts)}
+        first = len(shown) - len(bodies)
+        self.slot: dict[int, _Instance] = {}
+        for k, ((uid, *_), b, pose) in enumerate(zip(parts, bodies, poses, strict=True)):
+            row = int(self.top.rows[first + k])
+            rows = slice(row, row + len(b.owner))
+            self.slot[uid] = _Instance(first + k, k, rows, np.asarray(pose, dtype=float), b.normal, b.centres[0])
         self.centres = np.asarray([b.centres[0] for b in bodies]).reshape(-1, 3)
         self.radii = np.asarray([b.radii[0] for b in bodies])
         self.version = 0  # bumped on every update: normals changed in place
@@ -133,20 +144,19 @@ class _Posed:
         """Rigid bodies to new (4, 4) base ``poses``; bodies in ``parts`` rebuilt at their new world vertices."""
         transforms, children = {}, {}
         for uid, pose in poses.items():
-            i, rows = self.slot[uid]
-            delta = pose @ invert(self.built[uid])  # from the pose its scene was built at
-            transforms[i] = delta
+            inst = self.slot[uid]
+            delta = pose @ invert(inst.built)  # from the pose its scene was built at
+            transforms[inst.index] = delta
             rot = delta[:3, :3]
-            self.normal[rows] = (self.body_normal[uid].astype(np.float64) @ rot.T).astype(np.float32)
-            self.centres[self.index[uid]] = rot @ self.body_centre[uid] + delta[:3, 3]
+            self.normal[inst.rows] = (inst.normal.astype(np.float64) @ rot.T).astype(np.float32)
+            self.centres[inst.body] = rot @ inst.centre + delta[:3, 3]
         for part in parts:
-            uid = part[0]
-            i, rows = self.slot[uid]
+            inst = self.slot[part[0]]
             body = _Scene(None, [part], packets=True)
-            children[i] = body.packets
-            transforms[i] = np.eye(4)
-            self.normal[rows] = body.normal
-            self.centres[self.index[uid]], self.radii[self.index[uid]] = body.centres[0], body.radii[0]
+            children[inst.index] = body.packets
+            transforms[inst.index] = np.eye(4)
+            self.normal[inst.rows] = body.normal
+            self.centres[inst.body], self.radii[inst.body] = body.centres[0], body.radii[0]
         self.top.update(transforms, children)
         self.version += 1
 
