@@ -58,7 +58,7 @@ def asset_mesh(kind: str, params: dict[str, Any]) -> AssetMesh:
             mesh = None
     if mesh is None:
         mesh = recentre(load_builtin()[kind].generate(dict(params)))
-        from simgen.export.atomic import write_bytes
+        from simgen.core.fileio import write_bytes
 
         write_bytes(path, _encode(mesh), durable=False)
     if len(_MEMORY) >= _MEMORY_MAX:

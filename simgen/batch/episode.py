@@ -17,13 +17,14 @@ from typing import Any
 
 import numpy as np
 
+from simgen.core.transforms import pose_to_vector
 from simgen.frame import Frame, PointCloud
 from simgen.labels.instances import LabelOptions, label_frame
 from simgen.randomize.pipeline import ImageEffects
 from simgen.scenario.spec import CameraSpec, EpisodeSpec
 from simgen.sensors.camera_sensor import Camera
 from simgen.sensors.clock import capture_ticks
-from simgen.sensors.geometry import pose_to_vector, world_from_mount
+from simgen.sensors.geometry import world_from_mount
 from simgen.sensors.registry import Sensor, get_sensor, sensor_rng
 from simgen.sensors.render import PHOTOREAL, attach, raster_of
 from simgen.sensors.stream import CameraCapture, LidarScan, PoseTrack, RadarScan, SensorStream

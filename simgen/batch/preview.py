@@ -7,8 +7,8 @@ from pathlib import Path
 import cv2
 
 from simgen.batch.episode import run_episode
+from simgen.core.fileio import write_bytes
 from simgen.errors import OutputError
-from simgen.export.atomic import write_bytes
 from simgen.frame import Frame
 from simgen.randomize.randomizers import texture_safe_renderer
 from simgen.scenario.models import Scenario

@@ -21,8 +21,8 @@ from simgen.batch.pool import LocalBackend, Outcome, run_episodes
 from simgen.batch.progress import make_progress
 from simgen.batch.state import STATE_DIR, TEMP_FILE, episode_file, failure_file, sweep, traceback_file
 from simgen.batch.worker import RunOptions
+from simgen.core.fileio import write_json, write_text
 from simgen.errors import OutputError, SimgenError, did_you_mean
-from simgen.export.atomic import write_json, write_text
 from simgen.export.base import DatasetInfo, get_exporter
 from simgen.export.manifest import build_manifest, count_labels, write_dataset_card, write_manifest
 from simgen.scenario.models import Scenario

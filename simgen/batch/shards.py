@@ -20,8 +20,8 @@ from typing import Any
 
 from simgen.batch.runner import RunSummary, assemble, shard_episodes
 from simgen.batch.state import PARTIAL_DIR, STATE_DIR, TEMP_FILE, episode_file, failure_file
+from simgen.core.fileio import write_json
 from simgen.errors import OutputError
-from simgen.export.atomic import write_json
 
 
 def _read_shard(folder: Path) -> dict[str, Any]:

@@ -11,8 +11,8 @@ An episode counts as done only once its record exists; everything else an interr
 episode left behind is swept before the run goes on:
 
 - *temporaries*: files written to a temporary name and not yet renamed
-  (``.NAME.XXXXXXXX.tmp``, from :func:`simgen.export.atomic.write_bytes` and the MCAP writer) and
-  staged folders (``.NAME.partial``, :class:`simgen.export.encode.StagedDir`);
+  (``.NAME.XXXXXXXX.tmp``, from :class:`simgen.core.fileio.AtomicFile` and its users) and
+  staged folders (``.NAME.partial``, :class:`simgen.core.fileio.StagedDir`);
 - *episode files* of an episode without a record: every file or folder whose name starts with
   the episode's token ``eNNNNNN`` followed by ``_`` or ``.`` (per-frame files, MCAP recordings,
   sensor streams), and BOP scene folders ``bop/<split>/NNNNNN``.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from simgen.export.atomic import write_bytes
+from simgen.core.fileio import write_bytes
 from simgen.sensors.stream import SensorStream
 
 STREAM_DIR = Path("raw") / "sensors"

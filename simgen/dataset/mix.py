@@ -381,7 +381,7 @@ def write_mix(plan: MixPlan, out: Path, formats: list[str], link: str = "hardlin
 
 
 def _write_all(plan: MixPlan, root: Path, formats: list[str], link: str, final: Path) -> None:
-    from simgen.export.atomic import write_json, write_text
+    from simgen.core.fileio import write_json, write_text
 
     cat_id = {n: i + 1 for i, n in enumerate(plan.categories)}
     splits = sorted({it.split for it in plan.items}, key=lambda s: (s != "train", s != "val", s))
@@ -461,7 +461,7 @@ def _write_voc(plan: MixPlan, root: Path, link: str) -> None:
 
     import cv2
 
-    from simgen.export.atomic import write_bytes, write_text
+    from simgen.core.fileio import write_bytes, write_text
     from simgen.export.voc import labelmap, object_xml
 
     per_split: dict[str, list[str]] = {}

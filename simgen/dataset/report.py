@@ -387,7 +387,7 @@ def _compare_section(r: dict[str, Any]) -> str:
 
 def write_report(path: Path, text: str) -> None:
     """Write the HTML atomically."""
-    from simgen.export.atomic import write_text
+    from simgen.core.fileio import write_text
 
     write_text(path, text)
 

@@ -26,9 +26,9 @@ from typing import Any
 
 import numpy as np
 
-from simgen.export.atomic import write_bytes, write_json
+from simgen.core.fileio import StagedDir, write_bytes, write_json
 from simgen.export.base import Exporter, Record, register_exporter
-from simgen.export.encode import StagedDir, depth_png, encode_png_mask, encoded_rgb
+from simgen.export.encode import depth_png, encode_png_mask, encoded_rgb
 from simgen.export.models3d import build_model, diameter, model_key, symmetries
 from simgen.frame import Frame, InstanceLabel
 from simgen.labels.instances import decode_mask

@@ -23,7 +23,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-from simgen.export.atomic import write_bytes, write_json
+from simgen.core.fileio import write_bytes, write_json
 from simgen.export.base import DatasetInfo, Exporter, Record, register_exporter
 from simgen.export.encode import encoded_rgb, fault_flags
 from simgen.frame import Frame, InstanceLabel

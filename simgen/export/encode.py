@@ -7,7 +7,6 @@ Several formats write the same RGB PNG; encoding it once per frame and reusing t
 from __future__ import annotations
 
 import os
-import shutil
 import struct
 import zlib
 from collections.abc import Callable
@@ -115,38 +114,6 @@ def promote(staged: Path, final: Path) -> None:
         os.replace(staged, final)
     elif not final.exists():
         raise FileNotFoundError(f"neither {staged} nor {final} exists")
-
-
-class StagedDir:
-    """A folder written file by file under a hidden name, then renamed into place at once.
-
-    Readers never see a half-written folder, and its files need no temp name and rename
-    each (two syscalls per file that dominate export cost on busy disks). A leftover staging
-    folder from an interrupted run is cleared when the same folder is staged again.
-    """
-
-    def __init__(self, final: Path) -> None:
-        self.final = final
-        self.tmp = final.parent / f".{final.name}.partial"
-        if self.tmp.exists():
-            shutil.rmtree(self.tmp)
-        self.tmp.mkdir(parents=True)
-        self._dirs: set[Path] = {self.tmp}
-
-    def write(self, rel: str, data: bytes) -> None:
-        """Write ``data`` to ``rel`` inside the staged folder."""
-        path = self.tmp / rel
-        if path.parent not in self._dirs:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._dirs.add(path.parent)
-        with open(path, "wb") as f:
-            f.write(data)
-
-    def commit(self) -> None:
-        """Rename the staged folder to its final name (replacing an older one)."""
-        if self.final.exists():
-            shutil.rmtree(self.final)
-        os.replace(self.tmp, self.final)
 
 
 def safe_token(name: str) -> str:

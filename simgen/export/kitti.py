@@ -47,7 +47,7 @@ from typing import Any
 
 import numpy as np
 
-from simgen.export.atomic import write_bytes, write_json, write_text
+from simgen.core.fileio import write_bytes, write_json, write_text
 from simgen.export.base import Exporter, Record, register_exporter
 from simgen.export.encode import encoded_rgb, promote, rows, safe_token
 from simgen.frame import Frame, InstanceLabel

@@ -10,7 +10,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from simgen.export.atomic import write_json, write_text
+from simgen.core.fileio import write_json, write_text
 
 BIAS_SHARE = 0.05  # a class with a smaller share of annotations than this is flagged on the card
 ASSET_LICENCES = {

@@ -25,17 +25,16 @@ in ``end_episode``; ``finish`` checks that every episode's file exists.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from simgen.core.fileio import AtomicFile
+from simgen.core.transforms import quaternion_from_matrix
 from simgen.export.base import Exporter, Record, register_exporter
 from simgen.export.encode import depth_png, encoded_rgb, fault_flags
 from simgen.frame import Frame
-from simgen.labels.geometry import quaternion_from_matrix
 
 
 def _messages() -> Any:
@@ -76,10 +75,8 @@ class _EpisodeFile:
         from mcap.writer import CompressionType, Writer
 
         self.final = final
-        final.parent.mkdir(parents=True, exist_ok=True)
-        fd, self.tmp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp")
-        self.stream = os.fdopen(fd, "wb")
-        self.writer = Writer(self.stream, compression=CompressionType.LZ4, enable_data_crcs=True)
+        self.file = AtomicFile(final)
+        self.writer = Writer(self.file.stream, compression=CompressionType.LZ4, enable_data_crcs=True)
         self.writer.start(profile="", library="simgen")
         self.schemas: dict[str, int] = {}
         self.channels: dict[str, int] = {}
@@ -98,14 +95,10 @@ class _EpisodeFile:
 
     def close(self) -> None:
         self.writer.finish()
-        self.stream.flush()
-        os.fsync(self.stream.fileno())
-        self.stream.close()
-        os.replace(self.tmp, self.final)
+        self.file.commit()
 
     def abort(self) -> None:
-        self.stream.close()
-        Path(self.tmp).unlink(missing_ok=True)
+        self.file.abort()
 
 
 @register_exporter

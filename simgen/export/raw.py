@@ -21,9 +21,9 @@ import json
 
 import numpy as np
 
-from simgen.export.atomic import write_json
+from simgen.core.fileio import StagedDir, write_json
 from simgen.export.base import Exporter, Record, register_exporter
-from simgen.export.encode import StagedDir, depth_png, encode_png_gray, encoded_rgb, fault_flags, label_json
+from simgen.export.encode import depth_png, encode_png_gray, encoded_rgb, fault_flags, label_json
 from simgen.frame import Frame
 
 

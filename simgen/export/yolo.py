@@ -20,7 +20,7 @@ import json
 import cv2
 import numpy as np
 
-from simgen.export.atomic import write_bytes, write_text
+from simgen.core.fileio import write_bytes, write_text
 from simgen.export.base import Exporter, Record, register_exporter
 from simgen.export.encode import encoded_rgb
 from simgen.frame import Frame

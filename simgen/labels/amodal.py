@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from simgen.core.transforms import pose_matrix
 from simgen.frame import ObjectTruth, VisualPart
-from simgen.labels.geometry import pose_matrix
 from simgen.scenario.spec import CameraSpec
 
 if TYPE_CHECKING:
@@ -224,7 +224,7 @@ def fill_amodal(
         if hit is not None and hit[0] is t.parts:
             t.amodal, t.amodal_offset = hit[1], hit[2]
             continue
-        mask, offset = silhouette(t, pose_matrix(*poses[iid]), cam_from_world, view)
+        mask, offset = silhouette(t, pose_matrix(*poses[iid], normalize=True), cam_from_world, view)
         if lens is not None:
             mask, offset = through_lens(mask, offset, lens)
         mask.setflags(write=False)

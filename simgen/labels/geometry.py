@@ -1,7 +1,8 @@
-"""Pure geometry for labels: rotations, box formats, 3D boxes, projections, KITTI conventions.
+"""Pure geometry for labels: box formats, 3D boxes, truncation, KITTI conventions.
 
-No simulator here: every function maps numbers to numbers, so the conventions (quaternion
-order, box corner order, KITTI angles) are tested in isolation with round trips.
+No simulator here: every function maps numbers to numbers, so the conventions (box corner
+order, KITTI angles) are tested in isolation with round trips. Rotations, poses and the camera
+projection are the shared ones of :mod:`simgen.core.transforms`.
 """
 
 from __future__ import annotations
@@ -10,53 +11,13 @@ import math
 
 import numpy as np
 
-from simgen.scenario.lens import distort_points
+from simgen.core.transforms import project
 
 # Corner order of a box (signs of half extents along local x, y, z); the first four have z = -1.
 CORNER_SIGNS = np.array(
     [[-1, -1, -1], [1, -1, -1], [1, 1, -1], [-1, 1, -1], [-1, -1, 1], [1, -1, 1], [1, 1, 1], [-1, 1, 1]],
     dtype=np.float64,
 )
-
-
-def matrix_from_quaternion(q: tuple[float, ...] | np.ndarray) -> np.ndarray:
-    """(3, 3) rotation matrix of a quaternion (x, y, z, w), pybullet's order; normalises first."""
-    x, y, z, w = np.asarray(q, dtype=np.float64) / np.linalg.norm(q)
-    return np.array(
-        [
-            [1 - 2 * (y * y + z * z), 2 * (x * y - z * w), 2 * (x * z + y * w)],
-            [2 * (x * y + z * w), 1 - 2 * (x * x + z * z), 2 * (y * z - x * w)],
-            [2 * (x * z - y * w), 2 * (y * z + x * w), 1 - 2 * (x * x + y * y)],
-        ]
-    )
-
-
-def quaternion_from_matrix(m: np.ndarray) -> np.ndarray:
-    """Unit quaternion (x, y, z, w) with w >= 0 of a (3, 3) rotation matrix (Shepperd's method)."""
-    m = np.asarray(m, dtype=np.float64)
-    tr = np.trace(m)
-    if tr > 0:
-        s = 2.0 * math.sqrt(tr + 1.0)
-        q = np.array([(m[2, 1] - m[1, 2]) / s, (m[0, 2] - m[2, 0]) / s, (m[1, 0] - m[0, 1]) / s, 0.25 * s])
-    elif m[0, 0] > m[1, 1] and m[0, 0] > m[2, 2]:
-        s = 2.0 * math.sqrt(1.0 + m[0, 0] - m[1, 1] - m[2, 2])
-        q = np.array([0.25 * s, (m[0, 1] + m[1, 0]) / s, (m[0, 2] + m[2, 0]) / s, (m[2, 1] - m[1, 2]) / s])
-    elif m[1, 1] > m[2, 2]:
-        s = 2.0 * math.sqrt(1.0 + m[1, 1] - m[0, 0] - m[2, 2])
-        q = np.array([(m[0, 1] + m[1, 0]) / s, 0.25 * s, (m[1, 2] + m[2, 1]) / s, (m[0, 2] - m[2, 0]) / s])
-    else:
-        s = 2.0 * math.sqrt(1.0 + m[2, 2] - m[0, 0] - m[1, 1])
-        q = np.array([(m[0, 2] + m[2, 0]) / s, (m[1, 2] + m[2, 1]) / s, 0.25 * s, (m[1, 0] - m[0, 1]) / s])
-    q /= np.linalg.norm(q)
-    return -q if q[3] < 0 else q
-
-
-def pose_matrix(position: tuple[float, ...] | np.ndarray, quaternion: tuple[float, ...] | np.ndarray) -> np.ndarray:
-    """(4, 4) rigid transform from a position (metres) and quaternion (x, y, z, w)."""
-    t = np.eye(4)
-    t[:3, :3] = matrix_from_quaternion(quaternion)
-    t[:3, 3] = position
-    return t
 
 
 def xywh_to_xyxy(b: np.ndarray) -> np.ndarray:
@@ -87,28 +48,6 @@ def box_corners(center: np.ndarray, size: np.ndarray, rotation: np.ndarray) -> n
     """(8, 3) corners of a box with full extents ``size`` rotated by ``rotation`` about ``center``."""
     local = CORNER_SIGNS * (np.asarray(size, dtype=np.float64) / 2)
     return local @ np.asarray(rotation).T + np.asarray(center)
-
-
-def transform(points: np.ndarray, matrix: np.ndarray) -> np.ndarray:
-    """Apply a (4, 4) rigid transform to (N, 3) points."""
-    return np.asarray(points) @ matrix[:3, :3].T + matrix[:3, 3]
-
-
-def project(
-    K: np.ndarray, points_cam: np.ndarray, dist: tuple[float, ...] | None = None, model: str = "opencv"
-) -> np.ndarray:
-    """(N, 2) pixel coordinates (OpenCV, pixel centres at integers) of (N, 3) camera points, z > 0.
-
-    With ``dist`` the camera's lens (``model`` opencv or fisheye, :mod:`simgen.scenario.lens`) is
-    applied, as in the images; points beyond a fisheye's valid angle give NaN.
-    """
-    if dist is None:
-        uv = np.asarray(points_cam) @ np.asarray(K).T
-        return uv[:, :2] / uv[:, 2:3]
-    pts = np.asarray(points_cam, dtype=np.float64)
-    xy = distort_points(pts[:, :2] / pts[:, 2:3], model, dist)
-    k = np.asarray(K)
-    return np.stack([k[0, 0] * xy[:, 0] + k[0, 1] * xy[:, 1] + k[0, 2], k[1, 1] * xy[:, 1] + k[1, 2]], axis=1)
 
 
 def box_truncation(

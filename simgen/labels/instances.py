@@ -13,10 +13,11 @@ from typing import Any
 import numpy as np
 from pycocotools import mask as mask_utils
 
+from simgen.core.transforms import pose_matrix, project, transform_points
 from simgen.frame import Frame, InstanceLabel, ObjectTruth
 from simgen.labels.amodal import fill_amodal
 from simgen.labels.ego import apply_ego_policy
-from simgen.labels.geometry import box_corners, box_truncation, occlusion_level, pose_matrix, project, transform
+from simgen.labels.geometry import box_corners, box_truncation, occlusion_level
 from simgen.scenario.spec import ObjectInstance
 
 
@@ -209,7 +210,7 @@ def _keypoints(frame: Frame, iid: int, links_world: np.ndarray, cam_from_world: 
     or when no surface there is nearer than the origin (2 cm tolerance).
     """
     cam = frame.camera
-    pts = transform(links_world, cam_from_world)
+    pts = transform_points(links_world, cam_from_world)
     out = []
     z = pts[:, 2]
     uv = np.zeros((len(pts), 2))
@@ -305,11 +306,11 @@ def _fill_3d(lab: InstanceLabel, frame: Frame, t: ObjectTruth, cam_from_world: n
     """3D box (camera and world), 6D pose, truncation and keypoints of one instance."""
     cam = frame.camera
     pos, quat = frame.poses[lab.instance_id]
-    world_from_body = pose_matrix(pos, quat)
+    world_from_body = pose_matrix(pos, quat, normalize=True)
     r_world = world_from_body[:3, :3]
-    centre_world = transform(np.asarray(t.box_center)[None], world_from_body)[0]
+    centre_world = r_world @ np.asarray(t.box_center) + world_from_body[:3, 3]
     cam_from_body = cam_from_world @ world_from_body
-    centre_cam = transform(centre_world[None], cam_from_world)[0]
+    centre_cam = cam_from_world[:3, :3] @ centre_world + cam_from_world[:3, 3]
     r_cam = cam_from_body[:3, :3]
     lab.box_size = _vec(t.box_size)
     lab.center_world = _vec(centre_world)

@@ -89,7 +89,7 @@ def texture_png(tex: Texture) -> Path:
     if not path.exists():
         from PIL import Image
 
-        from simgen.export.atomic import write_bytes  # atomic rename: workers share the cache
+        from simgen.core.fileio import write_bytes  # atomic rename: workers share the cache
 
         buf = io.BytesIO()
         Image.fromarray(texture_image(tex)).save(buf, format="PNG")

@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from simgen.core.transforms import quaternion_from_matrix, rotation_from_rpy
 from simgen.materials.material import Material, Texture
 from simgen.randomize.registry import RANDOMIZERS, Draws, crc, register_randomizer
 from simgen.scenario.randomize_models import Filter, entry_keys
@@ -306,8 +307,6 @@ def distractors(entry: Any, key: str, w: Working, rec: dict[str, Any]) -> None:
             vec = o.rng("direction").normal(size=3)
             velocity = tuple(float(x) for x in vec / max(np.linalg.norm(vec), 1e-9) * speed)
             o.record("velocity", velocity)
-        from simgen.scenario.sampling import quaternion_from_matrix, rotation_from_rpy
-
         obj = ObjectInstance(
             instance_id=len(w.objects) + 1,
             name=name,

@@ -18,12 +18,13 @@ from typing import Any
 import numpy as np
 from pydantic import ValidationError
 
+from simgen.core.lens import LENS_MODELS
+from simgen.core.transforms import look_at_rotation
 from simgen.errors import Issue, ScenarioError, did_you_mean
 from simgen.scenario.assets import check_asset_path
 from simgen.scenario.compose import PathProblem, Source, assign, deep_merge, resolve_extends
 from simgen.scenario.distributions import Constant, IntRange
 from simgen.scenario.language import sweep_cell, sweep_cells
-from simgen.scenario.lens import LENS_MODELS
 from simgen.scenario.models import MAX_OBJECTS, OBJECT_TYPES, Camera, Scenario
 from simgen.scenario.names import check_names
 from simgen.scenario.randomize_models import check_randomize
@@ -424,8 +425,6 @@ def _plainer(
 
 def _degenerate_look_at(cam: Camera) -> bool:
     """True when a camera with constant position/look_at can have no orientation (caught here, located)."""
-    from simgen.scenario.sampling import look_at_rotation  # sampling imports this module
-
     values = (*cam.position, *cam.look_at)
     if not all(isinstance(v, Constant) for v in values):
         return False  # random poses are checked per episode by sample()

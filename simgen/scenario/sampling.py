@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from simgen.core.transforms import BODY_FROM_OPTICAL, look_at_rotation, quaternion_from_matrix, rotation_from_rpy
 from simgen.errors import AssetError, Issue, ScenarioError, SimgenError
 from simgen.scenario.distributions import Constant, Distribution, IntRange, Ref
 from simgen.scenario.language import sweep_cell, sweep_cells
@@ -33,9 +34,6 @@ from simgen.scenario.sample_world import sample_world
 from simgen.scenario.spec import CameraSpec, EpisodeSpec, ObjectInstance, WorldSpec
 
 MAX_REFERENCE_DEPTH = 64
-
-# Optical (OpenCV) axes expressed in the camera body frame (x forward, y left, z up).
-BODY_FROM_OPTICAL = np.array([[0.0, 0.0, 1.0], [-1.0, 0.0, 0.0], [0.0, -1.0, 0.0]])
 
 
 def episode_seed_sequence(master_seed: int, index: int) -> np.random.SeedSequence:
@@ -132,54 +130,6 @@ class Sampler:
         return tuple(float(self.draw(v, f"{path}[{i}]")) for i, v in enumerate(values))
 
 
-def rotation_from_rpy(rpy_deg: tuple[float, float, float]) -> np.ndarray:
-    """(3, 3) rotation of extrinsic X-Y-Z roll/pitch/yaw in degrees (R = Rz @ Ry @ Rx)."""
-    r, p, y = (math.radians(a) for a in rpy_deg)
-    cr, sr, cp, sp, cy, sy = math.cos(r), math.sin(r), math.cos(p), math.sin(p), math.cos(y), math.sin(y)
-    rx = np.array([[1, 0, 0], [0, cr, -sr], [0, sr, cr]])
-    ry = np.array([[cp, 0, sp], [0, 1, 0], [-sp, 0, cp]])
-    rz = np.array([[cy, -sy, 0], [sy, cy, 0], [0, 0, 1]])
-    return rz @ ry @ rx
-
-
-def quaternion_from_matrix(m: np.ndarray) -> tuple[float, float, float, float]:
-    """Unit quaternion (x, y, z, w), w >= 0, of a (3, 3) rotation matrix."""
-    t = np.trace(m)
-    if t > 0:
-        s = math.sqrt(t + 1.0) * 2
-        q = ((m[2, 1] - m[1, 2]) / s, (m[0, 2] - m[2, 0]) / s, (m[1, 0] - m[0, 1]) / s, 0.25 * s)
-    elif m[0, 0] > m[1, 1] and m[0, 0] > m[2, 2]:
-        s = math.sqrt(1.0 + m[0, 0] - m[1, 1] - m[2, 2]) * 2
-        q = (0.25 * s, (m[0, 1] + m[1, 0]) / s, (m[0, 2] + m[2, 0]) / s, (m[2, 1] - m[1, 2]) / s)
-    elif m[1, 1] > m[2, 2]:
-        s = math.sqrt(1.0 + m[1, 1] - m[0, 0] - m[2, 2]) * 2
-        q = ((m[0, 1] + m[1, 0]) / s, 0.25 * s, (m[1, 2] + m[2, 1]) / s, (m[0, 2] - m[2, 0]) / s)
-    else:
-        s = math.sqrt(1.0 + m[2, 2] - m[0, 0] - m[1, 1]) * 2
-        q = ((m[0, 2] + m[2, 0]) / s, (m[1, 2] + m[2, 1]) / s, 0.25 * s, (m[1, 0] - m[0, 1]) / s)
-    qa = np.asarray(q, dtype=float)
-    qa /= np.linalg.norm(qa)
-    if qa[3] < 0:
-        qa = -qa
-    return (float(qa[0]), float(qa[1]), float(qa[2]), float(qa[3]))
-
-
-def look_at_rotation(position: np.ndarray, target: np.ndarray, up: np.ndarray) -> np.ndarray | None:
-    """world_from_camera rotation (OpenCV axes) looking from position at target; None if degenerate."""
-    z = target - position
-    n = np.linalg.norm(z)
-    if n < 1e-9:
-        return None
-    z = z / n
-    x = np.cross(z, up)
-    nx = np.linalg.norm(x)
-    if nx < 1e-9:
-        return None
-    x = x / nx
-    y = np.cross(z, x)
-    return np.stack([x, y, z], axis=1)
-
-
 def intrinsics_matrix(cam: Camera, sampler: Sampler, path: str) -> np.ndarray:
     """(3, 3) K in OpenCV convention from fov_y (degrees) or explicit fx/fy/cx/cy."""
     if cam.intrinsics is not None:
@@ -253,8 +203,16 @@ def _shape(obj: ObjectBase, sampler: Sampler, path: str) -> dict[str, Any]:
 
 SKIN_TONES = ((0.96, 0.8, 0.69), (0.88, 0.67, 0.5), (0.76, 0.55, 0.38), (0.55, 0.38, 0.26), (0.36, 0.24, 0.17))
 CLOTHES = (
-    (0.1, 0.12, 0.2), (0.75, 0.1, 0.1), (0.15, 0.3, 0.6), (0.9, 0.85, 0.2), (0.2, 0.5, 0.25),
-    (0.85, 0.85, 0.85), (0.12, 0.12, 0.12), (0.55, 0.35, 0.2), (0.9, 0.45, 0.1), (0.5, 0.2, 0.5),
+    (0.1, 0.12, 0.2),
+    (0.75, 0.1, 0.1),
+    (0.15, 0.3, 0.6),
+    (0.9, 0.85, 0.2),
+    (0.2, 0.5, 0.25),
+    (0.85, 0.85, 0.85),
+    (0.12, 0.12, 0.12),
+    (0.55, 0.35, 0.2),
+    (0.9, 0.45, 0.1),
+    (0.5, 0.2, 0.5),
 )
 
 

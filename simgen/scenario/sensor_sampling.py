@@ -12,8 +12,9 @@ from typing import Any
 
 import numpy as np
 
+from simgen.core.lens import COEFFICIENTS, fisheye_problem
+from simgen.core.transforms import BODY_FROM_OPTICAL, rotation_from_rpy
 from simgen.errors import ScenarioError
-from simgen.scenario.lens import COEFFICIENTS, fisheye_problem
 from simgen.scenario.sensor_models import FisheyeDistortion, Gnss, Imu, Lidar, Radar, SensorBase
 from simgen.scenario.sensor_spec import GnssSpec, ImuSpec, LidarSpec, RadarSpec, SensorSpec
 from simgen.scenario.spec import CameraSpec, ObjectInstance
@@ -61,8 +62,6 @@ def _first_instances(objects: list[ObjectInstance]) -> dict[str, str]:
 
 def _local_pose(offset: tuple[float, ...] | None, rpy: tuple[float, ...] | None) -> np.ndarray:
     """(4, 4) body_from_camera (OpenCV axes) of a camera at ``offset`` with ``rpy`` in the body frame."""
-    from simgen.scenario.sampling import BODY_FROM_OPTICAL, rotation_from_rpy
-
     m = np.eye(4)
     m[:3, :3] = rotation_from_rpy(tuple(rpy or (0.0, 0.0, 0.0))) @ BODY_FROM_OPTICAL
     m[:3, 3] = offset or (0.0, 0.0, 0.0)
@@ -136,8 +135,6 @@ def sample_cameras(scenario: Any, sampler: Any, objects: list[ObjectInstance]) -
 
 
 def _pose(sensor: SensorBase, sampler: Any, path: str) -> np.ndarray:
-    from simgen.scenario.sampling import rotation_from_rpy
-
     t = np.eye(4)
     m = sensor.mount
     if m.offset is not None or m.rpy is not None:  # the mount gives the pose

@@ -74,7 +74,7 @@ class CameraSpec:
     world_from_camera: np.ndarray = field(repr=False)
     # Sensor fields: see simgen.scenario.sensor_spec (rate None = the episode's frame rate;
     # distortion = lens coefficients of distortion_model: "opencv" (k1, k2, p1, p2, k3) or
-    # "fisheye" (k1, k2, k3, k4), see simgen.scenario.lens; mount = object instance name or None
+    # "fisheye" (k1, k2, k3, k4), see simgen.core.lens; mount = object instance name or None
     # for the world, with mount_from_camera (4, 4); world_from_camera is then the pose at build time).
     outputs: tuple[str, ...] = ("rgb", "depth", "instance", "semantic")
     distortion: tuple[float, ...] | None = None

@@ -14,9 +14,9 @@ import math
 
 import numpy as np
 
-from simgen.scenario.lens import MAX_IDEAL_SCALE, fisheye_undistort_points
+from simgen.core.lens import MAX_IDEAL_SCALE, fisheye_undistort_points
+from simgen.core.transforms import invert, pose_matrix, project, transform_points
 from simgen.scenario.spec import CameraSpec
-from simgen.sensors.geometry import invert, project, transform_points
 
 
 def pixel_grid(width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
@@ -130,8 +130,8 @@ def forward_flow(
         pc1 = transform_by_instance(pts, inst, _lut(instance, c1_from_c0, moving))
     else:
         pc1 = transform_points(pts, c1_from_c0)
-    uv0 = project(cam_t.K, cam_t.distortion, pts, cam_t.distortion_model)
-    uv1 = project(cam_t.K, cam_t.distortion, pc1, cam_t.distortion_model)
+    uv0 = project(cam_t.K, pts, cam_t.distortion, cam_t.distortion_model)
+    uv1 = project(cam_t.K, pc1, cam_t.distortion, cam_t.distortion_model)
     return (uv1 - uv0).reshape(h, w, 2).astype(np.float32)
 
 
@@ -254,8 +254,6 @@ def remap(image: np.ndarray, lens: LensMap, nearest: bool, fill: float = 0.0) ->
 
 def world_from_instance(poses: dict[int, tuple[tuple[float, ...], tuple[float, ...]]]) -> dict[int, np.ndarray]:
     """(4, 4) world_from_instance matrices from ``World.poses()`` records."""
-    from simgen.sensors.geometry import pose_matrix
-
     return {iid: pose_matrix(p, q) for iid, (p, q) in poses.items()}
 
 

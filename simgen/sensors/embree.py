@@ -31,8 +31,8 @@ from typing import Any
 
 import numpy as np
 
+from simgen.core.transforms import invert, pose_matrix
 from simgen.sensors.embree_packets import InstanceScene, PacketScene, packets_available
-from simgen.sensors.geometry import invert, pose_matrix
 from simgen.sensors.raycast import RayCaster, RayHits, register_raycaster
 from simgen.sensors.scene_mesh import LinkMesh, body_meshes, link_poses, pose_vertices
 

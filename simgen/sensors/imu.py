@@ -16,7 +16,8 @@ from typing import Any
 
 import numpy as np
 
-from simgen.sensors.geometry import body_uid, pose_matrix
+from simgen.core.transforms import pose_matrix
+from simgen.sensors.geometry import body_uid
 from simgen.sensors.registry import Sensor, register_sensor
 from simgen.sensors.stream import ImuSample
 

@@ -32,7 +32,8 @@ from typing import Any
 
 import numpy as np
 
-from simgen.sensors.geometry import body_uid, quat_to_matrix, world_from_mount
+from simgen.core.transforms import matrix_from_quaternion
+from simgen.sensors.geometry import body_uid, world_from_mount
 from simgen.sensors.raycast import label_tables, make_raycaster
 from simgen.sensors.registry import Sensor, register_sensor
 from simgen.sensors.stream import RadarScan
@@ -51,7 +52,7 @@ def body_frames(world: Any) -> dict[tuple[int, int], np.ndarray]:
             poses += [s[:2] for s in states]
         for k, (pos, orn) in enumerate(poses):
             t = np.eye(4)
-            t[:3, :3], t[:3, 3] = quat_to_matrix(orn), pos
+            t[:3, :3], t[:3, 3] = matrix_from_quaternion(orn), pos
             out[(uid, k - 1)] = t
     return out
 
@@ -97,7 +98,7 @@ def point_velocities(
         before = None if previous is None or dt <= 0 else previous.get((b, k))
         if before is not None and not lin.any() and not ang.any():
             lin = (com - before[:3, 3]) / dt
-            ang = _rotation_log(quat_to_matrix(orn) @ before[:3, :3].T) / dt
+            ang = _rotation_log(matrix_from_quaternion(orn) @ before[:3, :3].T) / dt
         m = inverse == j
         out[m] = lin + np.cross(ang, points[m] - com)
     return out

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from simgen.sensors.geometry import quat_to_matrix
+from simgen.core.transforms import matrix_from_quaternion
 
 TESSELLATION_TOLERANCE = 1e-3  # metres: largest depth of a facet below the true curved surface
 PLANE_HALF = 5_000.0  # metres: half-size of the meshed ground plane (the physics plane is infinite)
@@ -144,7 +144,7 @@ def _shape_meshes(p: Any, shapes: Any) -> list[LinkMesh]:
             if prim is None:
                 continue
             v, f = prim
-        v = v @ quat_to_matrix(orn).T + np.asarray(pos, dtype=np.float64)
+        v = v @ matrix_from_quaternion(orn).T + np.asarray(pos, dtype=np.float64)
         out.append(LinkMesh(int(link), v, f))
     return out
 
@@ -161,7 +161,7 @@ def _inertial_frames(world: Any, uid: int, links: list[int]) -> dict[int, np.nda
             state = p.getLinkState(uid, k, physicsClientId=cid)
             pos, orn = state[2], state[3]
         t = np.eye(4)
-        t[:3, :3], t[:3, 3] = quat_to_matrix(orn), pos
+        t[:3, :3], t[:3, 3] = matrix_from_quaternion(orn), pos
         out[k] = t
     return out
 
@@ -208,12 +208,12 @@ def link_poses(world: Any, uid: int, links: tuple[int, ...]) -> np.ndarray:
         if k < 0:
             pos, orn = p.getBasePositionAndOrientation(uid, physicsClientId=cid)
             info = p.getDynamicsInfo(uid, -1, physicsClientId=cid)
-            r_com, r_in = quat_to_matrix(orn), quat_to_matrix(info[4])
+            r_com, r_in = matrix_from_quaternion(orn), matrix_from_quaternion(info[4])
             r = r_com @ r_in.T
             out[i, :3, :3] = r
             out[i, :3, 3] = np.asarray(pos) - r @ np.asarray(info[3])
         else:
-            out[i, :3, :3] = quat_to_matrix(states[k][5])
+            out[i, :3, :3] = matrix_from_quaternion(states[k][5])
             out[i, :3, 3] = states[k][4]
     return out
 

@@ -14,11 +14,11 @@ from typing import Any
 
 import numpy as np
 
+from simgen.core.transforms import pose_matrix
+from simgen.core.transforms import transform_points as transform
 from simgen.frame import ObjectTruth, VisualPart
 from simgen.scenario.assets import load_mesh, resolve_asset
 from simgen.scenario.spec import EpisodeSpec, ObjectInstance
-from simgen.sensors.geometry import pose_matrix
-from simgen.sensors.geometry import transform_points as transform
 
 GEOM_SPHERE, GEOM_BOX, GEOM_CYLINDER, GEOM_MESH, GEOM_CAPSULE = 2, 3, 4, 5, 7
 GEOM_NOTHING_TO_DRAW = (6, 9)  # plane, heightfield: never an object's visual

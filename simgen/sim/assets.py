@@ -32,7 +32,7 @@ def textured_obj_file(vertices: np.ndarray, faces: np.ndarray, material: Any) ->
     """
     import hashlib
 
-    from simgen.export.atomic import write_text
+    from simgen.core.fileio import write_text
     from simgen.materials.textures import texture_png
     from simgen.materials.uv import box_projected_uvs, obj_text_with_uvs
 

@@ -23,7 +23,7 @@ def textured_floor_visual(client: BulletClient, material: Material) -> int:
     """Visual shape of the 200 m floor whose UVs repeat the texture every ``texture.scale`` metres."""
     import hashlib
 
-    from simgen.export.atomic import write_text
+    from simgen.core.fileio import write_text
     from simgen.sim.terrain import PLANE_HALF, _cache, floor_obj_text
 
     scale = material.texture.scale if material.texture is not None else 1.0

@@ -54,7 +54,7 @@ def uv_mesh_file(vertices: object, faces: object, scale: float = 1.0, tag: str =
 
     import numpy as np
 
-    from simgen.export.atomic import write_text
+    from simgen.core.fileio import write_text
     from simgen.materials.textures import cache_dir
     from simgen.materials.uv import box_projected_uvs, obj_text_with_uvs
 

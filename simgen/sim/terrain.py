@@ -60,7 +60,7 @@ def floor_obj_text(uv_half: float, cells: int = FLOOR_CELLS) -> str:
 
 def floor_file() -> Path:
     """OBJ of the plain visual floor (cached per process user)."""
-    from simgen.export.atomic import write_text  # atomic writes; lazy like cached_obj
+    from simgen.core.fileio import write_text  # atomic writes; lazy like cached_obj
 
     obj = _cache(f"floor-{FLOOR_CELLS}.obj")
     if not obj.exists():
@@ -72,7 +72,7 @@ def checker_files(cell: float, colors: Any) -> tuple[Path, Path]:
     """(OBJ, PNG) of a 200 m square at z=0 whose UVs tile the 2 x 2 texture every ``2 * cell`` metres."""
     from PIL import Image
 
-    from simgen.export.atomic import write_bytes, write_text  # atomic writes; lazy like cached_obj
+    from simgen.core.fileio import write_bytes, write_text  # atomic writes; lazy like cached_obj
 
     img = checker_image(colors)
     buf = io.BytesIO()

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from simgen.core.fileio import replacing
 from simgen.errors import AssetError
 from simgen.scenario.assets import load_mesh, resolve_asset
 from simgen.scenario.scene_spec import FaultWindow
@@ -169,7 +170,7 @@ def cached_obj(source: Path, scale: float) -> tuple[Path, Any]:
 
     import trimesh
 
-    from simgen.export.atomic import write_text
+    from simgen.core.fileio import write_text
 
     digest = hashlib.sha256(source.read_bytes() + repr(float(scale)).encode()).hexdigest()[:24]
     mesh = load_mesh(source, scale)
@@ -225,15 +226,12 @@ def vhacd_parts(client: BulletClient, obj_path: Path) -> Path:
     """
     out = obj_path.with_suffix(".vhacd.obj")
     if not out.exists():
-        import os
-
-        tmp = out.with_suffix(f".{os.getpid()}.tmp.obj")
-        with quiet_stdout(stderr=True):
-            client.p.vhacd(str(obj_path), str(tmp), str(tmp.with_suffix(".log")), physicsClientId=client.id)
-        tmp.with_suffix(".log").unlink(missing_ok=True)
-        if not tmp.exists():
-            raise AssetError(f"convex decomposition of '{obj_path.name}' failed", hint="use collision: convex_hull")
-        os.replace(tmp, out)
+        with replacing(out, ".tmp.obj") as tmp:
+            with quiet_stdout(stderr=True):
+                client.p.vhacd(str(obj_path), str(tmp), str(tmp.with_suffix(".log")), physicsClientId=client.id)
+            tmp.with_suffix(".log").unlink(missing_ok=True)
+            if not tmp.exists():
+                raise AssetError(f"convex decomposition of '{obj_path.name}' failed", hint="use collision: convex_hull")
     return out
 
 

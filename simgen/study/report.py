@@ -12,7 +12,7 @@ import io
 from pathlib import Path
 from typing import Any
 
-from simgen.export.atomic import write_bytes, write_json, write_text
+from simgen.core.fileio import write_bytes, write_json, write_text
 
 
 def _num(value: float | None, digits: int = 3) -> str:

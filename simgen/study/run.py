@@ -33,8 +33,8 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+from simgen.core.fileio import write_json
 from simgen.errors import OutputError, SimgenError
-from simgen.export.atomic import write_json
 from simgen.scenario.models import Scenario
 from simgen.study import domains
 from simgen.study.data import DetectionSet, read_real_coco, read_simgen_coco

@@ -12,9 +12,10 @@ from pathlib import Path
 
 import numpy as np
 
+from simgen.core.transforms import project, quaternion_from_matrix
 from simgen.export.base import DatasetInfo, get_exporter
 from simgen.frame import Frame, ObjectTruth, PointCloud
-from simgen.labels.geometry import box_corners, project, quaternion_from_matrix
+from simgen.labels.geometry import box_corners
 from simgen.labels.instances import LabelOptions, label_frame, semantic_map
 from simgen.scenario.spec import CameraSpec, ObjectInstance
 

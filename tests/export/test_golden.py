@@ -77,7 +77,7 @@ def test_finish_can_run_again_after_an_interrupted_finish(tmp_path):
 
 
 def test_staged_folder_replaces_leftovers_and_appears_whole(tmp_path):
-    from simgen.export.encode import StagedDir
+    from simgen.core.fileio import StagedDir
 
     final = tmp_path / "scene"
     (tmp_path / ".scene.partial").mkdir()

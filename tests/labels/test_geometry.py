@@ -17,9 +17,7 @@ from simgen.labels.geometry import (
     kitti_box,
     kitti_corners,
     level_from_camera,
-    matrix_from_quaternion,
     occlusion_level,
-    quaternion_from_matrix,
     xywh_to_cxcywh,
     xywh_to_xyxy,
     xyxy_to_xywh,
@@ -29,7 +27,6 @@ from simgen.labels.instances import decode_mask, encode_masks, tight_boxes
 finite = st.floats(-1e4, 1e4, allow_nan=False)
 positive = st.floats(1e-3, 1e4, allow_nan=False)
 boxes = st.tuples(finite, finite, positive, positive)
-quats = st.tuples(*[st.floats(-1, 1, allow_nan=False)] * 4).filter(lambda q: np.linalg.norm(q) > 0.1)
 
 
 @given(boxes)
@@ -47,21 +44,6 @@ def test_xywh_xyxy_cxcywh_round_trip(b):
 def test_box_conversions_known_values():
     assert xywh_to_cxcywh(np.array([10, 20, 4, 6])).tolist() == [12, 23, 4, 6]
     assert xywh_to_xyxy(np.array([10, 20, 4, 6])).tolist() == [10, 20, 14, 26]
-
-
-@given(quats)
-def test_quaternion_matrix_round_trip(q):
-    q = np.array(q) / np.linalg.norm(q)
-    r = matrix_from_quaternion(q)
-    assert np.allclose(r @ r.T, np.eye(3), atol=1e-9) and math.isclose(np.linalg.det(r), 1.0, abs_tol=1e-9)
-    q2 = quaternion_from_matrix(r)
-    assert np.allclose(q2, q, atol=1e-7) or np.allclose(q2, -q, atol=1e-7)
-
-
-def test_quaternion_convention_matches_pybullet_order():
-    # 90 degrees about z, (x, y, z, w): x axis goes to y.
-    r = matrix_from_quaternion((0.0, 0.0, math.sin(math.pi / 4), math.cos(math.pi / 4)))
-    assert np.allclose(r @ [1, 0, 0], [0, 1, 0])
 
 
 @settings(max_examples=50, deadline=None)

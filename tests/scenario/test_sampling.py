@@ -9,13 +9,7 @@ import pytest
 
 import simgen
 from simgen.errors import ScenarioError
-from simgen.scenario.sampling import (
-    assign_split,
-    episode_seed,
-    look_at_rotation,
-    quaternion_from_matrix,
-    rotation_from_rpy,
-)
+from simgen.scenario.sampling import assign_split, episode_seed
 
 BASE = """\
 version: 1
@@ -96,42 +90,6 @@ def test_splits_are_contiguous_blocks() -> None:
     splits = {"train": 0.75, "val": 0.25}
     assert [assign_split(splits, i, 8) for i in range(8)] == ["train"] * 6 + ["val"] * 2
     assert [assign_split({"a": 1.0}, i, 3) for i in range(3)] == ["a"] * 3
-
-
-def test_rpy_rotation_and_quaternion() -> None:
-    r = rotation_from_rpy((10.0, -35.0, 120.0))
-    assert np.allclose(r @ r.T, np.eye(3)) and math.isclose(np.linalg.det(r), 1.0)
-    assert np.allclose(rotation_from_rpy((0, 0, 90)) @ [1, 0, 0], [0, 1, 0])
-    assert np.allclose(rotation_from_rpy((90, 0, 0)) @ [0, 1, 0], [0, 0, 1])
-    x, y, z, w = quaternion_from_matrix(rotation_from_rpy((0, 0, 90)))
-    assert np.allclose([x, y, z, w], [0, 0, math.sin(math.pi / 4), math.cos(math.pi / 4)])
-    rng = np.random.default_rng(3)
-    for _ in range(50):
-        rpy = tuple(rng.uniform(-180, 180, 3))
-        q = np.array(quaternion_from_matrix(rotation_from_rpy(rpy)))
-        assert math.isclose(np.linalg.norm(q), 1.0) and q[3] >= 0
-        qx, qy, qz, qw = q
-        back = np.array(
-            [
-                [1 - 2 * (qy * qy + qz * qz), 2 * (qx * qy - qz * qw), 2 * (qx * qz + qy * qw)],
-                [2 * (qx * qy + qz * qw), 1 - 2 * (qx * qx + qz * qz), 2 * (qy * qz - qx * qw)],
-                [2 * (qx * qz - qy * qw), 2 * (qy * qz + qx * qw), 1 - 2 * (qx * qx + qy * qy)],
-            ]
-        )
-        assert np.allclose(back, rotation_from_rpy(rpy))
-
-
-def test_look_at_is_orthonormal_and_points_at_target() -> None:
-    rng = np.random.default_rng(5)
-    for _ in range(50):
-        pos, target = rng.uniform(-5, 5, 3), rng.uniform(-5, 5, 3)
-        r = look_at_rotation(pos, target, np.array([0.0, 0.0, 1.0]))
-        assert np.allclose(r.T @ r, np.eye(3)) and math.isclose(np.linalg.det(r), 1.0)
-        assert np.allclose(r[:, 2], (target - pos) / np.linalg.norm(target - pos))  # optical axis
-        assert r[:, 1] @ [0, 0, 1] <= 1e-12  # image 'down' never points up
-        assert abs(r[:, 0] @ [0, 0, 1]) < 1e-12  # image rows stay level
-    assert look_at_rotation(np.zeros(3), np.zeros(3), np.array([0, 0, 1.0])) is None
-    assert look_at_rotation(np.zeros(3), np.array([0, 0, -1.0]), np.array([0, 0, 1.0])) is None
 
 
 def test_rpy_camera_looks_along_x_with_z_up() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simgen.scenario.sampling import look_at_rotation
+from simgen.core.transforms import look_at_rotation
 from simgen.scenario.spec import CameraSpec
 from simgen.sensors.camera import metric_depth, project_points, projection_matrix, view_matrix
 

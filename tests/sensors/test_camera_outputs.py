@@ -5,9 +5,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from simgen.core.transforms import matrix_from_quaternion, pose_matrix, project
 from simgen.sensors.camera_outputs import pixel_grid
 from simgen.sensors.camera_sensor import Camera
-from simgen.sensors.geometry import pose_matrix, project, quat_to_matrix
 
 from .conftest import make_world, rng, set_velocity
 
@@ -33,7 +33,7 @@ def test_depth_and_normals_on_tilted_plane(client):
     world, spec = make_world(client, TILTED)
     frame = Camera(spec.cameras[0], world, rng()).capture(0)
     obj = spec.objects[0]
-    n_world = quat_to_matrix(obj.orientation) @ [0, 0, 1]
+    n_world = matrix_from_quaternion(obj.orientation) @ [0, 0, 1]
     c = np.asarray(obj.position) + 0.01 * n_world  # top face
     cam = frame.camera
     rot, origin = cam.world_from_camera[:3, :3], cam.world_from_camera[:3, 3]
@@ -122,7 +122,7 @@ def test_projection_matches_cv2_project_points():
     dist = (-0.28, 0.09, 0.0012, -0.0008, -0.015)
     gen = np.random.default_rng(0)
     pts = np.column_stack([gen.uniform(-1, 1, 200), gen.uniform(-0.8, 0.8, 200), gen.uniform(1, 4, 200)])
-    ours = project(k, dist, pts)
+    ours = project(k, pts, dist)
     ref, _ = cv2.projectPoints(pts, np.zeros(3), np.zeros(3), k, np.asarray(dist))
     assert np.max(np.abs(ours - ref.reshape(-1, 2))) < 1e-9
 
@@ -147,8 +147,8 @@ def test_distorted_image_and_labels_match_projection(client):
     center_world = np.array([2, 0.9, 0.55])
     cw = np.linalg.inv(cam.world_from_camera)
     pc = cw[:3, :3] @ center_world + cw[:3, 3]
-    expected = project(cam.K, cam.distortion, pc[None])[0]
-    ideal = project(cam.K, None, pc[None])[0]
+    expected = project(cam.K, pc[None], cam.distortion)[0]
+    ideal = project(cam.K, pc[None])[0]
     assert np.linalg.norm(expected - ideal) > 4  # the lens moves the ball by several pixels
     ys, xs = np.nonzero(frame.instance == 1)
     assert len(xs) > 20

@@ -5,10 +5,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from simgen.scenario.lens import fisheye_theta_d, fisheye_theta_max, fisheye_undistort_points
+from simgen.core.lens import fisheye_theta_d, fisheye_theta_max, fisheye_undistort_points
+from simgen.core.transforms import project
 from simgen.sensors.camera_outputs import lens_map
 from simgen.sensors.camera_sensor import Camera
-from simgen.sensors.geometry import project
 
 from .conftest import make_world, rng
 
@@ -29,11 +29,11 @@ def test_fisheye_projection_matches_cv2_fisheye_project_points():
         np.array([[90.0, 0, 81.2], [0, 88.0, 58.9], [0, 0, 1]]),
         np.array([[300.0, 1.5, 321.0], [0, 310.0, 243.0], [0, 0, 1]]),  # with skew
     ):
-        ours = project(k, LENS, pts, "fisheye")
+        ours = project(k, pts, LENS, "fisheye")
         assert not np.isnan(ours).any()
         assert np.max(np.abs(ours - _cv2_fisheye(k, LENS, pts))) < 1e-6
         # The plumb-bob model with the same numbers is a different lens.
-        assert np.max(np.abs(project(k, (*LENS, 0.0), pts) - ours)) > 10
+        assert np.max(np.abs(project(k, pts, (*LENS, 0.0)) - ours)) > 10
 
 
 def test_fisheye_points_behind_or_beyond_the_lens_are_nan():
@@ -43,7 +43,7 @@ def test_fisheye_points_behind_or_beyond_the_lens_are_nan():
     assert abs(theta_max - 1 / np.sqrt(0.9)) < 1e-12
     inside, beyond = np.tan(theta_max - 0.01), np.tan(theta_max + 0.01)
     pts = np.array([[0.0, 0.0, -1.0], [1.0, 0.0, 0.0], [inside, 0.0, 1.0], [beyond, 0.0, 1.0]])
-    uv = project(k, folding, pts, "fisheye")
+    uv = project(k, pts, folding, "fisheye")
     assert np.isnan(uv[:2]).all() and np.isnan(uv[3]).all()
     assert np.isfinite(uv[2]).all()
     # Inverting the lens past its reach gives NaN too, never a folded-back angle.
@@ -67,7 +67,7 @@ def test_lens_map_inverts_the_fisheye_projection():
     rays = np.column_stack(
         [(lens.map_x.ravel() - ki[0, 2]) / ki[0, 0], (lens.map_y.ravel() - ki[1, 2]) / ki[1, 1], np.ones(160 * 120)]
     )
-    back = project(k, LENS, rays.astype(np.float64), "fisheye")
+    back = project(k, rays.astype(np.float64), LENS, "fisheye")
     u, v = np.meshgrid(np.arange(160.0), np.arange(120.0))
     assert np.max(np.abs(back - np.column_stack([u.ravel(), v.ravel()]))) < 1e-3  # float32 tables
 
@@ -123,7 +123,7 @@ def test_fisheye_frame_mask_matches_cv2_fisheye_projection(client):
     want = np.array([uv[:, 0].min(), uv[:, 1].min(), uv[:, 0].max(), uv[:, 1].max()])
     assert np.max(np.abs(got - want)) < 1.5, (got, want)
     # A pinhole camera with the same K would put the box somewhere else entirely.
-    pinhole = project(cam.K, None, pc)
+    pinhole = project(cam.K, pc)
     assert np.max(np.abs(np.array([*pinhole.min(axis=0), *pinhole.max(axis=0)]) - want)) > 10
     # RGB went through the same remap: red exactly on the mask (away from its edges), black elsewhere.
     mask = (frame.instance == 1).astype(np.uint8)
@@ -194,5 +194,5 @@ def test_fisheye_flow_is_the_difference_of_fisheye_projections():
     pts1 = pts - moved[:3, 3]
     want = _cv2_fisheye(k, LENS, pts1) - _cv2_fisheye(k, LENS, pts)
     assert np.max(np.abs(flow.reshape(-1, 2) - want)) < 1e-3  # float32 output
-    pinhole = project(k, None, pts1) - project(k, None, pts)
+    pinhole = project(k, pts1) - project(k, pts)
     assert np.max(np.abs(pinhole - want)) > 1

@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from simgen.sensors.geometry import invert, pose_matrix
+from simgen.core.transforms import invert, pose_matrix
 from simgen.sensors.lidar import MAX_BATCH, Lidar, cast_rays
 
 from .conftest import make_world, rng, set_velocity
