@@ -15,8 +15,11 @@ written once as ``models/obj_XXXXXX.ply`` (binary PLY, millimetres, in the body 
 ``cam_R_m2c``/``cam_t_m2c`` map into the camera: see :mod:`simgen.export.models3d`), with
 ``models/models_info.json`` (``diameter``, ``min_*``, ``size_*`` in mm, BOP symmetries of
 primitives, and simgen's ``name`` = class name and ``category_id``). ``models_eval/`` holds the
-same files, as the current BOP layout expects evaluation models there. Articulated bodies have
-no rigid model and are left out of the BOP ground truth.
+same files, as the current BOP layout expects evaluation models there. Every kind with a rigid
+shape has a model (primitives, mesh files, single-link URDFs, procedural assets without moving
+parts); articulated bodies (ragdolls, vehicles whose wheels turn, animals whose legs swing,
+URDFs with joints) are left out of the BOP ground truth, and the run summary and dataset card
+say which kinds and why (:meth:`BopExporter.notes`).
 """
 
 from __future__ import annotations
@@ -29,8 +32,9 @@ import numpy as np
 from simgen.core.fileio import StagedDir, write_bytes, write_json
 from simgen.export.base import Exporter, Record, register_exporter
 from simgen.export.encode import depth_png, encode_png_mask, encoded_rgb
-from simgen.export.models3d import build_model, diameter, model_key, symmetries
+from simgen.export.models3d import build_model, diameter, model_key, no_model_reason, symmetries
 from simgen.frame import Frame, InstanceLabel
+from simgen.kinds.registry import kind_of
 from simgen.labels.instances import decode_mask
 
 
@@ -81,12 +85,7 @@ class BopExporter(Exporter):
         cam_from_world = np.linalg.inv(cam.world_from_camera)
         gts, infos = [], []
         valid = frame.depth > 0
-        objects = {o.instance_id: o for o in frame.objects}
-        keys = {
-            lab.instance_id: model_key(o.type, o.shape, o.class_name)
-            for lab in frame.labels
-            if (o := objects.get(lab.instance_id)) is not None and lab.keypoints is None
-        }
+        keys, left_out = self._model_keys(frame)
         posed = [lab for lab in frame.labels if lab.R_obj_cam is not None and keys.get(lab.instance_id)]
         for k, lab in enumerate(posed):
             visib = frame.instance == lab.instance_id
@@ -119,7 +118,7 @@ class BopExporter(Exporter):
             "width": cam.width,
             "height": cam.height,
         }
-        return {
+        record = {
             "split": frame.split,
             "episode": frame.episode,
             "im_id": im_id,
@@ -127,6 +126,32 @@ class BopExporter(Exporter):
             "gt": gts,
             "gt_info": infos,
         }
+        if left_out:
+            record["left_out"] = left_out
+        return record
+
+    def _model_keys(self, frame: Frame) -> tuple[dict[int, str | None], dict[str, str]]:
+        """Model key of every labelled object with a pose, and ``{type: why}`` for those without a model.
+
+        A body with links (labels with keypoints) is rigid only when its kind says its links are
+        fixed (a procedural asset's material parts); otherwise its shape changes between frames.
+        """
+        objects = {o.instance_id: o for o in frame.objects}
+        keys: dict[int, str | None] = {}
+        left_out: dict[str, str] = {}
+        for lab in frame.labels:
+            o = objects.get(lab.instance_id)
+            if o is None or lab.R_obj_cam is None:
+                continue
+            why = no_model_reason(o.type, o.shape, self.info.base_dir)
+            if why is None and lab.keypoints is not None and not kind_of(o.type).fixed_links:
+                why = "a body with moving links changes shape between frames"
+            if why is not None:
+                left_out.setdefault(o.type, why)
+                keys[lab.instance_id] = None
+            else:
+                keys[lab.instance_id] = model_key(o.type, o.shape, o.class_name, self.info.base_dir)
+        return keys, left_out
 
     def end_episode(self, episode: int) -> None:
         """Rename the episode's staged scene folder into place."""
@@ -175,6 +200,17 @@ class BopExporter(Exporter):
                 },
                 indent=1,
             )
+
+    def notes(self, records: list[Record]) -> list[str]:
+        """Name the object kinds left out of the ground truth, and why."""
+        left: dict[str, str] = {}
+        for rec in records:
+            for kind, why in rec.get("left_out", {}).items():
+                left.setdefault(kind, why)
+        if not left:
+            return []
+        listed = "; ".join(f"{kind} ({why})" for kind, why in sorted(left.items()))
+        return [f"{self.name}: no rigid model, so no 6D ground truth, for {listed}"]
 
     def write_models(self, model_ids: dict[str, int]) -> None:
         """``models/`` and ``models_eval/``: one PLY (mm, body frame) per obj_id and ``models_info.json``."""

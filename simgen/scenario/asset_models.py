@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import Field, create_model
 
-from simgen.assets.registry import AssetType, Param, load_builtin
+from simgen.assets.registry import AssetType, Param
 from simgen.scenario.distributions import Num, Pick
 
 MAX_ASSET_SEED = 2**31 - 1
@@ -54,13 +54,8 @@ def asset_object_model(gen: AssetType, base: type) -> type:
     return model
 
 
-def build_models(base: type) -> dict[str, type]:
-    """Object models of every registered asset type, by type name (sorted)."""
-    return {name: asset_object_model(gen, base) for name, gen in sorted(load_builtin().items())}
-
-
 def __getattr__(name: str) -> Any:
-    """Models are built by :mod:`simgen.scenario.models`; unpickling may ask for one before it ran."""
+    """Models are built when :mod:`simgen.scenario.models` loads the kinds; unpickling may ask first."""
     import simgen.scenario.models  # noqa: F401 - builds and registers every asset model
 
     if name in globals():

@@ -9,35 +9,28 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import Field, PrivateAttr
 
+from simgen.assets.registry import ASSETS
+from simgen.kinds.registry import load_kinds
 from simgen.scenario import language
-from simgen.scenario.asset_models import build_models
 from simgen.scenario.distributions import Distribution, Num
 from simgen.scenario.layouts import SceneLayout
+from simgen.scenario.object_fields import (
+    MAX_OBJECTS,
+    Any3,
+    ClassName,
+    Color,
+    Finite,
+    Model,
+    Name,
+)
 from simgen.scenario.randomize_models import MAX_ENTRIES, EffectModel, RandomizerModel
 from simgen.scenario.sensor_models import MAX_SENSORS, CameraSensorFields, SensorModel
-from simgen.scenario.world_models import Behavior, Checker, Event, Haze, Heightfield, Light, Placement
+from simgen.scenario.world_models import Checker, Event, Haze, Heightfield, Light
 
-MAX_OBJECTS = 1000
 MAX_CAMERAS = 16
 MAX_IMAGE_SIDE = 8192
-
-Name = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]{0,63}$")]
-ClassName = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[^\s/\\][^/\\]*$")]
-Unit = Num(ge=0, le=1)
-Any3 = tuple[Num(), Num(), Num()]
-Positive3 = tuple[Num(gt=0), Num(gt=0), Num(gt=0)]
-Color = tuple[Unit, Unit, Unit, Unit] | tuple[Unit, Unit, Unit]
-Finite = Annotated[float, Field(allow_inf_nan=False)]
-
-
-class Model(BaseModel):
-    """Base for every scenario model: frozen, unknown keys rejected, numbers finite."""
-
-    model_config = ConfigDict(
-        extra="forbid", frozen=True, populate_by_name=True, allow_inf_nan=False, validate_default=True
-    )
 
 
 class Ground(Model):
@@ -71,107 +64,15 @@ class World(Model):
     haze: Haze | None = Field(None, description="depth-based fog blended into camera images")
 
 
-class ObjectBase(Model):
-    """Fields every object kind shares."""
-
-    name: Name = Field(description="unique name; instances are called name_0, name_1, ...")
-    class_: ClassName = Field(alias="class", description="label class written to annotations")
-    count: Num(ge=0, le=MAX_OBJECTS, integer=True) = Field(1, description="how many instances")
-    position: Any3 = Field((0.0, 0.0, 0.0), description="metres, world frame; each instance draws its own")
-    rpy: Any3 = Field((0.0, 0.0, 0.0), description="roll, pitch, yaw in degrees (extrinsic XYZ)")
-    mass: Num(ge=0) = Field(1.0, description="kg; 0 makes the object static")
-    color: Color | None = Field(None, description="RGBA in 0..1; meshes and URDFs keep their own if omitted")
-    friction: Num(ge=0) = 0.6
-    restitution: Num(ge=0, le=1) = 0.0
-    linear_damping: Num(ge=0) = Field(0.0, description="pybullet's default 0.04 would bend free fall")
-    angular_damping: Num(ge=0) = 0.04
-    behavior: Behavior | None = Field(None, description="how the actor moves (default: physics)")
-    placement: Placement | None = Field(None, description="sample the position in a region instead")
-    joints: dict[Name, Num()] = Field(default_factory=dict, max_length=256, description="joint -> initial position")
-    metadata: dict[Name, str | bool | int | float] = Field(default_factory=dict, max_length=64)
-    instance_ids: Literal["unique", "shared", "none"] = Field(
-        "unique", description="label ids: one per instance, one for all instances, or unlabeled (background)"
-    )
-    spawn: bool = Field(True, description="false: created later by a 'spawn' event")
-    reflectivity: Num(ge=0, le=1) | None = Field(
-        None, description="LiDAR/radar surface reflectivity in 0..1 (default: mean RGB of color, else 0.8)"
-    )
-
-
-class BoxObject(ObjectBase):
-    """A box of full extents ``size`` (metres)."""
-
-    type: Literal["box"]
-    size: Positive3 = Field(description="full extents x, y, z in metres")
-
-
-class SphereObject(ObjectBase):
-    """A sphere."""
-
-    type: Literal["sphere"]
-    radius: Num(gt=0)
-
-
-class CylinderObject(ObjectBase):
-    """A cylinder along its local z axis."""
-
-    type: Literal["cylinder"]
-    radius: Num(gt=0)
-    length: Num(gt=0)
-
-
-class CapsuleObject(ObjectBase):
-    """A capsule along its local z axis (length excludes the caps)."""
-
-    type: Literal["capsule"]
-    radius: Num(gt=0)
-    length: Num(gt=0)
-
-
-class UrdfObject(ObjectBase):
-    """A URDF: ``pybullet_data:duck_vhacd.urdf``, ``assets:...`` or a path next to the scenario."""
-
-    type: Literal["urdf"]
-    path: str = Field(min_length=1, max_length=512)
-    scale: Num(gt=0) = 1.0
-    fixed_base: bool = False
-
-
-class MeshObject(ObjectBase):
-    """An OBJ/STL/PLY/GLB mesh loaded through trimesh; collision from its convex hull."""
-
-    type: Literal["mesh"]
-    path: str = Field(min_length=1, max_length=512)
-    scale: Num(gt=0) = 1.0
-    collision: Literal["convex_hull", "vhacd", "none"] = "convex_hull"
-
-
-class HumanoidObject(ObjectBase):
-    """A person-shaped ragdoll (capsules, box torso, sphere head) standing ``height`` metres tall."""
-
-    type: Literal["humanoid"]
-    height: Num(gt=0.2, le=3) = Field(1.75, description="metres, feet to top of head")
-    joint_force: Num(ge=0, le=1e5) = Field(
-        50.0, description="N m holding the pose; 0 = limp ragdoll, large = rigid mannequin"
-    )
-    build: Num(ge=0.6, le=1.6) = Field(1.0, description="girth: 0.75 slim .. 1.0 typical .. 1.4 heavy")
-    skin_color: Color | None = Field(None, description="RGB(A); default: drawn per instance (unless 'color' is set)")
-    shirt_color: Color | None = Field(None, description="torso and upper arms; default: drawn per instance")
-    trousers_color: Color | None = Field(None, description="legs; default: drawn per instance")
-    gait: bool = Field(True, description="swing the limbs (walk, or run above 2.2 m/s) while a behaviour moves it")
-
-
-# Procedural asset types (simgen/assets): one model per registered generator, same base fields.
-ASSET_MODELS = build_models(ObjectBase)
+# Every object kind (simgen/kinds: primitives, files, actors, procedural assets), in schema order.
+_KINDS = load_kinds()
+ASSET_MODELS = {name: kind.model for name, kind in _KINDS.items() if name in ASSETS}
 
 ObjectSpec = Annotated[
-    Union[  # noqa: UP007 - a runtime-built member list needs the subscript form
-        (BoxObject, SphereObject, CylinderObject, CapsuleObject, UrdfObject, MeshObject, HumanoidObject)
-        + tuple(ASSET_MODELS.values())
-    ],
+    Union[tuple(kind.model for kind in _KINDS.values())],  # noqa: UP007 - a runtime-built member list
     Field(discriminator="type"),
 ]
-OBJECT_TYPES = ("box", "sphere", "cylinder", "capsule", "urdf", "mesh", "humanoid", *ASSET_MODELS)
+OBJECT_TYPES = tuple(_KINDS)
 
 
 class Intrinsics(Model):
@@ -364,22 +265,15 @@ class Scenario(Model):
 
 __all__ = [
     "OBJECT_TYPES",
-    "BoxObject",
     "Camera",
-    "CapsuleObject",
-    "CylinderObject",
-    "HumanoidObject",
     "Distribution",
     "Ground",
     "Intrinsics",
     "Labels",
-    "MeshObject",
     "ObjectSpec",
     "KittiOutput",
     "Output",
     "Render",
     "Scenario",
-    "SphereObject",
-    "UrdfObject",
     "World",
 ]

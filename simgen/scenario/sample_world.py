@@ -19,9 +19,9 @@ import numpy as np
 from pydantic import BaseModel
 
 from simgen.errors import AssetError, ScenarioError, did_you_mean
+from simgen.kinds.registry import kind_of
 from simgen.scenario.scene_spec import DEFAULT_LIGHT, DEFAULT_SKY, SceneSpec
 from simgen.scenario.spec import CameraSpec, ObjectInstance
-from simgen.scenario.world_models import HUMANOID_JOINTS
 
 if TYPE_CHECKING:
     from simgen.scenario.models import Scenario
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 SUNRISE, SUNSET, MAX_ELEVATION = 6.0, 20.0, 70.0
 NIGHT_SKY, DUSK_SKY, DAY_SKY = (0.02, 0.03, 0.07), (0.85, 0.45, 0.3), (0.55, 0.7, 0.92)
 WARM, MOON = (1.0, 0.62, 0.38), (0.55, 0.65, 1.0)
-URDF_HALF_EXTENT = 0.15  # metres; used when a URDF declares no geometry we can measure
 
 
 def sun_elevation(hours: float) -> float:
@@ -113,132 +112,14 @@ def _rotation(q: tuple[float, float, float, float]) -> np.ndarray:
     )
 
 
-_MESH_EXTENTS: dict[tuple[str, float], np.ndarray] = {}
-
-
 def local_half_extents(inst: ObjectInstance, base_dir: Path) -> np.ndarray:
     """(3,) conservative half extents (metres) of the instance in its own frame, about its base position."""
-    s = inst.shape
-    if inst.type == "box":
-        return np.asarray(s["size"], dtype=float) / 2
-    if inst.type == "sphere":
-        return np.full(3, s["radius"], dtype=float)
-    if inst.type == "cylinder":
-        return np.array([s["radius"], s["radius"], s["length"] / 2])
-    if inst.type == "capsule":
-        return np.array([s["radius"], s["radius"], s["length"] / 2 + s["radius"]])
-    if inst.type == "humanoid":
-        girth = float(s.get("build", 1.0))
-        return np.array([0.1 * girth, 0.18 * girth, 0.5]) * s["height"]
-    if "params" in s:  # a procedural asset: exact half extents of its (cached) mesh
-        from simgen.assets.cache import asset_mesh, half_extents
-
-        return half_extents(asset_mesh(inst.type, s["params"]))
-    if inst.type == "mesh":
-        key = (s["path"], float(s["scale"]))
-        if key not in _MESH_EXTENTS:
-            from simgen.scenario.assets import load_mesh, resolve_asset
-
-            mesh = load_mesh(resolve_asset(s["path"], base_dir), float(s["scale"]))
-            b = np.abs(np.asarray(mesh.bounds, dtype=float))
-            _MESH_EXTENTS[key] = b.max(axis=0)
-        return _MESH_EXTENTS[key]
-    if inst.type == "urdf":
-        key = (s["path"], float(s["scale"]))
-        if key not in _MESH_EXTENTS:
-            from simgen.scenario.assets import resolve_asset
-
-            _MESH_EXTENTS[key] = urdf_half_extents(resolve_asset(s["path"], base_dir)) * s["scale"]
-        return _MESH_EXTENTS[key]
-    return np.full(3, URDF_HALF_EXTENT)
+    return kind_of(inst.type).half_extents(inst.shape, base_dir)
 
 
 def _is_surface(inst: ObjectInstance) -> bool:
     """A ground-like asset (road, floor): objects stand on it, so placement does not avoid its box."""
-    from simgen.assets.registry import ASSETS
-
-    return "params" in inst.shape and ASSETS[inst.type].surface
-
-
-def asset_attributes(inst: ObjectInstance) -> dict[str, Any]:
-    """Label metadata a procedural asset's parameters carry (e.g. a machine part's ``defect``)."""
-    if "params" not in inst.shape:
-        return {}
-    from simgen.assets.registry import ASSETS
-
-    gen = ASSETS[inst.type]
-    return {k: inst.shape["params"][k] for k, p in gen.params.items() if p.attribute}
-
-
-def _geometry_bounds(geom: Any, folder: Path) -> tuple[np.ndarray, np.ndarray] | None:
-    """(lo, hi) of one URDF <geometry> element in its own frame, or None if unknown."""
-    for child in geom:
-        if child.tag == "box":
-            half = np.array([float(v) for v in child.get("size", "0 0 0").split()]) / 2
-            return -half, half
-        if child.tag == "sphere":
-            r = float(child.get("radius", 0))
-            return np.full(3, -r), np.full(3, r)
-        if child.tag in ("cylinder", "capsule"):
-            r, h = float(child.get("radius", 0)), float(child.get("length", 0)) / 2
-            h += r if child.tag == "capsule" else 0.0
-            return np.array([-r, -r, -h]), np.array([r, r, h])
-        if child.tag == "mesh":
-            import trimesh
-
-            from simgen.scenario.assets import resolve_asset
-
-            name = child.get("filename", "").replace("package://", "")
-            try:
-                mesh = trimesh.load(str(resolve_asset(name, folder)), force="mesh")
-            except Exception:  # an unreadable mesh only loosens placement; the simulator reports it
-                return None
-            scale = np.array([float(v) for v in child.get("scale", "1 1 1").split()])
-            b = np.asarray(mesh.bounds, dtype=float) * scale
-            return b.min(axis=0), b.max(axis=0)
-    return None
-
-
-def urdf_half_extents(path: Path) -> np.ndarray:
-    """(3,) half extents about the base frame of a URDF's collision (else visual) geometry at scale 1.
-
-    Joint origins are followed from the base so multi-link bodies are covered in their zero
-    pose; element rotations are ignored (extents are taken as rotated boxes' bounds would be
-    for axis-aligned parts), which is exact for the usual single-link object URDFs.
-    """
-    import xml.etree.ElementTree as ET
-
-    root = ET.parse(path).getroot()
-    offset: dict[str, np.ndarray] = {}
-    joints = {j.find("child").get("link"): j for j in root.iter("joint") if j.find("child") is not None}
-
-    def link_offset(name: str, depth: int = 0) -> np.ndarray:
-        if name in offset:
-            return offset[name]
-        joint = joints.get(name)
-        if joint is None or depth > 64:
-            offset[name] = np.zeros(3)
-            return offset[name]
-        origin = joint.find("origin")
-        xyz = np.array([float(v) for v in (origin.get("xyz", "0 0 0") if origin is not None else "0 0 0").split()])
-        offset[name] = link_offset(joint.find("parent").get("link"), depth + 1) + xyz
-        return offset[name]
-
-    lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
-    for link in root.iter("link"):
-        parts = link.findall("collision") or link.findall("visual")
-        for part in parts:
-            geom = part.find("geometry")
-            bounds = _geometry_bounds(geom, path.parent) if geom is not None else None
-            if bounds is None:
-                continue
-            origin = part.find("origin")
-            xyz = np.array([float(v) for v in (origin.get("xyz", "0 0 0") if origin is not None else "0 0 0").split()])
-            base = link_offset(link.get("name", "")) + xyz
-            lo, hi = np.minimum(lo, base + bounds[0]), np.maximum(hi, base + bounds[1])
-    if not np.all(np.isfinite(lo)):
-        return np.full(3, URDF_HALF_EXTENT)
-    return np.maximum(np.abs(lo), np.abs(hi))
+    return kind_of(inst.type).surface
 
 
 def world_half_extents(inst: ObjectInstance, base_dir: Path) -> np.ndarray:
@@ -356,29 +237,30 @@ def sample_world(
         k = counters.get(inst.source, 0)
         counters[inst.source] = k + 1
         p = f"objects[{j}][{k}]"
+        kind = kind_of(inst.type)
         first_of.setdefault(inst.source, inst.instance_id)
         label = {"unique": None, "shared": first_of[inst.source], "none": 0}[spec.instance_ids]
         behavior = resolve(spec.behavior, sampler, f"{p}.behavior") if spec.behavior is not None else None
         update: dict[str, Any] = {
             "label_id": label,
-            "metadata": {**asset_attributes(inst), **spec.metadata},
+            "metadata": {**kind.attributes(inst.shape), **spec.metadata},
             "behavior": behavior,
             "joints": {n: float(sampler.draw(v, f"{p}.joints.{n}")) for n, v in spec.joints.items()},
             "spawn": spec.spawn,
         }
-        if spec.type == "humanoid":
-            for joint in spec.joints:
-                if joint not in HUMANOID_JOINTS:
-                    raise ScenarioError(
-                        f"the humanoid has no joint '{joint}'",
-                        file=file,
-                        path=f"objects[{j}].joints.{joint}",
-                        hint=did_you_mean(joint, HUMANOID_JOINTS) or f"joints: {', '.join(HUMANOID_JOINTS)}",
-                    )
+        known = kind.joint_names()
+        for joint in spec.joints if known is not None else ():
+            if joint not in known:
+                raise ScenarioError(
+                    f"the {spec.type} has no joint '{joint}'",
+                    file=file,
+                    path=f"objects[{j}].joints.{joint}",
+                    hint=did_you_mean(joint, list(known)) or f"joints: {', '.join(known)}",
+                )
         if behavior is not None and behavior["type"] == "static":
             update["mass"] = 0.0
         inst = dataclasses.replace(inst, **update)
-        if inst.type in ("mesh", "urdf"):
+        if kind.reads_files:
             try:  # read the asset now, so a bad file is reported at its key path before anything renders
                 local_half_extents(inst, base)
             except AssetError as err:

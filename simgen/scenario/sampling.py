@@ -25,10 +25,12 @@ import numpy as np
 
 from simgen.core.transforms import BODY_FROM_OPTICAL, look_at_rotation, quaternion_from_matrix, rotation_from_rpy
 from simgen.errors import AssetError, Issue, ScenarioError, SimgenError
+from simgen.kinds.registry import kind_of
 from simgen.scenario.distributions import Constant, Distribution, IntRange, Ref
 from simgen.scenario.language import sweep_cell, sweep_cells
 from simgen.scenario.loader import DEGENERATE_LOOK_AT, MAX_IMAGES, effective_scenario, issue_at
-from simgen.scenario.models import ASSET_MODELS, MAX_OBJECTS, Camera, ObjectBase, Scenario
+from simgen.scenario.models import MAX_OBJECTS, Camera, Scenario
+from simgen.scenario.object_fields import ObjectBase
 from simgen.scenario.references import ReferenceProblem, context_of, format_ref, resolve
 from simgen.scenario.sample_world import sample_world
 from simgen.scenario.spec import CameraSpec, EpisodeSpec, ObjectInstance, WorldSpec
@@ -174,96 +176,8 @@ def sample_camera(cam: Camera, sampler: Sampler, path: str, file: str | None) ->
 
 
 def _shape(obj: ObjectBase, sampler: Sampler, path: str) -> dict[str, Any]:
-    kind = obj.type
-    if kind in ASSET_MODELS:
-        return asset_shape(obj, sampler, path)
-    if kind == "box":
-        return {"size": list(sampler.vec(obj.size, f"{path}.size"))}
-    if kind == "sphere":
-        return {"radius": sampler.draw(obj.radius, f"{path}.radius")}
-    if kind in ("cylinder", "capsule"):
-        return {
-            "radius": sampler.draw(obj.radius, f"{path}.radius"),
-            "length": sampler.draw(obj.length, f"{path}.length"),
-        }
-    if kind == "urdf":
-        return {"path": obj.path, "scale": sampler.draw(obj.scale, f"{path}.scale"), "fixed_base": obj.fixed_base}
-    if kind == "mesh":
-        return {"path": obj.path, "scale": sampler.draw(obj.scale, f"{path}.scale"), "collision": obj.collision}
-    if kind == "humanoid":
-        return {
-            "height": sampler.draw(obj.height, f"{path}.height"),
-            "joint_force": sampler.draw(obj.joint_force, f"{path}.joint_force"),
-            "build": float(sampler.draw(obj.build, f"{path}.build")),
-            "gait": obj.gait,
-            **humanoid_colors(obj, sampler, path),
-        }
-    raise AssertionError(f"unhandled object type {kind}")
-
-
-SKIN_TONES = ((0.96, 0.8, 0.69), (0.88, 0.67, 0.5), (0.76, 0.55, 0.38), (0.55, 0.38, 0.26), (0.36, 0.24, 0.17))
-CLOTHES = (
-    (0.1, 0.12, 0.2),
-    (0.75, 0.1, 0.1),
-    (0.15, 0.3, 0.6),
-    (0.9, 0.85, 0.2),
-    (0.2, 0.5, 0.25),
-    (0.85, 0.85, 0.85),
-    (0.12, 0.12, 0.12),
-    (0.55, 0.35, 0.2),
-    (0.9, 0.45, 0.1),
-    (0.5, 0.2, 0.5),
-)
-
-
-def humanoid_colors(obj: Any, sampler: Sampler, path: str) -> dict[str, Any]:
-    """Skin, shirt and trousers RGBA of a person: given, else drawn (one generator at ``path.clothing``).
-
-    With only ``color`` set, the whole body keeps that one colour (no colours recorded here).
-    """
-    given = {k: getattr(obj, k) for k in ("skin_color", "shirt_color", "trousers_color")}
-    if obj.color is not None and all(v is None for v in given.values()):
-        return {}
-    rng = sampler.rng(f"{path}.clothing")
-    drawn = {
-        "skin_color": SKIN_TONES[int(rng.integers(len(SKIN_TONES)))],
-        "shirt_color": CLOTHES[int(rng.integers(len(CLOTHES)))],
-        "trousers_color": CLOTHES[int(rng.integers(len(CLOTHES)))],
-    }
-    out = {}
-    for key, value in given.items():
-        c = sampler.vec(value, f"{path}.{key}") if value is not None else drawn[key]
-        out[key] = [round(float(v), 6) for v in c][:3] + [1.0]
-    return out
-
-
-def asset_shape(obj: Any, sampler: Sampler, path: str) -> dict[str, Any]:
-    """``{"params": ...}`` of a procedural asset instance: every parameter drawn at its key path.
-
-    The instance seed comes from (factory seed, instance index), Infinigen-style: the factory
-    seed is the object's ``seed`` or one drawn per episode at ``objects[j].seed``, so instance k
-    looks the same whatever the count, and a fixed ``seed`` gives the same looks every episode.
-    """
-    from simgen.assets.registry import ASSETS
-
-    gen = ASSETS[obj.type]
-    params: dict[str, Any] = {}
-    for name, param in gen.params.items():
-        value = getattr(obj, name)
-        if param.kind == "color":
-            params[name] = None if value is None else [round(float(c), 6) for c in sampler.vec(value, f"{path}.{name}")]
-        elif param.kind == "bool":
-            params[name] = bool(value)
-        else:
-            v = sampler.draw(value, f"{path}.{name}")
-            params[name] = int(v) if param.kind == "int" else v if isinstance(v, str) else float(v)
-    entry, _, k = path.rpartition("[")
-    factory = obj.seed
-    if factory is None:
-        factory = int(sampler.rng(f"{entry}.seed").integers(0, 2**31 - 1))
-    state = np.random.SeedSequence(entropy=factory, spawn_key=(int(k.rstrip("]")),)).generate_state(1)
-    params["seed"] = int(state[0] & 0x7FFFFFFF)
-    return {"params": params}
+    """The instance's ``shape``: its kind draws the fields that set its geometry."""
+    return kind_of(obj.type).sample(obj, sampler, path)
 
 
 def assign_split(splits: dict[str, float], index: int, episodes: int) -> str:

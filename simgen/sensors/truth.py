@@ -17,7 +17,8 @@ import numpy as np
 from simgen.core.transforms import pose_matrix
 from simgen.core.transforms import transform_points as transform
 from simgen.frame import ObjectTruth, VisualPart
-from simgen.scenario.assets import load_mesh, resolve_asset
+from simgen.kinds.registry import kind_of
+from simgen.scenario.assets import load_mesh
 from simgen.scenario.spec import EpisodeSpec, ObjectInstance
 
 GEOM_SPHERE, GEOM_BOX, GEOM_CYLINDER, GEOM_MESH, GEOM_CAPSULE = 2, 3, 4, 5, 7
@@ -157,44 +158,26 @@ def visual_parts(client: Any, uid: int) -> tuple[tuple[VisualPart, ...], tuple[n
 _RECIPES: dict[tuple[str, ...], tuple[tuple[VisualPart, ...], tuple[np.ndarray, ...]]] = {}
 
 
-def _spec_parts(obj: ObjectInstance, base: Path) -> tuple[tuple[VisualPart, ...], tuple[np.ndarray, ...]] | None:
-    """Visual geometry of a single-shape object built by simgen (base frame = centre of mass), from its spec."""
-    s = obj.shape
-    if obj.type == "box":
-        geom, dims = GEOM_BOX, tuple(s["size"])
-    elif obj.type == "sphere":
-        geom, dims = GEOM_SPHERE, (s["radius"],)
-    elif obj.type in ("cylinder", "capsule"):
-        geom, dims = (GEOM_CYLINDER if obj.type == "cylinder" else GEOM_CAPSULE), (s["length"], s["radius"])
-    elif obj.type == "mesh":
-        from simgen.sim.world import cached_obj
+GEOM_OF_VISUAL = {"box": GEOM_BOX, "sphere": GEOM_SPHERE, "cylinder": GEOM_CYLINDER, "capsule": GEOM_CAPSULE}
 
-        path, _ = cached_obj(resolve_asset(s["path"], base), s["scale"])
-        verts, faces, closed = mesh_triangles(str(path), 1.0, 1.0, 1.0)
-        return (VisualPart(-1, verts, faces, closed=closed),), (verts,)
-    else:
+
+def _spec_parts(obj: ObjectInstance, base: Path) -> tuple[tuple[VisualPart, ...], tuple[np.ndarray, ...]] | None:
+    """Visual geometry of an object whose kind says exactly what pybullet draws (base frame = centre of mass)."""
+    visual = kind_of(obj.type).visual(obj.shape, base)
+    if visual is None:
         return None
+    what, dims = visual
+    if what == "file":
+        verts, faces, closed = mesh_triangles(str(dims), 1.0, 1.0, 1.0)
+        return (VisualPart(-1, verts, faces, closed=closed),), (verts,)
+    geom = GEOM_OF_VISUAL[what]
     verts, faces = primitive_polytope(geom, dims)
     return (VisualPart(-1, verts, faces, convex=True, closed=True),), (_analytic_extent(geom, dims),)
 
 
 def _spec_box_points(obj: ObjectInstance, base: Path) -> np.ndarray | None:
-    """Body-frame points whose box is the object's exact box, for shapes the spec describes."""
-    s = obj.shape
-    if obj.type == "box":
-        return CORNER_SIGNS * (np.asarray(s["size"], dtype=np.float64) / 2)
-    if obj.type == "sphere":
-        return CORNER_SIGNS * s["radius"]
-    if obj.type == "cylinder":
-        return CORNER_SIGNS * np.array([s["radius"], s["radius"], s["length"] / 2])
-    if obj.type == "capsule":
-        return CORNER_SIGNS * np.array([s["radius"], s["radius"], s["length"] / 2 + s["radius"]])
-    if obj.type == "mesh":
-        from simgen.sim.world import cached_obj
-
-        _, mesh = cached_obj(resolve_asset(s["path"], base), s["scale"])
-        return np.asarray(mesh.vertices, dtype=np.float64)
-    return None
+    """Body-frame points whose box is the object's exact box, for kinds whose spec says it."""
+    return kind_of(obj.type).exact_box_points(obj.shape, base)
 
 
 class TruthReader:

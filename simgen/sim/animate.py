@@ -160,22 +160,10 @@ class BipedGait(Gait):
 
 
 def make_animator(world: World, obj: ObjectInstance, uid: int) -> Animator | None:
-    """The animator of an instance's moving parts, or None when it has none."""
-    if obj.type == "humanoid":  # the ragdoll is built by simgen.sim.humanoid, not a generator
-        return (
-            BipedGait(world, obj.instance_id, uid, float(obj.shape["height"])) if obj.shape.get("gait", True) else None
-        )
-    if "params" not in obj.shape:
-        return None
-    from simgen.assets.cache import asset_links, asset_mesh
-    from simgen.assets.registry import ASSETS
+    """The animator of an instance's moving parts, or None when it has none (its kind decides)."""
+    from simgen.kinds.registry import kind_of
 
-    motion = ASSETS[obj.type].motion
-    if motion is None:
-        return None
-    links = asset_links(asset_mesh(obj.type, obj.shape["params"]))
-    joints = [(link.index, link.part.joint) for link in links if link.part.joint is not None]
-    return ANIMATORS[motion](world, obj.instance_id, uid, joints)
+    return kind_of(obj.type).animator(world, obj, uid)
 
 
 ANIMATORS = {"wheels": Wheels, "quadruped": QuadrupedGait}

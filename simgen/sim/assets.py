@@ -115,11 +115,3 @@ def build_asset(client: BulletClient, obj: ObjectInstance, base: Path) -> int:
         if link.part.joint is not None:  # hold moving parts at rest; animators set them when the body moves
             p.setJointMotorControl2(uid, j, p.POSITION_CONTROL, targetPosition=0.0, force=force, physicsClientId=cid)
     return uid
-
-
-def register_builders(builder: Any) -> None:
-    """Register :func:`build_asset` for every asset type with the world's ``@builder`` registry."""
-    from simgen.assets.registry import load_builtin
-
-    for name in load_builtin():
-        builder(name)(build_asset)

@@ -1,41 +1,25 @@
 """Build an :class:`EpisodeSpec` into a pybullet world and step it.
 
-One function sets every engine parameter; one small builder per object type, in a registry
-keyed by the YAML ``type`` name, creates bodies.
+One function sets every engine parameter; each object's kind (:mod:`simgen.kinds`, keyed by
+the YAML ``type`` name) creates its body.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from simgen.core.fileio import replacing
 from simgen.errors import AssetError
-from simgen.scenario.assets import load_mesh, resolve_asset
+from simgen.kinds.registry import kind_of
 from simgen.scenario.scene_spec import FaultWindow
 from simgen.scenario.spec import CameraSpec, EpisodeSpec, ObjectInstance, WorldSpec
 from simgen.sim.actors import Controller, make_controller
 from simgen.sim.animate import Animator, make_animator
 from simgen.sim.client import BulletClient
 from simgen.sim.events import EventRunner
-from simgen.sim.quiet import quiet_stdout
-
-Builder = Callable[[BulletClient, ObjectInstance, Path], int]
-BUILDERS: dict[str, Builder] = {}
-
-
-def builder(kind: str) -> Callable[[Builder], Builder]:
-    """Register the body builder for object ``type: kind``."""
-
-    def deco(fn: Builder) -> Builder:
-        BUILDERS[kind] = fn
-        return fn
-
-    return deco
 
 
 def configure_engine(client: BulletClient, world: WorldSpec) -> None:
@@ -57,207 +41,11 @@ def configure_engine(client: BulletClient, world: WorldSpec) -> None:
     p.setGravity(*world.gravity, physicsClientId=client.id)
 
 
-def _multibody(client: BulletClient, obj: ObjectInstance, collision: int, visual: int) -> int:
-    return client.p.createMultiBody(
-        baseMass=obj.mass,
-        baseCollisionShapeIndex=collision,
-        baseVisualShapeIndex=visual,
-        basePosition=obj.position,
-        baseOrientation=obj.orientation,
-        physicsClientId=client.id,
-    )
-
-
-def _rgba(obj: ObjectInstance) -> list[float]:
-    return list(obj.color) if obj.color is not None else [0.8, 0.8, 0.8, 1.0]
-
-
-def _textured(obj: ObjectInstance) -> bool:
-    return obj.material is not None and obj.material.texture is not None
-
-
-def _uv_visual(client: BulletClient, mesh: Any, obj: ObjectInstance) -> int:
-    """Visual shape of a primitive as a UV-mapped mesh (primitives have no usable UVs)."""
-    from simgen.sim.materials import uv_mesh_file
-
-    assert obj.material is not None and obj.material.texture is not None
-    tex = obj.material.texture
-    path = uv_mesh_file(mesh.vertices, mesh.faces, tex.scale, tex.key())
-    return client.p.createVisualShape(client.p.GEOM_MESH, fileName=path, physicsClientId=client.id)
-
-
-@builder("box")
-def _box(client: BulletClient, obj: ObjectInstance, base: Path) -> int:
-    p, half = client.p, [s / 2 for s in obj.shape["size"]]
-    col = p.createCollisionShape(p.GEOM_BOX, halfExtents=half, physicsClientId=client.id)
-    if _textured(obj):
-        import trimesh
-
-        vis = _uv_visual(client, trimesh.creation.box(obj.shape["size"]), obj)
-    else:
-        vis = p.createVisualShape(p.GEOM_BOX, halfExtents=half, rgbaColor=_rgba(obj), physicsClientId=client.id)
-    return _multibody(client, obj, col, vis)
-
-
-@builder("sphere")
-def _sphere(client: BulletClient, obj: ObjectInstance, base: Path) -> int:
-    p, r = client.p, obj.shape["radius"]
-    col = p.createCollisionShape(p.GEOM_SPHERE, radius=r, physicsClientId=client.id)
-    if _textured(obj):
-        import trimesh
-
-        vis = _uv_visual(client, trimesh.creation.icosphere(subdivisions=3, radius=r), obj)
-    else:
-        vis = p.createVisualShape(p.GEOM_SPHERE, radius=r, rgbaColor=_rgba(obj), physicsClientId=client.id)
-    return _multibody(client, obj, col, vis)
-
-
-def _round(client: BulletClient, obj: ObjectInstance, geom: int) -> int:
-    p, r, length = client.p, obj.shape["radius"], obj.shape["length"]
-    col = p.createCollisionShape(geom, radius=r, height=length, physicsClientId=client.id)
-    if _textured(obj):
-        import trimesh
-
-        if geom == p.GEOM_CYLINDER:
-            mesh = trimesh.creation.cylinder(radius=r, height=length, sections=48)
-        else:
-            mesh = trimesh.creation.capsule(height=length, radius=r, count=[48, 24])
-        vis = _uv_visual(client, mesh, obj)
-    else:
-        vis = p.createVisualShape(geom, radius=r, length=length, rgbaColor=_rgba(obj), physicsClientId=client.id)
-    return _multibody(client, obj, col, vis)
-
-
-@builder("cylinder")
-def _cylinder(client: BulletClient, obj: ObjectInstance, base: Path) -> int:
-    return _round(client, obj, client.p.GEOM_CYLINDER)
-
-
-@builder("capsule")
-def _capsule(client: BulletClient, obj: ObjectInstance, base: Path) -> int:
-    return _round(client, obj, client.p.GEOM_CAPSULE)
-
-
-@builder("urdf")
-def _urdf(client: BulletClient, obj: ObjectInstance, base: Path) -> int:
-    p = client.p
-    path = resolve_asset(obj.shape["path"], base)
-    with quiet_stdout():
-        uid = p.loadURDF(
-            str(path),
-            basePosition=obj.position,
-            baseOrientation=obj.orientation,
-            globalScaling=obj.shape["scale"],
-            useFixedBase=obj.shape["fixed_base"],
-            physicsClientId=client.id,
-        )
-    if uid < 0:
-        raise AssetError(f"pybullet could not load URDF '{obj.shape['path']}'")
-    if obj.color is not None:
-        for link in range(-1, p.getNumJoints(uid, physicsClientId=client.id)):
-            p.changeVisualShape(uid, link, rgbaColor=list(obj.color), physicsClientId=client.id)
-    return uid
-
-
-def cached_obj(source: Path, scale: float) -> tuple[Path, Any]:
-    """Scaled copy of a mesh as OBJ in a content-addressed cache; returns (path, mesh).
-
-    pybullet's EGL renderer only draws meshes given as files (not as vertex lists), and only
-    reads OBJ/STL, so every mesh format goes through trimesh to an OBJ once.
-    """
-    import hashlib
-    import tempfile
-
-    import trimesh
-
-    from simgen.core.fileio import write_text
-
-    digest = hashlib.sha256(source.read_bytes() + repr(float(scale)).encode()).hexdigest()[:24]
-    mesh = load_mesh(source, scale)
-    path = Path(tempfile.gettempdir()) / "simgen-mesh-cache" / f"{digest}.obj"
-    if not path.exists():
-        text = trimesh.exchange.obj.export_obj(mesh, include_normals=True, include_color=False, include_texture=False)
-        write_text(path, text)
-    return path, mesh
-
-
-@builder("mesh")
-def _mesh(client: BulletClient, obj: ObjectInstance, base: Path) -> int:
-    p = client.p
-    obj_path, mesh = cached_obj(resolve_asset(obj.shape["path"], base), obj.shape["scale"])
-    vis = p.createVisualShape(p.GEOM_MESH, fileName=str(obj_path), rgbaColor=_rgba(obj), physicsClientId=client.id)
-    col = -1
-    if obj.shape["collision"] == "convex_hull":
-        col = p.createCollisionShape(p.GEOM_MESH, vertices=hull_vertices(obj_path, mesh), physicsClientId=client.id)
-    elif obj.shape["collision"] == "vhacd":
-        col = p.createCollisionShape(
-            p.GEOM_MESH, fileName=str(vhacd_parts(client, obj_path)), physicsClientId=client.id
-        )
-    return _multibody(client, obj, col, vis)
-
-
-_HULLS: dict[Path, list[list[float]]] = {}
-HULL_CACHE_SIZE = 256
-
-
-def hull_vertices(obj_path: Path, mesh: Any) -> list[list[float]]:
-    """Convex-hull vertices of ``mesh`` (cached as ``obj_path``) as the nested list pybullet takes.
-
-    pybullet's ``createCollisionShape(vertices=...)`` keeps two references to the list and to
-    every vertex it is given and never releases them (pybullet 3.2.x), so a fresh list per episode
-    grew a worker's memory by ~50 KB per episode on the quickstart. Handing pybullet the same
-    list object every time turns that leak into refcount increments on one object. The key is
-    the content-addressed OBJ path, so the same mesh and scale always get the same list; a
-    randomly scaled mesh still leaks one list per distinct scale. The list must not be mutated.
-    """
-    hull = _HULLS.get(obj_path)
-    if hull is None:
-        hull = mesh.convex_hull.vertices.tolist()
-        if len(_HULLS) < HULL_CACHE_SIZE:
-            _HULLS[obj_path] = hull
-    return hull
-
-
-def vhacd_parts(client: BulletClient, obj_path: Path) -> Path:
-    """Convex decomposition of a cached OBJ through pybullet's V-HACD, cached next to it.
-
-    The result is an OBJ of several convex parts; pybullet loads each part as one convex
-    child of a compound shape, so concave parts (rings, trays, brackets) collide by their shape.
-    """
-    out = obj_path.with_suffix(".vhacd.obj")
-    if not out.exists():
-        with replacing(out, ".tmp.obj") as tmp:
-            with quiet_stdout(stderr=True):
-                client.p.vhacd(str(obj_path), str(tmp), str(tmp.with_suffix(".log")), physicsClientId=client.id)
-            tmp.with_suffix(".log").unlink(missing_ok=True)
-            if not tmp.exists():
-                raise AssetError(f"convex decomposition of '{obj_path.name}' failed", hint="use collision: convex_hull")
-    return out
-
-
-@builder("humanoid")
-def _humanoid(client: BulletClient, obj: ObjectInstance, base: Path) -> int:
-    from simgen.sim.humanoid import build_humanoid
-
-    rgba = list(obj.color) if obj.color is not None else [0.85, 0.55, 0.4, 1.0]
-    s = obj.shape
-    colors = {k: s[k] for k in ("skin_color", "shirt_color", "trousers_color") if k in s}
-    return build_humanoid(
-        client, s["height"], obj.mass, rgba, obj.position, obj.orientation, build=s.get("build", 1.0), colors=colors
-    )
-
-
-from simgen.sim.assets import register_builders  # noqa: E402 - procedural asset types share one builder
-
-register_builders(builder)
-
-
 def joint_indices(client: BulletClient, uid: int, obj: ObjectInstance) -> dict[str, int]:
     """Joint name -> index of a built body (the ragdoll's names come from its table)."""
-    if obj.type == "humanoid":
-        from simgen.sim.humanoid import JOINT_NAMES
-
-        return {n: i for i, n in enumerate(JOINT_NAMES)}
+    known = kind_of(obj.type).joint_names()
+    if known is not None:
+        return {n: i for i, n in enumerate(known)}
     p = client.p
     return {
         p.getJointInfo(uid, j, physicsClientId=client.id)[1].decode("utf-8"): j
@@ -271,7 +59,8 @@ def set_joints(client: BulletClient, uid: int, obj: ObjectInstance) -> dict[int,
 
     p, cid = client.p, client.id
     names = joint_indices(client, uid, obj)
-    targets = {j: 0.0 for j in names.values()} if obj.type == "humanoid" else {}
+    holds = kind_of(obj.type).holds_pose()
+    targets = {j: 0.0 for j in names.values()} if holds else {}
     for name, value in obj.joints.items():
         if name not in names:
             raise AssetError(
@@ -281,7 +70,7 @@ def set_joints(client: BulletClient, uid: int, obj: ObjectInstance) -> dict[int,
         targets[names[name]] = value
     for j, value in targets.items():
         p.resetJointState(uid, j, value, physicsClientId=cid)
-    if obj.type == "humanoid":
+    if holds:
         force = obj.shape["joint_force"]
         for j, value in targets.items():
             p.setJointMotorControl2(uid, j, p.POSITION_CONTROL, targetPosition=value, force=force, physicsClientId=cid)
@@ -376,7 +165,8 @@ class World:
     def _add(self, obj: ObjectInstance) -> int:
         """Build one instance's body, its joints and its controller."""
         p, cid = self.client.p, self.client.id
-        uid = BUILDERS[obj.type](self.client, obj, self.base)
+        kind = kind_of(obj.type)
+        uid = kind.build(self.client, obj, self.base)
         p.changeDynamics(
             uid,
             -1,
@@ -392,7 +182,7 @@ class World:
                 self.materials.apply(uid, link, obj.material)
         if obj.velocity is not None or obj.angular_velocity is not None:
             p.resetBaseVelocity(uid, obj.velocity or (0, 0, 0), obj.angular_velocity or (0, 0, 0), physicsClientId=cid)
-        if obj.joints or obj.type == "humanoid":
+        if obj.joints or kind.holds_pose():
             self.joint_targets[obj.instance_id] = set_joints(self.client, uid, obj)
         self.uid_of[obj.instance_id] = uid
         if uid >= len(self.instance_of_uid):

@@ -6,9 +6,10 @@ import pytest
 
 import simgen
 from simgen.errors import AssetError
+from simgen.kinds.registry import load_kinds
 from simgen.scenario.models import OBJECT_TYPES
 from simgen.sim.client import BulletClient
-from simgen.sim.world import BUILDERS, World
+from simgen.sim.world import World
 
 ALL_TYPES = """\
 version: 1
@@ -27,7 +28,7 @@ cameras:
 
 
 def test_every_object_type_has_a_builder() -> None:
-    assert set(BUILDERS) == set(OBJECT_TYPES)
+    assert set(load_kinds()) == set(OBJECT_TYPES)
 
 
 def test_world_builds_every_type_and_objects_land_on_the_floor() -> None:

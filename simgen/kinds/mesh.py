@@ -1,0 +1,144 @@
+"""``type: mesh``: an OBJ/STL/PLY/GLB file loaded through trimesh, scaled, in the file's own frame."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import Field
+from typing_extensions import override
+
+from simgen.kinds.body import multibody, rgba
+from simgen.kinds.registry import ObjectKind, object_kind
+from simgen.scenario.assets import load_mesh, resolve_asset
+from simgen.scenario.distributions import Num
+from simgen.scenario.object_fields import ObjectBase
+
+HULL_CACHE_SIZE = 256
+
+
+class MeshObject(ObjectBase):
+    """An OBJ/STL/PLY/GLB mesh loaded through trimesh; collision from its convex hull."""
+
+    type: Literal["mesh"]
+    path: str = Field(min_length=1, max_length=512)
+    scale: Num(gt=0) = 1.0
+    collision: Literal["convex_hull", "vhacd", "none"] = "convex_hull"
+
+
+def cached_obj(source: Path, scale: float) -> tuple[Path, Any]:
+    """Scaled copy of a mesh as OBJ in a content-addressed cache; returns (path, mesh).
+
+    pybullet's EGL renderer only draws meshes given as files (not as vertex lists), and only
+    reads OBJ/STL, so every mesh format goes through trimesh to an OBJ once.
+    """
+    import hashlib
+    import tempfile
+
+    import trimesh
+
+    from simgen.core.fileio import write_text
+
+    digest = hashlib.sha256(source.read_bytes() + repr(float(scale)).encode()).hexdigest()[:24]
+    mesh = load_mesh(source, scale)
+    path = Path(tempfile.gettempdir()) / "simgen-mesh-cache" / f"{digest}.obj"
+    if not path.exists():
+        text = trimesh.exchange.obj.export_obj(mesh, include_normals=True, include_color=False, include_texture=False)
+        write_text(path, text)
+    return path, mesh
+
+
+_HULLS: dict[Path, list[list[float]]] = {}
+
+
+def hull_vertices(obj_path: Path, mesh: Any) -> list[list[float]]:
+    """Convex-hull vertices of ``mesh`` (cached as ``obj_path``) as the nested list pybullet takes.
+
+    pybullet's ``createCollisionShape(vertices=...)`` keeps two references to the list and to
+    every vertex it is given and never releases them (pybullet 3.2.x), so a fresh list per episode
+    grew a worker's memory by ~50 KB per episode on the quickstart. Handing pybullet the same
+    list object every time turns that leak into refcount increments on one object. The key is
+    the content-addressed OBJ path, so the same mesh and scale always get the same list; a
+    randomly scaled mesh still leaks one list per distinct scale. The list must not be mutated.
+    """
+    hull = _HULLS.get(obj_path)
+    if hull is None:
+        hull = mesh.convex_hull.vertices.tolist()
+        if len(_HULLS) < HULL_CACHE_SIZE:
+            _HULLS[obj_path] = hull
+    return hull
+
+
+def vhacd_parts(client: Any, obj_path: Path) -> Path:
+    """Convex decomposition of a cached OBJ through pybullet's V-HACD, cached next to it.
+
+    The result is an OBJ of several convex parts; pybullet loads each part as one convex
+    child of a compound shape, so concave parts (rings, trays, brackets) collide by their shape.
+    """
+    out = obj_path.with_suffix(".vhacd.obj")
+    if not out.exists():
+        from simgen.core.fileio import replacing
+        from simgen.errors import AssetError
+        from simgen.sim.quiet import quiet_stdout
+
+        with replacing(out, ".tmp.obj") as tmp:
+            with quiet_stdout(stderr=True):
+                client.p.vhacd(str(obj_path), str(tmp), str(tmp.with_suffix(".log")), physicsClientId=client.id)
+            tmp.with_suffix(".log").unlink(missing_ok=True)
+            if not tmp.exists():
+                raise AssetError(f"convex decomposition of '{obj_path.name}' failed", hint="use collision: convex_hull")
+    return out
+
+
+_EXTENTS: dict[tuple[str, str, float], np.ndarray] = {}
+
+
+@object_kind
+class Mesh(ObjectKind):
+    """A mesh file: its rigid model is the scaled file itself."""
+
+    name = "mesh"
+    model = MeshObject
+    group = "files"
+    reads_files = True
+
+    @override
+    def sample(self, obj: Any, sampler: Any, path: str) -> dict[str, Any]:
+        return {"path": obj.path, "scale": sampler.draw(obj.scale, f"{path}.scale"), "collision": obj.collision}
+
+    @override
+    def half_extents(self, shape: dict[str, Any], base_dir: Path) -> np.ndarray:
+        key = (str(base_dir), shape["path"], float(shape["scale"]))
+        if key not in _EXTENTS:
+            mesh = load_mesh(resolve_asset(shape["path"], base_dir), float(shape["scale"]))
+            _EXTENTS[key] = np.abs(np.asarray(mesh.bounds, dtype=float)).max(axis=0)
+        return _EXTENTS[key]
+
+    @override
+    def exact_box_points(self, shape: dict[str, Any], base_dir: Path) -> np.ndarray:
+        _, mesh = cached_obj(resolve_asset(shape["path"], base_dir), shape["scale"])
+        return np.asarray(mesh.vertices, dtype=np.float64)
+
+    @override
+    def visual(self, shape: dict[str, Any], base_dir: Path) -> tuple[str, Any]:
+        path, _ = cached_obj(resolve_asset(shape["path"], base_dir), shape["scale"])
+        return "file", path
+
+    @override
+    def rigid_mesh(self, shape: dict[str, Any], base_dir: Path) -> Any:
+        return load_mesh(resolve_asset(shape["path"], base_dir), float(shape["scale"]))
+
+    @override
+    def build(self, client: Any, obj: Any, base: Path) -> int:
+        p = client.p
+        obj_path, mesh = cached_obj(resolve_asset(obj.shape["path"], base), obj.shape["scale"])
+        vis = p.createVisualShape(p.GEOM_MESH, fileName=str(obj_path), rgbaColor=rgba(obj), physicsClientId=client.id)
+        col = -1
+        if obj.shape["collision"] == "convex_hull":
+            col = p.createCollisionShape(p.GEOM_MESH, vertices=hull_vertices(obj_path, mesh), physicsClientId=client.id)
+        elif obj.shape["collision"] == "vhacd":
+            col = p.createCollisionShape(
+                p.GEOM_MESH, fileName=str(vhacd_parts(client, obj_path)), physicsClientId=client.id
+            )
+        return multibody(client, obj, col, vis)
