@@ -10,7 +10,8 @@ A scene folder is staged under a hidden name while its episode renders and renam
 place when the episode ends; ``finish`` adds the JSON files.
 
 Models. ``obj_id`` numbers the distinct object models of the dataset (geometry and class: two
-crates of different sizes are two models) in order of first appearance, from 1. Each is
+crates of different sizes are two models, two assets whose meshes are equal are one) in order of
+first appearance, from 1. Each is
 written once as ``models/obj_XXXXXX.ply`` (binary PLY, millimetres, in the body frame that
 ``cam_R_m2c``/``cam_t_m2c`` map into the camera: see :mod:`simgen.export.models3d`), with
 ``models/models_info.json`` (``diameter``, ``min_*``, ``size_*`` in mm, BOP symmetries of
@@ -24,6 +25,7 @@ say which kinds and why (:meth:`BopExporter.notes`).
 
 from __future__ import annotations
 
+import hashlib
 import json
 from typing import Any
 
@@ -162,11 +164,11 @@ class BopExporter(Exporter):
     def finish(self, records: list[Record]) -> None:
         """Write the scene JSONs, the models with models_info.json, and camera.json."""
         scenes: dict[tuple[str, int], list[Record]] = {}
-        model_ids: dict[str, int] = {}  # model key -> obj_id, in order of first appearance
+        models = _Models(self.info.base_dir)  # model key -> obj_id, one id per distinct geometry
         for rec in records:
             scenes.setdefault((rec["split"], rec["episode"]), []).append(rec)
             for gt in rec["gt"]:
-                model_ids.setdefault(gt["model"], len(model_ids) + 1)
+                models.add(gt["model"])
         for (split, episode), recs in scenes.items():
             scene = self.root / split / f"{episode:06d}"
             cams, gts, infos = {}, {}, {}
@@ -176,14 +178,14 @@ class BopExporter(Exporter):
                 key = str(rec["im_id"])
                 cams[key] = {k: v for k, v in rec["camera"].items() if k not in ("width", "height")}
                 gts[key] = [
-                    {"cam_R_m2c": g["cam_R_m2c"], "cam_t_m2c": g["cam_t_m2c"], "obj_id": model_ids[g["model"]]}
+                    {"cam_R_m2c": g["cam_R_m2c"], "cam_t_m2c": g["cam_t_m2c"], "obj_id": models.ids[g["model"]]}
                     for g in rec["gt"]
                 ]
                 infos[key] = rec["gt_info"]
             write_json(scene / "scene_camera.json", cams, indent=1)
             write_json(scene / "scene_gt.json", gts, indent=1)
             write_json(scene / "scene_gt_info.json", infos, indent=1)
-        self.write_models(model_ids)
+        self.write_models(models)
         if records:
             first = records[0]["camera"]
             k = first["cam_K"]
@@ -212,16 +214,12 @@ class BopExporter(Exporter):
         listed = "; ".join(f"{kind} ({why})" for kind, why in sorted(left.items()))
         return [f"{self.name}: no rigid model, so no 6D ground truth, for {listed}"]
 
-    def write_models(self, model_ids: dict[str, int]) -> None:
+    def write_models(self, models: _Models) -> None:
         """``models/`` and ``models_eval/``: one PLY (mm, body frame) per obj_id and ``models_info.json``."""
-        if not model_ids:
+        if not models.ids:
             return
         info: dict[str, dict[str, Any]] = {}
-        for key, obj_id in model_ids.items():
-            desc = json.loads(key)
-            mesh = build_model(desc["type"], desc["shape"], self.info.base_dir)
-            if mesh is None:
-                raise ValueError(f"object model {key} could not be built")
+        for obj_id, (desc, mesh) in models.first.items():
             mesh = mesh.copy()
             mesh.apply_scale(1000.0)
             ply = mesh.export(file_type="ply", encoding="binary")
@@ -243,3 +241,35 @@ class BopExporter(Exporter):
             }
         for folder in ("models", "models_eval"):
             write_json(self.root / folder / "models_info.json", info, indent=1)
+
+
+class _Models:
+    """obj_ids of model keys: in order of first appearance, one per distinct (type, class, geometry).
+
+    Keys name a model by its sampled parameters; two keys whose meshes are equal (a procedural
+    asset whose looks do not depend on its instance seed) share one obj_id and one PLY.
+    """
+
+    def __init__(self, base_dir: Any) -> None:
+        self.base_dir = base_dir
+        self.ids: dict[str, int] = {}
+        self.first: dict[int, tuple[dict[str, Any], Any]] = {}
+        self._by_geometry: dict[str, int] = {}
+
+    def add(self, key: str) -> None:
+        """Give ``key`` its obj_id (building its mesh the first time the key is seen)."""
+        if key in self.ids:
+            return
+        desc = json.loads(key)
+        mesh = build_model(desc["type"], desc["shape"], self.base_dir)
+        if mesh is None:
+            raise ValueError(f"object model {key} could not be built")
+        digest = hashlib.sha256(
+            json.dumps([desc["type"], desc["class"]]).encode()
+            + np.ascontiguousarray(mesh.vertices, dtype=np.float64).tobytes()
+            + np.ascontiguousarray(mesh.faces, dtype=np.int64).tobytes()
+        ).hexdigest()
+        if digest not in self._by_geometry:
+            self._by_geometry[digest] = len(self._by_geometry) + 1
+            self.first[self._by_geometry[digest]] = (desc, mesh)
+        self.ids[key] = self._by_geometry[digest]

@@ -7,43 +7,12 @@ Regression: there was no ``models/`` folder, ``models_info.json`` sat at the dat
 from __future__ import annotations
 
 import json
-import struct
-from pathlib import Path
 
 import fake
 import numpy as np
 import pytest
 
-# Binary types bop_toolkit's inout.load_ply can read.
-BOP_PLY_TYPES = {"float": ("f", 4), "double": ("d", 8), "int": ("i", 4), "uchar": ("B", 1)}
-
-
-def read_ply(path: Path) -> tuple[np.ndarray, np.ndarray]:
-    """(N, 3) points and (M, 3) faces of a binary little-endian PLY, read the way bop_toolkit reads it."""
-    data = path.read_bytes()
-    head, body = data.split(b"end_header\n", 1)
-    lines = head.decode("ascii").splitlines()
-    assert lines[0] == "ply" and lines[1] == "format binary_little_endian 1.0"
-    n_pts = n_faces = 0
-    vprops: list[str] = []
-    section = None
-    for line in lines:
-        parts = line.split()
-        if line.startswith("element vertex"):
-            n_pts, section = int(parts[-1]), "v"
-        elif line.startswith("element face"):
-            n_faces, section = int(parts[-1]), "f"
-        elif line.startswith("property list"):
-            assert section == "f" and parts[2:] == ["uchar", "int", "vertex_indices"]
-        elif line.startswith("property"):
-            assert section == "v" and parts[1] in BOP_PLY_TYPES
-            vprops.append(parts[1])
-    fmt = "<" + "".join(BOP_PLY_TYPES[t][0] for t in vprops)
-    size = struct.calcsize(fmt)
-    pts = np.array([struct.unpack_from(fmt, body, i * size)[:3] for i in range(n_pts)])
-    faces = np.frombuffer(body[n_pts * size :], dtype=np.dtype([("n", "u1"), ("i", "<i4", (3,))]), count=n_faces)
-    assert (faces["n"] == 3).all()
-    return pts, faces["i"]
+from tests.export.bop_check import read_ply
 
 
 @pytest.fixture(scope="module")

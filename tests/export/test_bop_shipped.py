@@ -11,14 +11,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import cv2
-import numpy as np
 import pytest
-from test_bop_models import read_ply
 
 import simgen
 from simgen.export.models3d import no_model_reason
 from simgen.resources import shipped_scenarios
+from tests.export.bop_check import check_bop
 
 SCENARIOS = {p.stem: p for p in shipped_scenarios()}
 
@@ -35,42 +33,6 @@ def rigid_labelled(name: str) -> set[str]:
     spec = simgen.sample(scenario, 0, episodes=1)
     base = Path(spec.base_dir)
     return {o.type for o in spec.objects if o.label != 0 and no_model_reason(o.type, o.shape, base) is None}
-
-
-def check_bop(out: Path) -> int:
-    """Assert bop_toolkit's conventions on every ground-truth entry; returns how many were checked."""
-    root = out / "bop"
-    info = json.loads((root / "models" / "models_info.json").read_text())
-    checked = 0
-    for scene in sorted(p for p in root.glob("*/*") if (p / "scene_gt.json").exists()):
-        gt = json.loads((scene / "scene_gt.json").read_text())
-        gt_info = json.loads((scene / "scene_gt_info.json").read_text())
-        cams = json.loads((scene / "scene_camera.json").read_text())
-        for im_id, entries in gt.items():
-            k = np.reshape(cams[im_id]["cam_K"], (3, 3))
-            for gt_id, (g, gi) in enumerate(zip(entries, gt_info[im_id], strict=True)):
-                model = info[str(g["obj_id"])]
-                pts, faces = read_ply(root / "models" / f"obj_{g['obj_id']:06d}.ply")
-                size = pts.max(axis=0) - pts.min(axis=0)
-                assert np.allclose([model["size_x"], model["size_y"], model["size_z"]], size, rtol=1e-5, atol=1e-3)
-                assert model["diameter"] >= size.max() - 1e-3 and model["diameter"] <= np.linalg.norm(size) + 1e-3
-                assert size.max() > 10.0, "models are in millimetres"
-                r = np.reshape(g["cam_R_m2c"], (3, 3))
-                assert np.allclose(r @ r.T, np.eye(3), atol=1e-6)
-                centres = pts[faces].mean(axis=1) @ r.T + np.asarray(g["cam_t_m2c"])
-                front = centres[:, 2] > 0
-                uv = centres[front] @ k.T
-                px = np.floor(uv[:, :2] / uv[:, 2:] + 0.5).astype(int)
-                mask = cv2.imread(str(scene / "mask" / f"{int(im_id):06d}_{gt_id:06d}.png"), cv2.IMREAD_UNCHANGED)
-                h, w = mask.shape
-                inside = (px[:, 0] >= 0) & (px[:, 0] < w) & (px[:, 1] >= 0) & (px[:, 1] < h)
-                if gi["px_count_all"] == 0 or not inside.any():
-                    continue
-                wide = cv2.dilate(mask, np.ones((5, 5), np.uint8)) > 0
-                on = wide[px[inside, 1], px[inside, 0]]
-                assert on.mean() > 0.97, f"{scene.name}/{im_id}/{gt_id}: model off its mask ({on.mean():.2f})"
-                checked += 1
-    return checked
 
 
 def test_conveyor_inspection_brackets_get_models_and_ground_truth(tmp_path):
