@@ -151,7 +151,7 @@ def load_builtin() -> dict[str, AssetType]:
     """Import the built-in generator modules (registering them) and return the registry."""
     global _LOADED
     if not _LOADED:
-        from simgen.assets import animals, indoor, machine_parts, street, vegetation, vehicles  # noqa: F401
+        from simgen.assets import animals, indoor, machine_parts, street, traffic_barrel, vegetation, vehicles  # noqa: F401
 
         _LOADED = True
     return ASSETS
