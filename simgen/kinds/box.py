@@ -53,6 +53,11 @@ class Box(ObjectKind):
         return {"size": list(sampler.vec(obj.size, f"{path}.size"))}
 
     @override
+    def of_size(self, size: float, draws: Any) -> dict[str, Any]:
+        dims = draws.rng("dims").uniform(0.5, 1.0, size=3) * size
+        return {"size": [float(x) for x in dims]}
+
+    @override
     def half_extents(self, shape: dict[str, Any], base_dir: Path) -> np.ndarray:
         return np.asarray(shape["size"], dtype=float) / 2
 

@@ -39,6 +39,10 @@ class Capsule(ObjectKind):
         }
 
     @override
+    def of_size(self, size: float, draws: Any) -> dict[str, Any]:
+        return {"radius": size / 3, "length": size}
+
+    @override
     def half_extents(self, shape: dict[str, Any], base_dir: Path) -> np.ndarray:
         return np.array([shape["radius"], shape["radius"], shape["length"] / 2 + shape["radius"]])
 

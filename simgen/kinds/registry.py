@@ -36,6 +36,7 @@ class ObjectKind:
         surface: ground-like (road, floor): things stand on it, placement does not avoid it.
         reads_files: its shape names a file; sampling reads it at once so a bad file is a
             located error before anything renders.
+        own_look: its file brings its own colours and textures, which randomizers keep.
         fixed_links: its body's extra links (if any) hang on fixed joints, so a body with
             links is still rigid (a procedural asset's material parts).
     """
@@ -45,6 +46,7 @@ class ObjectKind:
     group: str = "primitives"
     surface: bool = False
     reads_files: bool = False
+    own_look: bool = False
     fixed_links: bool = False
 
     @property
@@ -91,6 +93,13 @@ class ObjectKind:
     def symmetries(self, shape: dict[str, Any]) -> dict[str, Any]:
         """BOP ``symmetries_discrete`` / ``symmetries_continuous`` of its model (empty: none declared)."""
         return {}
+
+    def of_size(self, size: float, draws: Any) -> dict[str, Any] | None:
+        """A shape about ``size`` metres across, for randomizers that only know a size (distractors).
+
+        ``draws`` gives named generators (``draws.rng(name)``); None: the kind has no such recipe.
+        """
+        return None
 
     def attributes(self, shape: dict[str, Any]) -> dict[str, Any]:
         """Label metadata the sampled fields carry (e.g. a machine part's ``defect``)."""

@@ -35,6 +35,10 @@ class Sphere(ObjectKind):
         return {"radius": sampler.draw(obj.radius, f"{path}.radius")}
 
     @override
+    def of_size(self, size: float, draws: Any) -> dict[str, Any]:
+        return {"radius": size / 2}
+
+    @override
     def half_extents(self, shape: dict[str, Any], base_dir: Path) -> np.ndarray:
         return np.full(3, shape["radius"], dtype=float)
 

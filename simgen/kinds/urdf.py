@@ -190,10 +190,18 @@ class Urdf(ObjectKind):
     model = UrdfObject
     group = "files"
     reads_files = True
+    own_look = True
 
     @override
     def sample(self, obj: Any, sampler: Any, path: str) -> dict[str, Any]:
         return {"path": obj.path, "scale": sampler.draw(obj.scale, f"{path}.scale"), "fixed_base": obj.fixed_base}
+
+    @override
+    def of_size(self, size: float, draws: Any) -> dict[str, Any]:
+        """One of pybullet_data's thousand random objects, scaled from its ~0.1 m to ``size``."""
+        idx = int(draws.rng("urdf").integers(1000))
+        path = f"pybullet_data:random_urdfs/{idx:03d}/{idx:03d}.urdf"
+        return {"path": path, "scale": size / 0.1, "fixed_base": False}
 
     @override
     def half_extents(self, shape: dict[str, Any], base_dir: Path) -> np.ndarray:

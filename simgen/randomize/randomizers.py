@@ -267,6 +267,8 @@ def background(entry: Any, key: str, w: Working, rec: dict[str, Any]) -> None:
 @register_randomizer("distractors")
 def distractors(entry: Any, key: str, w: Working, rec: dict[str, Any]) -> None:
     """Append N extra bodies (primitives or pybullet_data random_urdfs), labelled as ``class`` or unlabelled."""
+    from simgen.kinds.registry import kind_of
+
     d = Draws(w.seed, key)
     if not d.applies(entry.probability):
         rec["applied"] = False
@@ -284,22 +286,10 @@ def distractors(entry: Any, key: str, w: Working, rec: dict[str, Any]) -> None:
         yaw, tilt = o.rng("rpy").uniform(0, 360), o.rng("rpy_tilt").uniform(0, 180, size=2)
         rpy = (float(tilt[0]), float(tilt[1]), float(yaw))
         o.record("rpy", rpy)
-        shape: dict[str, Any]
         kind = shape_kind
-        if shape_kind == "box":
-            dims = o.rng("dims").uniform(0.5, 1.0, size=3) * size
-            shape = {"size": [float(x) for x in dims]}
-        elif shape_kind == "sphere":
-            shape = {"radius": size / 2}
-        elif shape_kind in ("cylinder", "capsule"):
-            shape = {"radius": size / 3, "length": size}
-        else:
-            idx = int(o.rng("urdf").integers(1000))
-            shape = {
-                "path": f"pybullet_data:random_urdfs/{idx:03d}/{idx:03d}.urdf",
-                "scale": size / 0.1,
-                "fixed_base": False,
-            }
+        shape = kind_of(kind).of_size(size, o)
+        textured = entry.textured and not kind_of(kind).own_look
+        assert shape is not None, f"distractor shape {kind} has no size recipe"
         o.record("shape_params", shape)
         speed = float(o.value(entry.speed, "speed"))
         velocity = None
@@ -326,7 +316,7 @@ def distractors(entry: Any, key: str, w: Working, rec: dict[str, Any]) -> None:
             angular_damping=0.04,
             label_id=None if entry.class_ is not None else 0,
             velocity=velocity,  # type: ignore[arg-type]
-            material=draw_texture(_DISTRACTOR_TEXTURE, o, w.base_dir) if entry.textured and kind != "urdf" else None,
+            material=draw_texture(_DISTRACTOR_TEXTURE, o, w.base_dir) if textured else None,
         )
         w.objects.append(obj)
         made[name] = o.values
