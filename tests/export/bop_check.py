@@ -41,8 +41,12 @@ def read_ply(path: Path) -> tuple[np.ndarray, np.ndarray]:
     return pts, faces["i"]
 
 
-def check_bop(out: Path) -> int:
-    """Assert bop_toolkit's conventions on every ground-truth entry; returns how many were checked."""
+def check_bop(out: Path, skip_k: list[np.ndarray] = ()) -> int:
+    """Assert bop_toolkit's conventions on every ground-truth entry; returns how many were checked.
+
+    Images whose ``cam_K`` equals one of ``skip_k`` get the model checks but not the projection
+    check (cameras with lens distortion: BOP's pinhole ``cam_K`` does not describe them).
+    """
     root = out / "bop"
     info = json.loads((root / "models" / "models_info.json").read_text())
     checked = 0
@@ -68,7 +72,8 @@ def check_bop(out: Path) -> int:
                 mask = cv2.imread(str(scene / "mask" / f"{int(im_id):06d}_{gt_id:06d}.png"), cv2.IMREAD_UNCHANGED)
                 h, w = mask.shape
                 inside = (px[:, 0] >= 0) & (px[:, 0] < w) & (px[:, 1] >= 0) & (px[:, 1] < h)
-                if gi["px_count_all"] == 0 or not inside.any():
+                distorted = any(np.allclose(k, np.asarray(s_k)) for s_k in skip_k)
+                if gi["px_count_all"] == 0 or not inside.any() or distorted:
                     continue
                 wide = cv2.dilate(mask, np.ones((5, 5), np.uint8)) > 0
                 on = wide[px[inside, 1], px[inside, 0]]
