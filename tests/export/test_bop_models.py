@@ -100,3 +100,15 @@ def test_obj_ids_follow_first_appearance_and_are_one_per_geometry(bop):
     assert {m["name"] for m in info.values()} <= set(fake.CLASSES)
     sizes = {(m["size_x"], m["size_y"], m["size_z"], m["name"]) for m in info.values()}
     assert len(sizes) == len(info)
+
+
+def test_bodies_without_a_rigid_model_are_named_in_the_notes(tmp_path):
+    from simgen.export.base import get_exporter
+
+    records = fake.export(tmp_path, ["bop"])["bop"]
+    notes = get_exporter("bop")(fake.info(tmp_path)).notes(records)
+    # The fake robot is a box with moving links (keypoints): left out, and the note says why.
+    assert notes == [
+        "bop: no rigid model, so no 6D ground truth, for box (a body with moving links changes shape between frames)"
+    ]
+    assert get_exporter("bop")(fake.info(tmp_path)).notes([{**r, "left_out": {}} for r in records]) == []
