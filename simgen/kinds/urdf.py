@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import xml.etree.ElementTree as ET
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -60,6 +61,12 @@ def _geometry_bounds(geom: Any, folder: Path) -> tuple[np.ndarray, np.ndarray] |
     return None
 
 
+def _child_attr(element: ET.Element, child: str, key: str) -> str | None:
+    """Attribute ``key`` of ``element``'s first ``child`` element, or None."""
+    found = element.find(child)
+    return None if found is None else found.get(key)
+
+
 def urdf_half_extents(path: Path) -> np.ndarray:
     """(3,) half extents about the base frame of a URDF's collision (else visual) geometry at scale 1.
 
@@ -71,7 +78,7 @@ def urdf_half_extents(path: Path) -> np.ndarray:
 
     root = ET.parse(path).getroot()
     offset: dict[str, np.ndarray] = {}
-    joints = {j.find("child").get("link"): j for j in root.iter("joint") if j.find("child") is not None}
+    joints = {name: j for j in root.iter("joint") if (name := _child_attr(j, "child", "link")) is not None}
 
     def link_offset(name: str, depth: int = 0) -> np.ndarray:
         if name in offset:
@@ -82,7 +89,7 @@ def urdf_half_extents(path: Path) -> np.ndarray:
             return offset[name]
         origin = joint.find("origin")
         xyz = np.array([float(v) for v in (origin.get("xyz", "0 0 0") if origin is not None else "0 0 0").split()])
-        offset[name] = link_offset(joint.find("parent").get("link"), depth + 1) + xyz
+        offset[name] = link_offset(_child_attr(joint, "parent", "link") or "", depth + 1) + xyz
         return offset[name]
 
     lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
@@ -102,7 +109,7 @@ def urdf_half_extents(path: Path) -> np.ndarray:
     return np.maximum(np.abs(lo), np.abs(hi))
 
 
-def rpy_matrix(rpy: tuple[float, float, float] | np.ndarray) -> np.ndarray:
+def rpy_matrix(rpy: Sequence[float] | np.ndarray) -> np.ndarray:
     """(3, 3) rotation of URDF fixed-axis roll, pitch, yaw (radians): Rz(yaw) Ry(pitch) Rx(roll)."""
     r, p, y = (float(v) for v in rpy)
     cr, sr, cp, sp, cy, sy = math.cos(r), math.sin(r), math.cos(p), math.sin(p), math.cos(y), math.sin(y)
