@@ -25,7 +25,16 @@ def _loaded_after_import(module: str) -> set[str]:
 def test_light_imports_load_no_simulator_or_opencv(module: str) -> None:
     loaded = _loaded_after_import(module)
     assert "pybullet" not in loaded and "cv2" not in loaded and "trimesh" not in loaded
+    assert "torch" not in loaded and "torchvision" not in loaded and "datasets" not in loaded
     assert not {m for m in loaded if m.startswith(("simgen.sim", "simgen.sensors", "simgen.export", "simgen.batch"))}
+
+
+@pytest.mark.parametrize("module", ["simgen.batch.runner", "simgen.batch.worker", "simgen.export.base"])
+def test_runner_and_exporters_never_import_torch(module: str) -> None:
+    """Training libraries are optional extras (simgen.torch needs 'study'): rendering never loads them."""
+    loaded = _loaded_after_import(module)
+    assert not {m for m in loaded if m.split(".")[0] in ("torch", "torchvision", "datasets", "simgen.torch")}
+    assert "simgen.torch" not in loaded
 
 
 @pytest.mark.parametrize("stage", STAGES)

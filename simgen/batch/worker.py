@@ -19,13 +19,20 @@ from __future__ import annotations
 import os
 import signal
 import traceback
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from simgen.export.base import DatasetInfo, Exporter, get_exporter
 from simgen.scenario.models import Scenario
 from simgen.scenario.sampling import sample
 from simgen.sim.quiet import quiet_stdout
+
+if TYPE_CHECKING:
+    from simgen.frame import Frame
+    from simgen.scenario.spec import EpisodeSpec
+    from simgen.sensors.stream import SensorStream
+    from simgen.sim.client import BulletClient
 
 FAIL_ENV = "SIMGEN_TEST_FAIL_EPISODES"
 FAIL_MODES = ("raise", "abort", "kill")
@@ -99,20 +106,49 @@ def _maybe_fail(index: int, attempt: int) -> None:
     raise RuntimeError(f"{FAIL_ENV} asked episode {index} to fail (attempt {attempt + 1})")
 
 
-def render_episode(index: int, attempt: int = 0) -> dict[str, Any]:
-    """Render and export one episode in this process; return its record (not yet saved)."""
+@dataclass
+class Episode:
+    """One sampled episode being played: its spec, its labeled camera frames and its sensor stream.
+
+    ``frames`` is lazy: the simulation advances as frames are taken; ``stream`` (non-camera
+    sensors and poses, or None when the episode has neither) is complete once they are all taken.
+    """
+
+    spec: EpisodeSpec
+    frames: Iterator[Frame]
+    stream: SensorStream | None
+
+
+def play_episode(
+    client: BulletClient, scenario: Scenario, index: int, *, episodes: int, seed: int, renderer: str
+) -> Episode:
+    """Sample episode ``index`` of an ``episodes``-episode run and play it on ``client``.
+
+    The one episode function behind every consumer: the batch runner feeds its frames to the
+    exporters, :class:`simgen.torch.SimDataset` to a training loop, so both see the same pixels
+    and labels for the same scenario, seed and index.
+    """
     from simgen.batch.episode import run_episode
-    from simgen.batch.streams import write_stream
     from simgen.sensors.stream import SensorStream
 
-    scenario: Scenario = _WORKER["scenario"]
-    opts: RunOptions = _WORKER["opts"]
-    spec = sample(scenario, index, episodes=opts.episodes, seed=opts.seed)
-    frames = []
+    spec = sample(scenario, index, episodes=episodes, seed=seed)
     moving_cameras = any(c.mount is not None for c in spec.cameras)
     stream = SensorStream(index) if spec.sensors or moving_cameras else None
+    return Episode(spec, run_episode(client, spec, renderer, stream), stream)
+
+
+def render_episode(index: int, attempt: int = 0) -> dict[str, Any]:
+    """Render and export one episode in this process; return its record (not yet saved)."""
+    from simgen.batch.streams import write_stream
+
+    opts: RunOptions = _WORKER["opts"]
+    episode = play_episode(
+        _WORKER["client"], _WORKER["scenario"], index, episodes=opts.episodes, seed=opts.seed, renderer=opts.renderer
+    )
+    spec, stream = episode.spec, episode.stream
+    frames = []
     with quiet_stdout():
-        for frame in run_episode(_WORKER["client"], spec, opts.renderer, stream):
+        for frame in episode.frames:
             frames.append({"summary": _summary(frame), "exports": {e.name: e.add(frame) for e in _WORKER["exporters"]}})
             if len(frames) == 1:
                 _maybe_fail(index, attempt)
