@@ -107,4 +107,4 @@ def get_exporter(name: str) -> type[Exporter]:
 
 def load_builtin() -> None:
     """Import the built-in exporter modules so they register themselves."""
-    from simgen.export import bop, coco, kitti, mcap, raw, voc, yolo  # noqa: F401
+    from simgen.export import bop, coco, hf, kitti, mcap, raw, voc, yolo  # noqa: F401

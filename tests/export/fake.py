@@ -209,7 +209,7 @@ def export(out: Path, names: list[str], frame_list: list[Frame] | None = None) -
     return records
 
 
-TEXT_SUFFIXES = (".json", ".txt", ".xml", ".yaml")
+TEXT_SUFFIXES = (".json", ".jsonl", ".md", ".txt", ".xml", ".yaml")
 
 
 def snapshot(root: Path) -> dict[str, str]:

@@ -18,7 +18,7 @@ def snapshots(tmp_path_factory):
     return fake.golden_export(tmp_path_factory.mktemp("golden"))
 
 
-@pytest.mark.parametrize("fmt", ["bop", "coco", "kitti", "mcap", "raw", "voc", "yolo", "yolo-seg"])
+@pytest.mark.parametrize("fmt", ["bop", "coco", "hf", "kitti", "mcap", "raw", "voc", "yolo", "yolo-seg"])
 def test_export_matches_golden(snapshots, fmt):
     want = {p.relative_to(GOLDEN / fmt).as_posix(): p.read_text() for p in (GOLDEN / fmt).rglob("*") if p.is_file()}
     got = snapshots[fmt]
@@ -39,7 +39,7 @@ def test_output_does_not_depend_on_worker_count_or_completion_order(tmp_path):
     from simgen.export.base import get_exporter
 
     frames = fake.frames(episodes=3)
-    names = ["coco", "yolo", "kitti", "voc", "bop", "mcap", "raw"]
+    names = ["coco", "hf", "yolo", "kitti", "voc", "bop", "mcap", "raw"]
     fake.export(tmp_path / "one", names, frames)
     for name in names:
         # Two "workers", each with its own exporter; episodes finish in reverse order.
@@ -66,7 +66,7 @@ def test_finish_can_run_again_after_an_interrupted_finish(tmp_path):
     from simgen.export.base import get_exporter
 
     frames = fake.frames()
-    names = ["coco", "kitti", "voc", "bop", "mcap", "raw", "yolo"]
+    names = ["coco", "hf", "kitti", "voc", "bop", "mcap", "raw", "yolo"]
     records = fake.export(tmp_path, names, frames)
     before = {n: fake.snapshot(tmp_path / n) for n in names}
     for name in names:
