@@ -8,7 +8,8 @@ the class list. Crowd/ignore regions are left out (YOLO has no ignore flag).
 ``data.yaml`` has no ``path`` key and only relative split folders (``train: images/train``):
 Ultralytics' ``check_det_dataset`` then takes the yaml's own folder as the dataset root, so the
 dataset still works after it is moved or shared, and identical runs into different folders
-write identical bytes. Only splits that received images are listed. When no ``val`` split has
+write identical bytes. ``dataset.yaml`` is the same file under the name FiftyOne's
+``YOLOv5Dataset`` importer looks for. Only splits that received images are listed. When no ``val`` split has
 images, ``val`` points at the training images (Ultralytics requires the key); the run summary
 and the dataset card say so, since validation metrics then measure training images.
 """
@@ -45,7 +46,7 @@ class YoloExporter(Exporter):
     """Ultralytics YOLO detection labels (normalised centre boxes)."""
 
     name = "yolo"
-    summary = "Ultralytics YOLO: data.yaml + images/<split> + labels/<split> (cx cy w h)"
+    summary = "Ultralytics YOLO: data.yaml (and dataset.yaml) + images/<split> + labels/<split> (cx cy w h)"
     segments = False
 
     def lines(self, frame: Frame) -> list[str]:
@@ -82,7 +83,7 @@ class YoloExporter(Exporter):
         return [s for s in self.info.splits if s in used] or list(self.info.splits)
 
     def finish(self, records: list[Record]) -> None:
-        """Write ``data.yaml`` (JSON-style YAML: every JSON document is valid YAML), paths relative to it."""
+        """Write ``data.yaml`` and ``dataset.yaml`` (JSON-style YAML, valid YAML), split paths relative to them."""
         splits = self._splits(records)
         doc: dict[str, object] = {}
         for key in ("train", "val", "test"):
@@ -98,6 +99,7 @@ class YoloExporter(Exporter):
         head = "\n".join(f"{k}: {json.dumps(v)}" for k, v in doc.items())
         text = f"# Ultralytics YOLO dataset written by simgen (synthetic images)\n{head}\nnames:\n{names}\n"
         write_text(self.root / "data.yaml", text)
+        write_text(self.root / "dataset.yaml", text)  # the name FiftyOne's YOLOv5 importer opens
 
     def notes(self, records: list[Record]) -> list[str]:
         """Say when ``val`` falls back to the training images."""
