@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from simgen.export.atomic import write_bytes, write_text
+from simgen.core.fileio import write_bytes, write_text
 from simgen.export.base import Exporter, Record, register_exporter
 from simgen.export.encode import encoded_rgb
 from simgen.frame import Frame, InstanceLabel
