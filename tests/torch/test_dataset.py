@@ -141,3 +141,13 @@ def test_shipped_scenario_by_name_and_camera_filter() -> None:
     ds = SimDataset("tabletop_6d_pose", episodes=1, renderer="tiny", cameras=names[1:3])
     ids = [t["image_id"] for _, t in ds]
     assert ids == [f"e000000_f000000_{n}" for n in names[1:3]]
+
+
+def test_dataset_pickles_for_spawned_workers(rendered: tuple[Path, Path]) -> None:
+    """DataLoader(multiprocessing_context='spawn') pickles the dataset into each worker."""
+    import pickle
+
+    scenario, _ = rendered
+    ds = pickle.loads(pickle.dumps(SimDataset(scenario, seed=3, episodes=2, renderer="tiny", cameras=["cam"])))
+    assert (ds.seed, ds.episodes, ds.renderer, ds.cameras) == (3, 2, "tiny", frozenset({"cam"}))
+    assert [list(ds.episode_indices(k, 2)) for k in range(2)] == [[0], [1]]
