@@ -10,25 +10,18 @@ writing.
     python scripts/bench_stream.py --scenario warehouse_bin_picking --episodes 8 --workers 1,2,4
 
 Give each process several episodes: a process's start-up (imports, pybullet client) is paid
-once per run. Figures from a shared machine are only as good as its idle cores; the CPU seconds
-per image (this process and its finished workers) do not depend on other load.
+once per run. Figures from a shared machine are only as good as its idle cores: run it twice and
+read the spread.
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
 import tempfile
 import time
 from pathlib import Path
 
 import simgen
-
-
-def cpu_seconds() -> float:
-    """User + system CPU seconds of this process and its finished (reaped) child processes."""
-    own, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def render_rate(
@@ -52,8 +45,7 @@ def stream_rate(
 
     t0 = time.perf_counter()
     ds = SimDataset(scenario, seed=seed, episodes=episodes, frames=frames, renderer=renderer)
-    loader = torch.utils.data.DataLoader(ds, batch_size=None, num_workers=workers)
-    images = sum(1 for _ in loader)
+    images = sum(1 for _ in torch.utils.data.DataLoader(ds, batch_size=None, num_workers=workers))
     return images, time.perf_counter() - t0
 
 
@@ -74,22 +66,16 @@ def main() -> int:
     scenario = load_scenario(args.scenario)
     kw = {"episodes": args.episodes, "frames": args.frames, "seed": args.seed, "renderer": args.renderer}
     print(f"scenario {scenario.name}, {args.episodes} episodes x {args.frames} frames, renderer {args.renderer}")
-    print(
-        "| processes | images | render images/s | stream images/s | ratio | render CPU s/image | stream CPU s/image |"
-    )
-    print("|---|---|---|---|---|---|---|")
+    print("| processes | images | simgen render (images/s) | SimDataset (images/s) | ratio |")
+    print("|---|---|---|---|---|")
     for workers in [int(w) for w in args.workers.split(",") if w.strip()]:
-        c0 = cpu_seconds()
         with tempfile.TemporaryDirectory() as tmp:
             n_render, s_render = render_rate(scenario, Path(tmp) / "out", workers=workers, **kw)
-        c1 = cpu_seconds()
         n_stream, s_stream = stream_rate(scenario, workers=workers, **kw)
-        c2 = cpu_seconds()
         if n_render != n_stream:
             raise SystemExit(f"render wrote {n_render} images but the stream gave {n_stream}")
         r, s = n_render / s_render, n_stream / s_stream
-        cpu = f"{(c1 - c0) / n_render:.3f} | {(c2 - c1) / n_stream:.3f}"
-        print(f"| {workers} | {n_render} | {r:.2f} | {s:.2f} | {s / r:.2f} | {cpu} |", flush=True)
+        print(f"| {workers} | {n_render} | {r:.2f} | {s:.2f} | {s / r:.2f} |", flush=True)
     return 0
 
 
