@@ -429,7 +429,9 @@ def _road_network(s: RoadNetworkScene) -> tuple[list[dict[str, Any]], dict[str, 
     for part, color in ROAD_MESH_COLORS.items():
         path = getattr(s, part)
         if path is not None:
-            objs.append(_obj(part, "mesh", part, [0, 0, 0], path=path, collision="none", mass=0, color=list(color)))
+            mesh = _obj(part, "mesh", part, [0, 0, 0], path=path, collision="none", mass=0, color=list(color))
+            mesh["metadata"] = {"surface": True}  # placements stand on it rather than avoid it
+            objs.append(mesh)
     regions = {
         name: _path([list(p) for p in lane.points], max(0.0, lane.width / 2 - 0.5)) for name, lane in s.lanes.items()
     }

@@ -14,9 +14,9 @@ import numpy as np
 from simgen.interop.opendrive.geometry import eval_polys
 from simgen.interop.opendrive.network import Network, Road
 
-SURFACE_LIFT = 0.02  # asphalt top above the road's elevation (the ground plane sits at z = 0)
-SIDEWALK_LIFT = 0.06
-MARK_LIFT = 0.03
+SURFACE_LIFT = 0.05  # asphalt top above the road elevation, as simgen's street layouts (ground plane at z = 0)
+SIDEWALK_LIFT = 0.15  # a kerb's height: far above the ground plane, so distant views never z-fight
+MARK_LIFT = 0.06
 MARK_WIDTH = 0.12
 SIDEWALK_TYPES = ("sidewalk", "curb", "border", "walking")
 

@@ -16,7 +16,7 @@ import numpy as np
 import yaml
 
 from simgen.export.atomic import write_text
-from simgen.interop.opendrive.mesh import road_meshes
+from simgen.interop.opendrive.mesh import SURFACE_LIFT, road_meshes
 from simgen.interop.opendrive.network import Network
 from simgen.interop.openscenario.importer import EGO_NAMES, Imported, behaviour
 
@@ -74,7 +74,7 @@ def cameras(imp: Imported, ego: str) -> list[dict[str, Any]]:
             "width": 640,
             "height": 480,
             "fov_y": 60,
-            "near": 1.0,
+            "near": round(max(1.0, alt / 10), 1),
             "far": round(alt * 3 + span, 1),
             "position": [round(float(centre[0]), 2), round(float(centre[1] - 0.35 * alt), 2), round(alt, 1)],
             "look_at": [round(float(centre[0]), 2), round(float(centre[1]), 2), 0],
@@ -101,7 +101,7 @@ def lane_regions(net: Network, step: float = 5.0) -> dict[str, dict[str, Any]]:
                     except Exception:  # noqa: BLE001 - lane absent in this section
                         continue
                     x, y, z, _ = road.world(np.array([s]), np.array([t]))
-                    pts.append([round(float(x[0]), 3), round(float(y[0]), 3), round(float(z[0]) + 0.02, 3)])
+                    pts.append([round(float(x[0]), 3), round(float(y[0]), 3), round(float(z[0]) + SURFACE_LIFT, 3)])
                     widths.append(w)
                 if len(pts) >= 2 and max(widths) > 0.3:
                     out[name] = {"points": pts, "width": round(float(np.mean(widths)), 3)}

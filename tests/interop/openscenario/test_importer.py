@@ -199,3 +199,29 @@ def test_bad_input_is_one_located_line_and_exit_2(tmp_path, capsys, text, messag
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and message in err[0] and str(src) in err[0]
     assert not out.exists()
+
+
+def test_lane_regions_place_added_objects_in_their_lane(tmp_path, capsys):
+    import simgen
+
+    out, data, _ = imported(ESMINI / "xosc" / "cut-in_simple.xosc", tmp_path, capsys)
+    w = _lane_widths(ESMINI / "xodr" / "straight_500m.xodr", "1")
+    data["objects"].append(
+        {
+            "name": "debris",
+            "class": "debris",
+            "type": "box",
+            "size": [0.5, 0.4, 0.2],
+            "count": 12,
+            "mass": 0,
+            "behavior": {"type": "static"},
+            "placement": {"region": "road 1 lane 2"},
+        }
+    )
+    data["classes"].append("debris")
+    out.write_text(yaml.safe_dump(data, sort_keys=False))
+    spec = simgen.sample(load(out), 0)
+    ys = [o.position[1] for o in spec.objects if o.source == "debris"]
+    assert len(ys) == 12
+    inner, outer = w[1], w[1] + w[2]  # lane 2 lies between these offsets left of the reference line
+    assert all(inner <= y <= outer for y in ys)
