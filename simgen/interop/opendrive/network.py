@@ -50,7 +50,7 @@ class LaneSection:
                 lane = self.lanes.get(side * k)
                 if lane is None:
                     break
-                w = eval_polys([Poly(p.s, p.a, p.b, p.c, p.d) for p in lane.widths], ds)
+                w = eval_polys(lane.widths, ds)
                 out[side * k] = (t, t + side * w)
                 t = t + side * w
         return out
@@ -108,6 +108,21 @@ class Road:
             raise ScenarioError(f"road {self.id} has no lane {lane} at s={s:g} (lanes: {have})")
         inner, outer = borders[lane]
         return float((inner[0] + outer[0]) / 2), float(abs(outer[0] - inner[0]))
+
+    def lane_centres(self, lane: int, s: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Centre ``t``, width, and whether the lane exists, at every ``s`` (vectorised ``lane_t``)."""
+        s = np.atleast_1d(np.asarray(s, dtype=float))
+        t, w, ok = np.zeros_like(s), np.zeros_like(s), np.zeros(s.shape, bool)
+        starts = np.array([sec.s for sec in self.sections])
+        idx = np.clip(np.searchsorted(starts, s + 1e-9, side="right") - 1, 0, len(self.sections) - 1)
+        off = eval_polys(self.lane_offset, s)
+        for i, sec in enumerate(self.sections):
+            m = idx == i
+            if not np.any(m) or lane not in sec.lanes:
+                continue
+            inner, outer = sec.borders(s[m], off[m])[lane]
+            t[m], w[m], ok[m] = (inner + outer) / 2, np.abs(outer - inner), True
+        return t, w, ok
 
     def lane_at(self, s: float, t: float) -> int | None:
         """The lane whose borders contain ``t`` at ``s`` (None when off the road)."""
@@ -277,7 +292,7 @@ class LanePath:
         """Concatenate per-road samples of a lane centre."""
         pts, hs, roads, lanes, ss, dirs = [], [], [], [], [], []
         for road, lane, s in pieces:
-            t = np.array([road.lane_t(lane, float(v))[0] if _has(road, lane, float(v)) else 0.0 for v in s])
+            t = road.lane_centres(lane, s)[0]
             x, y, z, h = road.world(s, t)
             d = 1 if len(s) < 2 or s[-1] >= s[0] else -1
             pts.append(np.stack([x, y, z], axis=1))
@@ -347,14 +362,6 @@ class LanePath:
         """Arc length of the path point nearest ``xy``."""
         d = np.linalg.norm(self.xyz[:, :2] - np.asarray(xy)[:2], axis=1)
         return float(self.cum[int(np.argmin(d))])
-
-
-def _has(road: Road, lane: int, s: float) -> bool:
-    try:
-        road.lane_t(lane, s)
-    except ScenarioError:
-        return False
-    return True
 
 
 # --- parsing --------------------------------------------------------------------------------------

@@ -93,18 +93,13 @@ def lane_regions(net: Network, step: float = 5.0) -> dict[str, dict[str, Any]]:
                 name = f"road {road.id} lane {lane_id}"
                 if name in out:
                     continue
-                ss = [s for s in np.linspace(0, road.length, max(2, min(1000, int(road.length / step) + 1)))]
-                pts, widths = [], []
-                for s in ss:
-                    try:
-                        t, w = road.lane_t(lane_id, float(s))
-                    except Exception:  # noqa: BLE001 - lane absent in this section
-                        continue
-                    x, y, z, _ = road.world(np.array([s]), np.array([t]))
-                    pts.append([round(float(x[0]), 3), round(float(y[0]), 3), round(float(z[0]) + SURFACE_LIFT, 3)])
-                    widths.append(w)
-                if len(pts) >= 2 and max(widths) > 0.3:
-                    out[name] = {"points": pts, "width": round(float(np.mean(widths)), 3)}
+                ss = np.linspace(0, road.length, max(2, min(1000, int(road.length / step) + 1)))
+                t, w, ok = road.lane_centres(lane_id, ss)
+                if ok.sum() < 2 or w[ok].max() <= 0.3:
+                    continue
+                x, y, z, _ = road.world(ss[ok], t[ok])
+                pts = np.round(np.stack([x, y, z + SURFACE_LIFT], axis=1), 3).tolist()
+                out[name] = {"points": pts, "width": round(float(np.mean(w[ok])), 3)}
     return out
 
 
@@ -221,9 +216,10 @@ def import_file(source: Path, out: Path) -> list[str]:
     for k, (combo, _) in enumerate(runs):
         label = "__".join(f"{key}_{value}" for key, value in combo.items()) or "default"
         label = re.sub(r"[^A-Za-z0-9_\-]", "_", label)
-        label = (label if label[0].isalpha() else f"p_{label}")[:56]
-        names.append(label if label not in names else f"{label}_{k}")
+        names.append(label[:64] if len(runs) == 1 else f"v{k}_{label}"[:64])
     base["variants"] = [_variant(n, base, d) for n, d in zip(names, datas, strict=True)]
+    for d in datas[1:]:  # a variant may swap an entity for one of another class
+        base["classes"] += [c for c in d["classes"] if c not in base["classes"]]
     base["episodes"] = len(runs)
     base["frames"] = max(d["frames"] for d in datas)
     base["description"] = f"Imported from {source.name}: {len(runs)} parameter combinations of {target.name}"

@@ -139,7 +139,7 @@ def test_scenariogeneration_lane_change_on_a_curve(sg_cut_in, tmp_path, capsys):
 
 def test_parameter_distribution_becomes_variants(sg_distribution, tmp_path, capsys):
     out, data, _ = imported(sg_distribution, tmp_path, capsys)
-    assert [v["name"] for v in data["variants"]] == ["EgoSpeed_10", "EgoSpeed_15", "EgoSpeed_20"]
+    assert [v["name"] for v in data["variants"]] == ["v0_EgoSpeed_10", "v1_EgoSpeed_15", "v2_EgoSpeed_20"]
     assert data["episodes"] == 3
     speeds = []
     for v in data["variants"]:
