@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import yaml
 
-from simgen.export.atomic import write_text
+from simgen.core.fileio import write_text
 from simgen.interop.opendrive.mesh import SURFACE_LIFT, road_meshes
 from simgen.interop.opendrive.network import Network
 from simgen.interop.openscenario.importer import EGO_NAMES, Imported, behaviour
