@@ -73,6 +73,23 @@ def cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_USER_ERROR if bad else 0
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import an OpenSCENARIO file as a simgen scenario; print every element that was not mapped."""
+    from simgen.interop.openscenario.writer import import_file
+
+    out = Path(args.output)
+    if out.suffix not in (".yaml", ".yml"):
+        raise SimgenError(f"output must be a .yaml file, got {out.name!r}", hint="e.g. -o scenario.yaml")
+    if out.exists() and out.is_dir():
+        raise SimgenError(f"{out} is a folder", hint="name the scenario file to write, e.g. -o scenario.yaml")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    skipped = import_file(Path(args.source), out)
+    for line in skipped:
+        print(f"skipped: {line}", file=sys.stderr)
+    print(f"{out}: written ({len(skipped)} element(s) not mapped, listed above)" if skipped else f"{out}: written")
+    return 0
+
+
 def cmd_render(args: argparse.Namespace) -> int:
     """Render and export a dataset."""
     from simgen.batch.runner import render_dataset
@@ -295,6 +312,7 @@ def cmd_study(args: argparse.Namespace) -> int:
     for name in ("train_images", "test_images", "train_seeds", "frames", "shift_seed"):
         if getattr(args, name) is not None:
             opts = replace(opts, **{name: getattr(args, name)})
+
     def echo(message: str) -> None:
         print(f"simgen study: {message}", file=sys.stderr, flush=True)
 
@@ -436,6 +454,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=cmd_study)
+
+    p = sub.add_parser(
+        "import",
+        help="import an ASAM OpenSCENARIO 1.x file (and its OpenDRIVE roads) as a scenario",
+        description="Write a simgen scenario (YAML plus road meshes beside it) from an OpenSCENARIO .xosc file. "
+        "Elements that cannot be mapped are listed, one located line each. See docs/openscenario.md.",
+        formatter_class=fmt,
+    )
+    p.add_argument("source", metavar="FILE.xosc", help="OpenSCENARIO scenario or ParameterValueDistribution file")
+    p.add_argument("-o", "--output", required=True, help="scenario file to write (.yaml)")
+    p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("schema", help="print the scenario JSON Schema (draft 2020-12)")
     p.set_defaults(func=cmd_schema)
@@ -595,6 +624,8 @@ def _add_dataset_commands(sub: argparse._SubParsersAction, fmt: type[argparse.He
     p.add_argument("--group-by", metavar="FIELD", help="with --real-val: COCO image field that groups images")
     p.add_argument("--seed", type=int, default=0, help="seed of the episode order and real re-split (default 0)")
     p.set_defaults(func=cmd_mix)
+
+
 def _add_batch_options(p: argparse.ArgumentParser) -> None:
     """Options of long and distributed runs (failure isolation, shards, progress, backends)."""
     p.add_argument(

@@ -18,6 +18,9 @@ Layouts (all along +x from ``start``; y = 0 is the road or aisle centre line):
   Regions: ``floor``, ``table``.
 - ``warehouse_aisle``: concrete floor, two rows of pallet racks, pallets. Regions: ``aisle``,
   ``shelf`` (the second board of the racks; objects drop onto it), ``floor``.
+- ``road_network``: an imported road network (``simgen import``, docs/openscenario.md): road
+  meshes beside the scenario file (asphalt, sidewalks, lane markings) and one region per lane,
+  named as the importer lists them (``road 1 lane -1``), along its centre line.
 
 Objects of a layout are labelled when their class is in the scenario's ``classes`` list, else
 unlabeled scenery (``instance_ids: none``). A scenario without ``classes`` gets the list its own
@@ -84,8 +87,27 @@ class WarehouseAisle(_SceneBase):
     pallets: int = Field(3, ge=0, le=40, description="pallets standing in the aisle")
 
 
-SceneLayout = Annotated[UrbanStreet | RuralRoad | IndoorRoom | WarehouseAisle, Field(discriminator="type")]
-SCENE_TYPES = ("urban_street", "rural_road", "indoor_room", "warehouse_aisle")
+class LaneRegion(Model):
+    """One lane of an imported road: its centre line and width (a path region, half-width sideways)."""
+
+    points: list[tuple[float, float, float]] = Field(min_length=2, max_length=1000)
+    width: float = Field(gt=0, le=50, allow_inf_nan=False)
+
+
+class RoadNetworkScene(_SceneBase):
+    """An imported road network: static meshes and named lane regions (written by ``simgen import``)."""
+
+    type: Literal["road_network"]
+    asphalt: str | None = Field(None, min_length=1, max_length=512, description="OBJ of the lane surfaces")
+    sidewalk: str | None = Field(None, min_length=1, max_length=512, description="OBJ of sidewalks and kerbs")
+    markings: str | None = Field(None, min_length=1, max_length=512, description="OBJ of the lane markings")
+    lanes: dict[str, LaneRegion] = Field(default_factory=dict, max_length=2000)
+
+
+SceneLayout = Annotated[
+    UrbanStreet | RuralRoad | IndoorRoom | WarehouseAisle | RoadNetworkScene, Field(discriminator="type")
+]
+SCENE_TYPES = ("urban_street", "rural_road", "indoor_room", "warehouse_aisle", "road_network")
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(SceneLayout)
 
 ROAD_TOP = 0.05  # asphalt top (simgen.assets.street.ASPHALT_THICKNESS)
@@ -395,7 +417,34 @@ def _warehouse(s: WarehouseAisle) -> tuple[list[dict[str, Any]], dict[str, dict[
     return objs, regions
 
 
-LAYOUTS = {"urban_street": _urban, "rural_road": _rural, "indoor_room": _room, "warehouse_aisle": _warehouse}
+ROAD_MESH_COLORS = {
+    "asphalt": (0.2, 0.2, 0.21, 1.0),
+    "sidewalk": (0.55, 0.55, 0.52, 1.0),
+    "markings": (0.93, 0.93, 0.9, 1.0),
+}
+
+
+def _road_network(s: RoadNetworkScene) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
+    objs = []
+    for part, color in ROAD_MESH_COLORS.items():
+        path = getattr(s, part)
+        if path is not None:
+            mesh = _obj(part, "mesh", part, [0, 0, 0], path=path, collision="none", mass=0, color=list(color))
+            mesh["metadata"] = {"surface": True}  # placements stand on it rather than avoid it
+            objs.append(mesh)
+    regions = {
+        name: _path([list(p) for p in lane.points], max(0.0, lane.width / 2 - 0.5)) for name, lane in s.lanes.items()
+    }
+    return objs, regions
+
+
+LAYOUTS = {
+    "urban_street": _urban,
+    "rural_road": _rural,
+    "indoor_room": _room,
+    "warehouse_aisle": _warehouse,
+    "road_network": _road_network,
+}
 
 
 def scene_regions(scene: Any) -> dict[str, dict[str, Any]]:

@@ -118,8 +118,11 @@ def local_half_extents(inst: ObjectInstance, base_dir: Path) -> np.ndarray:
 
 
 def _is_surface(inst: ObjectInstance) -> bool:
-    """A ground-like asset (road, floor): objects stand on it, so placement does not avoid its box."""
-    return kind_of(inst.type).surface
+    """A ground-like asset (road, floor) or object with ``metadata: {surface: true}`` (road meshes).
+
+    Objects stand on it, so placement does not avoid its box.
+    """
+    return inst.metadata.get("surface") is True or kind_of(inst.type).surface
 
 
 def world_half_extents(inst: ObjectInstance, base_dir: Path) -> np.ndarray:

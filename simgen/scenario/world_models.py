@@ -214,11 +214,43 @@ class FollowBehavior(Model):
     speed: Num(gt=0, le=1000) | None = None
 
 
+class TrajectoryBehavior(Model):
+    """Kinematic: at ``times[k]`` the object is at ``points[k]`` facing ``yaw[k]``; linear in between.
+
+    Before the first time and after the last it holds the end pose. Imported scenarios
+    (``simgen import``) describe every moving entity this way: a timed path can stop and go,
+    which speed profiles along waypoints cannot.
+    """
+
+    type: Literal["trajectory"]
+    points: list[Any3] = Field(min_length=2, max_length=20000)
+    times: list[float] = Field(min_length=2, max_length=20000, description="seconds, strictly increasing")
+    yaw: list[float] | None = Field(None, description="heading in degrees per point (default: face the motion)")
+
+    @model_validator(mode="after")
+    def _timed(self) -> TrajectoryBehavior:
+        if len(self.times) != len(self.points):
+            raise ValueError(f"times needs one value per point ({len(self.points)}), got {len(self.times)}")
+        if self.yaw is not None and len(self.yaw) != len(self.points):
+            raise ValueError(f"yaw needs one value per point ({len(self.points)}), got {len(self.yaw)}")
+        if any(b <= a for a, b in zip(self.times, self.times[1:], strict=False)):
+            raise ValueError("times must be strictly increasing")
+        if any(not (0 <= t <= 1e6) for t in self.times):
+            raise ValueError("times must be within [0, 1e6] seconds")
+        return self
+
+
 Behavior = Annotated[
-    StaticBehavior | PhysicsBehavior | WaypointsBehavior | DropBehavior | ForceBehavior | FollowBehavior,
+    StaticBehavior
+    | PhysicsBehavior
+    | WaypointsBehavior
+    | DropBehavior
+    | ForceBehavior
+    | FollowBehavior
+    | TrajectoryBehavior,
     Field(discriminator="type"),
 ]
-BEHAVIOR_TYPES = ("static", "physics", "waypoints", "drop", "force", "follow")
+BEHAVIOR_TYPES = ("static", "physics", "waypoints", "drop", "force", "follow", "trajectory")
 
 
 # Joint names of the ``humanoid`` ragdoll (revolute about its y axis), as used in ``joints:``.

@@ -153,6 +153,42 @@ class Waypoints(Controller):
         self.world.set_kinematic_pose(self.iid, pos, orn)
 
 
+@controller("trajectory")
+class Trajectory(Controller):
+    """Kinematic timed path: the pose at time ``t`` is interpolated between the bracketing points."""
+
+    kinematic = True
+
+    def __init__(self, world: World, iid: int, params: dict[str, Any]) -> None:
+        super().__init__(world, iid, params)
+        self.points = np.asarray(params["points"], dtype=float)
+        self.times = np.asarray(params["times"], dtype=float)
+        yaw = params.get("yaw")
+        if yaw is None:
+            d = np.diff(self.points[:, :2], axis=0)
+            seg = np.arctan2(d[:, 1], d[:, 0])
+            moving = np.hypot(d[:, 0], d[:, 1]) > 1e-9
+            # a standing segment keeps the heading of the last moving one (or the next, at the start)
+            last = seg[moving][0] if np.any(moving) else 0.0
+            heads = []
+            for a, m in zip(seg, moving, strict=True):
+                last = a if m else last
+                heads.append(last)
+            self.yaw = np.unwrap(np.array([*heads, heads[-1]]))
+        else:
+            self.yaw = np.unwrap(np.radians(np.asarray(yaw, dtype=float)))
+
+    def start(self) -> None:
+        """Put the actor at its pose at the current time."""
+        self.after_step(self.world.time)
+
+    def after_step(self, t: float) -> None:
+        """Place the body at its interpolated position and heading."""
+        pos = np.array([np.interp(t, self.times, self.points[:, k]) for k in range(3)])
+        yaw = float(np.interp(t, self.times, self.yaw))
+        self.world.set_kinematic_pose(self.iid, pos, quat_mul(_yaw_quat(yaw), self.initial[1]))
+
+
 @controller("drop")
 class Drop(Controller):
     """Held still until ``at``, then released to fall under physics."""

@@ -66,6 +66,24 @@ objects:
     assert yaw == pytest.approx(90.0, abs=1e-4)  # faces its direction of travel (+y)
 
 
+def test_trajectory_actor_interpolates_timed_points_and_holds_the_ends(client, build):
+    w = build(
+        WORLD
+        + """
+objects:
+  - {name: car, class: car, type: box, size: [1, 1, 1],
+     behavior: {type: trajectory, points: [[0, 0, 0.5], [0, 0, 0.5], [4, 0, 0.5], [4, 3, 0.5]],
+                times: [0, 1, 2, 3.5], yaw: [0, 0, 0, 90]}}
+""",
+    )
+    iid = w.iid_by_name("car")
+    for t, want, yaw in ((0.5, (0, 0), 0.0), (1.5, (2, 0), 0.0), (2.75, (4, 1.5), 45.0), (5.0, (4, 3), 90.0)):
+        w.step(round(t / DT) - w.steps)
+        pos, orn = w.base_pose(iid)
+        assert pos[:2] == pytest.approx(want, abs=1e-6)
+        assert math.degrees(2 * math.atan2(orn[2], orn[3])) == pytest.approx(yaw, abs=1e-4)
+
+
 def test_proximity_trigger_fires_at_the_step_predicted_from_speed(client, build):
     w = build(
         WORLD

@@ -1,0 +1,1 @@
+"""OpenDRIVE road networks: parsing, road coordinates, meshes."""
