@@ -25,7 +25,7 @@ import numpy as np
 import simgen
 from simgen.randomize import effects as fx
 from simgen.randomize.lighting import sky_mask
-from simgen.randomize.registry import Draws
+from simgen.scenario.draws import Draws
 from simgen.scenario.randomize_models import EFFECT_TYPES
 from simgen.scenario.sampling import sample
 from simgen.sensors import camera_sensor as camera_mod

@@ -239,8 +239,9 @@ def cmd_list(args: argparse.Namespace) -> int:
     print("  " + ", ".join(wm.TRIGGER_TYPES))
     print("event actions and sensor faults (events[].actions[].type):")
     print("  " + ", ".join(wm.ACTION_TYPES))
-    from simgen.randomize.registry import EFFECTS, RANDOMIZERS
+    from simgen.randomize.registry import EFFECTS
     from simgen.randomize.registry import load_builtin as load_randomizers
+    from simgen.scenario.randomizers import RANDOMIZERS
 
     load_randomizers()
     print("randomizers (randomize[].type):")

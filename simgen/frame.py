@@ -133,7 +133,9 @@ class Frame:
     Arrays: ``rgb`` (H, W, 3) uint8; ``depth`` (H, W) float32 metres along the optical axis,
     0 where no surface lies within the far plane; ``instance`` (H, W) int32 instance id, 0 for
     background/ground; ``semantic`` (H, W) uint16 category id, 0 for background.
-    ``poses`` maps instance id to its world pose ((x, y, z), (qx, qy, qz, qw)) at capture time.
+    ``poses`` maps instance id to its world pose ((x, y, z), (qx, qy, qz, qw)) at capture time,
+    ``velocities`` to its base's world-frame (linear m/s, angular rad/s) velocity then (what
+    image effects such as motion blur read: they never ask the simulator).
 
     Optional outputs (None unless the camera's ``outputs`` lists them): ``normals`` (H, W, 3)
     float32 unit surface normals in the camera frame (OpenCV axes), NaN where nothing was hit;
@@ -165,6 +167,7 @@ class Frame:
     flow: np.ndarray | None = None
     object_coords: np.ndarray | None = None
     delivery_time: float | None = None
+    velocities: dict[int, tuple[tuple[float, ...], tuple[float, ...]]] = field(default_factory=dict)
     radar: tuple[Any, ...] = ()  # radar scans (simgen.sensors.stream.RadarScan) since the last frame, for MCAP
 
     @property

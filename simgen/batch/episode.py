@@ -121,7 +121,7 @@ class FramePipeline:
         self.world = world
         self.options = LabelOptions.from_json(spec.labels, spec.min_visible_pixels)
         self.truth = TruthReader(world, spec)
-        self.effects = ImageEffects(spec, world)
+        self.effects = ImageEffects(spec)
         self.lidar: Any = None
         self.radar: list[Any] = []  # radar scans not yet carried by a delivered frame
 

@@ -10,8 +10,8 @@ from simgen.batch.episode import run_episode
 from simgen.core.fileio import write_bytes
 from simgen.errors import OutputError
 from simgen.frame import Frame
-from simgen.randomize.randomizers import texture_safe_renderer
 from simgen.scenario.models import Scenario
+from simgen.scenario.randomizers import texture_safe_renderer
 from simgen.scenario.sampling import sample
 from simgen.sensors.render import resolve_renderer
 from simgen.sim.client import BulletClient
@@ -42,7 +42,7 @@ def draw_frames(scenario: Scenario, *, draws: int, renderer: str, seed: int | No
     """
     import dataclasses
 
-    from simgen.randomize.randomizers import apply_randomizers
+    from simgen.scenario.randomizers import apply_randomizers
     from simgen.scenario.sampling import episode_seed
 
     chosen = resolve_renderer(texture_safe_renderer(scenario, renderer))

@@ -354,7 +354,7 @@ def render_dataset(
 
 
 def _texture_safe(scenario: Scenario, renderer: str) -> str:
-    from simgen.randomize.randomizers import texture_safe_renderer
+    from simgen.scenario.randomizers import texture_safe_renderer
 
     return texture_safe_renderer(scenario, renderer)
 

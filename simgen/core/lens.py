@@ -9,14 +9,17 @@ normalized image coordinates ``(x / z, y / z)`` of OpenCV camera axes (x right, 
   angle from the optical axis, ``theta_d = theta (1 + k1 theta^2 + k2 theta^4 + k3 theta^6 +
   k4 theta^8)`` and the distorted point is ``(theta_d / r) (x, y)``.
 
-A distorted camera is rendered as an ideal pinhole camera and remapped; the pinhole image may
+A distorted camera is rendered as an ideal pinhole camera and remapped (:func:`lens_map`,
+:func:`remap`; OpenCV is loaded only when a table is built or applied); the pinhole image may
 reach at most ``MAX_IDEAL_SCALE`` image sizes either side of the principal point, which bounds
 the field of view a fisheye may have (well below 180 degrees).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from typing import Any
 
 import numpy as np
 
@@ -156,10 +159,125 @@ def fisheye_problem(
     return None
 
 
+def pixel_grid(width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
+    """(H, W) float64 pixel-centre coordinates u (column) and v (row), OpenCV convention."""
+    return np.meshgrid(np.arange(width, dtype=np.float64), np.arange(height, dtype=np.float64))
+
+
+@dataclasses.dataclass(frozen=True)
+class LensMap:
+    """How to make a distorted image from an undistorted render of ``ideal`` (larger FOV/size).
+
+    ``map_x``/``map_y`` (H, W) float32: for each distorted output pixel, where to sample the ideal
+    render (``cv2.remap`` convention).
+    """
+
+    ideal: Any  # the camera spec (simgen.scenario.spec.CameraSpec) of the ideal pinhole render
+    map_x: np.ndarray
+    map_y: np.ndarray
+
+
+_LENS_CACHE: dict[tuple[object, ...], LensMap] = {}
+
+
+def lens_map(cam: Any, margin: int = 2, max_scale: float = MAX_IDEAL_SCALE) -> LensMap:
+    """The ideal pinhole camera covering ``cam``'s distorted view, and the remap tables.
+
+    ``cam`` is a camera spec (width, height, K, distortion_model, distortion, near, far; a
+    dataclass, so the ideal camera is ``cam`` with another size, K and no distortion).
+
+    Inverting the distortion for every pixel costs about as much as a render, so the tables are
+    cached per process by (size, K, lens model, distortion); only the pose of the returned ideal
+    camera changes between captures. The ideal image reaches at most ``max_scale`` image sizes
+    either side of the principal point (a fisheye wider than that is refused when sampled).
+    """
+    key = (
+        cam.width,
+        cam.height,
+        cam.K.tobytes(),
+        cam.distortion_model,
+        tuple(cam.distortion or ()),
+        cam.near,
+        cam.far,
+        margin,
+        max_scale,
+    )
+    if key not in _LENS_CACHE:
+        if len(_LENS_CACHE) >= 64:
+            _LENS_CACHE.clear()
+        _LENS_CACHE[key] = _lens_map(cam, margin, max_scale)
+    return _LENS_CACHE[key]
+
+
+def _lens_map(cam: Any, margin: int, max_scale: float) -> LensMap:
+    import cv2
+
+    u, v = pixel_grid(cam.width, cam.height)
+    if cam.distortion_model == "fisheye":
+        k = cam.K
+        yd = (v.ravel() - k[1, 2]) / k[1, 1]
+        xd = (u.ravel() - k[0, 2] - k[0, 1] * yd) / k[0, 0]
+        xy = fisheye_undistort_points(np.column_stack([xd, yd]), tuple(cam.distortion or (0.0,) * 4))
+    else:
+        pts = np.stack([u.ravel(), v.ravel()], axis=1).reshape(-1, 1, 2)
+        criteria = (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 100, 1e-12)
+        und = cv2.undistortPointsIter(pts, cam.K, np.asarray(cam.distortion, dtype=np.float64), None, None, criteria)
+        xy = und.reshape(-1, 2)
+    fx, fy = cam.K[0, 0], cam.K[1, 1]
+    px, py = fx * xy[:, 0], fy * xy[:, 1]
+    lim_x, lim_y = max_scale * cam.width, max_scale * cam.height
+    px = np.clip(px, -lim_x, lim_x)
+    py = np.clip(py, -lim_y, lim_y)
+    # Pixels past a fisheye's valid range (NaN) sample outside the ideal image and get the fill value.
+    seen = np.isfinite(px) & np.isfinite(py)
+    if not seen.all():
+        px, py = np.where(seen, px, np.nan), np.where(seen, py, np.nan)
+    x0, x1 = np.nanmin(px, initial=np.inf), np.nanmax(px, initial=-np.inf)
+    y0, y1 = np.nanmin(py, initial=np.inf), np.nanmax(py, initial=-np.inf)
+    if not seen.any():
+        x0 = x1 = y0 = y1 = 0.0
+    width = int(math.ceil(x1 - x0)) + 2 * margin + 1
+    height = int(math.ceil(y1 - y0)) + 2 * margin + 1
+    cx, cy = margin - x0, margin - y0
+    k = np.array([[fx, 0.0, cx], [0.0, fy, cy], [0.0, 0.0, 1.0]])
+    ideal = dataclasses.replace(cam, width=width, height=height, K=k, distortion=None, distortion_model="opencv")
+    shape = (cam.height, cam.width)
+    return LensMap(
+        ideal=ideal,
+        map_x=np.where(seen, px + cx, -1.0 - margin).reshape(shape).astype(np.float32),
+        map_y=np.where(seen, py + cy, -1.0 - margin).reshape(shape).astype(np.float32),
+    )
+
+
+def remap(image: np.ndarray, lens: LensMap, nearest: bool, fill: float = 0.0) -> np.ndarray:
+    """Resample an ideal-camera image into the distorted camera; nearest for labels and geometry.
+
+    Label maps (instance, semantic, uid) must use ``nearest=True`` so every output pixel takes
+    one source pixel's id; masks, boxes and areas then come from the distorted map. ``fill`` is
+    written where the map leaves the ideal image.
+    """
+    import cv2
+
+    src = image
+    dtype = image.dtype
+    if dtype not in (np.uint8, np.uint16, np.float32, np.float64):
+        src = image.astype(np.float32)  # ids < 2**24 are exact in float32
+    out = cv2.remap(
+        src,
+        lens.map_x,
+        lens.map_y,
+        cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=fill,
+    )
+    return out.astype(dtype) if out.dtype != dtype else out
+
+
 __all__ = [
     "COEFFICIENTS",
     "LENS_MODELS",
     "MAX_IDEAL_SCALE",
+    "LensMap",
     "border_pixels",
     "distort_points",
     "fisheye_problem",
@@ -167,4 +285,7 @@ __all__ = [
     "fisheye_theta_d",
     "fisheye_theta_max",
     "fisheye_undistort_points",
+    "lens_map",
+    "pixel_grid",
+    "remap",
 ]

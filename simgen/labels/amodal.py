@@ -16,17 +16,14 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
+from simgen.core.lens import LensMap, lens_map, remap
 from simgen.core.transforms import pose_matrix
 from simgen.frame import ObjectTruth, VisualPart
 from simgen.scenario.spec import CameraSpec
-
-if TYPE_CHECKING:
-    from simgen.sensors.camera_outputs import LensMap
 
 Window = tuple[int, int, int, int]  # x0, y0, x1, y1 pixels (x1, y1 exclusive)
 EMPTY = np.zeros((0, 0), dtype=bool)
@@ -183,8 +180,6 @@ def through_lens(mask: np.ndarray, offset: tuple[int, int], lens: LensMap) -> tu
     Samples like :func:`simgen.sensors.camera_outputs.remap` does for the instance map (nearest,
     the same tables shifted by the window's offset); the result is cropped to its pixels.
     """
-    from simgen.sensors.camera_outputs import LensMap, remap
-
     if not mask.size:
         return EMPTY, (0, 0)
     shifted = LensMap(lens.ideal, lens.map_x - np.float32(offset[0]), lens.map_y - np.float32(offset[1]))
@@ -207,10 +202,7 @@ def fill_amodal(
         return
     lens = None
     if camera.distortion is not None:
-        # The image's own lens tables (cached per process); imported here so that the exporters,
-        # which import this stage for its mask helpers, never load the sensors package.
-        from simgen.sensors.camera_outputs import lens_map
-
+        # The image's own lens tables (cached per process).
         lens = lens_map(camera)
     view = camera if lens is None else dataclasses.replace(lens.ideal, world_from_camera=camera.world_from_camera)
     cam_from_world = np.linalg.inv(camera.world_from_camera)

@@ -5,7 +5,7 @@ small registered applier that reads its drawn parameters. :class:`EffectStack` r
 scenario's ``effects:`` entries in list order on each labeled frame:
 
 1. per entry and camera, a draw (scope ``frame``: new values every frame; ``episode``: one draw
-   per camera for the whole episode) from generators keyed as in :mod:`simgen.randomize.registry`;
+   per camera for the whole episode) from generators keyed as in :mod:`simgen.scenario.draws`;
    the draw lands in ``EpisodeSpec.effect_log[key][camera]`` (a list per frame, ``null`` where
    the entry's ``probability`` draw said no; one dict for episode scope);
 2. pixel-level randomness (noise fields, rain streak positions) from a generator keyed by
@@ -25,7 +25,8 @@ from typing import Any
 import numpy as np
 
 from simgen.randomize.haze import apply_haze, koschmieder_density, transmittance
-from simgen.randomize.registry import EFFECTS, Draws, crc, register_effect
+from simgen.randomize.registry import EFFECTS, register_effect
+from simgen.scenario.draws import Draws, crc
 
 COMMON_KEYS = {"type", "name", "probability", "scope", "cameras"}
 
@@ -97,7 +98,7 @@ def gamma(rgb: np.ndarray, g: float) -> np.ndarray:
 
 def white_balance(rgb: np.ndarray, kelvin: float) -> np.ndarray:
     """Tint as a camera balanced for 6500 K would record light of ``kelvin``: per-channel gains, mean 1."""
-    from simgen.randomize.randomizers import kelvin_rgb
+    from simgen.scenario.randomizers import kelvin_rgb
 
     gains = np.asarray(kelvin_rgb(kelvin)) / np.asarray(kelvin_rgb(6500.0))
     gains = gains / gains.mean()

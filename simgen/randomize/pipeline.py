@@ -24,14 +24,13 @@ class ImageEffects:
     Lighting, sky, haze and the scenario's effects change only ``rgb`` (and the depth / LiDAR
     sensor outputs for depth_noise / lidar_noise); labels come from ground truth and stay exact.
     Camera faults may drop the frame (returns None) or replace it, see
-    :mod:`simgen.randomize.faults`. ``world`` (optional) gives motion blur its true velocities.
+    :mod:`simgen.randomize.faults`. Motion blur reads the true velocities the frame carries.
     """
 
-    def __init__(self, spec: Any, world: Any = None) -> None:
+    def __init__(self, spec: Any) -> None:
         self.scene = spec.scene
         self.faults = CameraFaults(spec.seed)
         self.sky_gradient = spec.backdrop.get("sky") if spec.backdrop else None
-        self.world = world
         self.stack = None
         if spec.effects:
             from simgen.randomize.effects import EffectStack
@@ -55,8 +54,8 @@ class ImageEffects:
         """Inputs the effects read besides the frame: clean depth, sky, true velocities, light direction."""
         velocities: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
         camera_velocity = None
-        if self.world is not None and any(e.type == "motion_blur" for _, e in self.stack.entries):  # type: ignore[union-attr]
-            velocities, camera_velocity = body_velocities(self.world, frame.camera)
+        if any(e.type == "motion_blur" for _, e in self.stack.entries):  # type: ignore[union-attr]
+            velocities, camera_velocity = body_velocities(frame)
         return {
             "depth": frame.depth,
             "sky": sky,
@@ -66,25 +65,37 @@ class ImageEffects:
         }
 
 
-def body_velocities(world: Any, camera: Any) -> tuple[dict[int, Any], tuple[np.ndarray, np.ndarray] | None]:
-    """Label id -> (linear m/s, angular rad/s, centre of mass) of live bodies, and the camera's mount velocity."""
-    p, cid = world.client.p, world.client.id
-    by_iid = {o.instance_id: o for o in world.spec.objects}
+def body_velocities(frame: Any) -> tuple[dict[int, Any], tuple[np.ndarray, np.ndarray] | None]:
+    """Label id -> (linear m/s, angular rad/s, centre of mass) of the frame's bodies, and its camera mount's velocity.
+
+    Read from the frame's ground truth at capture time (``Frame.velocities`` and ``Frame.poses``).
+    """
+    by_iid = {o.instance_id: o for o in frame.objects}
     out: dict[int, Any] = {}
-    for iid, uid in world.uid_of.items():
+    for iid, (v, w) in frame.velocities.items():
         label = by_iid[iid].label
         if label <= 0 or label in out:
             continue
-        v, w = p.getBaseVelocity(uid, physicsClientId=cid)
-        com = p.getBasePositionAndOrientation(uid, physicsClientId=cid)[0]
-        out[label] = (np.asarray(v), np.asarray(w), np.asarray(com))
+        out[label] = (np.asarray(v), np.asarray(w), np.asarray(frame.poses[iid][0]))
     cam_vel = None
-    if camera.mount is not None:
-        uid = world.uid_by_name(camera.mount)
-        if uid is not None:
-            v, w = p.getBaseVelocity(uid, physicsClientId=cid)
-            cam_vel = (np.asarray(v), np.asarray(w))
+    mount = mount_instance(frame.objects, frame.camera.mount, frame.velocities)
+    if mount is not None:
+        v, w = frame.velocities[mount]
+        cam_vel = (np.asarray(v), np.asarray(w))
     return out, cam_vel
+
+
+def mount_instance(objects: Sequence[Any], name: str | None, live: Any) -> int | None:
+    """Instance id of the live instance called ``name`` (or the first live one of object ``name``)."""
+    if name is None:
+        return None
+    for o in objects:
+        if o.name == name:
+            return o.instance_id if o.instance_id in live else None
+    for o in objects:
+        if o.source == name and o.instance_id in live:
+            return o.instance_id
+    return None
 
 
 def paint_sky(rgb: np.ndarray, sky: np.ndarray, camera: Any, gradient: dict[str, Any]) -> np.ndarray:

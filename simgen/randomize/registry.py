@@ -1,113 +1,19 @@
-"""Randomizer and effect registries keyed by YAML name, and the per-entry random generators.
+"""The image-time effect registry keyed by YAML name, and loading of every built-in entry.
 
-Two registries, like exporters and sensors: :data:`RANDOMIZERS` (act on the episode's spec
-before the world is built) and :data:`EFFECTS` (act on rendered frames). The scenario models of
-the same names live in :mod:`simgen.scenario.randomize_models`; a conformance test checks that
-both sides list the same names.
-
-Seeding: every entry draws from generators keyed by (episode seed, entry key, what is drawn
-for, field name), never by list position or draw order, so adding an entry, a field, an object
-or a frame never shifts another's draws::
-
-    SeedSequence(entropy=episode_seed, spawn_key=(TAG, crc32(entry_key), *extra, crc32(field)))
-
-``extra`` is empty for episode scope, ``crc32(instance name)`` for object scope and
-``(crc32(camera), frame)`` for frame scope. Stage rule: no pybullet or OpenCV at import.
+Two registries, like exporters and sensors: spec-time randomizers
+(:data:`simgen.scenario.randomizers.RANDOMIZERS`, act on the episode's spec while it is drawn,
+so labels follow) and :data:`EFFECTS` here (act on rendered, labeled frames: pixels, never
+labels). The scenario models of the same names live in :mod:`simgen.scenario.randomize_models`;
+a conformance test checks that both sides list the same names. Both draw through
+:class:`simgen.scenario.draws.Draws`. Stage rule: no pybullet or OpenCV at import.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import zlib
 from collections.abc import Callable
 from typing import Any
 
-import numpy as np
-
-from simgen.scenario.distributions import Constant
-
-TAG = 0x52414E44  # "RAND": keeps these streams apart from the scenario sampler's
-
-
-def crc(text: str) -> int:
-    """Stable 32-bit key of a name."""
-    return zlib.crc32(text.encode("utf-8"))
-
-
-@dataclasses.dataclass
-class Draws:
-    """Generators and records of one entry for one draw (an episode, an object or a frame).
-
-    ``values`` collects every drawn value by field name, JSON-ready (the manifest record).
-    """
-
-    seed: int
-    key: str
-    extra: tuple[int, ...] = ()
-    values: dict[str, Any] = dataclasses.field(default_factory=dict)
-
-    def rng(self, field: str) -> np.random.Generator:
-        """The generator owned by ``field`` in this draw."""
-        seq = np.random.SeedSequence(entropy=self.seed, spawn_key=(TAG, crc(self.key), *self.extra, crc(field)))
-        return np.random.default_rng(seq)
-
-    def applies(self, probability: float) -> bool:
-        """Whether the entry applies to this draw (its own generator; always True at probability 1)."""
-        if probability >= 1.0:
-            return True
-        return bool(self.rng("probability").random() < probability)
-
-    def value(self, dist: Any, field: str) -> Any:
-        """Draw ``dist`` (a distribution, or a plain number) for ``field``; recorded unless constant."""
-        if dist is None:
-            return None
-        if isinstance(dist, int | float | str):
-            return dist
-        if isinstance(dist, Constant):
-            return dist.value
-        v = dist.sample(self.rng(field))
-        v = v.item() if isinstance(v, np.generic) else v
-        v = round(v, 9) if isinstance(v, float) else v  # the value used is the value recorded
-        self.values[field] = v
-        return v
-
-    def vector(self, dists: Any, field: str) -> tuple[Any, ...] | None:
-        """Draw each component of a tuple field (``field[0]``, ``field[1]``, ...)."""
-        if dists is None:
-            return None
-        return tuple(self.value(d, f"{field}[{i}]") for i, d in enumerate(dists))
-
-    def record(self, field: str, value: Any) -> Any:
-        """Record a derived value (a colour, a pose) under ``field`` and return it."""
-        self.values[field] = _jsonable(value)
-        return value
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, np.ndarray):
-        return np.round(value.astype(float), 9).tolist()
-    if isinstance(value, tuple | list):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, float):
-        return round(value, 9)
-    return value
-
-
-Randomizer = Callable[..., None]
-RANDOMIZERS: dict[str, Randomizer] = {}
 EFFECTS: dict[str, Any] = {}
-
-
-def register_randomizer(name: str) -> Callable[[Randomizer], Randomizer]:
-    """Register the pre-build randomizer for ``randomize: [{type: name}]``."""
-
-    def deco(fn: Randomizer) -> Randomizer:
-        RANDOMIZERS[name] = fn
-        return fn
-
-    return deco
 
 
 def register_effect(name: str) -> Callable[[Any], Any]:
@@ -123,4 +29,4 @@ def register_effect(name: str) -> Callable[[Any], Any]:
 def load_builtin() -> None:
     """Import the built-in randomizers and effects so they register."""
     import simgen.randomize.effects  # noqa: F401
-    import simgen.randomize.randomizers  # noqa: F401
+    import simgen.scenario.randomizers  # noqa: F401

@@ -1,7 +1,8 @@
 """Scenario models for domain randomization: the ``randomize:`` and ``effects:`` lists.
 
 Two lists, each a union discriminated by ``type`` (the YAML name; the matching runtime
-implementation registers under the same name in ``simgen.randomize.registry``):
+implementation registers under the same name in ``simgen.scenario.randomizers`` for
+``randomize:`` and ``simgen.randomize.registry`` for ``effects:``):
 
 - ``randomize:`` entries act **before the world is built**: they change the episode's spec
   (object colours and textures, ground and background walls, distractor objects, camera pose and

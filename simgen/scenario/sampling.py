@@ -391,7 +391,7 @@ def _sample(scenario: Scenario, index: int, n_episodes: int, master: int) -> Epi
         sensors=sample_sensors(scenario, sampler, objects),
     )
     if scenario.randomize or scenario.effects:
-        from simgen.randomize.randomizers import apply_randomizers  # numpy only; keeps pybullet/OpenCV out
+        from simgen.scenario.randomizers import apply_randomizers  # numpy only; keeps pybullet/OpenCV out
 
         spec = apply_randomizers(scenario, spec)
     return spec

@@ -1,7 +1,7 @@
-"""Extra camera outputs from ground truth, and lens distortion for images and labels alike.
+"""Extra camera outputs from ground truth: point maps, normals, optical flow, object coordinates.
 
-Point maps, normals, optical flow and object coordinates come from depth, instance ids and
-known poses; distortion is applied consistently to every image and label map.
+They come from depth, instance ids and known poses. Lens distortion of images and label maps
+alike (``lens_map``, ``remap``) is lens math and lives in :mod:`simgen.core.lens`.
 
 All functions are vectorised over the image (no per-pixel Python loops). Camera frame = OpenCV
 axes (x right, y down, z forward), metres.
@@ -9,19 +9,11 @@ axes (x right, y down, z forward), metres.
 
 from __future__ import annotations
 
-import dataclasses
-import math
-
 import numpy as np
 
-from simgen.core.lens import MAX_IDEAL_SCALE, fisheye_undistort_points
+from simgen.core.lens import pixel_grid
 from simgen.core.transforms import invert, pose_matrix, project, transform_points
 from simgen.scenario.spec import CameraSpec
-
-
-def pixel_grid(width: int, height: int) -> tuple[np.ndarray, np.ndarray]:
-    """(H, W) float64 pixel-centre coordinates u (column) and v (row), OpenCV convention."""
-    return np.meshgrid(np.arange(width, dtype=np.float64), np.arange(height, dtype=np.float64))
 
 
 def point_map(depth: np.ndarray, k: np.ndarray) -> np.ndarray:
@@ -146,125 +138,15 @@ def object_coordinates(
     return out.reshape(h, w, 3).astype(np.float32)
 
 
-@dataclasses.dataclass(frozen=True)
-class LensMap:
-    """How to make a distorted image from an undistorted render of ``ideal`` (larger FOV/size).
-
-    ``map_x``/``map_y`` (H, W) float32: for each distorted output pixel, where to sample the ideal
-    render (``cv2.remap`` convention).
-    """
-
-    ideal: CameraSpec
-    map_x: np.ndarray
-    map_y: np.ndarray
-
-
-_LENS_CACHE: dict[tuple[object, ...], LensMap] = {}
-
-
-def lens_map(cam: CameraSpec, margin: int = 2, max_scale: float = MAX_IDEAL_SCALE) -> LensMap:
-    """The ideal pinhole camera covering ``cam``'s distorted view, and the remap tables.
-
-    Inverting the distortion for every pixel costs about as much as a render, so the tables are
-    cached per process by (size, K, lens model, distortion); only the pose of the returned ideal
-    camera changes between captures. The ideal image reaches at most ``max_scale`` image sizes
-    either side of the principal point (a fisheye wider than that is refused when sampled).
-    """
-    key = (
-        cam.width,
-        cam.height,
-        cam.K.tobytes(),
-        cam.distortion_model,
-        tuple(cam.distortion or ()),
-        cam.near,
-        cam.far,
-        margin,
-        max_scale,
-    )
-    if key not in _LENS_CACHE:
-        if len(_LENS_CACHE) >= 64:
-            _LENS_CACHE.clear()
-        _LENS_CACHE[key] = _lens_map(cam, margin, max_scale)
-    return _LENS_CACHE[key]
-
-
-def _lens_map(cam: CameraSpec, margin: int, max_scale: float) -> LensMap:
-    import cv2
-
-    u, v = pixel_grid(cam.width, cam.height)
-    if cam.distortion_model == "fisheye":
-        k = cam.K
-        yd = (v.ravel() - k[1, 2]) / k[1, 1]
-        xd = (u.ravel() - k[0, 2] - k[0, 1] * yd) / k[0, 0]
-        xy = fisheye_undistort_points(np.column_stack([xd, yd]), tuple(cam.distortion or (0.0,) * 4))
-    else:
-        pts = np.stack([u.ravel(), v.ravel()], axis=1).reshape(-1, 1, 2)
-        criteria = (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 100, 1e-12)
-        und = cv2.undistortPointsIter(pts, cam.K, np.asarray(cam.distortion, dtype=np.float64), None, None, criteria)
-        xy = und.reshape(-1, 2)
-    fx, fy = cam.K[0, 0], cam.K[1, 1]
-    px, py = fx * xy[:, 0], fy * xy[:, 1]
-    lim_x, lim_y = max_scale * cam.width, max_scale * cam.height
-    px = np.clip(px, -lim_x, lim_x)
-    py = np.clip(py, -lim_y, lim_y)
-    # Pixels past a fisheye's valid range (NaN) sample outside the ideal image and get the fill value.
-    seen = np.isfinite(px) & np.isfinite(py)
-    if not seen.all():
-        px, py = np.where(seen, px, np.nan), np.where(seen, py, np.nan)
-    x0, x1 = np.nanmin(px, initial=np.inf), np.nanmax(px, initial=-np.inf)
-    y0, y1 = np.nanmin(py, initial=np.inf), np.nanmax(py, initial=-np.inf)
-    if not seen.any():
-        x0 = x1 = y0 = y1 = 0.0
-    width = int(math.ceil(x1 - x0)) + 2 * margin + 1
-    height = int(math.ceil(y1 - y0)) + 2 * margin + 1
-    cx, cy = margin - x0, margin - y0
-    k = np.array([[fx, 0.0, cx], [0.0, fy, cy], [0.0, 0.0, 1.0]])
-    ideal = dataclasses.replace(cam, width=width, height=height, K=k, distortion=None, distortion_model="opencv")
-    shape = (cam.height, cam.width)
-    return LensMap(
-        ideal=ideal,
-        map_x=np.where(seen, px + cx, -1.0 - margin).reshape(shape).astype(np.float32),
-        map_y=np.where(seen, py + cy, -1.0 - margin).reshape(shape).astype(np.float32),
-    )
-
-
-def remap(image: np.ndarray, lens: LensMap, nearest: bool, fill: float = 0.0) -> np.ndarray:
-    """Resample an ideal-camera image into the distorted camera; nearest for labels and geometry.
-
-    Label maps (instance, semantic, uid) must use ``nearest=True`` so every output pixel takes
-    one source pixel's id; masks, boxes and areas then come from the distorted map. ``fill`` is
-    written where the map leaves the ideal image.
-    """
-    import cv2
-
-    src = image
-    dtype = image.dtype
-    if dtype not in (np.uint8, np.uint16, np.float32, np.float64):
-        src = image.astype(np.float32)  # ids < 2**24 are exact in float32
-    out = cv2.remap(
-        src,
-        lens.map_x,
-        lens.map_y,
-        cv2.INTER_NEAREST if nearest else cv2.INTER_LINEAR,
-        borderMode=cv2.BORDER_CONSTANT,
-        borderValue=fill,
-    )
-    return out.astype(dtype) if out.dtype != dtype else out
-
-
 def world_from_instance(poses: dict[int, tuple[tuple[float, ...], tuple[float, ...]]]) -> dict[int, np.ndarray]:
     """(4, 4) world_from_instance matrices from ``World.poses()`` records."""
     return {iid: pose_matrix(p, q) for iid, (p, q) in poses.items()}
 
 
 __all__ = [
-    "LensMap",
     "forward_flow",
-    "lens_map",
     "normals_from_points",
     "object_coordinates",
-    "pixel_grid",
     "point_map",
-    "remap",
     "world_from_instance",
 ]

@@ -16,15 +16,14 @@ from typing import Any
 
 import numpy as np
 
+from simgen.core.lens import lens_map, remap
 from simgen.frame import Frame
 from simgen.scenario.spec import CameraSpec
 from simgen.sensors.camera_outputs import (
     forward_flow,
-    lens_map,
     normals_from_points,
     object_coordinates,
     point_map,
-    remap,
     world_from_instance,
 )
 from simgen.sensors.registry import Sensor, register_sensor
@@ -104,6 +103,7 @@ class Camera(Sensor):
             semantic=np.take(self.cat_lut, instance, mode="clip"),
             objects=self.world.spec.objects,
             poses=poses,
+            velocities=self.world.velocities(),
             class_names=self.world.spec.class_names,
             normals=normals,
             object_coords=(

@@ -257,6 +257,15 @@ class World:
         """World pose (position xyz metres, quaternion xyzw) of every live instance, by instance id."""
         return {iid: self.body_pose(uid) for iid, uid in self.uid_of.items()}
 
+    def velocities(self) -> dict[int, tuple[tuple[float, ...], tuple[float, ...]]]:
+        """World-frame base velocity (linear m/s, angular rad/s) of every live instance, by instance id."""
+        p, cid = self.client.p, self.client.id
+        out = {}
+        for iid, uid in self.uid_of.items():
+            v, w = p.getBaseVelocity(uid, physicsClientId=cid)
+            out[iid] = (tuple(v), tuple(w))
+        return out
+
     # --- what actors and events do -----------------------------------------------------------
 
     def set_kinematic_pose(self, iid: int, pos: Any, orn: Any, keep_velocity: bool = True) -> None:

@@ -65,7 +65,7 @@ class SimDataset(IterableDataset):
         extras: Iterable[str] = (),
     ) -> None:
         super().__init__()
-        from simgen.randomize.randomizers import texture_safe_renderer
+        from simgen.scenario.randomizers import texture_safe_renderer
         from simgen.scenario.sampling import sample
         from simgen.sensors.render import resolve_renderer
 

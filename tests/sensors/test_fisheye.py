@@ -5,9 +5,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from simgen.core.lens import fisheye_theta_d, fisheye_theta_max, fisheye_undistort_points
+from simgen.core.lens import fisheye_theta_d, fisheye_theta_max, fisheye_undistort_points, lens_map
 from simgen.core.transforms import project
-from simgen.sensors.camera_outputs import lens_map
 from simgen.sensors.camera_sensor import Camera
 
 from .conftest import make_world, rng

@@ -1,4 +1,4 @@
-"""Pre-build randomizers: each changes the episode's spec before the world is built.
+"""Spec-time randomizers: each changes the episode's spec while it is drawn, before any world exists.
 
 :func:`apply_randomizers` runs the scenario's ``randomize:`` entries in list order on a working
 copy of the spec (so a later entry sees an earlier one's distractors) and records every draw,
@@ -27,9 +27,23 @@ import numpy as np
 
 from simgen.core.transforms import quaternion_from_matrix, rotation_from_rpy
 from simgen.materials.material import Material, Texture
-from simgen.randomize.registry import RANDOMIZERS, Draws, crc, register_randomizer
+from simgen.scenario.draws import Draws, crc
 from simgen.scenario.randomize_models import Filter, entry_keys
 from simgen.scenario.spec import CameraSpec, EpisodeSpec, ObjectInstance
+
+Randomizer = Callable[..., None]
+RANDOMIZERS: dict[str, Randomizer] = {}
+
+
+def register_randomizer(name: str) -> Callable[[Randomizer], Randomizer]:
+    """Register the spec-time randomizer for ``randomize: [{type: name}]``."""
+
+    def deco(fn: Randomizer) -> Randomizer:
+        RANDOMIZERS[name] = fn
+        return fn
+
+    return deco
+
 
 TEXTURE_PX = 256  # side of generated textures; one PNG per parameter set, cached on disk
 TEXTURE_VARIANTS = 64  # pattern seeds drawn from 0..63, so patterns repeat and the cache stays small

@@ -10,9 +10,10 @@ import pytest
 import scipy.stats
 
 import simgen
-from simgen.randomize.randomizers import kelvin_rgb
-from simgen.randomize.registry import EFFECTS, RANDOMIZERS, Draws, load_builtin
+from simgen.randomize.registry import EFFECTS, load_builtin
+from simgen.scenario.draws import Draws
 from simgen.scenario.randomize_models import EFFECT_TYPES, RANDOMIZER_TYPES, EffectModel, RandomizerModel
+from simgen.scenario.randomizers import RANDOMIZERS, kelvin_rgb
 from simgen.scenario.sampling import sample
 from tests.conftest import SMALL_SCENARIO
 
@@ -193,7 +194,7 @@ def test_textured_scene_builds_and_labels(write_scenario):
 
 def test_randomized_textures_never_render_with_stale_egl_textures(write_scenario, capsys):
     from simgen.errors import SimgenError
-    from simgen.randomize.randomizers import texture_safe_renderer
+    from simgen.scenario.randomizers import texture_safe_renderer
 
     textured = _scenario(write_scenario, ["{type: texture}"])
     plain = _scenario(write_scenario, ["{type: color, hue: 10}"])
