@@ -7,10 +7,8 @@ import dataclasses
 import numpy as np
 import pytest
 
-pytest.importorskip("trimesh")
-
-from simgen.assets import cache  # noqa: E402
-from simgen.assets.registry import ASSETS  # noqa: E402
+from simgen.assets import cache
+from simgen.assets.registry import ASSETS
 
 PARAMS = {"height": 1.0, "build": 1.0, "color": None, "seed": 7}
 

@@ -5,11 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytest.importorskip("trimesh")
-
-import simgen  # noqa: E402
-from simgen.assets.cache import asset_links, asset_mesh, half_extents, recentre, triangle_count  # noqa: E402
-from simgen.assets.registry import ASSETS, load_builtin  # noqa: E402
+import simgen
+from simgen.assets.cache import asset_links, asset_mesh, half_extents, recentre, triangle_count
+from simgen.assets.registry import ASSETS, load_builtin
 
 TYPES = sorted(load_builtin())
 CAMERA = "cameras: [{name: cam, width: 32, height: 24, position: [30, 0, 5], look_at: [0, 0, 0]}]"

@@ -7,9 +7,7 @@ import re
 
 import pytest
 
-pytest.importorskip("pybullet")
-
-import simgen  # noqa: E402
+import simgen
 
 SCENE = """
 version: 1

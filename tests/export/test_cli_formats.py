@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from simgen.cli import main
 from simgen.export.base import EXPORTERS, load_builtin
 
@@ -31,7 +29,6 @@ def test_list_names_every_registered_exporter(capsys):
 
 
 def test_render_all_formats_with_split_override(tmp_path, capsys):
-    pytest.importorskip("pybullet")
     scene = tmp_path / "s.yaml"
     scene.write_text(SCENE)
     out = tmp_path / "ds"

@@ -5,11 +5,8 @@ from __future__ import annotations
 import json
 
 import numpy as np
-import pytest
 
-pytest.importorskip("pybullet")
-
-import simgen  # noqa: E402
+import simgen
 
 SCENE = """
 version: 1

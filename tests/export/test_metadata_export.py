@@ -7,9 +7,7 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("pybullet")
-
-import simgen  # noqa: E402
+import simgen
 
 SCENE = """version: 1
 name: meta

@@ -5,10 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytest.importorskip("pybullet")
-pytest.importorskip("google.protobuf")
-
-import simgen  # noqa: E402
+import simgen
 
 SCENE = """
 version: 1

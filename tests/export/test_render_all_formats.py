@@ -7,10 +7,8 @@ import json
 import numpy as np
 import pytest
 
-pytest.importorskip("pybullet")
-
-import simgen  # noqa: E402
-from simgen.labels.geometry import kitti_corners  # noqa: E402
+import simgen
+from simgen.labels.geometry import kitti_corners
 
 SCENE = """
 version: 1

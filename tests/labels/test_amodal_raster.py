@@ -11,19 +11,17 @@ import dataclasses
 import numpy as np
 import pytest
 
-pytest.importorskip("pybullet")
+import simgen
+from simgen.batch.episode import FramePipeline, run_episode
+from simgen.labels.instances import decode_mask, label_frame
+from simgen.sensors.camera_sensor import Camera
+from simgen.sensors.registry import sensor_rng
+from simgen.sensors.render import attach, resolve_renderer
+from simgen.sim.client import BulletClient
+from simgen.sim.quiet import quiet_stdout
+from simgen.sim.world import World
 
-import simgen  # noqa: E402
-from simgen.batch.episode import FramePipeline, run_episode  # noqa: E402
-from simgen.labels.instances import decode_mask, label_frame  # noqa: E402
-from simgen.sensors.camera_sensor import Camera  # noqa: E402
-from simgen.sensors.registry import sensor_rng  # noqa: E402
-from simgen.sensors.render import attach, resolve_renderer  # noqa: E402
-from simgen.sim.client import BulletClient  # noqa: E402
-from simgen.sim.quiet import quiet_stdout  # noqa: E402
-from simgen.sim.world import World  # noqa: E402
-
-from .alone import AloneRenderer, off_edge, placed  # noqa: E402
+from .alone import AloneRenderer, off_edge, placed
 
 CAMERA = "cameras: [{name: cam, width: 160, height: 120, fov_y: 50, position: [1.6, -1.2, 1.0], look_at: [0, 0, 0.1]}]"
 # Small and thin objects, some partly behind a post: their edges are a large share of their pixels.
@@ -51,12 +49,15 @@ SHIPPED = [
 ]
 
 
-def _frame(objects: str, renderer: str = "tiny"):
-    text = (
+def _scenario_text(objects: str) -> str:
+    return (
         "version: 1\nname: t\nframes: 1\nworld: {settle_time: 0.05}\n"
         f"objects:\n{objects}\n{CAMERA}\nlabels: {{min_visible_pixels: 1}}\n"
     )
-    spec = simgen.sample(simgen.loads(text), 0)
+
+
+def _frame(objects: str, renderer: str = "tiny"):
+    spec = simgen.sample(simgen.loads(_scenario_text(objects)), 0)
     with quiet_stdout(), BulletClient() as client:
         (frame,) = list(run_episode(client, spec, renderer))
     return frame
@@ -68,21 +69,23 @@ def _egl_or_skip() -> str:
     return "egl"
 
 
-@pytest.mark.parametrize("name", SHIPPED)
-def test_drawn_amodal_masks_match_object_alone_renders_on_shipped_scenarios(name):
-    """Every labeled object of the first frame of every camera: the drawn silhouette is the rendered one."""
-    spec = simgen.sample(simgen.load(simgen.resources.scenario_path(name)), 0)
-    checked, pixels, differing = 0, 0, 0
+def _drawn_and_rendered(spec, renderer: str = "tiny"):
+    """(frame, label, drawn amodal mask, object rendered alone) per labeled object of each camera's first frame.
+
+    The reference renders each object alone with TinyRenderer in a second client, whatever
+    ``renderer`` draws the scene's own frame.
+    """
+    out = []
     with quiet_stdout(), BulletClient() as client:
-        attach(client, "tiny")
+        attach(client, renderer)
         world = World(client, spec)
         world.step(spec.world.settle_steps)
-        post = FramePipeline(world, spec, "tiny")
+        post = FramePipeline(world, spec, renderer)
         alone = AloneRenderer(spec)
         try:
             for cam in spec.cameras:
                 now = dataclasses.replace(cam, outputs=tuple(o for o in cam.outputs if o != "flow"))  # no delay
-                frame = Camera(now, world, sensor_rng(spec.seed, cam.name)).capture(world.steps)
+                frame = Camera(now, world, sensor_rng(spec.seed, cam.name), renderer=renderer).capture(world.steps)
                 frame.truth = post.truth.collect(frame.poses)
                 label_frame(frame, post.options)
                 c = frame.camera
@@ -92,15 +95,30 @@ def test_drawn_amodal_masks_match_object_alone_renders_on_shipped_scenarios(name
                     t = frame.truth[lab.instance_id]
                     drawn = placed(t.amodal, t.amodal_offset, c.width, c.height)
                     rendered = placed(*alone.mask(world, lab.instance_id, c), c.width, c.height)
-                    assert off_edge(drawn, rendered) == 0, f"{cam.name}/{lab.object_name} differs off the edge"
-                    assert np.array_equal(drawn | decode_mask(lab.rle), decode_mask(lab.amodal_rle))
-                    checked += 1
-                    pixels += int(rendered.sum())
-                    differing += int((drawn ^ rendered).sum())
+                    out.append((frame, lab, drawn, rendered))
         finally:
             alone.close()
-    assert checked > 0
-    assert differing <= 0.002 * pixels  # measured: 11 of 387,709 pixels, first two episodes of each scenario
+    return out
+
+
+def _assert_drawn_is_rendered(found) -> None:
+    pixels, differing = 0, 0
+    for frame, lab, drawn, rendered in found:
+        name = f"{frame.camera.name}/{lab.object_name}"
+        assert off_edge(drawn, rendered) == 0, f"{name} differs off the edge"
+        assert np.array_equal(drawn | decode_mask(lab.rle), decode_mask(lab.amodal_rle)), name
+        pixels += int(rendered.sum())
+        differing += int((drawn ^ rendered).sum())
+    assert found
+    # measured: 11 of 387,709 pixels, first two episodes of each scenario; a few small objects of
+    # some 30 pixels each may differ by an edge pixel each (rasterisation rounding)
+    assert differing <= max(0.002 * pixels, len(found))
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_drawn_amodal_masks_match_object_alone_renders_on_shipped_scenarios(name):
+    """Every labeled object of the first frame of every camera: the drawn silhouette is the rendered one."""
+    _assert_drawn_is_rendered(_drawn_and_rendered(simgen.sample(simgen.load(simgen.resources.scenario_path(name)), 0)))
 
 
 @pytest.mark.parametrize("renderer", ["tiny", "egl"])
@@ -157,21 +175,24 @@ def test_amodal_labels_cost_no_extra_render(monkeypatch):
     assert calls == [(160, 120)]
 
 
-def test_copies_of_one_mesh_all_get_amodal_masks_with_egl():
-    """pybullet's EGL plugin returns garbage visual data for a second body of an already loaded mesh."""
-    _egl_or_skip()
+@pytest.mark.parametrize("renderer", ["tiny", "egl"])
+def test_copies_of_one_mesh_all_get_their_own_amodal_masks(renderer):
+    """pybullet's EGL plugin returns garbage visual data for a second body of an already loaded mesh.
+
+    Each copy's silhouette must still be the one rendered for that copy alone, wherever it stands.
+    """
+    if renderer == "egl":
+        _egl_or_skip()
     copies = (
         "  - {name: ring, type: mesh, class: a, path: 'assets:meshes/torus.obj', count: 2, mass: 0,"
         " position: [{uniform: [-0.4, 0.4]}, {uniform: [-0.4, 0.4]}, 0.05]}\n"
         "  - {name: duck, type: urdf, class: a, path: 'pybullet_data:duck_vhacd.urdf', count: 2, mass: 0,"
         " position: [{uniform: [-0.4, 0.4]}, {uniform: [-0.4, 0.4]}, 0.0], rpy: [90, 0, 0]}"
     )
-    frame = _frame(copies, "egl")
-    assert len(frame.labels) >= 3
-    for lab in frame.labels:
-        assert lab.amodal_rle is not None, lab.object_name
-        assert not (decode_mask(lab.rle) & ~decode_mask(lab.amodal_rle)).any()
-        assert lab.amodal_area <= 1.3 * lab.area or lab.visibility < 1.0
+    found = _drawn_and_rendered(simgen.sample(simgen.loads(_scenario_text(copies)), 0), renderer)
+    assert len(found) >= 3
+    _assert_drawn_is_rendered(found)
+    frame = found[0][0]
     for name in ("ring", "duck"):  # copies carry the same geometry
         shapes = [t.parts for o, t in zip(frame.objects, frame.truth.values(), strict=True) if o.source == name]
         assert len(shapes) == 2 and all(len(parts) == 1 for parts in shapes)

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
-pytest.importorskip("pybullet")
-cv2 = pytest.importorskip("cv2")
-
-import simgen  # noqa: E402
-from simgen.batch.episode import run_episode  # noqa: E402
-from simgen.labels.geometry import box_corners  # noqa: E402
-from simgen.labels.instances import decode_mask  # noqa: E402
-from simgen.sim.client import BulletClient  # noqa: E402
-from simgen.sim.quiet import quiet_stdout  # noqa: E402
+import simgen
+from simgen.batch.episode import run_episode
+from simgen.labels.geometry import box_corners
+from simgen.labels.instances import decode_mask
+from simgen.sim.client import BulletClient
+from simgen.sim.quiet import quiet_stdout
 
 LENS = (0.05, -0.012, 0.002, -0.0003)
 SCENE = """

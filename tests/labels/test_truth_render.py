@@ -5,15 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytest.importorskip("pybullet")
-
-import simgen  # noqa: E402
-from simgen.batch.episode import run_episode  # noqa: E402
-from simgen.core.transforms import project  # noqa: E402
-from simgen.labels.geometry import box_corners  # noqa: E402
-from simgen.labels.instances import decode_mask  # noqa: E402
-from simgen.sim.client import BulletClient  # noqa: E402
-from simgen.sim.quiet import quiet_stdout  # noqa: E402
+import simgen
+from simgen.batch.episode import run_episode
+from simgen.core.transforms import project
+from simgen.labels.geometry import box_corners
+from simgen.labels.instances import decode_mask
+from simgen.sim.client import BulletClient
+from simgen.sim.quiet import quiet_stdout
 
 CAMERA = "cameras: [{name: cam, width: 160, height: 120, fov_y: 50, position: [1.3, -0.9, 0.8], look_at: [0, 0, 0.1]}]"
 

@@ -5,10 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-pytest.importorskip("cv2")
-
-from simgen.materials.library import MATERIALS, material, material_from_dict  # noqa: E402
-from simgen.materials.textures import TEXTURES, texture_image  # noqa: E402
+from simgen.materials.library import MATERIALS, material, material_from_dict
+from simgen.materials.textures import TEXTURES, texture_image
 
 NAMES = ["asphalt", "concrete", "bricks", "grass", "soil", "wood", "metal", "fabric", "car_paint"]
 

@@ -7,12 +7,10 @@ import math
 import numpy as np
 import pytest
 
-pytest.importorskip("pybullet")
-
-import simgen  # noqa: E402
-from simgen.sim.animate import STRIDE_PER_LEG, BipedGait, QuadrupedGait, Wheels  # noqa: E402
-from simgen.sim.client import BulletClient  # noqa: E402
-from simgen.sim.world import World  # noqa: E402
+import simgen
+from simgen.sim.animate import STRIDE_PER_LEG, BipedGait, QuadrupedGait, Wheels
+from simgen.sim.client import BulletClient
+from simgen.sim.world import World
 
 CAMERA = "cameras: [{name: cam, width: 32, height: 24, position: [-5, -5, 3], look_at: [0, 0, 0]}]"
 

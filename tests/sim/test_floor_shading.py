@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-import pytest
 
-pytest.importorskip("pybullet")
-
-import simgen  # noqa: E402
-from simgen.batch.episode import run_episode  # noqa: E402
-from simgen.sim.client import BulletClient  # noqa: E402
-from simgen.sim.quiet import quiet_stdout  # noqa: E402
+import simgen
+from simgen.batch.episode import run_episode
+from simgen.sim.client import BulletClient
+from simgen.sim.quiet import quiet_stdout
 
 # Looking down at the floor from 3 m under a directional light: a flat surface with one normal,
 # so its diffuse shading is the same everywhere. The only object stands far outside the view.

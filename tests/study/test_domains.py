@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+import types
+
 import pytest
 
 import simgen
@@ -120,19 +123,23 @@ def test_target_domain_has_one_fixed_look_unlike_the_source() -> None:
     assert target.classes == base.classes
 
 
-def test_photoreal_status_reports_a_reason_when_unavailable() -> None:
+def test_photoreal_status_without_bpy_names_the_install(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "bpy", None)  # `import bpy` raises ImportError
     ok, reason = domains.photoreal_status("cycles")
-    from simgen.sensors.render import resolve_renderer
+    assert ok is False
+    assert reason.startswith("bpy does not import (ModuleNotFoundError: import of bpy halted")
+    assert reason.endswith("install it with pip install 'simgen[blender]'")
 
-    try:
-        import bpy  # noqa: F401
 
-        resolve_renderer("cycles", notify=False)
-        expected = True
-    except Exception:
-        expected = False
-    assert ok is expected
-    assert bool(reason) is not ok
+def test_photoreal_status_refuses_a_renderer_simgen_does_not_know(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "bpy", types.ModuleType("bpy"))  # importable stand-in
+    ok, reason = domains.photoreal_status("raytracer")
+    assert ok is False and reason.startswith("renderer 'raytracer' is not accepted by this simgen")
+
+
+def test_photoreal_status_accepts_cycles_when_bpy_imports(monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "bpy", types.ModuleType("bpy"))
+    assert domains.photoreal_status("cycles") == (True, "")
 
 
 @pytest.mark.parametrize("path", simgen.resources.shipped_scenarios(), ids=lambda p: p.stem)
