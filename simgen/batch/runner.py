@@ -19,9 +19,9 @@ from typing import Any
 
 from simgen.batch.pool import LocalBackend, Outcome, run_episodes
 from simgen.batch.progress import make_progress
-from simgen.batch.state import STATE_DIR, TEMP_FILE, episode_file, failure_file, sweep, traceback_file
+from simgen.batch.state import STATE_DIR, episode_file, failure_file, sweep, traceback_file
 from simgen.batch.worker import RunOptions
-from simgen.core.fileio import write_json, write_text
+from simgen.core.fileio import is_temporary, write_json, write_text
 from simgen.errors import OutputError, SimgenError, did_you_mean
 from simgen.export.base import DatasetInfo, get_exporter
 from simgen.export.manifest import build_manifest, count_labels, write_dataset_card, write_manifest
@@ -129,7 +129,7 @@ def _prepare_out(out: Path, run: dict[str, Any], resume: bool) -> bool:
         raise OutputError(f"--out '{out}' exists and is not a folder")
     # A folder with nothing but folders and temporaries (a run killed before its run.json was in
     # place) counts as empty; the caller sweeps it.
-    if out.exists() and any((p.is_file() and not TEMP_FILE.match(p.name)) or p.is_symlink() for p in out.rglob("*")):
+    if out.exists() and any((p.is_file() and not is_temporary(p.name)) or p.is_symlink() for p in out.rglob("*")):
         run_file = state / "run.json"
         if not resume:
             raise OutputError(

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from simgen.batch.runner import RunSummary, assemble, shard_episodes
-from simgen.batch.state import PARTIAL_DIR, STATE_DIR, TEMP_FILE, episode_file, failure_file
-from simgen.core.fileio import write_json
+from simgen.batch.state import STATE_DIR, episode_file, failure_file
+from simgen.core.fileio import is_staged, is_temporary, write_json
 from simgen.errors import OutputError
 
 
@@ -131,13 +131,13 @@ def _copy_tree(src: Path, dst: Path) -> None:
     """Copy every file of shard ``src`` into ``dst`` (temporaries and the shard's run.json left out)."""
     run_file = src / STATE_DIR / "run.json"
     for root, dirs, files in os.walk(src):
-        dirs[:] = [d for d in dirs if not PARTIAL_DIR.match(d)]
+        dirs[:] = [d for d in dirs if not is_staged(d)]
         here = Path(root)
         target = dst / here.relative_to(src)
         target.mkdir(parents=True, exist_ok=True)
         for name in files:
             path = here / name
-            if TEMP_FILE.match(name) or path == run_file:
+            if is_temporary(name) or path == run_file:
                 continue
             to = target / name
             if to.exists():

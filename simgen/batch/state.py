@@ -10,9 +10,9 @@ Layout::
 An episode counts as done only once its record exists; everything else an interrupted or failed
 episode left behind is swept before the run goes on:
 
-- *temporaries*: files written to a temporary name and not yet renamed
-  (``.NAME.XXXXXXXX.tmp``, from :class:`simgen.core.fileio.AtomicFile` and its users) and
-  staged folders (``.NAME.partial``, :class:`simgen.core.fileio.StagedDir`);
+- *temporaries* that a killed writer could not remove (a failing one removes its own: exporters'
+  ``abort`` hook): files written to a temporary name and not yet renamed and staged folders, as
+  :func:`simgen.core.fileio.is_temporary` and :func:`simgen.core.fileio.is_staged` know them;
 - *episode files* of an episode without a record: every file or folder whose name starts with
   the episode's token ``eNNNNNN`` followed by ``_`` or ``.`` (per-frame files, MCAP recordings,
   sensor streams), and BOP scene folders ``bop/<split>/NNNNNN``.
@@ -28,11 +28,10 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+from simgen.core.fileio import is_staged, is_temporary
+
 STATE_DIR = ".simgen"
 
-# tempfile.mkstemp(prefix=".NAME.", suffix=".tmp") draws 8 characters from [a-z0-9_].
-TEMP_FILE = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
-PARTIAL_DIR = re.compile(r"^\..+\.partial$")
 EPISODE_NAME = re.compile(r"^\.?e(\d{6})(?:[._]|$)")
 BOP_SCENE = re.compile(r"^\.?(\d{6})(?:\.partial)?$")
 
@@ -89,14 +88,14 @@ def sweep(out: Path, drop_episode: Callable[[int], bool] = lambda i: False, *, t
             if path == state:
                 continue
             episode = None if in_state else episode_of(path, out)
-            if (temporaries and PARTIAL_DIR.match(name)) or (episode is not None and drop_episode(episode)):
+            if (temporaries and is_staged(name)) or (episode is not None and drop_episode(episode)):
                 shutil.rmtree(path)
                 dirs.remove(name)
                 removed.append(path.relative_to(out))
         for name in files:
             path = here / name
             episode = None if in_state else episode_of(path, out)
-            if (temporaries and TEMP_FILE.match(name)) or (episode is not None and drop_episode(episode)):
+            if (temporaries and is_temporary(name)) or (episode is not None and drop_episode(episode)):
                 _remove(path)
                 removed.append(path.relative_to(out))
     return sorted(removed)

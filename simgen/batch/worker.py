@@ -147,21 +147,35 @@ def render_episode(index: int, attempt: int = 0) -> dict[str, Any]:
     )
     spec, stream = episode.spec, episode.stream
     frames = []
-    with quiet_stdout():
-        for frame in episode.frames:
-            frames.append({"summary": _summary(frame), "exports": {e.name: e.add(frame) for e in _WORKER["exporters"]}})
-            if len(frames) == 1:
+    try:
+        with quiet_stdout():
+            for frame in episode.frames:
+                exports = {e.name: e.add(frame) for e in _WORKER["exporters"]}
+                frames.append({"summary": _summary(frame), "exports": exports})
+                if len(frames) == 1:
+                    _maybe_fail(index, attempt)
+            if not frames:
                 _maybe_fail(index, attempt)
-        if not frames:
-            _maybe_fail(index, attempt)
+            for e in _WORKER["exporters"]:
+                e.end_episode(index)
         for e in _WORKER["exporters"]:
-            e.end_episode(index)
-    for e in _WORKER["exporters"]:
-        e.flush()  # every file on disk before the episode counts as done (resume relies on it)
+            e.flush()  # every file on disk before the episode counts as done (resume relies on it)
+    except BaseException:
+        _abort_exporters(index)
+        raise
     record = {"episode": index, "spec": spec.to_json(), "frames": frames}
     if stream is not None:
         record["sensor_stream"] = write_stream(_WORKER["info"].out_dir, stream)
     return record
+
+
+def _abort_exporters(index: int) -> None:
+    """Let every exporter discard what it started for a failed or interrupted episode."""
+    for e in _WORKER["exporters"]:
+        try:
+            e.abort(index)
+        except Exception:  # the episode's own error is the one to report
+            pass
 
 
 def _summary(frame: Any) -> dict[str, Any]:

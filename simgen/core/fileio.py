@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import shutil
-import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +27,26 @@ def _file_mode() -> int:
 
 FILE_MODE = _file_mode()
 
+# ".NAME.XXXXXXXX.tmp": what this module names a file before its rename (8 characters: hex now,
+# [a-z0-9_] from tempfile.mkstemp in earlier versions, whose leftovers a resumed run also clears).
+_TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+_STAGED = re.compile(r"^\..+\.partial$")
+
+
+def temporary_name(final: Path, suffix: str = ".tmp") -> Path:
+    """A fresh temporary path next to ``final``: ``.NAME.XXXXXXXX<suffix>`` (not created)."""
+    return final.parent / f".{final.name}.{secrets.token_hex(4)}{suffix}"
+
+
+def is_temporary(name: str) -> bool:
+    """Whether a file name is one of this module's temporaries (a write that never reached its rename)."""
+    return bool(_TEMPORARY.match(name))
+
+
+def is_staged(name: str) -> bool:
+    """Whether a folder name is a :class:`StagedDir` that was never committed."""
+    return bool(_STAGED.match(name))
+
 
 class AtomicFile:
     """A file open for writing under a temporary name; :meth:`commit` renames it into place.
@@ -38,14 +58,13 @@ class AtomicFile:
     def __init__(self, final: Path) -> None:
         self.final = final
         final.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=final.parent, prefix=f".{final.name}.", suffix=".tmp")
-        self.tmp = Path(tmp)
-        try:
-            os.fchmod(fd, FILE_MODE)
-        except BaseException:
-            os.close(fd)
-            self.tmp.unlink(missing_ok=True)
-            raise
+        while True:
+            self.tmp = temporary_name(final)
+            try:  # O_EXCL: never another writer's temporary; the mode is a plain file's
+                fd = os.open(self.tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+                break
+            except FileExistsError:
+                continue
         self.stream: BinaryIO = os.fdopen(fd, "wb")
 
     def commit(self, *, durable: bool = True) -> None:
@@ -97,7 +116,7 @@ def replacing(final: Path, suffix: str = ".tmp") -> Iterator[Path]:
     the writer needs (``.tmp.obj``).
     """
     final.parent.mkdir(parents=True, exist_ok=True)
-    tmp = final.parent / f".{final.name}.{secrets.token_hex(4)}{suffix}"
+    tmp = temporary_name(final, suffix)
     try:
         yield tmp
         os.replace(tmp, final)

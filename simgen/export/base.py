@@ -69,6 +69,14 @@ class Exporter(ABC):
         """Called in the worker after an episode's last frame; per-episode streams close here."""
         return None
 
+    def abort(self, episode: int) -> None:  # noqa: B027 - optional hook, a no-op for exporters with no open state
+        """Called in the worker when episode ``episode`` fails or is interrupted, instead of ``end_episode``.
+
+        Discard what ``add`` started for it and did not finish: open streams, staged folders,
+        queued writes. Leaves no temporary behind; finished per-frame files stay (the runner
+        removes an unrecorded episode's files by name). Must not raise for an unknown episode.
+        """
+
     def reopen(self) -> None:  # noqa: B027 - optional hook, a no-op for exporters that keep frame names
         """Undo what an earlier ``finish`` renamed, so per-frame files have their worker names again.
 

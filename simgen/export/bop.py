@@ -161,6 +161,12 @@ class BopExporter(Exporter):
         if staged is not None:
             staged[0].commit()
 
+    def abort(self, episode: int) -> None:
+        """Drop the episode's staged scene folder (an earlier committed scene stays)."""
+        staged = self.scenes.pop(episode, None)
+        if staged is not None:
+            staged[0].abort()
+
     def finish(self, records: list[Record]) -> None:
         """Write the scene JSONs, the models with models_info.json, and camera.json."""
         scenes: dict[tuple[str, int], list[Record]] = {}

@@ -135,6 +135,12 @@ class CocoExporter(Exporter):
         """An episode's images are all on disk when it ends, whoever drives the exporter."""
         self.flush()
 
+    def abort(self, episode: int) -> None:
+        """Wait out the queued PNG writes (their errors no longer matter), so none lands after the clean-up."""
+        pending, self._pending = self._pending, []
+        for fut in pending:
+            fut.exception()
+
     def finish(self, records: list[Record]) -> None:
         """Write one ``instances_<split>.json`` per split with globally unique ids."""
         self.flush()

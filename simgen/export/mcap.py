@@ -314,6 +314,12 @@ class McapExporter(Exporter):
         if f is not None:
             f.close()
 
+    def abort(self, episode: int) -> None:
+        """Drop the episode's unfinished recording (its temporary file goes)."""
+        f = self.open.pop(episode, None)
+        if f is not None:
+            f.abort()
+
     def finish(self, records: list[Record]) -> None:
         """Check every episode's recording is in place."""
         for split, episode in sorted({(r["split"], r["episode"]) for r in records}):

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import json
+from typing import Any
 
 import numpy as np
 
@@ -44,6 +45,26 @@ def point_classes(frame: Frame) -> np.ndarray:
     return np.where(ids < len(lut), lut[np.clip(ids, 0, len(lut) - 1)], 0).astype(np.uint16)
 
 
+def _labels_doc(frame: Frame) -> dict[str, Any]:
+    """The frame's ``labels.json``: camera, poses, objects, labels and fault flags."""
+    doc = {
+        "episode": frame.episode,
+        "frame": frame.index,
+        "time": round(frame.time, 9),
+        "split": frame.split,
+        "camera": frame.camera.to_json(),
+        "poses": {
+            str(k): {"position": list(p), "quaternion_xyzw": list(q)} for k, (p, q) in sorted(frame.poses.items())
+        },
+        "objects": [{"instance_id": o.instance_id, "name": o.name, "class": o.class_name} for o in frame.objects],
+        "labels": [label_json(lab) for lab in frame.labels],
+    }
+    faults = fault_flags(frame)
+    if faults:
+        doc["faults"] = faults
+    return doc
+
+
 @register_exporter
 class RawExporter(Exporter):
     """Per-frame arrays and JSON labels, no format conventions in the way."""
@@ -54,32 +75,22 @@ class RawExporter(Exporter):
     def add(self, frame: Frame) -> Record:
         """Write the frame's folder."""
         d = StagedDir(self.root / frame.split / frame.stem)
-        d.write("rgb.png", encoded_rgb(frame, "png"))
-        d.write("depth.npy", npy_bytes(frame.depth.astype(np.float32)))
-        d.write("depth_mm.png", depth_png(frame))
-        d.write("instance.png", encode_png_gray(frame.instance.astype(np.uint16)))
-        d.write("semantic.png", encode_png_gray(frame.semantic.astype(np.uint16)))
-        if frame.lidar is not None:
-            d.write("points.npy", npy_bytes(np.asarray(frame.lidar.points, np.float32)))
-            d.write("point_instance.npy", npy_bytes(np.asarray(frame.lidar.instance, np.int32)))
-            d.write("point_semantic.npy", npy_bytes(point_classes(frame)))
-        doc = {
-            "episode": frame.episode,
-            "frame": frame.index,
-            "time": round(frame.time, 9),
-            "split": frame.split,
-            "camera": frame.camera.to_json(),
-            "poses": {
-                str(k): {"position": list(p), "quaternion_xyzw": list(q)} for k, (p, q) in sorted(frame.poses.items())
-            },
-            "objects": [{"instance_id": o.instance_id, "name": o.name, "class": o.class_name} for o in frame.objects],
-            "labels": [label_json(lab) for lab in frame.labels],
-        }
-        faults = fault_flags(frame)
-        if faults:
-            doc["faults"] = faults
-        d.write("labels.json", (json.dumps(doc, ensure_ascii=False, allow_nan=False) + "\n").encode())
-        d.commit()
+        try:
+            d.write("rgb.png", encoded_rgb(frame, "png"))
+            d.write("depth.npy", npy_bytes(frame.depth.astype(np.float32)))
+            d.write("depth_mm.png", depth_png(frame))
+            d.write("instance.png", encode_png_gray(frame.instance.astype(np.uint16)))
+            d.write("semantic.png", encode_png_gray(frame.semantic.astype(np.uint16)))
+            if frame.lidar is not None:
+                d.write("points.npy", npy_bytes(np.asarray(frame.lidar.points, np.float32)))
+                d.write("point_instance.npy", npy_bytes(np.asarray(frame.lidar.instance, np.int32)))
+                d.write("point_semantic.npy", npy_bytes(point_classes(frame)))
+            doc = _labels_doc(frame)
+            d.write("labels.json", (json.dumps(doc, ensure_ascii=False, allow_nan=False) + "\n").encode())
+            d.commit()
+        except BaseException:
+            d.abort()  # no half-written folder stays behind
+            raise
         return {"split": frame.split, "stem": frame.stem, "labels": len(frame.labels)}
 
     def finish(self, records: list[Record]) -> None:

@@ -107,3 +107,23 @@ def test_bad_batch_options_are_user_errors_and_write_nothing(
     with pytest.raises(simgen.SimgenError, match=message):
         _render(small_scenario_path, tmp_path / "out", **kw)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_failing_episode_leaves_no_temporaries_without_any_sweep(tmp_path, monkeypatch, small_scenario_path) -> None:
+    """The worker calls every exporter's abort hook: the MCAP recording and BOP scene it had open go."""
+    from simgen.batch import worker
+    from simgen.export.base import DatasetInfo
+
+    scenario = simgen.load(small_scenario_path)
+    out = tmp_path / "out"
+    opts = worker.RunOptions(episodes=1, frames=2, seed=7, formats=("mcap", "bop", "raw", "coco"), renderer="tiny")
+    info = DatasetInfo(out, "small", "", tuple(scenario.classes), ("train",), "0")
+    monkeypatch.setenv(worker.FAIL_ENV, "0:raise")
+    worker.init_worker(scenario, opts, info)
+    try:
+        with pytest.raises(RuntimeError, match="asked episode 0 to fail"):
+            worker.render_episode(0)
+        assert out.is_dir()  # the first frame was written before the failure
+        assert sorted(p.relative_to(out).as_posix() for p in out.rglob(".*")) == []
+    finally:
+        worker.close_worker()

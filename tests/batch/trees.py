@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from simgen.batch.state import PARTIAL_DIR, TEMP_FILE
-
 
 def tree(out: Path) -> dict[str, bytes]:
     """Every file under ``out``, run state included (relative path -> bytes)."""
@@ -14,11 +12,11 @@ def tree(out: Path) -> dict[str, bytes]:
 
 
 def leftovers(out: Path) -> list[str]:
-    """Temporary files and staged folders anywhere under ``out``."""
+    """Temporary files and staged folders anywhere under ``out`` (hidden ``*.tmp`` files, ``*.partial`` folders)."""
     return sorted(
         p.relative_to(out).as_posix()
-        for p in out.rglob("*")
-        if (p.is_file() and TEMP_FILE.match(p.name)) or (p.is_dir() and PARTIAL_DIR.match(p.name))
+        for p in out.rglob(".*")
+        if (p.is_file() and p.name.endswith(".tmp")) or (p.is_dir() and p.name.endswith(".partial"))
     )
 
 

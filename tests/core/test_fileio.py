@@ -7,7 +7,16 @@ import stat
 
 import pytest
 
-from simgen.core.fileio import FILE_MODE, AtomicFile, StagedDir, replacing, write_bytes, write_json
+from simgen.core.fileio import (
+    FILE_MODE,
+    AtomicFile,
+    StagedDir,
+    is_staged,
+    is_temporary,
+    replacing,
+    write_bytes,
+    write_json,
+)
 
 
 def _names(folder):
@@ -72,3 +81,14 @@ def test_staged_dir_appears_whole_or_not_at_all(tmp_path):
     d.commit()
     assert (tmp_path / "000001" / "rgb" / "000000.png").read_bytes() == b"y"
     assert _names(tmp_path) == ["000001"]
+
+
+def test_temporaries_are_recognised_by_name(tmp_path):
+    f = AtomicFile(tmp_path / "e000003.mcap")
+    (name,) = _names(tmp_path)
+    assert is_temporary(name)
+    f.abort()
+    assert is_temporary(".instances_train.json.k3_9zq1a.tmp")  # a mkstemp name of earlier versions
+    for finished in ("e000003.mcap", "a.tmp", ".a.tmp", ".e000003.mcap.abc.tmp", ".hidden.json"):
+        assert not is_temporary(finished), finished
+    assert is_staged(".000001.partial") and not is_staged("000001") and not is_staged("000001.partial")
