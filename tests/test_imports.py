@@ -34,7 +34,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("randomize",),
     ("export",),
     ("batch",),
-    ("dataset",),
+    ("dataset", "interop"),
     ("study", "torch"),
     ("cli",),
     ("__init__", "__main__"),
