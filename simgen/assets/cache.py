@@ -29,7 +29,7 @@ from simgen.assets.registry import AssetMesh, Joint, Part, load_builtin
 _MEMORY: dict[str, AssetMesh] = {}
 MAX_EDGE = 6.0  # metres: longer triangle edges are split (TinyRenderer rasterises huge triangles slowly)
 FORMAT = 4  # bump when post-processing or shared material code changes (part of every cache key)
-_MEMORY_MAX = 256
+_MEMORY_MAX = 64  # each holds a whole asset's geometry; randomized assets are new every episode
 
 
 def cache_dir() -> Path:

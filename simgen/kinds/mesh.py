@@ -15,7 +15,7 @@ from simgen.scenario.assets import load_mesh, resolve_asset
 from simgen.scenario.distributions import Num
 from simgen.scenario.object_fields import ObjectBase
 
-HULL_CACHE_SIZE = 256
+HULL_CACHE_SIZE = 64
 
 
 class MeshObject(ObjectBase):
@@ -55,12 +55,10 @@ _HULLS: dict[Path, list[list[float]]] = {}
 def hull_vertices(obj_path: Path, mesh: Any) -> list[list[float]]:
     """Convex-hull vertices of ``mesh`` (cached as ``obj_path``) as the nested list pybullet takes.
 
-    pybullet's ``createCollisionShape(vertices=...)`` keeps two references to the list and to
-    every vertex it is given and never releases them (pybullet 3.2.x), so a fresh list per episode
-    grew a worker's memory by ~50 KB per episode on the quickstart. Handing pybullet the same
-    list object every time turns that leak into refcount increments on one object. The key is
-    the content-addressed OBJ path, so the same mesh and scale always get the same list; a
-    randomly scaled mesh still leaks one list per distinct scale. The list must not be mutated.
+    The first few distinct meshes are kept (keyed by the content-addressed OBJ path, so the same
+    mesh and scale always get the same list), since a hull costs more than the body built on it.
+    Handed to pybullet through ``convex_shape``, which takes back the references it leaks. The
+    list must not be mutated.
     """
     hull = _HULLS.get(obj_path)
     if hull is None:
@@ -136,7 +134,9 @@ class Mesh(ObjectKind):
         vis = p.createVisualShape(p.GEOM_MESH, fileName=str(obj_path), rgbaColor=rgba(obj), physicsClientId=client.id)
         col = -1
         if obj.shape["collision"] == "convex_hull":
-            col = p.createCollisionShape(p.GEOM_MESH, vertices=hull_vertices(obj_path, mesh), physicsClientId=client.id)
+            from simgen.sim.client import convex_shape
+
+            col = convex_shape(client, hull_vertices(obj_path, mesh))
         elif obj.shape["collision"] == "vhacd":
             col = p.createCollisionShape(
                 p.GEOM_MESH, fileName=str(vhacd_parts(client, obj_path)), physicsClientId=client.id

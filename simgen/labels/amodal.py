@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections import OrderedDict
 
 import cv2
 import numpy as np
@@ -30,8 +31,10 @@ EMPTY = np.zeros((0, 0), dtype=bool)
 # Silhouettes of objects that did not move relative to their camera since an earlier frame
 # (resting objects seen by a fixed camera: most of a settled scene), keyed by everything they
 # depend on. A pure function's memo: the result is the same array whether drawn or recalled.
-_SEEN: dict[tuple[object, ...], tuple[tuple[VisualPart, ...], np.ndarray, tuple[int, int]]] = {}
-SEEN_LIMIT = 512
+# Least recently used first out: each entry holds its object's geometry, so the table is kept
+# to about one busy scene's objects (512 entries held ~15 street episodes of geometry alive).
+_SEEN: OrderedDict[tuple[object, ...], tuple[tuple[VisualPart, ...], np.ndarray, tuple[int, int]]] = OrderedDict()
+SEEN_LIMIT = 128
 
 
 def clip_near(tris: np.ndarray, near: float) -> np.ndarray:
@@ -214,13 +217,15 @@ def fill_amodal(
         key = (id(t.parts), poses[iid], links, view_key)
         hit = _SEEN.get(key)
         if hit is not None and hit[0] is t.parts:
+            _SEEN.move_to_end(key)
             t.amodal, t.amodal_offset = hit[1], hit[2]
             continue
         mask, offset = silhouette(t, pose_matrix(*poses[iid], normalize=True), cam_from_world, view)
         if lens is not None:
             mask, offset = through_lens(mask, offset, lens)
         mask.setflags(write=False)
-        if len(_SEEN) >= SEEN_LIMIT:
-            _SEEN.clear()
         _SEEN[key] = (t.parts, mask, offset)
+        _SEEN.move_to_end(key)
+        while len(_SEEN) > SEEN_LIMIT:
+            _SEEN.popitem(last=False)
         t.amodal, t.amodal_offset = mask, offset

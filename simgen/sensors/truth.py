@@ -8,6 +8,7 @@ turns that into amodal silhouettes and 3D boxes without touching the simulator.
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -80,12 +81,21 @@ def primitive_polytope(geom: int, dims: tuple[float, ...]) -> tuple[np.ndarray, 
     return _hull(support)
 
 
-@lru_cache(maxsize=64)
-def mesh_triangles(path: str, sx: float, sy: float, sz: float) -> tuple[np.ndarray, np.ndarray, bool]:
-    """(vertices scaled per axis, faces, watertight) of a mesh file (cached per process)."""
+@lru_cache(maxsize=32)
+def _mesh_file(path: str) -> tuple[np.ndarray, np.ndarray, bool]:
+    """(vertices, faces, watertight) of a mesh file as stored (cached per process, by path only)."""
     mesh = load_mesh(Path(path), 1.0)
-    verts = np.asarray(mesh.vertices, dtype=np.float64) * np.array([sx, sy, sz])
-    return verts, np.asarray(mesh.faces, dtype=np.int32), bool(mesh.is_watertight)
+    return np.asarray(mesh.vertices, dtype=np.float64), np.asarray(mesh.faces, dtype=np.int32), bool(mesh.is_watertight)
+
+
+def mesh_triangles(path: str, sx: float, sy: float, sz: float) -> tuple[np.ndarray, np.ndarray, bool]:
+    """(vertices scaled per axis, faces, watertight) of a mesh file.
+
+    The file is cached, not the scaled copy: a randomly scaled mesh has a new scale every
+    episode, and a cache keyed by it would hold one vertex array per episode.
+    """
+    verts, faces, closed = _mesh_file(path)
+    return verts * np.array([sx, sy, sz]), faces, closed
 
 
 def _analytic_extent(geom: int, dims: tuple[float, ...]) -> np.ndarray:
@@ -154,8 +164,12 @@ def visual_parts(client: Any, uid: int) -> tuple[tuple[VisualPart, ...], tuple[n
     return tuple(parts), tuple(extents), complete
 
 
-# Geometry of each object recipe read so far in this process (see TruthReader._read).
-_RECIPES: dict[tuple[str, ...], tuple[tuple[VisualPart, ...], tuple[np.ndarray, ...]]] = {}
+# Geometry of the object recipes read most recently in this process (see TruthReader._read).
+# Bounded: randomly sized objects are a new recipe every episode, and an unbounded table grew a
+# worker by ~0.3 MB per quickstart episode. A copy whose read is incomplete follows its first
+# read closely (same episode, or every episode for a fixed recipe), so recent recipes suffice.
+_RECIPES: OrderedDict[tuple[str, ...], tuple[tuple[VisualPart, ...], tuple[np.ndarray, ...]]] = OrderedDict()
+RECIPE_CACHE_SIZE = 64
 
 
 GEOM_OF_VISUAL = {"box": GEOM_BOX, "sphere": GEOM_SPHERE, "cylinder": GEOM_CYLINDER, "capsule": GEOM_CAPSULE}
@@ -206,8 +220,12 @@ class TruthReader:
         parts, extents, complete = visual_parts(self.world.client, uid)
         if complete:
             _RECIPES[recipe] = (parts, extents)
+            _RECIPES.move_to_end(recipe)
+            if len(_RECIPES) > RECIPE_CACHE_SIZE:
+                _RECIPES.popitem(last=False)
         elif recipe in _RECIPES:
             parts, extents = _RECIPES[recipe]
+            _RECIPES.move_to_end(recipe)
         else:
             parts, extents = _spec_parts(obj, self.base) or (parts, extents)
         self.parts[iid], self.extents[iid] = parts, extents

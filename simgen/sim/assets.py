@@ -73,10 +73,9 @@ def _collision(client: BulletClient, vertices: np.ndarray, kind: str) -> int:
         return -1
     import trimesh
 
-    hull = trimesh.convex.convex_hull(vertices)
-    return client.p.createCollisionShape(
-        client.p.GEOM_MESH, vertices=np.asarray(hull.vertices).tolist(), physicsClientId=client.id
-    )
+    from simgen.sim.client import convex_shape
+
+    return convex_shape(client, np.asarray(trimesh.convex.convex_hull(vertices).vertices))
 
 
 def build_asset(client: BulletClient, obj: ObjectInstance, base: Path) -> int:

@@ -87,8 +87,7 @@ class World:
     def __init__(self, client: BulletClient, spec: EpisodeSpec) -> None:
         self.client = client
         self.spec = spec
-        p = client.p
-        p.resetSimulation(physicsClientId=client.id)
+        client.reset()
         configure_engine(client, spec.world)
         spec.event_log.clear()
         self.base = Path(spec.base_dir)
