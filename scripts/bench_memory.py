@@ -9,6 +9,11 @@ the run) and plots RSS against episodes (PNG; needs matplotlib, ``pip install 's
     python scripts/bench_memory.py --episodes 240 --workers 1 --csv /tmp/mem.csv --plot /tmp/mem.png
     python scripts/bench_memory.py --episodes 2500 --frames 4 --workers 2     # a 10,000-frame run
 
+Every shipped scenario at once (1-frame episodes, one worker each), one figure and one table with
+the growth between episode 30 and the last, the figure the flat-memory bound is stated in::
+
+    python scripts/bench_memory.py --all --episodes 300 --plot docs/bench_memory_scenarios.png
+
 A flat curve has a growth near 0 MB per 100 episodes once the first episodes have warmed the
 allocator up. ``--worker-max-episodes K`` replaces each worker after K episodes (the backstop).
 ``--jsonl LOG`` analyses the saved stderr of any ``simgen render --progress json`` run instead
@@ -121,6 +126,69 @@ def plot(
     return True
 
 
+def growth_between(points: list[tuple[int, float, float]], start: int = 30) -> float:
+    """RSS after the worker's last episode minus RSS after its episode ``start`` (MB); NaN when too short."""
+    if len(points) <= start:
+        return float("nan")
+    return points[-1][1] - points[start - 1][1]
+
+
+def shipped_scenarios() -> list[str]:
+    """Names of the scenarios shipped in scenarios/."""
+    return sorted(p.stem for p in (REPO / "scenarios").glob("*.yaml"))
+
+
+def run_all(args: argparse.Namespace) -> None:
+    """Every shipped scenario (or ``--only``), 1-frame episodes, one worker; a table and one figure."""
+    names = args.only.split(",") if args.only else shipped_scenarios()
+    curves: dict[str, list[tuple[int, float, float]]] = {}
+    args.csv.parent.mkdir(parents=True, exist_ok=True)
+    with open(args.csv, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["scenario", "worker_episodes", "episode", "rss_mb", "peak_rss_mb"])
+        for name in names:
+            print(f"{name}: {args.episodes} episodes x 1 frame, renderer {args.renderer}", flush=True)
+            sub = argparse.Namespace(**{**vars(args), "scenario": name, "frames": 1, "workers": 1})
+            with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
+                rows = run(sub, Path(tmp) / "ds")
+            pts = next(iter(per_worker(rows).values()))
+            curves[name] = pts
+            for (k, rss, peak), r in zip(pts, rows, strict=True):
+                w.writerow([name, k, r["episode"], rss, peak])
+            f.flush()
+    print(f"{'scenario':32s} {'episodes':>8s} {'rss@30':>7s} {'final':>7s} {'growth 30..end':>15s}")
+    for name, pts in curves.items():
+        at30 = pts[min(29, len(pts) - 1)][1]
+        print(f"{name:32s} {len(pts):8d} {at30:7.1f} {pts[-1][1]:7.1f} {growth_between(pts):15.1f}")
+    plot_all(curves, args.plot, f"worker RSS against 1-frame episodes, renderer {args.renderer}")
+
+
+def plot_all(curves: dict[str, list[tuple[int, float, float]]], path: Path, title: str) -> bool:
+    """One RSS line per scenario; False when matplotlib is missing."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        return False
+    fig, ax = plt.subplots(figsize=(9, 5))
+    for name, pts in curves.items():
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], label=f"{name} ({growth_between(pts):+.1f} MB after ep. 30)")
+    ax.axvline(30, color="grey", linestyle=":", linewidth=1)
+    ax.set_xlabel("episodes rendered by the worker")
+    ax.set_ylabel("RSS, MB")
+    ax.set_title(title)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    print(f"wrote {path}")
+    return True
+
+
 def main() -> None:
     """Parse arguments, render, write CSV and plot, print the per-worker table."""
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -140,7 +208,13 @@ def main() -> None:
     )
     ap.add_argument("--compare", type=Path, default=None, help="CSV of an earlier run to draw beside this one")
     ap.add_argument("--compare-label", default="reference", help="legend label of --compare (default reference)")
+    ap.add_argument("--all", action="store_true", help="every shipped scenario, 1-frame episodes, one figure")
+    ap.add_argument("--only", default=None, help="with --all: comma-separated scenario names instead of all")
     args = ap.parse_args()
+
+    if args.all:
+        run_all(args)
+        return
 
     if args.jsonl:
         with open(args.jsonl) as f:
@@ -176,8 +250,10 @@ def main() -> None:
     reference = (args.compare_label, read_series(args.compare)) if args.compare else None
     if reference is not None:
         pts = reference[1]
-        print(f"{args.compare_label}: rss@10 {pts[min(9, len(pts) - 1)][1]:.1f}, final {pts[-1][1]:.1f}, "
-              f"MB/100 ep (2nd half) {growth_per_100(pts):.2f}")
+        print(
+            f"{args.compare_label}: rss@10 {pts[min(9, len(pts) - 1)][1]:.1f}, final {pts[-1][1]:.1f}, "
+            f"MB/100 ep (2nd half) {growth_per_100(pts):.2f}"
+        )
     if plot(series, args.plot, title, reference):
         print(f"wrote {args.csv} and {args.plot}")
     else:

@@ -47,11 +47,11 @@ def textured(obj: ObjectInstance) -> bool:
 
 def uv_visual(client: BulletClient, mesh: Any, obj: ObjectInstance) -> int:
     """Visual shape of a primitive as a UV-mapped mesh file (pybullet's primitives have no usable UVs)."""
-    from simgen.sim.materials import uv_mesh_file
+    from simgen.sim.materials import textured_visual, uv_mesh_file
 
     assert obj.material is not None and obj.material.texture is not None
     tex = obj.material.texture
-    path = uv_mesh_file(mesh.vertices, mesh.faces, tex.scale, tex.key())
+    path = textured_visual(client, uv_mesh_file(mesh.vertices, mesh.faces, tex.scale, tex.key()), tex)
     return client.p.createVisualShape(client.p.GEOM_MESH, fileName=path, physicsClientId=client.id)
 
 

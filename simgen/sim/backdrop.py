@@ -32,7 +32,10 @@ def textured_floor_visual(client: BulletClient, material: Material) -> int:
     path = _cache(f"floor-uv-{scale:.6g}-{tag}.obj")
     if not path.exists():
         write_text(path, floor_obj_text(PLANE_HALF / scale))
-    return client.p.createVisualShape(client.p.GEOM_MESH, fileName=str(path), physicsClientId=client.id)
+    from simgen.sim.materials import textured_visual
+
+    path = textured_visual(client, path, material.texture)
+    return client.p.createVisualShape(client.p.GEOM_MESH, fileName=path, physicsClientId=client.id)
 
 
 def _wall_mesh(width: float, height: float) -> tuple[np.ndarray, np.ndarray]:
@@ -47,7 +50,7 @@ def _wall_mesh(width: float, height: float) -> tuple[np.ndarray, np.ndarray]:
 
 def build_walls(client: BulletClient, walls: list[dict[str, Any]], material: Material | None, apply: Any) -> list[int]:
     """Static wall bodies on sides 0..3 (+x, +y, -x, -y) of a square; returns their uids."""
-    from simgen.sim.materials import uv_mesh_file
+    from simgen.sim.materials import textured_visual, uv_mesh_file
 
     p, cid = client.p, client.id
     uids = []
@@ -60,7 +63,9 @@ def build_walls(client: BulletClient, walls: list[dict[str, Any]], material: Mat
         v, f = _wall_mesh(width, h)
         scale = material.texture.scale if material is not None and material.texture is not None else 1.0
         tag = material.texture.key() if material is not None and material.texture is not None else ""
-        vis = p.createVisualShape(p.GEOM_MESH, fileName=uv_mesh_file(v, f, scale, tag), physicsClientId=cid)
+        texture = material.texture if material is not None else None
+        path = textured_visual(client, uv_mesh_file(v, f, scale, tag), texture)
+        vis = p.createVisualShape(p.GEOM_MESH, fileName=path, physicsClientId=cid)
         col = p.createCollisionShape(
             p.GEOM_BOX, halfExtents=[width / 2, WALL_THICKNESS / 2, h / 2], physicsClientId=cid
         )
@@ -69,7 +74,7 @@ def build_walls(client: BulletClient, walls: list[dict[str, Any]], material: Mat
             0, col, vis, basePosition=[pos[0], pos[1], h / 2], baseOrientation=orn, physicsClientId=cid
         )
         if material is not None:
-            apply(uid, -1, material)
+            apply(uid, -1, material, baked=True)
         else:
             p.changeVisualShape(uid, -1, rgbaColor=[0.7, 0.7, 0.7, 1], physicsClientId=cid)
         uids.append(uid)

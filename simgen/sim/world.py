@@ -21,6 +21,8 @@ from simgen.sim.animate import Animator, make_animator
 from simgen.sim.client import BulletClient
 from simgen.sim.events import EventRunner
 
+UV_PRIMITIVES = ("box", "sphere", "cylinder", "capsule")  # textured, drawn as a UV mesh (simgen.kinds.body.uv_visual)
+
 
 def configure_engine(client: BulletClient, world: WorldSpec) -> None:
     """Set every physics engine parameter in one place.
@@ -127,9 +129,13 @@ class World:
         else:
             col = p.createCollisionShape(p.GEOM_PLANE, physicsClientId=cid)
             if g["type"] == "checker":
+                from simgen.materials.material import Texture
+                from simgen.sim.materials import textured_visual
                 from simgen.sim.terrain import checker_files
 
                 obj, png = checker_files(extra["checker"]["cell"], extra["checker"]["colors"])
+                checker = Texture("image", size=64, path=str(png))
+                obj = textured_visual(self.client, obj, checker)
                 vis = p.createVisualShape(p.GEOM_MESH, fileName=str(obj), physicsClientId=cid)
             elif self.spec.ground_material is not None:
                 from simgen.sim.backdrop import textured_floor_visual
@@ -143,12 +149,12 @@ class World:
                 )
             uid = p.createMultiBody(0, col, vis, physicsClientId=cid)
             if g["type"] == "checker":
-                from simgen.materials.material import Material, Texture
+                from simgen.materials.material import Material
 
-                texture = Texture("image", size=64, path=str(png))
-                self.materials.apply(uid, -1, Material(base_color=(1, 1, 1, 1), texture=texture), specular=False)
+                material = Material(base_color=(1, 1, 1, 1), texture=checker)
+                self.materials.apply(uid, -1, material, specular=False, baked=True)
             elif self.spec.ground_material is not None:
-                self.materials.apply(uid, -1, self.spec.ground_material)
+                self.materials.apply(uid, -1, self.spec.ground_material, baked=True)
         p.changeDynamics(uid, -1, lateralFriction=g["friction"], physicsClientId=cid)
         return uid
 
@@ -178,7 +184,7 @@ class World:
         if obj.material is not None:
             n_links = p.getNumJoints(uid, physicsClientId=cid)
             for link in range(-1, n_links):
-                self.materials.apply(uid, link, obj.material)
+                self.materials.apply(uid, link, obj.material, baked=obj.type in UV_PRIMITIVES)
         if obj.velocity is not None or obj.angular_velocity is not None:
             p.resetBaseVelocity(uid, obj.velocity or (0, 0, 0), obj.angular_velocity or (0, 0, 0), physicsClientId=cid)
         if obj.joints or kind.holds_pose():
