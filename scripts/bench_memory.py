@@ -141,6 +141,7 @@ def shipped_scenarios() -> list[str]:
 def run_all(args: argparse.Namespace) -> None:
     """Every shipped scenario (or ``--only``), 1-frame episodes, one worker; a table and one figure."""
     names = args.only.split(",") if args.only else shipped_scenarios()
+    names = [n for n in names if n not in args.skip.split(",")]
     curves: dict[str, list[tuple[int, float, float]]] = {}
     args.csv.parent.mkdir(parents=True, exist_ok=True)
     with open(args.csv, "w", newline="") as f:
@@ -156,6 +157,12 @@ def run_all(args: argparse.Namespace) -> None:
             for (k, rss, peak), r in zip(pts, rows, strict=True):
                 w.writerow([name, k, r["episode"], rss, peak])
             f.flush()
+    for extra in args.include or []:  # curves of an earlier --all run (e.g. a longer one of one scenario)
+        with open(extra, newline="") as f:
+            for r in csv.DictReader(f):
+                curves.setdefault(r["scenario"], []).append(
+                    (int(r["worker_episodes"]), float(r["rss_mb"]), float(r["peak_rss_mb"]))
+                )
     print(f"{'scenario':32s} {'episodes':>8s} {'rss@30':>7s} {'final':>7s} {'growth 30..end':>15s}")
     for name, pts in curves.items():
         at30 = pts[min(29, len(pts) - 1)][1]
@@ -210,6 +217,8 @@ def main() -> None:
     ap.add_argument("--compare-label", default="reference", help="legend label of --compare (default reference)")
     ap.add_argument("--all", action="store_true", help="every shipped scenario, 1-frame episodes, one figure")
     ap.add_argument("--only", default=None, help="with --all: comma-separated scenario names instead of all")
+    ap.add_argument("--skip", default="", help="with --all: comma-separated scenario names to leave out")
+    ap.add_argument("--include", type=Path, nargs="*", help="with --all: CSVs of earlier --all runs to add")
     args = ap.parse_args()
 
     if args.all:
