@@ -38,6 +38,7 @@ from simgen.export.models3d import build_model, diameter, model_key, no_model_re
 from simgen.frame import Frame, InstanceLabel
 from simgen.kinds.registry import kind_of
 from simgen.labels.instances import decode_mask
+from simgen.labels.rectify import rectified, rectified_note
 
 
 def amodal_mask(frame: Frame, lab: InstanceLabel, visib: np.ndarray) -> np.ndarray:
@@ -76,6 +77,8 @@ class BopExporter(Exporter):
         One worker renders a whole episode in order, so image ids (the frame's position in its
         scene) are assigned here and do not depend on the worker count.
         """
+        lensed = frame.camera.distortion is not None
+        frame = rectified(frame)  # cam_K is a pinhole matrix: a lensed camera is written rectified
         if frame.episode not in self.scenes:
             self.scenes[frame.episode] = (StagedDir(self.root / frame.split / f"{frame.episode:06d}"), [0])
         scene, counter = self.scenes[frame.episode]
@@ -127,6 +130,7 @@ class BopExporter(Exporter):
             "camera": camera,
             "gt": gts,
             "gt_info": infos,
+            **({"rectified": True} if lensed else {}),
         }
         if left_out:
             record["left_out"] = left_out
@@ -154,6 +158,10 @@ class BopExporter(Exporter):
             else:
                 keys[lab.instance_id] = model_key(o.type, o.shape, o.class_name, self.info.base_dir)
         return keys, left_out
+
+    def notes(self, records: list[Record]) -> list[str]:
+        """Which frames came from cameras with a lens and were written rectified."""
+        return rectified_note("bop", sum(1 for r in records if r.get("rectified")), "cam_K")
 
     def end_episode(self, episode: int) -> None:
         """Rename the episode's staged scene folder into place."""

@@ -52,6 +52,7 @@ from simgen.export.base import Exporter, Record, register_exporter
 from simgen.export.encode import encoded_rgb, promote, rows, safe_token
 from simgen.frame import Frame, InstanceLabel
 from simgen.labels.geometry import box_corners, kitti_alpha, kitti_box, level_from_camera
+from simgen.labels.rectify import rectified, rectified_note
 
 # Axes of a LiDAR (x forward, y left, z up) expressed in OpenCV camera axes of the same heading.
 CAM_FROM_VELO_AXES = np.array([[0.0, -1.0, 0.0], [0.0, 0.0, -1.0], [1.0, 0.0, 0.0]])
@@ -145,7 +146,13 @@ class KittiExporter(Exporter):
         return mode
 
     def add(self, frame: Frame) -> Record:
-        """Write image, labels, calib (and the LiDAR sweep) under the frame's stem."""
+        """Write image, labels, calib (and the LiDAR sweep) under the frame's stem.
+
+        A camera with a lens is written rectified (:mod:`simgen.labels.rectify`): KITTI's ``P2``
+        is a pinhole matrix and its tools assume undistorted images.
+        """
+        lensed = frame.camera.distortion is not None
+        frame = rectified(frame)
         t = self.root / "training"
         stem = frame.stem
         mode = self.frame_mode
@@ -165,7 +172,8 @@ class KittiExporter(Exporter):
         tilts = [box_tilt_deg(lab, r0) for lab in frame.labels if not lab.ignore]
         tilted = sum(1 for t_deg in tilts if t_deg is not None and t_deg > TILT_LIMIT_DEG)
         boxes = sum(1 for t_deg in tilts if t_deg is not None)
-        return {"split": frame.split, "stem": stem, "velodyne": has_velo, "boxes": boxes, "tilted": tilted}
+        record = {"split": frame.split, "stem": stem, "velodyne": has_velo, "boxes": boxes, "tilted": tilted}
+        return {**record, "rectified": True} if lensed else record
 
     def finish(self, records: list[Record]) -> None:
         """Rename frames to 6-digit ids in dataset order; write split lists and the id map."""
@@ -192,6 +200,7 @@ class KittiExporter(Exporter):
             "boxes_3d": sum(int(r.get("boxes", 0)) for r in records),
             "tilted_boxes": sum(int(r.get("tilted", 0)) for r in records),
             "tilt_limit_deg": TILT_LIMIT_DEG,
+            "rectified_frames": sum(1 for r in records if r.get("rectified")),
         }
 
     def notes(self, records: list[Record]) -> list[str]:
@@ -202,7 +211,7 @@ class KittiExporter(Exporter):
             f"kitti: labels in the {f['frame']} frame (output.kitti.frame: {other} is the other choice); "
             f"{f['tilted_boxes']} of {f['boxes_3d']} 3D boxes lean > {TILT_LIMIT_DEG:g} deg from that frame's up "
             "axis, so their yaw-only boxes enclose them"
-        ]
+        ] + rectified_note("kitti", f["rectified_frames"], "P2")
 
     @staticmethod
     def _files(velodyne: bool) -> list[tuple[str, str]]:
