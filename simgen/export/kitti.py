@@ -48,7 +48,7 @@ from typing import Any
 import numpy as np
 
 from simgen.core.fileio import write_bytes, write_json, write_text
-from simgen.export.base import Exporter, Record, register_exporter
+from simgen.export.base import Exporter, Record, empty_split_notes, register_exporter
 from simgen.export.encode import encoded_rgb, promote, rows, safe_token
 from simgen.frame import Frame, InstanceLabel
 from simgen.labels.geometry import box_corners, kitti_alpha, kitti_box, level_from_camera
@@ -191,7 +191,8 @@ class KittiExporter(Exporter):
             for sub, ext in self._files(rec["velodyne"]):
                 promote(t / sub / f"{row['stem']}.{ext}", t / sub / f"{row['id']}.{ext}")
         for split, ids in per_split.items():
-            write_text(self.root / "ImageSets" / f"{split}.txt", "".join(f"{x}\n" for x in ids))
+            if ids:  # an empty list would be read as a split to evaluate on
+                write_text(self.root / "ImageSets" / f"{split}.txt", "".join(f"{x}\n" for x in ids))
 
     def facts(self, records: list[Record]) -> dict[str, Any]:
         """Label frame, 3D box count and tilted-box count of the export."""
@@ -207,11 +208,15 @@ class KittiExporter(Exporter):
         """The label frame and how many 3D boxes cannot be exact as yaw-only boxes."""
         f = self.facts(records)
         other = "level (gravity-levelled)" if f["frame"] == "camera" else "camera (standard)"
-        return [
-            f"kitti: labels in the {f['frame']} frame (output.kitti.frame: {other} is the other choice); "
-            f"{f['tilted_boxes']} of {f['boxes_3d']} 3D boxes lean > {TILT_LIMIT_DEG:g} deg from that frame's up "
-            "axis, so their yaw-only boxes enclose them"
-        ] + rectified_note("kitti", f["rectified_frames"], "P2")
+        return (
+            [
+                f"kitti: labels in the {f['frame']} frame (output.kitti.frame: {other} is the other choice); "
+                f"{f['tilted_boxes']} of {f['boxes_3d']} 3D boxes lean > {TILT_LIMIT_DEG:g} deg from that frame's up "
+                "axis, so their yaw-only boxes enclose them"
+            ]
+            + rectified_note("kitti", f["rectified_frames"], "P2")
+            + empty_split_notes(self.name, self.info.splits, records, "ImageSets/{}.txt")
+        )
 
     @staticmethod
     def _files(velodyne: bool) -> list[tuple[str, str]]:
