@@ -118,9 +118,9 @@ def texture_safe_renderer(scenario: Any, requested: str) -> str:
             "and this scenario randomizes textures",
             hint="use --renderer tiny (or auto, which picks it for such scenarios)",
         )
-    import sys
+    from simgen.notices import notice
 
-    print("simgen: randomized textures: rendering with TinyRenderer (EGL keeps stale textures)", file=sys.stderr)  # noqa: T201
+    notice("randomized textures: rendering with TinyRenderer (EGL keeps stale textures)", kind="renderer")
     return "tiny"
 
 
