@@ -548,6 +548,8 @@ def cmd_mix(args: argparse.Namespace) -> int:
         flag = "  UNDER TARGET" if v["under"] else ""
         share = f"{100 * v['achieved']:.1f} % of training annotations (target {100 * v['target']:.1f} %)"
         print(f"class {name}: {share}{flag}")
+    for note in summary.get("notes", []):
+        print(f"note: {note}")
     return 0
 
 

@@ -17,6 +17,8 @@ and the dataset card say so, since validation metrics then measure training imag
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
+from pathlib import Path
 
 import cv2
 import numpy as np
@@ -83,22 +85,8 @@ class YoloExporter(Exporter):
         return [s for s in self.info.splits if s in used] or list(self.info.splits)
 
     def finish(self, records: list[Record]) -> None:
-        """Write ``data.yaml`` and ``dataset.yaml`` (JSON-style YAML, valid YAML), split paths relative to them."""
-        splits = self._splits(records)
-        doc: dict[str, object] = {}
-        for key in ("train", "val", "test"):
-            if key in splits:
-                doc[key] = f"images/{key}"
-        for extra in splits:
-            if extra not in ("train", "val", "test"):
-                doc[extra] = f"images/{extra}"
-        doc.setdefault("train", f"images/{splits[0]}")
-        doc.setdefault("val", doc["train"])
-        doc["nc"] = len(self.info.class_names)
-        names = "\n".join(f"  {i}: {json.dumps(n)}" for i, n in enumerate(self.info.class_names))
-        head = "\n".join(f"{k}: {json.dumps(v)}" for k, v in doc.items())
-        text = f"# Ultralytics YOLO dataset written by simgen (synthetic images)\n{head}\nnames:\n{names}\n"
-        write_text(self.root / "data.yaml", text)
+        """Write ``data.yaml`` (see :func:`write_data_yaml`) and the same text as ``dataset.yaml``."""
+        text = write_data_yaml(self.root, self._splits(records), self.info.class_names, "synthetic images")
         write_text(self.root / "dataset.yaml", text)  # the name FiftyOne's YOLOv5 importer opens
 
     def notes(self, records: list[Record]) -> list[str]:
@@ -108,6 +96,30 @@ class YoloExporter(Exporter):
         return [
             f"{self.name}: no val images, data.yaml val = images/train (validation metrics measure training images)"
         ]
+
+
+def write_data_yaml(root: Path, splits: list[str], class_names: Sequence[str], what: str) -> str:
+    """``root/data.yaml``, the one Ultralytics dataset file simgen writes (exporter and ``simgen mix``).
+
+    JSON-style YAML (every JSON document is valid YAML); split paths are relative to the file
+    (no ``path:``), so the folder can move; ``val`` falls back to ``train``'s images when there
+    is no val split (the caller says so). Returns the text.
+    """
+    doc: dict[str, object] = {}
+    for key in ("train", "val", "test"):
+        if key in splits:
+            doc[key] = f"images/{key}"
+    for extra in splits:
+        if extra not in ("train", "val", "test"):
+            doc[extra] = f"images/{extra}"
+    doc.setdefault("train", f"images/{splits[0]}")
+    doc.setdefault("val", doc["train"])
+    doc["nc"] = len(class_names)
+    names = "\n".join(f"  {i}: {json.dumps(n)}" for i, n in enumerate(class_names))
+    head = "\n".join(f"{k}: {json.dumps(v)}" for k, v in doc.items())
+    text = f"# Ultralytics YOLO dataset written by simgen ({what})\n{head}\nnames:\n{names}\n"
+    write_text(root / "data.yaml", text)
+    return text
 
 
 @register_exporter
