@@ -332,8 +332,6 @@ def sample_world(
                 path=f"{p}.placement",
                 hint="enlarge the region, lower the count, or raise max_tries",
             )
-        if grounded:  # it stands on whatever support is under (x, y); a surface's lift is its clearance
-            c[2] = float(half[2]) + (region.lift if region.region == "surface" else 0.0)
         pos = tuple(float(v) for v in c)
         sampler.sampled[f"{p}.placement"] = list(pos)
         out[idx] = inst = dataclasses.replace(inst, position=pos)
@@ -363,7 +361,8 @@ def _ground_rule(inst: ObjectInstance, spec: Any, j: int, p: str, scenario: Scen
         return inst
     half_z = float(world_half_extents(inst, base)[2])
     moved = inst.behavior is not None and inst.behavior["type"] in ("waypoints", "follow")
-    if spec.placement is None and not moved:  # a kinematic path or target decides where it starts
+    given = "position" in spec.model_fields_set  # the default position is no request to check
+    if spec.placement is None and not moved and (given or grounded):  # a path or target decides where it starts
         check_clearance(inst.name, float(inst.position[2]), grounded, half_z, f"objects[{j}].position", file, flat)
     for k, z in waypoint_paths(inst.behavior):
         check_clearance(inst.name, z, grounded, half_z, f"objects[{j}].behavior.points[{k}]", file, flat)

@@ -203,7 +203,7 @@ class World:
             from simgen.scenario.sample_world import local_half_extents
             from simgen.sim.ground import wheel_depth
 
-            half = local_half_extents(obj, self.base)
+            half = local_half_extents(obj, self.base)  # clearance holds the sampled bottom until _rest
             self.clearance[obj.instance_id] = float(obj.position[2]) - half_height(half, obj.orientation)
             self.local_half[obj.instance_id] = np.array([half[0], half[1], max(half[2], wheel_depth(obj))])
         ctrl = make_controller(self, obj.instance_id, obj.behavior)
@@ -224,12 +224,21 @@ class World:
         """Stand grounded actor ``iid`` on the support below it (its controller re-places kinematic ones)."""
         from simgen.sim.ground import rest_height
 
+        from simgen.sim.ground import footprint, half_height, support_top
+
         self.last_support.pop(iid, None)  # look for its support from above its head, every support built
         pos, orn = self.frame_pose(self.uid_of[iid])
+        half = self.local_half[iid]
+        bottom = self.clearance[iid]  # the sampled bottom height; as high as it asked, never under its support
+        start = max(bottom, 0.0) + 2 * half_height(half, orn) + 0.5
+        top = support_top(self, footprint(np.asarray(pos, float), orn, half), start, exclude=self.uid_of[iid])
+        self.clearance[iid] = max(0.0, bottom - top) if top is not None else bottom
         ctrl = self.controllers.get(iid)
         if ctrl is not None and ctrl.kinematic:
-            ctrl.start()
+            ctrl.start()  # its path or target places it, looking for support from above its head
             return
+        if top is not None:
+            self.last_support[iid] = top
         z = rest_height(self, iid, np.asarray(pos, float), orn, self.clearance[iid])
         p, cid, uid = self.client.p, self.client.id, self.uid_of[iid]
         velocity = p.getBaseVelocity(uid, physicsClientId=cid)
