@@ -222,9 +222,7 @@ class World:
 
     def _rest(self, iid: int) -> None:
         """Stand grounded actor ``iid`` on the support below it (its controller re-places kinematic ones)."""
-        from simgen.sim.ground import rest_height
-
-        from simgen.sim.ground import footprint, half_height, support_top
+        from simgen.sim.ground import footprint, half_height, rest_height, support_top
 
         self.last_support.pop(iid, None)  # look for its support from above its head, every support built
         pos, orn = self.frame_pose(self.uid_of[iid])
