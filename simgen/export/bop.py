@@ -159,10 +159,6 @@ class BopExporter(Exporter):
                 keys[lab.instance_id] = model_key(o.type, o.shape, o.class_name, self.info.base_dir)
         return keys, left_out
 
-    def notes(self, records: list[Record]) -> list[str]:
-        """Which frames came from cameras with a lens and were written rectified."""
-        return rectified_note("bop", sum(1 for r in records if r.get("rectified")), "cam_K")
-
     def end_episode(self, episode: int) -> None:
         """Rename the episode's staged scene folder into place."""
         staged = self.scenes.pop(episode, None)
@@ -218,15 +214,16 @@ class BopExporter(Exporter):
             )
 
     def notes(self, records: list[Record]) -> list[str]:
-        """Name the object kinds left out of the ground truth, and why."""
+        """Name the object kinds left out of the ground truth, and why; and the frames written rectified."""
+        rectified = rectified_note("bop", sum(1 for r in records if r.get("rectified")), "cam_K")
         left: dict[str, str] = {}
         for rec in records:
             for kind, why in rec.get("left_out", {}).items():
                 left.setdefault(kind, why)
         if not left:
-            return []
+            return rectified
         listed = "; ".join(f"{kind} ({why})" for kind, why in sorted(left.items()))
-        return [f"{self.name}: no rigid model, so no 6D ground truth, for {listed}"]
+        return [f"{self.name}: no rigid model, so no 6D ground truth, for {listed}", *rectified]
 
     def write_models(self, models: _Models) -> None:
         """``models/`` and ``models_eval/``: one PLY (mm, body frame) per obj_id and ``models_info.json``."""
