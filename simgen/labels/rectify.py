@@ -4,7 +4,7 @@ Formats whose geometry is a pinhole matrix (KITTI's ``P2``, BOP's ``cam_K``) are
 that assume rectified images. For a camera with a plumb-bob or fisheye lens those formats get
 this view: the same ``K`` and image size with no distortion. Each pixel of it samples the
 rendered (distorted) images where the lens maps its ray, through the lens tables of
-:mod:`simgen.scenario.lens`: RGB bilinear, depth and id maps nearest-neighbour. The labels are
+:mod:`simgen.core.lens`: RGB bilinear, depth and id maps nearest-neighbour. The labels are
 those of the rectified view: visible masks and 2D boxes from its instance map, amodal masks
 drawn with the pinhole camera, truncation and keypoints re-projected; 3D boxes and poses are
 camera-frame quantities and do not change.
@@ -17,11 +17,11 @@ import dataclasses
 import numpy as np
 from pycocotools import mask as mask_utils
 
+from simgen.core.lens import distort_points
 from simgen.frame import Frame, InstanceLabel
 from simgen.labels.amodal import fill_amodal
 from simgen.labels.geometry import box_corners, box_truncation, occlusion_level
 from simgen.labels.instances import amodal_stats, encode_masks, instance_masks
-from simgen.scenario.lens import distort_points
 from simgen.scenario.spec import CameraSpec
 
 _MAPS: dict[tuple[object, ...], tuple[np.ndarray, np.ndarray]] = {}
