@@ -201,7 +201,7 @@ class KittiExporter(Exporter):
             "boxes_3d": sum(int(r.get("boxes", 0)) for r in records),
             "tilted_boxes": sum(int(r.get("tilted", 0)) for r in records),
             "tilt_limit_deg": TILT_LIMIT_DEG,
-            "rectified_frames": sum(1 for r in records if r.get("rectified")),
+            **({"rectified_frames": rectified} if (rectified := sum(1 for r in records if r.get("rectified"))) else {}),
         }
 
     def notes(self, records: list[Record]) -> list[str]:
@@ -214,7 +214,7 @@ class KittiExporter(Exporter):
                 f"{f['tilted_boxes']} of {f['boxes_3d']} 3D boxes lean > {TILT_LIMIT_DEG:g} deg from that frame's up "
                 "axis, so their yaw-only boxes enclose them"
             ]
-            + rectified_note("kitti", f["rectified_frames"], "P2")
+            + rectified_note("kitti", f.get("rectified_frames", 0), "P2")
             + empty_split_notes(self.name, self.info.splits, records, "ImageSets/{}.txt")
         )
 
