@@ -678,7 +678,7 @@ def main(argv: list[str] | None = None) -> int:
         if value is not None and value < 1:
             print(f"simgen: error: --{name.replace('_', '-')} must be at least 1, got {value}", file=sys.stderr)
             return EXIT_USER_ERROR
-    from simgen.notices import error, notice, set_json_mode
+    from simgen.core.notices import error, notice, set_json_mode
 
     set_json_mode(getattr(args, "progress", None) == "json")
     try:

@@ -458,7 +458,7 @@ def _write_all(plan: MixPlan, root: Path, formats: list[str], link: str, final: 
                 lines.append(f"{cat_id[a.category] - 1} " + " ".join(f"{v:.6f}" for v in vals))
             label = root / "yolo" / "labels" / it.split / f"{Path(it.file_name).stem}.txt"
             write_text(label, "".join(line + "\n" for line in lines), durable=False)
-        from simgen.export.yolo import write_data_yaml
+        from simgen.export.data_yaml import write_data_yaml
 
         write_data_yaml(root / "yolo", splits, plan.categories, "simgen mix: real + synthetic images")
     if "voc" in formats:

@@ -16,15 +16,12 @@ and the dataset card say so, since validation metrics then measure training imag
 
 from __future__ import annotations
 
-import json
-from collections.abc import Sequence
-from pathlib import Path
-
 import cv2
 import numpy as np
 
 from simgen.core.fileio import write_bytes, write_text
 from simgen.export.base import Exporter, Record, register_exporter
+from simgen.export.data_yaml import write_data_yaml
 from simgen.export.encode import encoded_rgb
 from simgen.frame import Frame
 from simgen.labels.geometry import xywh_to_cxcywh
@@ -96,30 +93,6 @@ class YoloExporter(Exporter):
         return [
             f"{self.name}: no val images, data.yaml val = images/train (validation metrics measure training images)"
         ]
-
-
-def write_data_yaml(root: Path, splits: list[str], class_names: Sequence[str], what: str) -> str:
-    """``root/data.yaml``, the one Ultralytics dataset file simgen writes (exporter and ``simgen mix``).
-
-    JSON-style YAML (every JSON document is valid YAML); split paths are relative to the file
-    (no ``path:``), so the folder can move; ``val`` falls back to ``train``'s images when there
-    is no val split (the caller says so). Returns the text.
-    """
-    doc: dict[str, object] = {}
-    for key in ("train", "val", "test"):
-        if key in splits:
-            doc[key] = f"images/{key}"
-    for extra in splits:
-        if extra not in ("train", "val", "test"):
-            doc[extra] = f"images/{extra}"
-    doc.setdefault("train", f"images/{splits[0]}")
-    doc.setdefault("val", doc["train"])
-    doc["nc"] = len(class_names)
-    names = "\n".join(f"  {i}: {json.dumps(n)}" for i, n in enumerate(class_names))
-    head = "\n".join(f"{k}: {json.dumps(v)}" for k, v in doc.items())
-    text = f"# Ultralytics YOLO dataset written by simgen ({what})\n{head}\nnames:\n{names}\n"
-    write_text(root / "data.yaml", text)
-    return text
 
 
 @register_exporter

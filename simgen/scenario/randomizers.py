@@ -118,7 +118,7 @@ def texture_safe_renderer(scenario: Any, requested: str) -> str:
             "and this scenario randomizes textures",
             hint="use --renderer tiny (or auto, which picks it for such scenarios)",
         )
-    from simgen.notices import notice
+    from simgen.core.notices import notice
 
     notice("randomized textures: rendering with TinyRenderer (EGL keeps stale textures)", kind="renderer")
     return "tiny"

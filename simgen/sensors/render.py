@@ -80,7 +80,7 @@ def resolve_renderer(requested: str, *, notify: bool = True) -> str:
         return "egl"
     except SimgenError:
         if notify:
-            from simgen.notices import notice
+            from simgen.core.notices import notice
 
             notice("EGL renderer unavailable, using TinyRenderer (CPU)", kind="renderer")
         return "tiny"
