@@ -548,6 +548,8 @@ def cmd_mix(args: argparse.Namespace) -> int:
         flag = "  UNDER TARGET" if v["under"] else ""
         share = f"{100 * v['achieved']:.1f} % of training annotations (target {100 * v['target']:.1f} %)"
         print(f"class {name}: {share}{flag}")
+    for note in summary.get("notes", []):
+        print(f"note: {note}")
     return 0
 
 
@@ -676,14 +678,17 @@ def main(argv: list[str] | None = None) -> int:
         if value is not None and value < 1:
             print(f"simgen: error: --{name.replace('_', '-')} must be at least 1, got {value}", file=sys.stderr)
             return EXIT_USER_ERROR
+    from simgen.core.notices import error, notice, set_json_mode
+
+    set_json_mode(getattr(args, "progress", None) == "json")
     try:
         return int(args.func(args))
     except SimgenError as err:
         for issue in err.issues:
-            print(f"simgen: error: {issue.format()}", file=sys.stderr)
+            error(issue.format(), kind="user", file=issue.file, line=issue.line, col=issue.col, path=issue.path)
         return EXIT_USER_ERROR
     except KeyboardInterrupt:
-        print("simgen: interrupted; finished episodes are kept, rerun with --resume to continue", file=sys.stderr)
+        notice("interrupted; finished episodes are kept, rerun with --resume to continue", kind="interrupted")
         return 130
     except BrokenPipeError:
         # `simgen list | head`: the reader went away; say nothing more (and nothing at exit's flush).

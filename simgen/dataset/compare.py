@@ -127,14 +127,43 @@ def parse_mapping(text: str | None) -> dict[str, str]:
     return out
 
 
+def _words(name: str) -> tuple[str, ...]:
+    """Lower-case words of a class name, plurals made singular: ``Sports_Balls`` -> (sports, ball)."""
+    import re
+
+    out = []
+    for w in re.split(r"[^0-9a-z]+", name.lower()):
+        if not w:
+            continue
+        if len(w) > 3 and w.endswith("es") and w[:-2].endswith(("s", "x", "ch", "sh")):
+            w = w[:-2]
+        elif len(w) > 2 and w.endswith("s") and not w.endswith("ss"):
+            w = w[:-1]
+        out.append(w)
+    return tuple(out)
+
+
 def suggest(name: str, choices: list[str]) -> str | None:
-    """The closest reference class name (case-insensitive), or None."""
-    lower = {c.lower(): c for c in choices}
-    close = difflib.get_close_matches(name.lower(), list(lower), n=1, cutoff=0.5)
-    if close:
-        return lower[close[0]]
-    part = [c for c in choices if name.lower() in c.lower() or c.lower() in name.lower()]
-    return part[0] if part else None
+    """A reference class the name plainly means, or None: no guess without evidence.
+
+    Evidence is the same words (case, separators and plurals aside: ``Balls`` = ``ball``), one
+    name's words all inside the other's (``ball`` in ``sports ball``, ``crate`` in
+    ``box_crate``), or a near-identical spelling (a typo, similarity >= 0.85). Letters in common
+    are not evidence: ``child`` is never offered ``vehicle``.
+    """
+    mine = _words(name)
+    if not mine:
+        return None
+    for c in choices:
+        if _words(c) == mine:
+            return c
+    for c in choices:
+        theirs = set(_words(c))
+        if theirs and (set(mine) <= theirs or theirs <= set(mine)):
+            return c
+    joined = {" ".join(_words(c)): c for c in choices}
+    close = difflib.get_close_matches(" ".join(mine), list(joined), n=1, cutoff=0.85)
+    return joined[close[0]] if close else None
 
 
 def class_mapping(ours: list[str], ref: list[str], mapping: dict[str, str]) -> dict[str, str]:

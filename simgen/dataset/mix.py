@@ -22,7 +22,9 @@ Rules:
   ``coco_url``, ``date_captured``, ...) are carried over.
 - **Splits**: real images keep their split (``instances_<split>.json``; a file named otherwise is
   ``train``), or with ``--real-val SHARE`` groups of real images (``--group-by FIELD``, an image
-  field such as ``video_id``; default: each image alone) go to ``val`` by a seeded draw. Synthetic
+  field such as ``video_id``; default: each image alone) go to ``val`` by a seeded draw; a real set
+  with no ``val`` split gets ``DEFAULT_REAL_VAL`` of its groups held out that way (said in the
+  summary and the card). Synthetic
   frames go to ``train`` only (validation stays real), unless ``--synthetic-val`` keeps their own
   split; whole episodes are chosen, so frames of one episode never straddle splits.
 - **How many synthetic frames**: all; or ``--ratio R``, synthetic share of training images
@@ -135,10 +137,29 @@ def _check_labels(ds: Dataset, what: str) -> None:
         raise SimgenError(f"{what} {ds.root}: annotations refer to image ids not in the set: {bad_images[:MAX_LISTED]}")
 
 
-def _real_splits(real: Dataset, val_share: float | None, group_by: str | None, seed: int) -> dict[int, str]:
-    """Image id -> split for the real images."""
+DEFAULT_REAL_VAL = 0.2  # share of real groups held out as val when the real set has no val split
+
+
+def _real_splits(
+    real: Dataset, val_share: float | None, group_by: str | None, seed: int, notes: list[str] | None = None
+) -> dict[int, str]:
+    """Image id -> split for the real images.
+
+    Without ``--real-val``, real images keep their split; when none of them is ``val``,
+    ``DEFAULT_REAL_VAL`` of the groups are held out as val (so validation never measures training
+    images), and ``notes`` says so.
+    """
     if val_share is None:
-        return {im.id: ("train" if im.split == "all" else im.split) for im in real.images}
+        kept = {im.id: ("train" if im.split == "all" else im.split) for im in real.images}
+        if "val" in kept.values() or not kept:
+            return kept
+        val_share = DEFAULT_REAL_VAL
+        if notes is not None:
+            by = f"groups of '{group_by}'" if group_by else "images"
+            notes.append(
+                f"the real dataset has no val split: {100 * val_share:g} % of its {by} were held out as val "
+                "(a seeded draw; --real-val SHARE to choose the share, --real-val 0 to hold out none)"
+            )
     if not 0 <= val_share < 1:
         raise SimgenError(f"--real-val must be in [0, 1), got {val_share}")
     groups: dict[str, list[int]] = {}
@@ -200,7 +221,8 @@ def plan_mix(
     unused = sorted(set(mapping or {}) - {n for ds in synthetic for n in ds.class_names})
     if unused:
         raise SimgenError(f"--map names classes no synthetic dataset has: {', '.join(unused)}")
-    splits = _real_splits(real, real_val, group_by, seed)
+    notes: list[str] = []
+    splits = _real_splits(real, real_val, group_by, seed, notes)
     by_image = real.by_image()
     items = [
         Item(image=im, anns=by_image.get(im.id, []), synthetic=False, source=str(real.root), split=splits[im.id])
@@ -222,7 +244,7 @@ def plan_mix(
         episodes += [groups[key] for key in groups]
     rng = np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(_MIX_KEY, 1)))
     episodes = [episodes[i] for i in rng.permutation(len(episodes))]
-    plan = MixPlan(categories=categories, items=items, real=real, synthetic=synthetic, mapping=maps)
+    plan = MixPlan(categories=categories, items=items, real=real, synthetic=synthetic, mapping=maps, notes=notes)
     if ratio is not None:
         chosen = _choose_ratio(items, episodes, ratio)
     elif fill is not None:
@@ -436,15 +458,9 @@ def _write_all(plan: MixPlan, root: Path, formats: list[str], link: str, final: 
                 lines.append(f"{cat_id[a.category] - 1} " + " ".join(f"{v:.6f}" for v in vals))
             label = root / "yolo" / "labels" / it.split / f"{Path(it.file_name).stem}.txt"
             write_text(label, "".join(line + "\n" for line in lines), durable=False)
-        doc_y: dict[str, Any] = {"path": str((final / "yolo").resolve())}
-        for s in splits:
-            doc_y[s] = f"images/{s}"
-        doc_y.setdefault("train", f"images/{splits[0]}")
-        doc_y.setdefault("val", doc_y["train"])
-        doc_y["nc"] = len(plan.categories)
-        names = "\n".join(f"  {i}: {json.dumps(n)}" for i, n in enumerate(plan.categories))
-        head = "\n".join(f"{k}: {json.dumps(v)}" for k, v in doc_y.items())
-        write_text(root / "yolo" / "data.yaml", f"# hybrid dataset written by simgen mix\n{head}\nnames:\n{names}\n")
+        from simgen.export.data_yaml import write_data_yaml
+
+        write_data_yaml(root / "yolo", splits, plan.categories, "simgen mix: real + synthetic images")
     if "voc" in formats:
         _write_voc(plan, root / "voc", link)
     lines = []
@@ -507,6 +523,7 @@ def summary(plan: MixPlan) -> dict[str, Any]:
     out["classes"] = {n: out["classes"].get(n, {"real": 0, "synthetic": 0}) for n in plan.categories}
     if plan.achieved is not None:
         out["targets"] = plan.achieved
+    out["notes"] = list(plan.notes)
     return out
 
 
@@ -554,6 +571,7 @@ def card(plan: MixPlan) -> str:
             f"- class {name}: {100 * v['achieved']:.1f} % of training annotations (target {100 * v['target']:.1f} %)"
             + (" UNDER TARGET" if v["under"] else "")
         )
+    lines += [f"- {n}" for n in plan.notes]
     lines.append(
         "- splits: real images keep their split; synthetic frames are whole episodes, in "
         + ("their own splits" if any(it.synthetic and it.split != "train" for it in plan.items) else "train only")

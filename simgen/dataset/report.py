@@ -158,6 +158,31 @@ def sampled_parameters(manifest: dict[str, Any] | None) -> dict[str, np.ndarray]
     return {k: np.asarray(v) for k, v in sampled_ranges(manifest or {}).items()}
 
 
+def parameter_labels(keys: list[str], manifest: dict[str, Any] | None) -> dict[str, str]:
+    """Key path -> what a reader calls it, in scenario order: ``objects[10].floors`` -> ``building_row.floors``.
+
+    Objects are named from the manifest's resolved config; keys are ordered by object index as a
+    number (not as text, which put ``objects[10]`` before ``objects[2]``), then by key.
+    """
+    import re
+
+    objects = (((manifest or {}).get("scenario") or {}).get("config") or {}).get("objects") or []
+
+    def order(key: str) -> tuple[int, int, str]:
+        m = re.match(r"^objects\[(\d+)\]", key)
+        return (1, int(m.group(1)), key) if m else (0, 0, key)
+
+    out = {}
+    for key in sorted(keys, key=order):
+        m = re.match(r"^objects\[(\d+)\]\.?(.*)$", key)
+        j = int(m.group(1)) if m else -1
+        if m and j < len(objects) and isinstance(objects[j], dict) and objects[j].get("name"):
+            out[key] = f"{objects[j]['name']}.{m.group(2)}" if m.group(2) else str(objects[j]["name"])
+        else:
+            out[key] = key
+    return out
+
+
 def sensor_summaries(ds: Dataset) -> list[dict[str, Any]]:
     """Per non-camera sensor in ``raw/sensors``: samples, and noise (measured - true) where recorded."""
     if ds.sensors_dir is None:
@@ -295,6 +320,8 @@ def build_report(ds: Dataset, stats: dict[str, Any], comparison: dict[str, Any] 
             parts.append(_grid([_thumb(im, by_image.get(im.id, [])) for im in _evenly(ims, EXAMPLES_PER_GROUP)]))
     # Randomization ranges
     params = sampled_parameters(ds.manifest)
+    labels = parameter_labels(list(params), ds.manifest)
+    params = {labels[k]: params[k] for k in labels}
     if params:
         parts.append("<h2 id='randomization'>Sampled randomization ranges</h2>")
         varying = {k: v for k, v in params.items() if v.size and np.ptp(v) > 0}
@@ -307,7 +334,7 @@ def build_report(ds: Dataset, stats: dict[str, Any], comparison: dict[str, Any] 
             parts.append(_hist_grid(hp, "values drawn per episode (manifest episodes[].sampled)"))
         parts.append(
             _table(
-                ["key path", "draws", "min", "max"],
+                ["parameter", "draws", "min", "max"],
                 [[k, v.size, f"{v.min():.4g}", f"{v.max():.4g}"] for k, v in params.items()],
             )
         )
@@ -340,7 +367,9 @@ def build_report(ds: Dataset, stats: dict[str, Any], comparison: dict[str, Any] 
     if comparison is not None:
         parts.append(_compare_section(comparison))
     if ds.card:
-        parts += ["<h2 id='card'>Dataset card</h2>", f"<pre>{html.escape(ds.card)}</pre>"]
+        from simgen.dataset.markdown import markdown_html
+
+        parts += ["<h2 id='card'>Dataset card</h2>", f"<div class='card'>{markdown_html(ds.card)}</div>"]
     parts.append("</body></html>")
     return "\n".join(parts)
 

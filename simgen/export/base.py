@@ -93,6 +93,16 @@ class Exporter(ABC):
         return []
 
 
+def empty_split_notes(fmt: str, splits: Any, records: list[Record], pattern: str) -> list[str]:
+    """The summary line of splits with no images, whose file ``pattern.format(split)`` was not written."""
+    seen = {r["split"] for r in records}
+    empty = [s for s in splits if s not in seen]
+    if not empty:
+        return []
+    files = ", ".join(pattern.format(s) for s in empty)
+    return [f"{fmt}: no images in split {', '.join(empty)}: {files} not written (an empty file breaks evaluators)"]
+
+
 EXPORTERS: dict[str, type[Exporter]] = {}
 
 

@@ -38,6 +38,7 @@ from simgen.export.models3d import build_model, diameter, model_key, no_model_re
 from simgen.frame import Frame, InstanceLabel
 from simgen.kinds.registry import kind_of
 from simgen.labels.instances import decode_mask
+from simgen.labels.rectify import rectified, rectified_note
 
 
 def amodal_mask(frame: Frame, lab: InstanceLabel, visib: np.ndarray) -> np.ndarray:
@@ -76,6 +77,8 @@ class BopExporter(Exporter):
         One worker renders a whole episode in order, so image ids (the frame's position in its
         scene) are assigned here and do not depend on the worker count.
         """
+        lensed = frame.camera.distortion is not None
+        frame = rectified(frame)  # cam_K is a pinhole matrix: a lensed camera is written rectified
         if frame.episode not in self.scenes:
             self.scenes[frame.episode] = (StagedDir(self.root / frame.split / f"{frame.episode:06d}"), [0])
         scene, counter = self.scenes[frame.episode]
@@ -127,6 +130,7 @@ class BopExporter(Exporter):
             "camera": camera,
             "gt": gts,
             "gt_info": infos,
+            **({"rectified": True} if lensed else {}),
         }
         if left_out:
             record["left_out"] = left_out
@@ -210,15 +214,16 @@ class BopExporter(Exporter):
             )
 
     def notes(self, records: list[Record]) -> list[str]:
-        """Name the object kinds left out of the ground truth, and why."""
+        """Name the object kinds left out of the ground truth, and why; and the frames written rectified."""
+        rectified = rectified_note("bop", sum(1 for r in records if r.get("rectified")), "cam_K")
         left: dict[str, str] = {}
         for rec in records:
             for kind, why in rec.get("left_out", {}).items():
                 left.setdefault(kind, why)
         if not left:
-            return []
+            return rectified
         listed = "; ".join(f"{kind} ({why})" for kind, why in sorted(left.items()))
-        return [f"{self.name}: no rigid model, so no 6D ground truth, for {listed}"]
+        return [f"{self.name}: no rigid model, so no 6D ground truth, for {listed}", *rectified]
 
     def write_models(self, models: _Models) -> None:
         """``models/`` and ``models_eval/``: one PLY (mm, body frame) per obj_id and ``models_info.json``."""

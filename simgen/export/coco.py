@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from simgen.core.fileio import write_bytes, write_json
-from simgen.export.base import DatasetInfo, Exporter, Record, register_exporter
+from simgen.export.base import DatasetInfo, Exporter, Record, empty_split_notes, register_exporter
 from simgen.export.encode import encoded_rgb, fault_flags
 from simgen.frame import Frame, InstanceLabel
 
@@ -165,6 +165,8 @@ class CocoExporter(Exporter):
                 fields = {k: v for k, v in ann.items() if k != "keypoint_names"}
                 per_split[rec["split"]]["annotations"].append({"id": ann_id, "image_id": image_id, **fields})
         for split, content in per_split.items():
+            if not content["images"]:
+                continue  # an empty instances file breaks COCO evaluators: none is written (see notes)
             doc = {
                 "info": {
                     "description": f"Synthetic images rendered by simgen (scenario '{self.info.name}'). "
@@ -182,3 +184,7 @@ class CocoExporter(Exporter):
                 "categories": categories,
             }
             write_json(self.root / "annotations" / f"instances_{split}.json", doc)
+
+    def notes(self, records: list[Record]) -> list[str]:
+        """Name the splits that got no images and so no annotation file."""
+        return empty_split_notes(self.name, self.info.splits, records, "annotations/instances_{}.json")

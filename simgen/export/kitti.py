@@ -48,10 +48,11 @@ from typing import Any
 import numpy as np
 
 from simgen.core.fileio import write_bytes, write_json, write_text
-from simgen.export.base import Exporter, Record, register_exporter
+from simgen.export.base import Exporter, Record, empty_split_notes, register_exporter
 from simgen.export.encode import encoded_rgb, promote, rows, safe_token
 from simgen.frame import Frame, InstanceLabel
 from simgen.labels.geometry import box_corners, kitti_alpha, kitti_box, level_from_camera
+from simgen.labels.rectify import rectified, rectified_note
 
 # Axes of a LiDAR (x forward, y left, z up) expressed in OpenCV camera axes of the same heading.
 CAM_FROM_VELO_AXES = np.array([[0.0, -1.0, 0.0], [0.0, 0.0, -1.0], [1.0, 0.0, 0.0]])
@@ -145,7 +146,13 @@ class KittiExporter(Exporter):
         return mode
 
     def add(self, frame: Frame) -> Record:
-        """Write image, labels, calib (and the LiDAR sweep) under the frame's stem."""
+        """Write image, labels, calib (and the LiDAR sweep) under the frame's stem.
+
+        A camera with a lens is written rectified (:mod:`simgen.labels.rectify`): KITTI's ``P2``
+        is a pinhole matrix and its tools assume undistorted images.
+        """
+        lensed = frame.camera.distortion is not None
+        frame = rectified(frame)
         t = self.root / "training"
         stem = frame.stem
         mode = self.frame_mode
@@ -165,7 +172,8 @@ class KittiExporter(Exporter):
         tilts = [box_tilt_deg(lab, r0) for lab in frame.labels if not lab.ignore]
         tilted = sum(1 for t_deg in tilts if t_deg is not None and t_deg > TILT_LIMIT_DEG)
         boxes = sum(1 for t_deg in tilts if t_deg is not None)
-        return {"split": frame.split, "stem": stem, "velodyne": has_velo, "boxes": boxes, "tilted": tilted}
+        record = {"split": frame.split, "stem": stem, "velodyne": has_velo, "boxes": boxes, "tilted": tilted}
+        return {**record, "rectified": True} if lensed else record
 
     def finish(self, records: list[Record]) -> None:
         """Rename frames to 6-digit ids in dataset order; write split lists and the id map."""
@@ -183,7 +191,8 @@ class KittiExporter(Exporter):
             for sub, ext in self._files(rec["velodyne"]):
                 promote(t / sub / f"{row['stem']}.{ext}", t / sub / f"{row['id']}.{ext}")
         for split, ids in per_split.items():
-            write_text(self.root / "ImageSets" / f"{split}.txt", "".join(f"{x}\n" for x in ids))
+            if ids:  # an empty list would be read as a split to evaluate on
+                write_text(self.root / "ImageSets" / f"{split}.txt", "".join(f"{x}\n" for x in ids))
 
     def facts(self, records: list[Record]) -> dict[str, Any]:
         """Label frame, 3D box count and tilted-box count of the export."""
@@ -192,17 +201,22 @@ class KittiExporter(Exporter):
             "boxes_3d": sum(int(r.get("boxes", 0)) for r in records),
             "tilted_boxes": sum(int(r.get("tilted", 0)) for r in records),
             "tilt_limit_deg": TILT_LIMIT_DEG,
+            **({"rectified_frames": rectified} if (rectified := sum(1 for r in records if r.get("rectified"))) else {}),
         }
 
     def notes(self, records: list[Record]) -> list[str]:
         """The label frame and how many 3D boxes cannot be exact as yaw-only boxes."""
         f = self.facts(records)
         other = "level (gravity-levelled)" if f["frame"] == "camera" else "camera (standard)"
-        return [
-            f"kitti: labels in the {f['frame']} frame (output.kitti.frame: {other} is the other choice); "
-            f"{f['tilted_boxes']} of {f['boxes_3d']} 3D boxes lean > {TILT_LIMIT_DEG:g} deg from that frame's up "
-            "axis, so their yaw-only boxes enclose them"
-        ]
+        return (
+            [
+                f"kitti: labels in the {f['frame']} frame (output.kitti.frame: {other} is the other choice); "
+                f"{f['tilted_boxes']} of {f['boxes_3d']} 3D boxes lean > {TILT_LIMIT_DEG:g} deg from that frame's up "
+                "axis, so their yaw-only boxes enclose them"
+            ]
+            + rectified_note("kitti", f.get("rectified_frames", 0), "P2")
+            + empty_split_notes(self.name, self.info.splits, records, "ImageSets/{}.txt")
+        )
 
     @staticmethod
     def _files(velodyne: bool) -> list[tuple[str, str]]:

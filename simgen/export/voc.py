@@ -12,7 +12,7 @@ from __future__ import annotations
 from xml.sax.saxutils import escape
 
 from simgen.core.fileio import write_bytes, write_text
-from simgen.export.base import Exporter, Record, register_exporter
+from simgen.export.base import Exporter, Record, empty_split_notes, register_exporter
 from simgen.export.encode import encoded_rgb
 from simgen.frame import Frame, InstanceLabel
 
@@ -100,11 +100,16 @@ class VocExporter(Exporter):
         write_text(self.root / "Annotations" / f"{frame.stem}.xml", annotation_xml(frame, file_name), durable=False)
         return {"split": frame.split, "stem": frame.stem}
 
+    def notes(self, records: list[Record]) -> list[str]:
+        """Name the splits that got no images and so no list."""
+        return empty_split_notes(self.name, self.info.splits, records, "ImageSets/Main/{}.txt")
+
     def finish(self, records: list[Record]) -> None:
         """Write ``ImageSets/Main/<split>.txt`` and ``labelmap.txt``."""
         per_split: dict[str, list[str]] = {s: [] for s in self.info.splits}
         for rec in records:
             per_split[rec["split"]].append(rec["stem"])
         for split, stems in per_split.items():
-            write_text(self.root / "ImageSets" / "Main" / f"{split}.txt", "".join(f"{s}\n" for s in stems))
+            if stems:  # an empty list would be read as a split to evaluate on
+                write_text(self.root / "ImageSets" / "Main" / f"{split}.txt", "".join(f"{s}\n" for s in stems))
         write_text(self.root / "labelmap.txt", labelmap(list(self.info.class_names)))

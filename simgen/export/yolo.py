@@ -16,13 +16,12 @@ and the dataset card say so, since validation metrics then measure training imag
 
 from __future__ import annotations
 
-import json
-
 import cv2
 import numpy as np
 
 from simgen.core.fileio import write_bytes, write_text
 from simgen.export.base import Exporter, Record, register_exporter
+from simgen.export.data_yaml import write_data_yaml
 from simgen.export.encode import encoded_rgb
 from simgen.frame import Frame
 from simgen.labels.geometry import xywh_to_cxcywh
@@ -83,22 +82,8 @@ class YoloExporter(Exporter):
         return [s for s in self.info.splits if s in used] or list(self.info.splits)
 
     def finish(self, records: list[Record]) -> None:
-        """Write ``data.yaml`` and ``dataset.yaml`` (JSON-style YAML, valid YAML), split paths relative to them."""
-        splits = self._splits(records)
-        doc: dict[str, object] = {}
-        for key in ("train", "val", "test"):
-            if key in splits:
-                doc[key] = f"images/{key}"
-        for extra in splits:
-            if extra not in ("train", "val", "test"):
-                doc[extra] = f"images/{extra}"
-        doc.setdefault("train", f"images/{splits[0]}")
-        doc.setdefault("val", doc["train"])
-        doc["nc"] = len(self.info.class_names)
-        names = "\n".join(f"  {i}: {json.dumps(n)}" for i, n in enumerate(self.info.class_names))
-        head = "\n".join(f"{k}: {json.dumps(v)}" for k, v in doc.items())
-        text = f"# Ultralytics YOLO dataset written by simgen (synthetic images)\n{head}\nnames:\n{names}\n"
-        write_text(self.root / "data.yaml", text)
+        """Write ``data.yaml`` (see :func:`write_data_yaml`) and the same text as ``dataset.yaml``."""
+        text = write_data_yaml(self.root, self._splits(records), self.info.class_names, "synthetic images")
         write_text(self.root / "dataset.yaml", text)  # the name FiftyOne's YOLOv5 importer opens
 
     def notes(self, records: list[Record]) -> list[str]:

@@ -258,7 +258,7 @@ class Scenario(Model):
             return list(self.classes)
         seen: list[str] = []
         for obj in self.objects:
-            if obj.class_ not in seen:
+            if obj.class_ is not None and obj.class_ not in seen:
                 seen.append(obj.class_)
         return seen
 

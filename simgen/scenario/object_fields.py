@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from simgen.scenario.distributions import Num
 from simgen.scenario.world_models import Behavior, Placement
@@ -36,7 +36,9 @@ class ObjectBase(Model):
     """Fields every object kind shares."""
 
     name: Name = Field(description="unique name; instances are called name_0, name_1, ...")
-    class_: ClassName = Field(alias="class", description="label class written to annotations")
+    class_: ClassName | None = Field(
+        None, alias="class", description="label class written to annotations (not needed with instance_ids: none)"
+    )
     count: Num(ge=0, le=MAX_OBJECTS, integer=True) = Field(1, description="how many instances")
     position: Any3 = Field((0.0, 0.0, 0.0), description="metres, world frame; each instance draws its own")
     rpy: Any3 = Field((0.0, 0.0, 0.0), description="roll, pitch, yaw in degrees (extrinsic XYZ)")
@@ -57,3 +59,9 @@ class ObjectBase(Model):
     reflectivity: Num(ge=0, le=1) | None = Field(
         None, description="LiDAR/radar surface reflectivity in 0..1 (default: mean RGB of color, else 0.8)"
     )
+
+    @model_validator(mode="after")
+    def _labelled_needs_class(self) -> ObjectBase:
+        if self.class_ is None and self.instance_ids != "none":
+            raise ValueError("'class' is required for a labelled object (only instance_ids: none props go without)")
+        return self

@@ -112,12 +112,12 @@ def texture_safe_renderer(scenario: Any, requested: str) -> str:
     """
     if not draws_textures(scenario) or requested != "auto":
         return requested
-    import sys
+    from simgen.core.notices import notice
 
-    print(  # noqa: T201
-        "simgen: randomized textures: rendering with TinyRenderer "
+    notice(
+        "randomized textures: rendering with TinyRenderer "
         "(EGL never frees textures, so memory grows per episode; --renderer egl to use it)",
-        file=sys.stderr,
+        kind="renderer",
     )
     return "tiny"
 

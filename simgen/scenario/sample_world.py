@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from simgen.errors import AssetError, ScenarioError, did_you_mean
 from simgen.kinds.registry import kind_of
+from simgen.scenario.grounding import check_clearance, is_grounded, waypoint_paths
 from simgen.scenario.scene_spec import DEFAULT_LIGHT, DEFAULT_SKY, SceneSpec
 from simgen.scenario.spec import CameraSpec, ObjectInstance
 
@@ -140,9 +141,16 @@ def _overlaps(c: np.ndarray, h: np.ndarray, boxes: list[tuple[np.ndarray, np.nda
 # --- placement regions -----------------------------------------------------------------------------
 
 
+def _lift(region: Any, half: np.ndarray) -> float:
+    """What to add to a region's z to get the object's centre: its half height for ``anchor: bottom``."""
+    return float(half[2]) if region.anchor == "bottom" else 0.0
+
+
 def _draw_box(region: Any, rng: np.random.Generator, half: np.ndarray, support: Any) -> np.ndarray:
     lo, hi = np.asarray(region.min, float), np.asarray(region.max, float)
-    return rng.uniform(lo, hi) if np.any(hi > lo) else lo.copy()
+    c = rng.uniform(lo, hi) if np.any(hi > lo) else lo.copy()
+    c[2] += _lift(region, half)
+    return c
 
 
 def _draw_disc(region: Any, rng: np.random.Generator, half: np.ndarray, support: Any) -> np.ndarray:
@@ -150,7 +158,7 @@ def _draw_disc(region: Any, rng: np.random.Generator, half: np.ndarray, support:
     r = math.sqrt(rng.uniform(r0 * r0, r1 * r1))
     a = rng.uniform(0.0, 2 * math.pi)
     cx, cy, cz = region.center
-    return np.array([cx + r * math.cos(a), cy + r * math.sin(a), cz + half[2]])
+    return np.array([cx + r * math.cos(a), cy + r * math.sin(a), cz + _lift(region, half)])
 
 
 def _draw_surface(region: Any, rng: np.random.Generator, half: np.ndarray, support: Any) -> np.ndarray:
@@ -174,7 +182,7 @@ def _draw_path(region: Any, rng: np.random.Generator, half: np.ndarray, support:
     p = pts[i] + t * seg[i]
     d = seg[i][:2] / max(float(np.linalg.norm(seg[i][:2])), 1e-12)
     side = rng.uniform(-region.lateral, region.lateral) if region.lateral > 0 else 0.0
-    return np.array([p[0] - d[1] * side, p[1] + d[0] * side, p[2] + half[2]])
+    return np.array([p[0] - d[1] * side, p[1] + d[0] * side, p[2] + _lift(region, half)])
 
 
 def terrain_top(heights: np.ndarray, size: tuple[float, float], centre: np.ndarray, half: np.ndarray) -> float:
@@ -269,6 +277,7 @@ def sample_world(
             except AssetError as err:
                 issue = err.issues[0]
                 raise AssetError(issue.message, file=file, path=f"objects[{j}].path", hint=issue.hint) from None
+        inst = _ground_rule(inst, spec, j, p, scenario, base)
         if spec.placement is not None:
             pending.append((len(out), p, spec.placement))
         elif spec.spawn and not _is_surface(inst):
@@ -285,6 +294,14 @@ def sample_world(
         inst = out[idx]
         half = world_half_extents(inst, base)
         support, skip = None, ""
+        grounded = is_grounded(inst.type)
+        if grounded and region.anchor != "bottom":
+            raise ScenarioError(
+                f"'{inst.name}' walks or drives: it stands on its support, so anchor: centre does not apply",
+                file=file,
+                path=f"objects[{specs[inst.source][0]}].placement.anchor",
+                hint="remove anchor: it stands on the support under the point the region draws",
+            )
         if region.region == "surface":
             if region.support == "ground":
                 x0, y0, x1, y1 = region.area
@@ -326,6 +343,33 @@ def sample_world(
             out[idx] = dataclasses.replace(inst, position=(x, y, z + b["height"]))
     _check_refs(scenario, out, names, file)
     return out, cameras, _scene(scenario, sampler, out, names, ground)
+
+
+def _ground_rule(inst: ObjectInstance, spec: Any, j: int, p: str, scenario: Scenario, base: Path) -> ObjectInstance:
+    """Apply the z convention (see :mod:`simgen.scenario.grounding`) and refuse bodies that start sunk.
+
+    A grounded actor's ``position`` z is its feet height above its support: its instance
+    position becomes the centre it would have over a support at z = 0 (the world lifts it onto
+    the real support). Waypoint z stays a feet height (the world applies it every step).
+    """
+    file = scenario.source
+    grounded = is_grounded(inst.type)
+    # extents about the base are exact for primitives and generated assets, not for URDFs and meshes
+    exact = inst.type in ("box", "sphere", "cylinder", "capsule") or ("params" in inst.shape and not _is_surface(inst))
+    flat = scenario.world.ground.type in ("plane", "checker") and exact
+    if not grounded and not flat:
+        return inst
+    half_z = float(world_half_extents(inst, base)[2])
+    moved = inst.behavior is not None and inst.behavior["type"] in ("waypoints", "follow")
+    given = "position" in spec.model_fields_set  # the default position is no request to check
+    if spec.placement is None and not moved and (given or grounded):  # a path or target decides where it starts
+        check_clearance(inst.name, float(inst.position[2]), grounded, half_z, f"objects[{j}].position", file, flat)
+    for k, z in waypoint_paths(inst.behavior):
+        check_clearance(inst.name, z, grounded, half_z, f"objects[{j}].behavior.points[{k}]", file, flat)
+    if grounded and spec.placement is None:
+        x, y, z = inst.position
+        return dataclasses.replace(inst, position=(x, y, z + half_z))
+    return inst
 
 
 def _check_refs(scenario: Scenario, out: list[ObjectInstance], names: dict[str, int], file: str | None) -> None:

@@ -337,7 +337,7 @@ def _sample(scenario: Scenario, index: int, n_episodes: int, master: int) -> Epi
                     instance_id=len(objects) + 1,
                     name=f"{obj.name}_{k}",
                     source=obj.name,
-                    class_name=obj.class_,
+                    class_name=obj.class_ or "",  # unlabelled props may have no class
                     category_id=classes.index(obj.class_) + 1 if obj.class_ in classes else 0,
                     type=obj.type,
                     shape=_shape(obj, sampler, p),

@@ -87,10 +87,13 @@ class Haze(Model):
 class _PlacementBase(Model):
     avoid_overlap: bool = Field(True, description="resample until no AABB overlaps earlier objects")
     max_tries: int = Field(100, ge=1, le=10000)
+    anchor: Literal["bottom", "centre"] = Field(
+        "bottom", description="what the region's z places: the object's bottom (default) or its centre"
+    )
 
 
 class BoxRegion(_PlacementBase):
-    """Uniform in an axis-aligned box (object centre)."""
+    """Uniform in an axis-aligned box; z is the object's bottom (``anchor: centre``: its centre)."""
 
     region: Literal["box"]
     min: Point3
@@ -105,7 +108,7 @@ class BoxRegion(_PlacementBase):
 
 
 class DiscRegion(_PlacementBase):
-    """Uniform over a horizontal disc (or annulus) at ``center``; z is the height of the object's bottom."""
+    """Uniform over a horizontal disc (or annulus) at ``center``; z is the object's bottom (or ``anchor``)."""
 
     region: Literal["disc"]
     center: Point3
@@ -132,6 +135,8 @@ class SurfaceRegion(_PlacementBase):
 
     @model_validator(mode="after")
     def _ordered(self) -> SurfaceRegion:
+        if self.anchor != "bottom":
+            raise ValueError("an object on a surface rests on it by its bottom: anchor: centre does not apply")
         x0, y0, x1, y1 = self.area
         if x0 > x1 or y0 > y1:
             raise ValueError("area is [x_min, y_min, x_max, y_max] with min <= max")
@@ -139,7 +144,7 @@ class SurfaceRegion(_PlacementBase):
 
 
 class PathRegion(_PlacementBase):
-    """Uniform by arc length along a polyline; z of the points is the object's bottom."""
+    """Uniform by arc length along a polyline; z of the points is the object's bottom (or ``anchor``)."""
 
     region: Literal["path"]
     points: list[Point3] = Field(min_length=2, max_length=1000)

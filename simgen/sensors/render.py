@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -81,7 +80,9 @@ def resolve_renderer(requested: str, *, notify: bool = True) -> str:
         return "egl"
     except SimgenError:
         if notify:
-            print("simgen: EGL renderer unavailable, using TinyRenderer (CPU)", file=sys.stderr)
+            from simgen.core.notices import notice
+
+            notice("EGL renderer unavailable, using TinyRenderer (CPU)", kind="renderer")
         return "tiny"
 
 

@@ -150,6 +150,7 @@ class Waypoints(Controller):
             d = self.points[i + 1] - self.points[i]
             if abs(d[0]) + abs(d[1]) > 1e-12:
                 orn = quat_mul(_yaw_quat(math.atan2(d[1], d[0])), orn)
+        pos = self.world.on_support(self.iid, pos, orn, clearance=float(pos[2]))  # z: feet above support
         self.world.set_kinematic_pose(self.iid, pos, orn)
 
 
@@ -241,14 +242,14 @@ class Follow(Controller):
             return
         speed = self.speed_override if self.speed_override is not None else self.params.get("speed")
         if speed is None:
-            self.world.set_kinematic_pose(self.iid, *want)
+            self.world.set_kinematic_pose(self.iid, self.world.on_support(self.iid, *want), want[1])
             return
         cur, orn = self.world.base_pose(self.iid)
         delta = want[0] - np.asarray(cur)
         dist = float(np.linalg.norm(delta))
         step = speed * self.world.spec.world.time_step
         new = want[0] if dist <= step else np.asarray(cur) + delta * (step / dist)
-        self.world.set_kinematic_pose(self.iid, new, np.asarray(orn))
+        self.world.set_kinematic_pose(self.iid, self.world.on_support(self.iid, new, orn), np.asarray(orn))
 
 
 def make_controller(world: World, iid: int, behavior: dict[str, Any] | None) -> Controller | None:

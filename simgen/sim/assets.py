@@ -68,14 +68,35 @@ def _visual(client: BulletClient, vertices: np.ndarray, faces: np.ndarray, mater
     )
 
 
+_HULLS: dict[bytes, list[list[float]]] = {}
+HULL_CACHE_SIZE = 4096
+
+
+def _hull(vertices: np.ndarray) -> list[list[float]]:
+    """Convex-hull vertices of a part, cached by content: every episode rebuilds the same parts.
+
+    The cached list is shared; :func:`simgen.sim.client.convex_shape` copies it for pybullet.
+    """
+    import hashlib
+
+    v = np.ascontiguousarray(vertices, dtype=np.float64)
+    key = hashlib.sha1(v.tobytes()).digest()
+    hull = _HULLS.get(key)
+    if hull is None:
+        import trimesh
+
+        hull = np.asarray(trimesh.convex.convex_hull(v).vertices).tolist()
+        if len(_HULLS) < HULL_CACHE_SIZE:
+            _HULLS[key] = hull
+    return hull
+
+
 def _collision(client: BulletClient, vertices: np.ndarray, kind: str) -> int:
     if kind == "none":
         return -1
-    import trimesh
-
     from simgen.sim.client import convex_shape
 
-    return convex_shape(client, np.asarray(trimesh.convex.convex_hull(vertices).vertices))
+    return convex_shape(client, _hull(vertices))
 
 
 def build_asset(client: BulletClient, obj: ObjectInstance, base: Path) -> int:
@@ -87,7 +108,12 @@ def build_asset(client: BulletClient, obj: ObjectInstance, base: Path) -> int:
     volumes = np.array([max(abs(float(link.part.mesh.volume)), 1e-9) for link in links])
     masses = obj.mass * volumes / volumes.sum()
     vis = [_visual(client, link.vertices, link.faces, link.part.material) for link in links]
-    col = [_collision(client, link.vertices, link.part.collision) for link in links]
+    # wheels and legs carry a body that walks or drives: they collide, so it stands on them under physics
+    moving = "hull" if motion_of(obj.type) else None
+    col = [
+        _collision(client, link.vertices, moving if moving and link.part.joint is not None else link.part.collision)
+        for link in links
+    ]
     rest = links[1:]
     parent_origin = {link.index: link.origin for link in links}
     uid = p.createMultiBody(
@@ -114,3 +140,10 @@ def build_asset(client: BulletClient, obj: ObjectInstance, base: Path) -> int:
         if link.part.joint is not None:  # hold moving parts at rest; animators set them when the body moves
             p.setJointMotorControl2(uid, j, p.POSITION_CONTROL, targetPosition=0.0, force=force, physicsClientId=cid)
     return uid
+
+
+def motion_of(obj_type: str) -> str | None:
+    """The animator kind of an asset type (``wheels``, ``quadruped``) or None."""
+    from simgen.assets.registry import ASSETS
+
+    return ASSETS[obj_type].motion

@@ -108,11 +108,18 @@ class World:
         self.animators: dict[int, Animator] = {}  # wheels and gaits driven by each body's motion
         self._impulses: list[tuple[int, tuple[float, float, float]]] = []
         self._by_name = {o.name: o for o in spec.objects}
+        self._by_iid = {o.instance_id: o for o in spec.objects}
         self.instance_of_uid = np.zeros(1, dtype=np.int32)
         self.steps = 0
+        self.clearance: dict[int, float] = {}  # grounded actors: feet/wheels height above their support
+        self.local_half: dict[int, np.ndarray] = {}
+        self.last_support: dict[int, float] = {}
         for obj in spec.objects:
             if obj.spawn:
-                self._add(obj)
+                self._add(obj, rest=False)
+        for obj in spec.objects:  # every support exists now: stand the grounded actors on them
+            if obj.instance_id in self.clearance:
+                self._rest(obj.instance_id)
         self.events = EventRunner(spec.scene.events)
         self.events.check(self)
 
@@ -167,8 +174,8 @@ class World:
 
         return build_walls(self.client, walls, self.spec.backdrop.get("wall_material"), self.materials.apply)
 
-    def _add(self, obj: ObjectInstance) -> int:
-        """Build one instance's body, its joints and its controller."""
+    def _add(self, obj: ObjectInstance, rest: bool = True) -> int:
+        """Build one instance's body, its joints and its controller; grounded actors stand on their support."""
         p, cid = self.client.p, self.client.id
         kind = kind_of(obj.type)
         uid = kind.build(self.client, obj, self.base)
@@ -195,6 +202,15 @@ class World:
             grown[: len(self.instance_of_uid)] = self.instance_of_uid
             self.instance_of_uid = grown
         self.instance_of_uid[uid] = obj.label
+        from simgen.sim.ground import half_height, is_grounded
+
+        if is_grounded(obj.type):
+            from simgen.scenario.sample_world import local_half_extents
+            from simgen.sim.ground import wheel_depth
+
+            half = local_half_extents(obj, self.base)  # clearance holds the sampled bottom until _rest
+            self.clearance[obj.instance_id] = float(obj.position[2]) - half_height(half, obj.orientation)
+            self.local_half[obj.instance_id] = np.array([half[0], half[1], max(half[2], wheel_depth(obj))])
         ctrl = make_controller(self, obj.instance_id, obj.behavior)
         if ctrl is not None:
             if ctrl.kinematic:
@@ -205,7 +221,61 @@ class World:
         if anim is not None:
             self.animators[obj.instance_id] = anim
             self.joint_targets.setdefault(obj.instance_id, {})
+        if rest and obj.instance_id in self.clearance:
+            self._rest(obj.instance_id)
         return uid
+
+    def _rest(self, iid: int) -> None:
+        """Stand grounded actor ``iid`` on the support below it (its controller re-places kinematic ones)."""
+        from simgen.sim.ground import footprint, half_height, rest_height, support_top
+
+        self.last_support.pop(iid, None)  # look for its support from above its head, every support built
+        pos, orn = self.frame_pose(self.uid_of[iid])
+        half = self.local_half[iid]
+        bottom = self.clearance[iid]  # the sampled bottom height; as high as it asked, never under its support
+        start = max(bottom, 0.0) + 2 * half_height(half, orn) + 0.5
+        top = support_top(self, footprint(np.asarray(pos, float), orn, half), start, exclude=self.uid_of[iid])
+        self.clearance[iid] = max(0.0, bottom - top) if top is not None else bottom
+        ctrl = self.controllers.get(iid)
+        if ctrl is not None and ctrl.kinematic:
+            ctrl.start()  # its path or target places it, looking for support from above its head
+            return
+        if top is not None:
+            self.last_support[iid] = top
+        z = rest_height(self, iid, np.asarray(pos, float), orn, self.clearance[iid])
+        p, cid, uid = self.client.p, self.client.id, self.uid_of[iid]
+        velocity = p.getBaseVelocity(uid, physicsClientId=cid)
+        self.set_kinematic_pose(iid, (pos[0], pos[1], z), orn)
+        p.resetBaseVelocity(uid, *velocity, physicsClientId=cid)
+        if ctrl is not None:
+            ctrl.initial = (np.array([pos[0], pos[1], z]), np.asarray(orn, float))
+        anim = self.animators.get(iid)
+        if anim is not None:
+            anim.last = np.asarray(self.body_pose(self.uid_of[iid])[0], float)
+
+    def on_support(self, iid: int, pos: Any, orn: Any, clearance: float | None = None) -> tuple[float, float, float]:
+        """``pos`` with z replaced so a grounded actor's bottom is ``clearance`` (default its own) above its support.
+
+        Other bodies keep ``pos`` unchanged.
+        """
+        if iid not in self.clearance:
+            return (float(pos[0]), float(pos[1]), float(pos[2]))
+        from simgen.sim.ground import rest_height
+
+        c = self.clearance[iid] if clearance is None else clearance
+        z = rest_height(self, iid, np.asarray(pos, float), orn, c)
+        return (float(pos[0]), float(pos[1]), z)
+
+    def support_uids(self) -> set[int]:
+        """Bodies others stand on: the ground and static bodies that are not actors that walk or drive."""
+        p, cid = self.client.p, self.client.id
+        out = {self.ground_uid} if self.ground_uid >= 0 else set()
+        for iid, uid in self.uid_of.items():
+            if iid in self.clearance or iid in self.controllers and self.controllers[iid].kinematic:
+                continue
+            if self._by_iid[iid].mass == 0 or p.getDynamicsInfo(uid, -1, physicsClientId=cid)[0] == 0:
+                out.add(uid)
+        return out
 
     # --- names and poses -------------------------------------------------------------------
 
@@ -230,8 +300,22 @@ class World:
         return tuple(pos), tuple(orn)
 
     def base_pose(self, iid: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
-        """Pose of instance ``iid``'s base."""
-        return self.body_pose(self.uid_of[iid])
+        """Pose of instance ``iid``'s base frame (the frame it was built at, not its centre of mass)."""
+        return self.frame_pose(self.uid_of[iid])
+
+    def frame_pose(self, uid: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        """(position, quaternion xyzw) of a body's base link frame, world frame.
+
+        pybullet reports and resets a base at its centre of mass; a body built with an inertial
+        offset (the humanoid's torso) has its frame elsewhere, and a controller that placed the
+        centre of mass where the frame belongs sank the body by that offset.
+        """
+        p, cid = self.client.p, self.client.id
+        com, orn = p.getBasePositionAndOrientation(uid, physicsClientId=cid)
+        local_pos, local_orn = p.getDynamicsInfo(uid, -1, physicsClientId=cid)[3:5]
+        inv_pos, inv_orn = p.invertTransform(local_pos, local_orn)
+        pos, orn = p.multiplyTransforms(com, orn, inv_pos, inv_orn)
+        return tuple(pos), tuple(orn)
 
     def actor_pose(self, name: str) -> np.ndarray | None:
         """(4, 4) float64 world_from_actor of a live actor at the current step, or None if absent."""
@@ -274,9 +358,11 @@ class World:
     # --- what actors and events do -----------------------------------------------------------
 
     def set_kinematic_pose(self, iid: int, pos: Any, orn: Any, keep_velocity: bool = True) -> None:
-        """Teleport instance ``iid`` (zeroing its velocity); a ragdoll's joints are reset to their targets."""
+        """Put instance ``iid``'s base frame at (pos, orn), velocity zeroed; a ragdoll's joints go to their targets."""
         p, cid, uid = self.client.p, self.client.id, self.uid_of[iid]
-        p.resetBasePositionAndOrientation(uid, list(pos), list(orn), physicsClientId=cid)
+        local_pos, local_orn = p.getDynamicsInfo(uid, -1, physicsClientId=cid)[3:5]
+        com, com_orn = p.multiplyTransforms(list(pos), list(orn), local_pos, local_orn)
+        p.resetBasePositionAndOrientation(uid, com, com_orn, physicsClientId=cid)
         p.resetBaseVelocity(uid, [0, 0, 0], [0, 0, 0], physicsClientId=cid)
         for j, value in self.joint_targets.get(iid, {}).items():
             p.resetJointState(uid, j, value, 0.0, physicsClientId=cid)

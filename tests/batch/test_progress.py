@@ -57,3 +57,36 @@ def test_worker_max_episodes_replaces_workers_and_keeps_bytes(
     lines = [json.loads(x) for x in stderr.splitlines() if x.startswith("{")]
     assert len({x["worker"] for x in lines}) == 2  # one process per episode
     _assert_same_dataset(small_dataset, out)
+
+
+TEXTURED = """
+name: textured
+episodes: 1
+frames: 1
+classes: [crate]
+world: {settle_time: 0}
+objects:
+  - {name: crate, type: box, class: crate, size: [0.3, 0.3, 0.3], position: [0, 0, 0.15], behavior: {type: static}}
+randomize:
+  - {type: texture, target: objects, generators: [checker]}
+cameras: [{width: 32, height: 24, position: [1.5, -1.5, 1], look_at: [0, 0, 0]}]
+"""
+
+
+def test_json_stream_has_only_json_lines_notices_included(write_scenario, tmp_path: Path, run_cli) -> None:
+    path = write_scenario(TEXTURED, "textured.yaml")
+    code, _, stderr = run_cli("render", str(path), "--out", str(tmp_path / "o"), "--progress", "json")
+    assert code == 0, stderr
+    events = [json.loads(x) for x in stderr.splitlines()]  # every line parses
+    notices = [e for e in events if e["event"] == "notice"]
+    assert any("TinyRenderer" in e["message"] for e in notices), events
+    assert [e["event"] for e in events].count("episode") == 1
+
+
+def test_json_stream_reports_errors_as_json_with_their_place(write_scenario, tmp_path: Path, run_cli) -> None:
+    path = write_scenario(TEXTURED.replace("size: [0.3, 0.3, 0.3]", "size: [0.3, 0.3, -1]"), "bad.yaml")
+    code, _, stderr = run_cli("render", str(path), "--out", str(tmp_path / "o"), "--progress", "json")
+    assert code == 2
+    (event,) = [json.loads(x) for x in stderr.splitlines()]
+    assert event["event"] == "error" and event["file"] == str(path) and event["line"] == 8
+    assert "objects[0].size" in event["message"]

@@ -120,3 +120,21 @@ def test_reference_images_folder_argument(clean_dataset: Path, tmp_path: Path) -
     assert [im.path is not None for im in ds.images] == [True, True]
     r = compare_datasets(open_dataset(clean_dataset), ds)
     assert r["images"]["images_reference"] == 2
+
+
+def test_suggestions_need_evidence() -> None:
+    from simgen.dataset.compare import suggest
+
+    ref = ["vehicle", "pedestrian", "sports ball", "traffic_light"]
+    assert suggest("child", ref) is None  # letters in common are no evidence
+    assert suggest("adult", ref) is None
+    assert suggest("car", ref) is None
+    assert suggest("ball", ref) == "sports ball"
+    assert suggest("Traffic-Lights", ref) == "traffic_light"
+    assert suggest("pedestrain", ref) == "pedestrian"  # a typo
+    with pytest.raises(SimgenError) as err:
+        class_mapping(["child", "ball"], ref, {})
+    assert err.value.issues[0].hint == "map them, e.g. --map ball=sports ball"
+    with pytest.raises(SimgenError) as err:
+        class_mapping(["child"], ref, {})
+    assert "--map child=" not in (err.value.issues[0].hint or "")

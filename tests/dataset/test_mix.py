@@ -258,3 +258,51 @@ def test_dangling_labels_are_errors(real: Path, clean_dataset: Path) -> None:
     (real / "annotations" / "instances_train.json").write_text(json.dumps(doc))
     with pytest.raises(SimgenError, match=r"undeclared category ids \[99\]"):
         plan_mix(open_dataset(real), [open_dataset(clean_dataset)], mapping=MAPPING)
+
+
+def _train_only(real: Path) -> Path:
+    """The real fixture with its val image folded into train: a real set without a val split."""
+    ann = real / "annotations"
+    train, val = (json.loads((ann / f"instances_{s}.json").read_text()) for s in ("train", "val"))
+    train["images"] += val["images"]
+    train["annotations"] += val["annotations"]
+    (ann / "instances_train.json").write_text(json.dumps(train))
+    (ann / "instances_val.json").unlink()
+    return real
+
+
+def test_real_set_without_val_gets_a_grouped_held_out_val(real: Path, clean_dataset: Path) -> None:
+    from simgen.dataset.mix import DEFAULT_REAL_VAL
+
+    real_ds, synthetic = open_dataset(_train_only(real)), [open_dataset(clean_dataset)]
+    plan = plan_mix(real_ds, synthetic, mapping=MAPPING, group_by="video_id")
+    by_group: dict[int, set[str]] = {}
+    for it in plan.items:
+        if not it.synthetic:
+            by_group.setdefault(it.image.extra["video_id"], set()).add(it.split)
+    assert all(len(v) == 1 for v in by_group.values())  # a group never straddles train and val
+    n_val = round(DEFAULT_REAL_VAL * len(by_group))
+    assert sum(v == {"val"} for v in by_group.values()) == max(n_val, 0)
+    assert any("no val split" in n and "video_id" in n for n in plan.notes)
+    per_image = plan_mix(open_dataset(real), [open_dataset(clean_dataset)], mapping=MAPPING)
+    assert [it.split for it in per_image.items if not it.synthetic].count("val") == 1  # 20 % of 4 images
+    kept = plan_mix(open_dataset(real), [open_dataset(clean_dataset)], mapping=MAPPING, real_val=0)
+    assert {it.split for it in kept.items if not it.synthetic} == {"train"} and not kept.notes
+
+
+def test_mixed_yolo_data_yaml_is_portable_and_validates_on_held_out_images(
+    real: Path, clean_dataset: Path, tmp_path: Path, run_cli
+) -> None:
+    out = tmp_path / "mixed"
+    code, stdout, stderr = run_cli(
+        "mix", "--real", str(_train_only(real)), "--synthetic", str(clean_dataset), "--out", str(out),
+        "--formats", "yolo",
+        "--map", "crate=Box,ball=sports ball",
+    )  # fmt: skip
+    assert code == 0, stderr
+    text = (out / "yolo" / "data.yaml").read_text()
+    assert "path:" not in text and str(tmp_path) not in text
+    assert '\nval: "images/val"' in text and '\ntrain: "images/train"' in text
+    assert list((out / "yolo" / "images" / "val").iterdir())
+    assert "no val split" in stdout
+    assert "no val split" in (out / "DATASET_CARD.md").read_text()

@@ -130,3 +130,26 @@ def test_cli_writes_report(handmade: Path, tmp_path: Path, run_cli) -> None:
     assert out.read_text().startswith("<!DOCTYPE html>") and str(out) in stdout
     code, _, err = run_cli("report", str(tmp_path / "nothing"), "-o", str(tmp_path / "x.html"))
     assert code == 2 and not (tmp_path / "x.html").exists()
+
+
+def test_randomization_plots_are_named_by_object_and_field_in_scenario_order() -> None:
+    from simgen.dataset.report import parameter_labels
+
+    manifest = {"scenario": {"config": {"objects": [{"name": f"o{j}"} for j in range(9)] + [{"name": "row"}] * 3}}}
+    keys = ["objects[10].floors", "objects[2].mass", "light.intensity", "objects[11]"]
+    labels = parameter_labels(keys, manifest)
+    assert list(labels) == ["light.intensity", "objects[2].mass", "objects[10].floors", "objects[11]"]
+    assert list(labels.values()) == ["light.intensity", "o2.mass", "row.floors", "row"]
+
+
+def test_dataset_card_is_rendered_as_html(handmade: Path, tmp_path: Path) -> None:
+    (handmade / "DATASET_CARD.md").write_text(
+        "# Dataset card: handmade\n\n**This dataset is synthetic.**\n\n## Class balance\n"
+        "| class | annotations |\n|---|---|\n| crate | 3 |\n\n- one `item`\n- two\n"
+    )
+    text = make_report(handmade, tmp_path)
+    card = text[text.index("id='card'") :]
+    assert "<strong>This dataset is synthetic.</strong>" in card
+    assert "<th>class</th>" in card and "<td>crate</td><td>3</td>" in card
+    assert "<li>one <code>item</code></li>" in card
+    assert "## Class balance" not in card and "|---|" not in card

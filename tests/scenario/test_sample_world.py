@@ -43,7 +43,7 @@ objects:
         for (c1, h1, a), (c2, h2, b) in itertools.combinations(placed, 2):
             assert np.any(np.abs(c1 - c2) >= h1 + h2 - 1e-9), (a.name, b.name)
         for c, _, _o in placed[:15]:
-            assert -1 <= c[0] <= 1 and -1 <= c[1] <= 1 and c[2] == pytest.approx(0.1)
+            assert -1 <= c[0] <= 1 and -1 <= c[1] <= 1 and c[2] == pytest.approx(0.1 + 0.1)  # bottom at the box's z
         for c, h, _o in placed[15:]:
             assert np.hypot(c[0], c[1]) <= 1.2 and c[2] == pytest.approx(h[2])  # resting on the disc
 

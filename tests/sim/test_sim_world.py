@@ -99,7 +99,7 @@ def test_ragdoll_is_exactly_its_height_with_feet_on_the_ground(client, build, he
     w = build(
         f"""
 objects:
-  - {{name: kid, class: person, type: humanoid, height: {height}, mass: 30, position: [0, 0, {height / 2}]}}
+  - {{name: kid, class: person, type: humanoid, height: {height}, mass: 30, position: [0, 0, 0]}}  # z: feet
 """
     )
     lo, hi = _aabb(client, w.uid_by_name("kid"))
@@ -113,7 +113,7 @@ def test_nudged_ragdoll_falls_limp_or_stiff(client, build):
     body = """
 world: {{settle_time: 0}}
 objects:
-  - {{name: p, class: person, type: humanoid, height: 1.7, mass: 60, position: [0, 0, 0.851], joint_force: {f}}}
+  - {{name: p, class: person, type: humanoid, height: 1.7, mass: 60, position: [0, 0, 0.001], joint_force: {f}}}
 events:
   - {{name: nudge, trigger: {{type: at, at: 0.1}}, actions: [{{type: impulse, object: p, impulse: [3, 0, 0]}}]}}
 """
