@@ -490,6 +490,9 @@ def check_semantics(scenario: Scenario, located: Located, base_dir: Path) -> lis
     from simgen.scenario.targets import check_targets
 
     check_targets(scenario, add)
+    from simgen.scenario.requirements import check_requirements
+
+    check_requirements(scenario, add)
     for problem in check_references(scenario):
         add(problem.data_path, problem.message, problem.hint)
     return issues

@@ -1,0 +1,106 @@
+"""A camera's ground truth at its first captured frame, without rendering the image.
+
+``require:`` conditions such as ``visible_fraction(child, dashcam) <= 0.4`` are checked on every
+sampling attempt, so they must cost far less than a render. The probe builds the episode's
+world (no renderer attached), steps it to the camera's first capture tick, draws the object's
+whole silhouette with the amodal rasteriser (:func:`simgen.labels.amodal.silhouette`, the same
+pass that gives labels their ``visibility``) and casts one ray through the centre of each of its
+pixels against the world's visual geometry (:mod:`simgen.sensors.raycast`): a pixel is visible
+when its ray first hits the object. ``visible / amodal`` pixels is the label's visibility up to
+the renderer's rasterisation of silhouette edges; the lens is taken as its ideal pinhole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from simgen.scenario.spec import CameraSpec, EpisodeSpec
+
+_CLIENT: list[Any] = []  # one pybullet client per process, reset for every probed world
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Pixels of one object in one camera's first frame: ``amodal`` (whole silhouette) and ``visible``."""
+
+    visible: int
+    amodal: int
+
+    @property
+    def fraction(self) -> float:
+        """Visible / amodal pixels; 0 when the object covers no pixel of the image."""
+        return self.visible / self.amodal if self.amodal else 0.0
+
+
+def _client() -> Any:
+    from simgen.sim.client import BulletClient
+
+    if not _CLIENT or _CLIENT[0].id < 0:
+        _CLIENT[:] = [BulletClient()]
+    return _CLIENT[0]
+
+
+class FirstFrameProbe:
+    """Answers coverage questions about one sampled episode; builds its world on the first question."""
+
+    def __init__(self, spec: EpisodeSpec) -> None:
+        self.spec = spec
+        self.world: Any = None
+        self.caster: Any = None
+        self.cache: dict[tuple[int, str], Coverage] = {}
+
+    def camera(self, name: str) -> CameraSpec | None:
+        """The episode's camera called ``name`` (rig members by their expanded names)."""
+        return next((c for c in self.spec.cameras if c.name == name), None)
+
+    def _at(self, tick: int) -> None:
+        """Have the world at step ``tick`` (rebuilt when it has already run past it)."""
+        from simgen.sim.world import World
+
+        if self.world is None or self.world.steps > tick:
+            self.world = World(_client(), self.spec)
+            self.caster = None
+        if self.world.steps < tick:
+            self.world.step(tick - self.world.steps)
+            self.caster = None
+
+    def coverage(self, iid: int, cam: CameraSpec) -> Coverage:
+        """Visible and amodal pixels of instance ``iid`` in ``cam``'s first captured frame."""
+        key = (iid, cam.name)
+        if key not in self.cache:
+            self.cache[key] = self._measure(iid, cam)
+        return self.cache[key]
+
+    def _measure(self, iid: int, cam: CameraSpec) -> Coverage:
+        from simgen.labels.amodal import silhouette
+        from simgen.labels.geometry import pose_matrix
+        from simgen.sensors.clock import capture_ticks
+        from simgen.sensors.raycast import make_raycaster
+        from simgen.sensors.truth import TruthReader
+
+        ticks = capture_ticks(self.spec.world, self.spec.frames, cam.rate, cam.phase)
+        self._at(int(ticks[0]))
+        world = self.world
+        if iid not in world.uid_of:  # not spawned yet, or removed
+            return Coverage(0, 0)
+        posed = world.camera(cam)
+        pose = world.base_pose(iid)
+        truth = TruthReader(world, self.spec).collect({iid: pose})[iid]
+        cam_from_world = np.linalg.inv(posed.world_from_camera)
+        mask, (x0, y0) = silhouette(truth, pose_matrix(*pose), cam_from_world, posed)
+        rows, cols = np.nonzero(mask)
+        if not len(rows):
+            return Coverage(0, 0)
+        k = posed.K
+        d_cam = np.stack([(cols + x0 - k[0, 2]) / k[0, 0], (rows + y0 - k[1, 2]) / k[1, 1], np.ones(len(rows))], axis=1)
+        d_cam /= np.linalg.norm(d_cam, axis=1, keepdims=True)
+        rot, origin = posed.world_from_camera[:3, :3], posed.world_from_camera[:3, 3]
+        if self.caster is None:
+            self.caster = make_raycaster("auto", world)
+            self.caster.update()
+        hits = self.caster.cast(origin, d_cam @ rot.T, posed.near, posed.far)
+        visible = int(np.count_nonzero(hits.uid == world.uid_of[iid]))
+        return Coverage(visible, len(rows))
