@@ -156,7 +156,7 @@ def heading(inst: ObjectInstance) -> np.ndarray:
             if np.hypot(*d) > 1e-9:
                 yaw = math.atan2(d[1], d[0])
                 cy, sy = math.cos(yaw), math.sin(yaw)
-                return np.array([[cy, -sy, 0.0], [sy, cy, 0.0], [0.0, 0.0, 1.0]])
+                return np.array([[cy, -sy, 0.0], [sy, cy, 0.0], [0.0, 0.0, 1.0]]) @ _rotation(inst.orientation)
     return _rotation(inst.orientation)
 
 

@@ -417,10 +417,12 @@ def _sample(scenario: Scenario, index: int, n_episodes: int, master: int, attemp
                     else float(sampler.draw(obj.reflectivity, f"{p}.reflectivity")),
                 )
             )
+    from simgen.scenario.relative import place_in_view
     from simgen.scenario.sensor_sampling import sample_cameras, sample_sensors
 
     objects, _, scene = sample_world(scenario, sampler, objects, ())
     cameras = sample_cameras(scenario, sampler, objects)
+    objects = place_in_view(scenario, sampler, objects, cameras)
     w = scenario.world
     world = WorldSpec(
         gravity=tuple(float(g) for g in w.gravity),

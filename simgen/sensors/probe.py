@@ -5,7 +5,7 @@ sampling attempt, so they must cost far less than a render. The probe builds the
 world (no renderer attached), steps it to the camera's first capture tick, draws the object's
 whole silhouette with the amodal rasteriser (:func:`simgen.labels.amodal.silhouette`, the same
 pass that gives labels their ``visibility``) and casts one ray through the centre of each of its
-pixels against the world's visual geometry (:mod:`simgen.sensors.raycast`): a pixel is visible
+pixels against the world's visual geometry (Embree, :mod:`simgen.sensors.raycast`): a pixel is visible
 when its ray first hits the object. ``visible / amodal`` pixels is the label's visibility up to
 the renderer's rasterisation of silhouette edges; the lens is taken as its ideal pinhole.
 """
@@ -49,7 +49,6 @@ class FirstFrameProbe:
     def __init__(self, spec: EpisodeSpec) -> None:
         self.spec = spec
         self.world: Any = None
-        self.caster: Any = None
         self.cache: dict[tuple[int, str], Coverage] = {}
 
     def camera(self, name: str) -> CameraSpec | None:
@@ -62,10 +61,8 @@ class FirstFrameProbe:
 
         if self.world is None or self.world.steps > tick:
             self.world = World(_client(), self.spec)
-            self.caster = None
         if self.world.steps < tick:
             self.world.step(tick - self.world.steps)
-            self.caster = None
 
     def coverage(self, iid: int, cam: CameraSpec) -> Coverage:
         """Visible and amodal pixels of instance ``iid`` in ``cam``'s first captured frame."""
@@ -78,7 +75,6 @@ class FirstFrameProbe:
         from simgen.labels.amodal import silhouette
         from simgen.labels.geometry import pose_matrix
         from simgen.sensors.clock import capture_ticks
-        from simgen.sensors.raycast import make_raycaster
         from simgen.sensors.truth import TruthReader
 
         ticks = capture_ticks(self.spec.world, self.spec.frames, cam.rate, cam.phase)
@@ -98,9 +94,36 @@ class FirstFrameProbe:
         d_cam = np.stack([(cols + x0 - k[0, 2]) / k[0, 0], (rows + y0 - k[1, 2]) / k[1, 1], np.ones(len(rows))], axis=1)
         d_cam /= np.linalg.norm(d_cam, axis=1, keepdims=True)
         rot, origin = posed.world_from_camera[:3, :3], posed.world_from_camera[:3, 3]
-        if self.caster is None:
-            self.caster = make_raycaster("auto", world)
-            self.caster.update()
-        hits = self.caster.cast(origin, d_cam @ rot.T, posed.near, posed.far)
-        visible = int(np.count_nonzero(hits.uid == world.uid_of[iid]))
-        return Coverage(visible, len(rows))
+        first = first_hits(world, origin, d_cam @ rot.T, posed.near, posed.far, world.uid_of[iid])
+        return Coverage(int(np.count_nonzero(first == world.uid_of[iid])), len(rows))
+
+
+def first_hits(world: Any, origin: np.ndarray, dirs: np.ndarray, near: float, far: float, target: int) -> np.ndarray:
+    """(N,) uid of the body each ray first hits (-1: none), against visual geometry where Embree is installed.
+
+    pybullet's ray test against the collision shapes finds the bodies in the way cheaply; only those
+    (with the target and the ground) are meshed for Embree, whose hits on visual triangles decide.
+    """
+    from simgen.sensors.raycast import cast_rays, embree_available
+
+    starts = origin + dirs * near
+    uid, *_ = cast_rays(world.client, starts, origin + dirs * far)
+    if not embree_available():
+        return uid
+    keep = {int(u) for u in np.unique(uid) if u >= 0} | {target, int(getattr(world, "ground_uid", -1))}
+    return _subset_caster(world, keep).cast(origin, dirs, near, far).uid
+
+
+def _subset_caster(world: Any, keep: set[int]) -> Any:
+    """An Embree caster over the bodies ``keep`` only (meshing a whole street costs more than casting)."""
+    from simgen.sensors.embree import EmbreeCaster
+
+    class Subset(EmbreeCaster):
+        def __init__(self) -> None:
+            self.keep = keep
+            super().__init__(world)
+
+        def _live_uids(self) -> list[int]:
+            return [u for u in super()._live_uids() if u in self.keep]
+
+    return Subset()
