@@ -160,6 +160,11 @@ def parse_condition(text: str) -> Condition:
     try:
         tree = ast.parse(_BOOL_WORDS.sub(lambda m: m.group(0).title(), body), mode="eval")
     except SyntaxError:
+        if body.count("(") != body.count(")"):
+            raise ValueError(
+                f"cannot parse '{body}': unbalanced parentheses; inside a YAML [...] list, quote a condition "
+                "that has commas: [\"left_of(a, b)\"]"
+            ) from None
         raise ValueError(
             f"cannot parse '{body}'; write e.g. 'visible_fraction(child, dashcam) <= 0.4 and distance(ego, child) > 10'"
         ) from None

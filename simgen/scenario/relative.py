@@ -40,11 +40,9 @@ def draw_value(value: Any, sampler: Sampler, rng: np.random.Generator, path: str
 
 def start_pose(inst: ObjectInstance) -> tuple[np.ndarray, np.ndarray]:
     """(position, rotation) an instance starts the episode with: a waypoint actor at its first point."""
-    from simgen.scenario.requirements import heading
+    from simgen.scenario.requirements import heading, start_position
 
-    b = inst.behavior or {}
-    pos = np.asarray(b["points"][0] if b.get("type") == "waypoints" else inst.position, dtype=float)
-    return pos, heading(inst)
+    return start_position(inst), heading(inst)
 
 
 def support(rot: np.ndarray, half: np.ndarray, direction: np.ndarray) -> float:

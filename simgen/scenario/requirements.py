@@ -160,9 +160,15 @@ def heading(inst: ObjectInstance) -> np.ndarray:
     return _rotation(inst.orientation)
 
 
+def start_position(inst: ObjectInstance) -> np.ndarray:
+    """(3,) where an instance starts the episode: a waypoint actor at its first point, else its position."""
+    b = inst.behavior or {}
+    return np.asarray(b["points"][0] if b.get("type") == "waypoints" else inst.position, dtype=float)
+
+
 def relative(a: ObjectInstance, b: ObjectInstance) -> np.ndarray:
-    """(3,) position of ``a``'s centre in ``b``'s frame: x ahead, y to the left, z up (metres)."""
-    return heading(b).T @ (np.asarray(a.position, float) - np.asarray(b.position, float))
+    """(3,) start position of ``a`` in ``b``'s start frame: x ahead, y to the left, z up (metres)."""
+    return heading(b).T @ (start_position(a) - start_position(b))
 
 
 def _call(node: ast.Call, at: Attempt) -> float | bool:
@@ -177,7 +183,7 @@ def _call(node: ast.Call, at: Attempt) -> float | bool:
         return at.coverage(x, y).amodal > 0
     a, b = at.obj(x), at.obj(y)
     if name == "distance":
-        return float(np.linalg.norm(np.subtract(a.position, b.position)))
+        return float(np.linalg.norm(start_position(a) - start_position(b)))
     rel = relative(a, b)
     return {
         "longitudinal": float(rel[0]),
