@@ -163,7 +163,7 @@ def parse_condition(text: str) -> Condition:
         if body.count("(") != body.count(")"):
             raise ValueError(
                 f"cannot parse '{body}': unbalanced parentheses; inside a YAML [...] list, quote a condition "
-                "that has commas: [\"left_of(a, b)\"]"
+                'that has commas: ["left_of(a, b)"]'
             ) from None
         raise ValueError(
             f"cannot parse '{body}'; write e.g. 'visible_fraction(child, dashcam) <= 0.4 and distance(ego, child) > 10'"

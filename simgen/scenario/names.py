@@ -148,7 +148,8 @@ def _check_placement(
     for key in ("hidden_from", "visible_from"):
         cam = getattr(region, key, None)
         if cam is not None and cam not in cameras:
-            add((*path, key), f"no camera named '{cam}'", did_you_mean(cam, cameras) or f"cameras: {', '.join(cameras)}")
+            hint = did_you_mean(cam, cameras) or f"cameras: {', '.join(cameras)}"
+            add((*path, key), f"no camera named '{cam}'", hint)
 
 
 def _check_action(
