@@ -191,7 +191,9 @@ def place_after(
             except ValueError as err:
                 problem = str(err)
                 continue
-            clash = _overlaps(c, half, boxes, "") if region.avoid_overlap else None
+            reference = getattr(region, "relative_to", None) or getattr(region, "behind", None)
+            skip = out[names[reference]].name if reference in names else ""
+            clash = _overlaps(c, half, boxes, skip) if region.avoid_overlap else None
             if clash is None:
                 break
         else:

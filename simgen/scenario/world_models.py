@@ -153,7 +153,8 @@ class _PlacedAfter(_PlacementBase):
     """Placements drawn after the regions (they read other objects' or cameras' poses).
 
     A placed actor with a ``waypoints`` path keeps its path's shape: the path is moved so that it
-    starts at the placed position.
+    starts at the placed position. ``avoid_overlap`` checks every earlier object but the reference,
+    which the gap already keeps clear in its own frame.
     """
 
     def conditions(self, name: str) -> list[str]:
@@ -170,7 +171,7 @@ class RelativePlacement(_PlacedAfter):
 
     relative_to: ActorRef = Field(description="object name (first instance) or name_K, placed earlier")
     side: Literal["behind", "front", "left", "right"] = "behind"
-    gap: Distance = Field(0.0, description="metres between the boxes (may be drawn)")
+    gap: Num(ge=0, le=1e4) = Field(0.0, description="metres between the boxes (may be drawn)")
     lateral: Distance = Field(0.0, description="metres across the side (may be drawn)")
 
 
@@ -183,7 +184,7 @@ class HiddenPlacement(_PlacedAfter):
 
     hidden_from: Annotated[str, Field(min_length=1, max_length=80, description="camera name")]
     behind: ActorRef = Field(description="the occluding object")
-    gap: Distance = Field(0.0, description="metres between the occluder's box and the object's, along the view")
+    gap: Num(ge=0, le=1e4) = Field(0.0, description="metres from the occluder's box to the object's, along the view")
     lateral: Distance = Field(0.0, description="metres across the line of sight (to its left)")
     max_visible: float = Field(0.0, ge=0, le=1, allow_inf_nan=False, description="largest visible share accepted")
 
