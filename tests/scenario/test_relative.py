@@ -90,9 +90,10 @@ def test_hidden_from_places_behind_the_occluder_along_the_line_of_sight(tmp_path
     for i in range(3):
         spec = sample(sc, i)
         van, crate = spec.objects
+        # straight behind the van on the camera's line of sight
         sight = np.asarray(van.position[:2]) / np.linalg.norm(van.position[:2])
         beyond = np.asarray(crate.position[:2]) - np.asarray(van.position[:2])
-        assert float(beyond @ sight) > 1.5 and abs(sight[0] * beyond[1] - sight[1] * beyond[0]) < 1e-9  # straight behind
+        assert float(beyond @ sight) > 1.5 and abs(sight[0] * beyond[1] - sight[1] * beyond[0]) < 1e-9
         (cond,) = spec.requirements["conditions"]
         assert cond["at"] == "objects[1].placement"
         assert cond["condition"] == "in_view(crate, cam) and visible_fraction(crate, cam) <= 0.2"
