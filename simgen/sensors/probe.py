@@ -72,8 +72,8 @@ class FirstFrameProbe:
         return self.cache[key]
 
     def _measure(self, iid: int, cam: CameraSpec) -> Coverage:
+        from simgen.core.transforms import pose_matrix
         from simgen.labels.amodal import silhouette
-        from simgen.labels.geometry import pose_matrix
         from simgen.sensors.clock import capture_ticks
         from simgen.sensors.truth import TruthReader
 
