@@ -255,6 +255,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     print("  " + ", ".join(wm.BEHAVIOR_TYPES))
     print("placement regions (objects[].placement.region):")
     print("  " + ", ".join(wm.PLACEMENT_REGIONS))
+    print("placements relative to other objects or cameras (objects[].placement):")
+    print("  " + ", ".join(wm.PLACED_AFTER))
     print("event triggers (events[].trigger.type):")
     print("  " + ", ".join(wm.TRIGGER_TYPES))
     print("event actions and sensor faults (events[].actions[].type):")
