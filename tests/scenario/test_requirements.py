@@ -149,6 +149,10 @@ def single_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, li
 def test_acceptance_is_the_same_for_one_and_two_workers(single_run, tmp_path: Path) -> None:
     path, one, attempts = single_run
     assert len(attempts) == 6 and max(attempts) > 1
+    for ep in json.loads((one / "manifest.json").read_text())["episodes"]:  # the manifest's own record
+        wall, ball = (np.asarray(o["position"]) for o in ep["objects"])
+        assert np.linalg.norm(ball - wall) < ep["sampled"]["params.reach"]
+        assert all(c["failed"] < c["checked"] for c in ep["requirements"]["conditions"])  # held when accepted
     _render(path, tmp_path / "two", workers=2)
     assert_same_tree(one, tmp_path / "two")
     card = (one / "DATASET_CARD.md").read_text()
