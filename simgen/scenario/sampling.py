@@ -32,6 +32,7 @@ from simgen.scenario.loader import DEGENERATE_LOOK_AT, MAX_IMAGES, effective_sce
 from simgen.scenario.models import MAX_OBJECTS, Camera, Scenario
 from simgen.scenario.object_fields import ObjectBase
 from simgen.scenario.references import ReferenceProblem, context_of, format_ref, resolve
+from simgen.scenario.relative import place_in_view
 from simgen.scenario.sample_world import sample_world
 from simgen.scenario.spec import CameraSpec, EpisodeSpec, ObjectInstance, WorldSpec
 
@@ -417,7 +418,6 @@ def _sample(scenario: Scenario, index: int, n_episodes: int, master: int, attemp
                     else float(sampler.draw(obj.reflectivity, f"{p}.reflectivity")),
                 )
             )
-    from simgen.scenario.relative import place_in_view
     from simgen.scenario.sensor_sampling import sample_cameras, sample_sensors
 
     objects, _, scene = sample_world(scenario, sampler, objects, ())
