@@ -281,7 +281,11 @@ def record(conditions: list[Condition], tally: Tally, attempts: int, max_attempt
 
 def fingerprint(scenario: Scenario) -> str:
     """Hash of the scenario's validated content (copies with changed fields differ)."""
-    return hashlib.sha256(scenario.model_dump_json(by_alias=True).encode("utf-8")).hexdigest()
+    try:
+        text = scenario.model_dump_json(by_alias=True)
+    except ValueError:  # a value pydantic cannot serialise: its repr is as deterministic
+        text = repr(scenario)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def draw_accepted(
