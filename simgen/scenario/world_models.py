@@ -241,12 +241,7 @@ Placement = Annotated[
     | Annotated[RelativePlacement, Tag("relative")]
     | Annotated[HiddenPlacement, Tag("hidden")]
     | Annotated[VisiblePlacement, Tag("visible")],
-    Discriminator(
-        _placement_kind,
-        custom_error_type="placement_kind",
-        custom_error_message="a placement needs 'region' (box, disc, surface, path), 'relative_to', "
-        "'hidden_from' or 'visible_from'",
-    ),
+    Discriminator(_placement_kind),
 ]
 PLACEMENT_REGIONS = ("box", "disc", "surface", "path")
 PLACED_AFTER = ("relative_to", "hidden_from", "visible_from")

@@ -121,7 +121,7 @@ def test_visible_from_places_in_view_and_requires_it_seen(tmp_path: Path) -> Non
         ("{relative_to: vna, side: front}", "objects[1].placement.relative_to", "no object or instance named 'vna'"),
         ("{relative_to: crate}", "objects[1].placement.relative_to", "cannot be placed relative to itself"),
         ("{hidden_from: camera, behind: van}", "objects[1].placement.hidden_from", "no camera named 'camera'"),
-        ("{side: front}", "objects[1].placement", "a placement needs 'region'"),
+        ("{side: front}", "objects[1].placement", "missing required key 'region' (one of box, disc, surface, path)"),
         ("{relative_to: van, side: above}", "objects[1].placement.side", "input should be 'behind', 'front'"),
     ],
 )
