@@ -12,7 +12,7 @@ cameras::
 Objects are named like everywhere else (``van`` = its first instance, ``van_1``); cameras by
 name. Geometry functions read the episode as sampled (before physics); ``visible_fraction`` and
 ``in_view`` read the camera's ground truth at its first captured frame (see
-:mod:`simgen.sensors.probe`). This module parses and type-checks; evaluation is in
+:mod:`simgen.batch.probe`). This module parses and type-checks; evaluation is in
 :mod:`simgen.scenario.requirements`.
 """
 

@@ -4,7 +4,7 @@ Attempt ``k`` of episode ``i`` draws every value from generators seeded by (scen
 (:class:`simgen.scenario.sampling.Sampler`; attempt 0 is the plain episode), so which attempt is
 accepted depends on nothing else: not the worker count, not resume, not shards. Conditions are
 checked cheapest first: geometry of the sampled episode, then (only when all of those hold)
-the camera ground truth of :mod:`simgen.sensors.probe`. Each condition's checks and failures are
+the camera ground truth of :mod:`simgen.batch.probe`. Each condition's checks and failures are
 tallied and recorded in the episode spec (``requirements``), the manifest and the dataset card.
 """
 
@@ -36,6 +36,30 @@ _COMPARE: dict[type, Callable[[float, float], bool]] = {
     ast.Eq: lambda a, b: a == b,
     ast.NotEq: lambda a, b: a != b,
 }
+
+
+@dataclasses.dataclass(frozen=True)
+class Coverage:
+    """Pixels of one object in one camera's first frame: ``amodal`` (whole silhouette) and ``visible``."""
+
+    visible: int
+    amodal: int
+
+    @property
+    def fraction(self) -> float:
+        """Visible / amodal pixels; 0 when the object covers no pixel of the image."""
+        return self.visible / self.amodal if self.amodal else 0.0
+
+
+# Factories spec -> probe with ``coverage(instance_id, camera) -> Coverage``. The probe builds a
+# world (a later stage), so it is registered from above: ``import simgen`` registers
+# :class:`simgen.batch.probe.FirstFrameProbe`.
+PROBES: list[Callable[[Any], Any]] = []
+
+
+def register_probe(factory: Callable[[Any], Any]) -> None:
+    """Make ``factory(spec)`` the ground-truth probe of ``visible_fraction`` and ``in_view``."""
+    PROBES[:] = [factory]
 
 
 class Missing(LookupError):
@@ -127,18 +151,17 @@ class Attempt:
             raise Missing(f"no camera '{name}' in this episode")
         return cam
 
-    def coverage(self, obj: str, cam: str) -> Any:
+    def coverage(self, obj: str, cam: str) -> Coverage:
         """Visible and amodal pixels of ``obj`` in ``cam``'s first captured frame (world built once)."""
-        from simgen.sensors.probe import FirstFrameProbe
-
-        if self._probe is None:
-            self._probe = FirstFrameProbe(self.spec)
         inst = self.obj(obj)
+        camera = self.camera(cam)
         if not inst.spawn:
-            from simgen.sensors.probe import Coverage
-
             return Coverage(0, 0)
-        return self._probe.coverage(inst.instance_id, self.camera(cam))
+        if self._probe is None:
+            if not PROBES:
+                raise ScenarioError("no ground-truth probe is registered", hint="import simgen first")
+            self._probe = PROBES[-1](self.spec)
+        return self._probe.coverage(inst.instance_id, camera)
 
 
 def heading(inst: ObjectInstance) -> np.ndarray:

@@ -97,7 +97,7 @@ def test_hidden_from_places_behind_the_occluder_along_the_line_of_sight(tmp_path
         (cond,) = spec.requirements["conditions"]
         assert cond["at"] == "objects[1].placement"
         assert cond["condition"] == "in_view(crate, cam) and visible_fraction(crate, cam) <= 0.2"
-        from simgen.sensors.probe import FirstFrameProbe
+        from simgen.batch.probe import FirstFrameProbe
 
         cov = FirstFrameProbe(spec).coverage(crate.instance_id, spec.cameras[0])
         assert cov.amodal > 0 and cov.visible <= 0.2 * cov.amodal
@@ -105,7 +105,7 @@ def test_hidden_from_places_behind_the_occluder_along_the_line_of_sight(tmp_path
 
 def test_visible_from_places_in_view_and_requires_it_seen(tmp_path: Path) -> None:
     sc = _scenario(tmp_path, "{visible_from: cam, range: [4, 9], min_visible: 0.8}")
-    from simgen.sensors.probe import FirstFrameProbe
+    from simgen.batch.probe import FirstFrameProbe
 
     for i in range(4):
         spec = sample(sc, i)

@@ -122,7 +122,7 @@ def test_visibility_requirement_holds_in_the_rendered_labels(tmp_path: Path) -> 
         visible, amodal = _frame_zero(spec).get(ball.instance_id, (0, None))
         assert visible <= 0.3 * amodal if amodal else visible == 0
         # in view: the ball's whole silhouette covers pixels (fully hidden balls have no label to show it)
-        from simgen.sensors.probe import FirstFrameProbe
+        from simgen.batch.probe import FirstFrameProbe
 
         cov = FirstFrameProbe(spec).coverage(ball.instance_id, spec.cameras[0])
         assert cov.amodal > 0 and cov.fraction <= 0.3

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import simgen
-from simgen.sensors.probe import Coverage, FirstFrameProbe
+from simgen.batch.probe import FirstFrameProbe
+from simgen.scenario.requirements import Coverage
 
 SCENE = """\
 version: 1

@@ -8,31 +8,21 @@ pass that gives labels their ``visibility``) and casts one ray through the centr
 pixels against the world's visual geometry (Embree, :mod:`simgen.sensors.raycast`): a pixel is visible
 when its ray first hits the object. ``visible / amodal`` pixels is the label's visibility up to
 the renderer's rasterisation of silhouette edges; the lens is taken as its ideal pinhole.
+
+It lives with the episode runner because it builds and steps a world and draws with the labels
+stage; ``import simgen`` registers it with :func:`simgen.scenario.requirements.register_probe`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from simgen.scenario.requirements import Coverage
 from simgen.scenario.spec import CameraSpec, EpisodeSpec
 
 _CLIENT: list[Any] = []  # one pybullet client per process, reset for every probed world
-
-
-@dataclass(frozen=True)
-class Coverage:
-    """Pixels of one object in one camera's first frame: ``amodal`` (whole silhouette) and ``visible``."""
-
-    visible: int
-    amodal: int
-
-    @property
-    def fraction(self) -> float:
-        """Visible / amodal pixels; 0 when the object covers no pixel of the image."""
-        return self.visible / self.amodal if self.amodal else 0.0
 
 
 def _client() -> Any:
