@@ -15,12 +15,22 @@ from typing import TYPE_CHECKING, Any
 
 from simgen import resources
 from simgen.errors import SimgenError
-from simgen.scenario import EpisodeSpec, Scenario, load, loads, sample
+from simgen.scenario import EpisodeSpec, Scenario, load, loads, requirements, sample
 
 if TYPE_CHECKING:
     from simgen.batch.runner import RunSummary
 
 __version__ = "0.1.0"
+
+
+def _first_frame_probe(spec: EpisodeSpec) -> Any:
+    """The ground truth ``require:`` conditions read (it builds a world: loaded on first use)."""
+    from simgen.batch.probe import FirstFrameProbe
+
+    return FirstFrameProbe(spec)
+
+
+requirements.register_probe(_first_frame_probe)
 
 
 def render(scenario: Scenario | str | Path, out: str | Path, **options: Any) -> RunSummary:

@@ -63,11 +63,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
             problems = check_sampling(sc)
             if problems:
                 raise SimgenError(issues=problems)
+            warnings = acceptance_warnings(sc, args.acceptance_samples)
         except SimgenError as err:
             bad += 1
             for issue in err.issues:
                 print(issue.format() if issue.file else f"{arg}: {issue.format()}", file=sys.stderr)
             continue
+        for issue in warnings:
+            print(issue.format() if issue.file else f"{arg}: {issue.format()}", file=sys.stderr)
         if not args.quiet:
             print(f"{arg}: ok ({len(sc.objects)} object kinds, {len(sc.cameras)} cameras, {sc.episodes} episodes)")
     return EXIT_USER_ERROR if bad else 0
@@ -88,6 +91,23 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"skipped: {line}", file=sys.stderr)
     print(f"{out}: written ({len(skipped)} element(s) not mapped, listed above)" if skipped else f"{out}: written")
     return 0
+
+
+def acceptance_warnings(sc, samples: int) -> list:  # noqa: ANN001 - Scenario, Issue; imported lazily
+    """``require:``: the estimated share of accepted attempts, as a warning when it is below 5 %."""
+    from simgen.scenario.loader import issue_at
+    from simgen.scenario.requirements import ACCEPTANCE_WARNING, acceptance_estimate
+
+    est = acceptance_estimate(sc, samples) if samples > 0 else None
+    if est is None or est.rate >= ACCEPTANCE_WARNING:
+        return []
+    worst = max(est.conditions.items(), key=lambda kv: kv[1][2] / max(kv[1][1], 1))
+    parts = "; ".join(f"'{text}' failed {f} of {c} checks" for text, c, f in est.conditions.values())
+    message = (
+        f"warning: the requirements held in {est.accepted} of {est.attempts} sampled attempts "
+        f"({100 * est.rate:.0f} %), so each episode needs many attempts ({parts})"
+    )
+    return [issue_at(sc, worst[0], message, f"max_attempts is {sc.max_attempts}; loosen the condition or raise it")]
 
 
 def cmd_render(args: argparse.Namespace) -> int:
@@ -235,6 +255,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     print("  " + ", ".join(wm.BEHAVIOR_TYPES))
     print("placement regions (objects[].placement.region):")
     print("  " + ", ".join(wm.PLACEMENT_REGIONS))
+    print("placements relative to other objects or cameras (objects[].placement):")
+    print("  " + ", ".join(wm.PLACED_AFTER))
     print("event triggers (events[].trigger.type):")
     print("  " + ", ".join(wm.TRIGGER_TYPES))
     print("event actions and sensor faults (events[].actions[].type):")
@@ -347,6 +369,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario file or shipped scenario name")
     p.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    p.add_argument(
+        "--acceptance-samples",
+        type=int,
+        default=20,
+        metavar="N",
+        help="with require: sample N attempts to estimate how many are accepted; warn below 5 %% (0: skip)",
+    )
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser(

@@ -204,6 +204,7 @@ def card_details(manifest: dict[str, Any]) -> str:
     lines += ["", "## Randomization ranges (values actually drawn)", "| key path | draws | min | max |"]
     lines.append("|---|---|---|---|")
     lines += [f"| `{k}` | {len(v)} | {min(v):.4g} | {max(v):.4g} |" for k, v in ranges.items()] or ["| (none) | | | |"]
+    lines += requirement_lines(manifest.get("episodes") or [])
     used = sorted(
         {
             o["shape"]["path"]
@@ -220,6 +221,35 @@ def card_details(manifest: dict[str, Any]) -> str:
     if not used:
         lines.append("- primitives only (boxes, spheres, cylinders, capsules): no third-party assets")
     return "\n".join(lines) + "\n"
+
+
+def requirement_lines(episodes: list[dict[str, Any]]) -> list[str]:
+    """Card section of ``require:`` conditions: each one's acceptance over every attempt checked (none: empty)."""
+    recs = [e["requirements"] for e in episodes if e.get("requirements")]
+    if not recs:
+        return []
+    attempts = sum(r["attempts"] for r in recs)
+    lines = [
+        "",
+        "## Requirements",
+        f"Every episode satisfies the scenario's `require:` conditions, drawn by rejection: {len(recs)} episodes "
+        f"took {attempts} attempts ({100 * len(recs) / attempts:.1f} % accepted). Per condition, the share of "
+        "the attempts that checked it where it held (ground-truth conditions are checked only when every "
+        "geometric one held):",
+        "",
+        "| condition | written at | checked | held | acceptance |",
+        "|---|---|---|---|---|",
+    ]
+    totals: dict[tuple[str, str], list[int]] = {}
+    for r in recs:
+        for c in r["conditions"]:
+            t = totals.setdefault((c["condition"], c["at"]), [0, 0])
+            t[0] += c["checked"]
+            t[1] += c["failed"]
+    for (text, at), (checked, failed) in totals.items():
+        rate = f"{100 * (checked - failed) / checked:.1f} %" if checked else "n/a"
+        lines.append(f"| `{text}` | `{at}` | {checked} | {checked - failed} | {rate} |")
+    return lines
 
 
 def _failures_section(failures: list[dict[str, Any]]) -> str:

@@ -25,6 +25,17 @@ MAX_SWEEP_CELLS = 1000
 VariantName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]{0,63}$")]
 ParamName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$")]
 Param = Num()
+MAX_CONDITIONS = 64
+Condition = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=400,
+        description="a condition every episode must satisfy, e.g. 'visible_fraction(child, dashcam) <= 0.4 and "
+        "distance(ego, child) > 10'; see docs/scenario-language.md",
+    ),
+]
+Requirements = Annotated[list[Condition], Field(max_length=MAX_CONDITIONS)]
 KEY_PATH_DESCRIPTION = "key path into the scenario: world.ground.friction, objects.part.class, objects[0].mass"
 
 
@@ -50,6 +61,9 @@ class Variant(BaseModel):
     )
     set: dict[str, Any] = Field(
         default_factory=dict, description="key path -> value, applied after overlay; " + KEY_PATH_DESCRIPTION
+    )
+    require: Requirements = Field(
+        default_factory=list, description="conditions this variant's episodes satisfy, besides the top-level ones"
     )
 
     @field_validator("set")

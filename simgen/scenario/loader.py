@@ -368,12 +368,17 @@ def _issue_from_pydantic(e: dict[str, Any], located: Located) -> Issue:
         ctx = e.get("ctx", {})
         tag = ctx.get("tag", "")
         key = str(ctx.get("discriminator", "'type'")).strip("'")
+        relative = key == "_placement_kind()"  # regions, or the relative placements told by their keys
+        if relative:
+            key = "region"
         if key == "model":
             tags = LENS_MODELS
         else:
             tags = union_tags(loc) or (SENSOR_TYPES if loc and loc[0] == "sensors" else OBJECT_TYPES)
         if kind == "union_tag_not_found":
             msg = f"missing required key '{key}' (one of {', '.join(tags)})"
+            if relative:
+                hint = "or place it relative to others: relative_to, hidden_from or visible_from"
         else:
             msg = f"unknown {key} '{tag}'; expected one of {_listed(tags)}"
             hint = did_you_mean(str(tag), tags)
@@ -490,6 +495,9 @@ def check_semantics(scenario: Scenario, located: Located, base_dir: Path) -> lis
     from simgen.scenario.targets import check_targets
 
     check_targets(scenario, add)
+    from simgen.scenario.requirements import check_requirements
+
+    check_requirements(scenario, add)
     for problem in check_references(scenario):
         add(problem.data_path, problem.message, problem.hint)
     return issues

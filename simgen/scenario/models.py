@@ -224,6 +224,13 @@ class Scenario(Model):
     scene: SceneLayout | None = Field(
         None, description="a layout (urban_street, rural_road, indoor_room, warehouse_aisle) expanded into objects"
     )
+    require: language.Requirements = Field(
+        default_factory=list,
+        description="conditions every episode satisfies: episodes are drawn by rejection (see max_attempts)",
+    )
+    max_attempts: int = Field(
+        100, ge=1, le=100_000, description="sampling attempts per episode before an unmet 'require' is an error"
+    )
 
     _language: dict = PrivateAttr(default_factory=dict)  # loader/sampler state: marks, variant cache
     _source: str | None = PrivateAttr(None)

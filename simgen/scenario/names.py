@@ -118,9 +118,11 @@ def check_names(scenario: Any, add: Add) -> None:
             if need_object(("objects", j, "behavior", "target"), b.target) == obj.name:
                 add(("objects", j, "behavior", "target"), f"'{obj.name}' cannot follow itself")
         region = obj.placement
-        if region is not None and region.region == "surface":
+        if getattr(region, "region", None) == "surface":
             need_object(("objects", j, "placement", "support"), region.support, ground=True)
     cameras = camera_names(scenario)
+    for j, obj in enumerate(scenario.objects):
+        _check_placement(obj, ("objects", j, "placement"), cameras, need_object, add)
     sensors = {s.name: s.type for s in scenario.sensors}
     for i, ev in enumerate(scenario.events):
         trig = ev.trigger
@@ -132,6 +134,22 @@ def check_names(scenario: Any, add: Add) -> None:
             need_object(("events", i, "trigger", "b"), trig.b, ground=True)
         for a, act in enumerate(ev.actions):
             _check_action(act, ("events", i, "actions", a), objects, cameras, sensors, need_object, add)
+
+
+def _check_placement(
+    obj: Any, path: KeyPath, cameras: list[str], need_object: Callable[..., str | None], add: Add
+) -> None:
+    """Names in relative placements: the reference object (not the object itself) and the camera."""
+    region = obj.placement
+    for key in ("relative_to", "behind"):
+        ref = getattr(region, key, None)
+        if ref is not None and need_object((*path, key), ref) == obj.name:
+            add((*path, key), f"'{obj.name}' cannot be placed relative to itself")
+    for key in ("hidden_from", "visible_from"):
+        cam = getattr(region, key, None)
+        if cam is not None and cam not in cameras:
+            hint = did_you_mean(cam, cameras) or f"cameras: {', '.join(cameras)}"
+            add((*path, key), f"no camera named '{cam}'", hint)
 
 
 def _check_action(

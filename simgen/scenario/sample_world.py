@@ -23,6 +23,7 @@ from simgen.kinds.registry import kind_of
 from simgen.scenario.grounding import check_clearance, is_grounded, waypoint_paths
 from simgen.scenario.scene_spec import DEFAULT_LIGHT, DEFAULT_SKY, SceneSpec
 from simgen.scenario.spec import CameraSpec, ObjectInstance
+from simgen.scenario.world_models import _PlacedAfter
 
 if TYPE_CHECKING:
     from simgen.scenario.models import Scenario
@@ -278,7 +279,9 @@ def sample_world(
                 issue = err.issues[0]
                 raise AssetError(issue.message, file=file, path=f"objects[{j}].path", hint=issue.hint) from None
         inst = _ground_rule(inst, spec, j, p, scenario, base)
-        if spec.placement is not None:
+        if isinstance(spec.placement, _PlacedAfter):
+            pass  # placed once the regions (relative_to) or the cameras (hidden/visible_from) are known
+        elif spec.placement is not None:
             pending.append((len(out), p, spec.placement))
         elif spec.spawn and not _is_surface(inst):
             boxes.append((np.asarray(inst.position, float), world_half_extents(inst, base), inst.name))
@@ -336,6 +339,9 @@ def sample_world(
         sampler.sampled[f"{p}.placement"] = list(pos)
         out[idx] = inst = dataclasses.replace(inst, position=pos)
         boxes.append((c, half, inst.name))
+    from simgen.scenario.relative import place_after
+
+    out = place_after(scenario, sampler, out, None, boxes)
     for idx, inst in enumerate(out):
         b = inst.behavior
         if b is not None and b["type"] == "drop":

@@ -32,6 +32,7 @@ from simgen.scenario.loader import DEGENERATE_LOOK_AT, MAX_IMAGES, effective_sce
 from simgen.scenario.models import MAX_OBJECTS, Camera, Scenario
 from simgen.scenario.object_fields import ObjectBase
 from simgen.scenario.references import ReferenceProblem, context_of, format_ref, resolve
+from simgen.scenario.relative import place_in_view
 from simgen.scenario.sample_world import sample_world
 from simgen.scenario.spec import CameraSpec, EpisodeSpec, ObjectInstance, WorldSpec
 
@@ -55,18 +56,20 @@ class Sampler:
     ``scenario`` is needed only to resolve ``${...}`` references.
     """
 
-    def __init__(self, master_seed: int, index: int, scenario: Scenario | None = None) -> None:
+    def __init__(self, master_seed: int, index: int, scenario: Scenario | None = None, attempt: int = 0) -> None:
         self.master_seed = master_seed
         self.index = index
+        self.attempt = attempt
         self.scenario = scenario
         self.sampled: dict[str, Any] = {}
         self._values: dict[str, Any] = {}
         self._resolving: list[str] = []
 
     def rng(self, path: str) -> np.random.Generator:
-        """The generator owned by ``path`` in this episode."""
+        """The generator owned by ``path`` in this episode (attempt ``k`` > 0 of ``require:`` sampling: its own)."""
         key = zlib.crc32(path.encode("utf-8"))
-        seq = np.random.SeedSequence(entropy=self.master_seed, spawn_key=(self.index, 1, key))
+        spawn = (self.index, 1, key) if self.attempt == 0 else (self.index, 1, key, self.attempt)
+        seq = np.random.SeedSequence(entropy=self.master_seed, spawn_key=spawn)
         return np.random.default_rng(seq)
 
     def draw(self, value: Distribution | float | int, path: str) -> Any:
@@ -202,8 +205,13 @@ def choose_variant(scenario: Scenario, master_seed: int, index: int) -> int | No
     return int(rng.choice(len(w), p=w / w.sum()))
 
 
-def sample(scenario: Scenario, index: int, *, episodes: int | None = None, seed: int | None = None) -> EpisodeSpec:
+def sample(
+    scenario: Scenario, index: int, *, episodes: int | None = None, seed: int | None = None, require: bool = True
+) -> EpisodeSpec:
     """Fix every random value of episode ``index``.
+
+    With ``require:`` conditions the episode is the first attempt that satisfies them
+    (:mod:`simgen.scenario.requirements`); ``require=False`` gives attempt 0 unchecked.
 
     Example:
         >>> import simgen
@@ -222,7 +230,56 @@ def sample(scenario: Scenario, index: int, *, episodes: int | None = None, seed:
 
         variant = planned_variant(scenario, master, index, n_episodes)
     cell = index % sweep_cells(scenario.sweep) if scenario.sweep else None
+    if require:
+        checked = _requirements(scenario, variant, cell)
+        if checked is not None:
+            from simgen.scenario.requirements import draw_accepted
+
+            effective, conditions = checked
+            return draw_accepted(
+                scenario,
+                effective,
+                conditions,
+                lambda k: _sample_as(scenario, index, n_episodes, master, variant, cell, k),
+                (index, n_episodes, master, variant, cell),
+                lambda k, parts: _draw_path(effective, master, index, k, parts),
+            )
     return _sample_as(scenario, index, n_episodes, master, variant, cell)
+
+
+def _requirements(scenario: Scenario, variant: int | None, cell: int | None) -> tuple[Scenario, list[Any]] | None:
+    """(effective scenario, its conditions) of an episode that has any, else None."""
+    from simgen.scenario.requirements import episode_conditions
+
+    has_sugar = any(getattr(o.placement, "conditions", None) for o in scenario.objects)
+    if not (scenario.require or has_sugar or any(v.require for v in scenario.variants)):
+        return None
+    effective = effective_scenario(scenario, variant, cell) if variant is not None or cell is not None else scenario
+    conditions = episode_conditions(scenario, effective, variant)
+    return (effective, conditions) if conditions else None
+
+
+def _draw_path(effective: Scenario, master: int, index: int, attempt: int, parts: tuple[Any, ...]) -> float:
+    """Value a condition's key path has in attempt ``attempt`` (drawn from the same generator as when sampled)."""
+    target = resolve(effective, parts)
+    return float(Sampler(master, index, effective, attempt).draw(target.value, target.seed_path))
+
+
+def sample_attempt(scenario: Scenario, index: int, attempt: int) -> tuple[EpisodeSpec, Scenario, list[Any], Any] | None:
+    """Attempt ``attempt`` of episode ``index`` unchecked, with what checking it needs; None without conditions."""
+    master = scenario.seed
+    variant = choose_variant(scenario, master, index)
+    if scenario.targets is not None and scenario.variants:
+        from simgen.scenario.targets import planned_variant
+
+        variant = planned_variant(scenario, master, index, scenario.episodes)
+    cell = index % sweep_cells(scenario.sweep) if scenario.sweep else None
+    checked = _requirements(scenario, variant, cell)
+    if checked is None:
+        return None
+    effective, conditions = checked
+    spec = _sample_as(scenario, index, scenario.episodes, master, variant, cell, attempt)
+    return spec, effective, conditions, lambda parts: _draw_path(effective, master, index, attempt, parts)
 
 
 MAX_CHECKED_EPISODES = 1000  # episodes `simgen validate` samples (render samples all of them anyway)
@@ -256,7 +313,7 @@ def check_sampling(scenario: Scenario, max_cells: int = 1000, max_episodes: int 
         return issues
     for index in range(1, min(scenario.episodes, max_episodes)):
         try:
-            sample(scenario, index)
+            sample(scenario, index, require=False)  # requirements: estimated by `simgen validate` separately
         except (ScenarioError, AssetError) as err:
             return [
                 Issue(f"in episode {index}: {i.message}", i.file, i.line, i.col, i.path, i.hint) for i in err.issues
@@ -265,9 +322,15 @@ def check_sampling(scenario: Scenario, max_cells: int = 1000, max_episodes: int 
 
 
 def _sample_as(
-    scenario: Scenario, index: int, n_episodes: int, master: int, variant: int | None, cell: int | None
+    scenario: Scenario,
+    index: int,
+    n_episodes: int,
+    master: int,
+    variant: int | None,
+    cell: int | None,
+    attempt: int = 0,
 ) -> EpisodeSpec:
-    """Sample episode ``index`` as variant ``variant`` in sweep cell ``cell``."""
+    """Sample attempt ``attempt`` of episode ``index`` as variant ``variant`` in sweep cell ``cell``."""
     sweep_axes, scenario_variants = scenario.sweep, scenario.variants
     images = n_episodes * scenario.frames * max(1, len(scenario.cameras))
     if images > MAX_IMAGES:
@@ -280,7 +343,7 @@ def _sample_as(
     if variant is not None or cell is not None:
         scenario = effective_scenario(scenario, variant, cell)
     try:
-        spec = _sample(scenario, index, n_episodes, master)
+        spec = _sample(scenario, index, n_episodes, master, attempt)
     except (ScenarioError, AssetError) as err:  # an asset read while sampling (mesh extents, heightmap) too
         issues = [_located(scenario, i) for i in err.issues]
         label = ", ".join(
@@ -314,8 +377,8 @@ def _located(scenario: Scenario, issue: Issue) -> Issue:
     return Issue(issue.message, where.file, where.line, where.col, issue.path, issue.hint)
 
 
-def _sample(scenario: Scenario, index: int, n_episodes: int, master: int) -> EpisodeSpec:
-    sampler = Sampler(master, index, scenario)
+def _sample(scenario: Scenario, index: int, n_episodes: int, master: int, attempt: int = 0) -> EpisodeSpec:
+    sampler = Sampler(master, index, scenario, attempt)
     for name, value in scenario.params.items():
         sampler.sampled[f"params.{name}"] = sampler.draw(value, f"params.{name}")
     classes = scenario.class_names
@@ -359,6 +422,7 @@ def _sample(scenario: Scenario, index: int, n_episodes: int, master: int) -> Epi
 
     objects, _, scene = sample_world(scenario, sampler, objects, ())
     cameras = sample_cameras(scenario, sampler, objects)
+    objects = place_in_view(scenario, sampler, objects, cameras)
     w = scenario.world
     world = WorldSpec(
         gravity=tuple(float(g) for g in w.gravity),

@@ -148,6 +148,8 @@ class EpisodeSpec:
     randomized: dict[str, Any] = field(default_factory=dict)
     # Filled while frames are rendered: every sensor effect's draws per camera (and frame).
     effect_log: dict[str, Any] = field(default_factory=dict, compare=False)
+    # With ``require:``: the accepted attempt count and each condition's checks and failures.
+    requirements: dict[str, Any] | None = None
 
     def frame_time(self, frame: int) -> float:
         """Simulated time in seconds at which ``frame`` is captured."""
@@ -172,4 +174,5 @@ class EpisodeSpec:
             **({"sensors": [s.to_json() for s in self.sensors]} if self.sensors else {}),
             **({"randomize": self.randomized} if self.randomized else {}),
             **({"effects": self.effect_log} if self.effect_log else {}),
+            **({"requirements": self.requirements} if self.requirements else {}),
         }

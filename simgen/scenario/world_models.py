@@ -13,9 +13,9 @@ before ``world.settle_time``; frame ``f`` is captured at ``settle_time + f / fra
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from simgen.scenario.distributions import Num
 
@@ -151,8 +151,105 @@ class PathRegion(_PlacementBase):
     lateral: float = Field(0.0, ge=0, le=1e4, allow_inf_nan=False, description="uniform sideways offset, metres")
 
 
-Placement = Annotated[BoxRegion | DiscRegion | SurfaceRegion | PathRegion, Field(discriminator="region")]
+Distance = Num(ge=-1e4, le=1e4)
+
+
+class _PlacedAfter(_PlacementBase):
+    """Placements drawn after the regions (they read other objects' or cameras' poses).
+
+    A placed actor with a ``waypoints`` path keeps its path's shape: the path is moved so that it
+    starts at the placed position. ``avoid_overlap`` checks every earlier object but the reference,
+    which the gap already keeps clear in its own frame.
+    """
+
+    def conditions(self, name: str) -> list[str]:
+        """``require:`` conditions this placement stands for (none for plain relative placement)."""
+        return []
+
+
+class RelativePlacement(_PlacedAfter):
+    """Next to another object, in that object's frame (x its forward, y its left).
+
+    ``gap`` is the free space between the two objects' boxes on ``side``; ``lateral`` slides the
+    object across that side (towards the reference's left for front/behind, forward for left/right).
+    """
+
+    relative_to: ActorRef = Field(description="object name (first instance) or name_K, placed earlier")
+    side: Literal["behind", "front", "left", "right"] = "behind"
+    gap: Num(ge=0, le=1e4) = Field(0.0, description="metres between the boxes (may be drawn)")
+    lateral: Distance = Field(0.0, description="metres across the side (may be drawn)")
+
+
+class HiddenPlacement(_PlacedAfter):
+    """Behind an occluder as a camera sees it, and required to be at most ``max_visible`` visible.
+
+    Sugar for a relative placement on the far side of ``behind`` along the camera's line of sight
+    plus ``require: in_view(self, CAMERA) and visible_fraction(self, CAMERA) <= max_visible``.
+    """
+
+    hidden_from: Annotated[str, Field(min_length=1, max_length=80, description="camera name")]
+    behind: ActorRef = Field(description="the occluding object")
+    gap: Num(ge=0, le=1e4) = Field(0.0, description="metres from the occluder's box to the object's, along the view")
+    lateral: Distance = Field(0.0, description="metres across the line of sight (to its left)")
+    max_visible: float = Field(0.0, ge=0, le=1, allow_inf_nan=False, description="largest visible share accepted")
+
+    def conditions(self, name: str) -> list[str]:
+        """``in_view`` and at most ``max_visible`` visible from the camera."""
+        cam = self.hidden_from
+        return [f"in_view({name}, {cam}) and visible_fraction({name}, {cam}) <= {self.max_visible!r}"]
+
+
+class VisiblePlacement(_PlacedAfter):
+    """On the ground in a camera's view, ``range`` metres away, and required to be ``min_visible`` visible.
+
+    Sugar for a position under a pixel drawn uniformly in the image plus
+    ``require: visible_fraction(self, CAMERA) >= min_visible``.
+    """
+
+    visible_from: Annotated[str, Field(min_length=1, max_length=80, description="camera name")]
+    range: tuple[float, float] = Field((2.0, 30.0), description="ground distance from the camera, metres")
+    min_visible: float = Field(0.5, ge=0, le=1, allow_inf_nan=False, description="smallest visible share accepted")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> VisiblePlacement:
+        if not 0 <= self.range[0] < self.range[1]:
+            raise ValueError("range is [near, far] metres with 0 <= near < far")
+        return self
+
+    def conditions(self, name: str) -> list[str]:
+        """At least ``min_visible`` visible from the camera."""
+        return [f"visible_fraction({name}, {self.visible_from}) >= {self.min_visible!r}"]
+
+
+def _placement_kind(value: Any) -> str | None:
+    """Which placement a mapping is: its ``region``, else relative / hidden / visible by its key."""
+    if isinstance(value, dict):
+        if "region" in value:
+            return value["region"]
+        for key, kind in (("relative_to", "relative"), ("hidden_from", "hidden"), ("visible_from", "visible")):
+            if key in value:
+                return kind
+        return None
+    return getattr(value, "region", None) or _model_kind(value)
+
+
+def _model_kind(value: Any) -> str | None:
+    kinds = {RelativePlacement: "relative", HiddenPlacement: "hidden", VisiblePlacement: "visible"}
+    return kinds.get(type(value))
+
+
+Placement = Annotated[
+    Annotated[BoxRegion, Tag("box")]
+    | Annotated[DiscRegion, Tag("disc")]
+    | Annotated[SurfaceRegion, Tag("surface")]
+    | Annotated[PathRegion, Tag("path")]
+    | Annotated[RelativePlacement, Tag("relative")]
+    | Annotated[HiddenPlacement, Tag("hidden")]
+    | Annotated[VisiblePlacement, Tag("visible")],
+    Discriminator(_placement_kind),
+]
 PLACEMENT_REGIONS = ("box", "disc", "surface", "path")
+PLACED_AFTER = ("relative_to", "hidden_from", "visible_from")
 
 
 # --- actor behaviours ----------------------------------------------------------------------------

@@ -209,9 +209,34 @@ def _assemble_numpy(
 
 
 def _assemble_loop(  # noqa: ANN202, PLR0913 - compiled by numba
-    prim, t, near, owner, normal, dirs_w, dirs, dirs64, ring, column, time, inst, cat, refl,  # noqa: ANN001
-    exclude, keep, noisy, rot, org, deskew,  # noqa: ANN001
-    xyz, rng_out, inten, ring_out, col_out, time_out, inst_out, cat_out,  # noqa: ANN001
+    prim,
+    t,
+    near,
+    owner,
+    normal,
+    dirs_w,
+    dirs,
+    dirs64,
+    ring,
+    column,
+    time,
+    inst,
+    cat,
+    refl,  # noqa: ANN001
+    exclude,
+    keep,
+    noisy,
+    rot,
+    org,
+    deskew,  # noqa: ANN001
+    xyz,
+    rng_out,
+    inten,
+    ring_out,
+    col_out,
+    time_out,
+    inst_out,
+    cat_out,  # noqa: ANN001
 ):
     """One pass over the rays; outputs have room for every ray, the first ``j`` are filled.
 

@@ -30,9 +30,7 @@ def draw_labels(frame: Frame, *, mask_alpha: float = 0.35) -> np.ndarray:
     return draw_boxes(out, [(lab.bbox, lab.category_id, lab.class_name) for lab in frame.labels])
 
 
-def draw_boxes(
-    rgb: np.ndarray, boxes: list[tuple[tuple[float, float, float, float], int, str]]
-) -> np.ndarray:
+def draw_boxes(rgb: np.ndarray, boxes: list[tuple[tuple[float, float, float, float], int, str]]) -> np.ndarray:
     """Draw ``(bbox [x, y, w, h] pixels, category id, caption)`` boxes onto (H, W, 3) uint8 RGB, in place.
 
     Shared by contact sheets and the dataset report, which has only a file's boxes, not a Frame.

@@ -33,7 +33,6 @@ NESTING = {
 }
 
 
-
 def corpus_file(kind: str, size: int = 10_000) -> str:
     """A malformed-corpus file of ``size`` bytes: the ``# expect:`` line, then the nesting, one line down."""
     line, path = NESTING[kind]

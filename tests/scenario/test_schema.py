@@ -49,6 +49,27 @@ def test_schema_accepts_every_shipped_scenario(path: Path, validator: Draft20201
     assert not errors
 
 
+def _placed(placement: dict) -> dict:
+    return {"name": "b", "type": "box", "class": "b", "size": [1, 1, 1], "placement": placement}
+
+
+def test_schema_covers_requirements_and_relative_placement(validator: Draft202012Validator) -> None:
+    data = {
+        "name": "x",
+        "cameras": [{"name": "cam", "position": [0, 0, 1], "look_at": [1, 0, 1]}],
+        "require": ["distance(a, b) > 2", "visible_fraction(b, cam) <= 0.4"],
+        "max_attempts": 50,
+        "objects": [
+            _placed({"region": "box", "min": [0, 0, 0], "max": [1, 1, 0]}),
+            _placed({"relative_to": "a", "side": "behind", "gap": {"uniform": [1, 2]}, "lateral": 0.5}),
+            _placed({"hidden_from": "cam", "behind": "a", "max_visible": 0.4, "gap": 0.3}),
+            _placed({"visible_from": "cam", "range": [2, 20], "min_visible": 0.6}),
+        ],
+        "variants": [{"name": "v", "require": ["left_of(a, b)"]}],
+    }
+    assert not list(validator.iter_errors(data))
+
+
 def test_schema_accepts_the_language_features(validator: Draft202012Validator) -> None:
     data = {
         "extends": "base.yaml",
@@ -79,6 +100,11 @@ def test_schema_accepts_the_language_features(validator: Draft202012Validator) -
         {"name": "x", "cameras": [{"position": [0, 0, "${oops"]}]},
         {"name": "x", "cameras": [{"position": [0, 0, {"loguniform": [0, 1]}]}]},
         {"name": "x", "cameras": [{"position": [0, 0, 1]}], "variants": [{"name": "v", "weight": -1}]},
+        {"name": "x", "cameras": [{"position": [0, 0, 1]}], "require": [""]},
+        {"name": "x", "cameras": [{"position": [0, 0, 1]}], "max_attempts": 0},
+        {"name": "x", "cameras": [{"position": [0, 0, 1]}], "objects": [_placed({"side": "front"})]},
+        {"name": "x", "cameras": [{"position": [0, 0, 1]}], "objects": [_placed({"relative_to": "v", "side": "up"})]},
+        {"name": "x", "cameras": [{"position": [0, 0, 1]}], "objects": [_placed({"hidden_from": "cam"})]},
     ],
 )
 def test_schema_rejects_what_the_loader_rejects(data: dict, validator: Draft202012Validator) -> None:
