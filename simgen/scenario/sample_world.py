@@ -370,7 +370,8 @@ def _ground_rule(inst: ObjectInstance, spec: Any, j: int, p: str, scenario: Scen
     given = "position" in spec.model_fields_set  # the default position is no request to check
     if spec.placement is None and not moved and (given or grounded):  # a path or target decides where it starts
         check_clearance(inst.name, float(inst.position[2]), grounded, half_z, f"objects[{j}].position", file, flat)
-    for k, z in waypoint_paths(inst.behavior):
+    carried = isinstance(spec.placement, _PlacedAfter)  # the placement moves the path: its z is relative
+    for k, z in [] if carried else waypoint_paths(inst.behavior):
         check_clearance(inst.name, z, grounded, half_z, f"objects[{j}].behavior.points[{k}]", file, flat)
     if grounded and spec.placement is None:
         x, y, z = inst.position
