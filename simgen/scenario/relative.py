@@ -41,8 +41,12 @@ def draw_value(value: Any, sampler: Sampler, rng: np.random.Generator, path: str
 def start_pose(inst: ObjectInstance) -> tuple[np.ndarray, np.ndarray]:
     """(position, rotation) an instance starts the episode with: a waypoint actor at its first point."""
     from simgen.scenario.requirements import heading, start_position
+    from simgen.scenario.sample_world import local_half_extents
 
-    return start_position(inst), heading(inst)
+    pos = start_position(inst)
+    if _starts_on_feet(inst):  # its first waypoint's z is a feet height: the world stands its centre higher
+        pos[2] += float(local_half_extents(inst, Path("."))[2])  # walking and driving kinds read no files
+    return pos, heading(inst)
 
 
 def support(rot: np.ndarray, half: np.ndarray, direction: np.ndarray) -> float:
@@ -90,10 +94,7 @@ def _beside(
     reach = support(r_rot, r_half, direction) + gap + support(o_rot, o_half, direction)
     c = r_pos + direction * reach + across * lateral
     up = np.array([0.0, 0.0, 1.0])
-    r_bottom = r_pos[2] - support(r_rot, r_half, up)
-    if _starts_on_feet(ref):
-        r_bottom = r_pos[2]  # a grounded waypoint actor starts at its feet height, not its centre
-    c[2] = r_bottom + support(o_rot, o_half, up)
+    c[2] = r_pos[2] - support(r_rot, r_half, up) + support(o_rot, o_half, up)
     return c
 
 

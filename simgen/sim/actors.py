@@ -187,7 +187,9 @@ class Trajectory(Controller):
         """Place the body at its interpolated position and heading."""
         pos = np.array([np.interp(t, self.times, self.points[:, k]) for k in range(3)])
         yaw = float(np.interp(t, self.times, self.yaw))
-        self.world.set_kinematic_pose(self.iid, pos, quat_mul(_yaw_quat(yaw), self.initial[1]))
+        orn = quat_mul(_yaw_quat(yaw), self.initial[1])
+        pos = self.world.on_support(self.iid, pos, orn, clearance=float(pos[2]))  # z: feet above support
+        self.world.set_kinematic_pose(self.iid, pos, orn)
 
 
 @controller("drop")

@@ -60,6 +60,7 @@ def _behavior(kind: str, x: float, z: float) -> str:
         "waypoints": f"{{type: waypoints, points: [[{x}, 0, {z}], [{x}, 6, {z}]], speed: 3}}",
         "drop": "{type: drop, height: 0.3, at: 0.1}",
         "force": "{type: force, force: [0, 60, 0], start: 0, duration: 0.3}",
+        "trajectory": f"{{type: trajectory, points: [[{x}, 0, {z}], [{x}, 6, {z}]], times: [0, 2]}}",
         "follow": f"{{type: follow, target: leader, offset: [{x}, -2, {z - 0.5}], speed: 2}}",
     }[kind]
 

@@ -19,6 +19,7 @@ from simgen.core.fileio import write_text
 from simgen.interop.opendrive.mesh import SURFACE_LIFT, road_meshes
 from simgen.interop.opendrive.network import Network
 from simgen.interop.openscenario.importer import EGO_NAMES, Imported, behaviour
+from simgen.scenario.grounding import is_grounded
 
 FRAME_RATE = 10.0
 MAX_FRAMES = 600
@@ -40,6 +41,10 @@ def objects(imp: Imported) -> list[dict[str, Any]]:
     for (_, agent), ent in zip(imp.agents.items(), imp.entities, strict=True):
         first, yaw0, beh = behaviour(agent)
         obj = dict(ent.obj)
+        if is_grounded(obj["type"]):  # vehicles and people: z is feet or wheels above the road under them
+            first = [*first[:2], 0.0]
+            if beh["type"] == "trajectory":
+                beh = {**beh, "points": [[x, y, 0.0] for x, y, _ in beh["points"]]}
         obj.update(position=first, rpy=[0, 0, yaw0 if beh["type"] == "static" else 0], mass=0, behavior=beh)
         out.append(obj)
     return out
