@@ -92,7 +92,8 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_render(args: argparse.Namespace) -> int:
     """Render and export a dataset."""
-    from simgen.batch.runner import render_dataset
+    from simgen.batch.config import RunConfig
+    from simgen.batch.runner import run
 
     sc = _load(args.scenario)
     if args.splits:
@@ -100,34 +101,41 @@ def cmd_render(args: argparse.Namespace) -> int:
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     if not formats:
         raise SimgenError("--formats is empty", hint="e.g. --formats coco")
-    summary = render_dataset(
-        sc,
-        args.out,
+    config = RunConfig(
+        out=Path(args.out),
         episodes=args.episodes,
         frames=args.frames,
         seed=args.seed,
         workers=args.workers,
-        formats=formats,
+        formats=tuple(formats),
         renderer=args.renderer,
         resume=args.resume,
         progress="none" if args.no_progress else args.progress,
         retries=args.retries,
-        shard=_parse_shard(args.shard),
+        shard=parse_shard(args.shard),
         backend=args.backend,
         address=args.address,
         max_episodes_per_worker=args.worker_max_episodes,
-        **({"only": args.episode} if args.episode else {}),
+        only=tuple(args.episode) if args.episode else None,
     )
+    summary = run(sc, config)
     print(summary.line())
     return EXIT_EPISODES_FAILED if summary.failed else 0
 
 
-def _parse_shard(text: str | None) -> tuple[int, int] | None:
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    """``--shard 'I/N'`` -> (I, N) with 0 <= I < N (None when absent); a :class:`SimgenError` otherwise."""
     if text is None:
         return None
-    from simgen.batch.runner import parse_shard
+    from simgen.batch.config import check_shard
 
-    return parse_shard(text)
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError as err:
+        raise SimgenError(
+            f"--shard '{text}' is not I/N", hint="e.g. --shard 0/4 (shards are numbered 0 to N-1)"
+        ) from err
+    return check_shard(i, n)
 
 
 def _with_splits(sc: Scenario, text: str) -> Scenario:
