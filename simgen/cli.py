@@ -346,7 +346,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"simgen {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_validate(sub, fmt)
+    _add_render(sub, fmt)
+    _add_merge(sub, fmt)
+    _add_preview(sub, fmt)
+    _add_study(sub, fmt)
+    _add_import(sub, fmt)
+    p = sub.add_parser("schema", help="print the scenario JSON Schema (draft 2020-12)")
+    p.set_defaults(func=cmd_schema)
+    p = sub.add_parser("list", help="exporters, renderers, object types, shipped scenarios")
+    p.set_defaults(func=cmd_list)
+    _add_dataset_commands(sub, fmt)
+    return parser
 
+
+def _add_validate(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
+    """``simgen validate``: check scenario files."""
     p = sub.add_parser(
         "validate",
         help="check scenario files; all errors at once",
@@ -357,6 +372,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     p.set_defaults(func=cmd_validate)
 
+
+def _add_render(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
+    """``simgen render``: render a scenario into a dataset."""
     p = sub.add_parser(
         "render",
         help="render a scenario into a dataset",
@@ -392,6 +410,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_batch_options(p)
     p.set_defaults(func=cmd_render)
 
+
+def _add_merge(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
+    """``simgen merge``: assemble shard folders."""
     p = sub.add_parser(
         "merge",
         help="assemble shard folders into one dataset",
@@ -404,6 +425,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", "-o", required=True, help="output folder (must not exist or be empty)")
     p.set_defaults(func=cmd_merge)
 
+
+def _add_preview(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
+    """``simgen preview``: a contact sheet of labeled frames."""
     p = sub.add_parser(
         "preview",
         help="contact sheet of a few labeled frames",
@@ -422,6 +446,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_preview)
 
+
+def _add_study(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
+    """``simgen study``: the utility study."""
     p = sub.add_parser(
         "study",
         help="utility study: train a detector on the scenario's data, test it where it was not trained",
@@ -464,6 +491,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=cmd_study)
 
+
+def _add_import(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
+    """``simgen import``: an OpenSCENARIO file as a scenario."""
     p = sub.add_parser(
         "import",
         help="import an ASAM OpenSCENARIO 1.x file (and its OpenDRIVE roads) as a scenario",
@@ -474,13 +504,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source", metavar="FILE.xosc", help="OpenSCENARIO scenario or ParameterValueDistribution file")
     p.add_argument("-o", "--output", required=True, help="scenario file to write (.yaml)")
     p.set_defaults(func=cmd_import)
-
-    p = sub.add_parser("schema", help="print the scenario JSON Schema (draft 2020-12)")
-    p.set_defaults(func=cmd_schema)
-    p = sub.add_parser("list", help="exporters, renderers, object types, shipped scenarios")
-    p.set_defaults(func=cmd_list)
-    _add_dataset_commands(sub, fmt)
-    return parser
 
 
 def cmd_stats(args: argparse.Namespace) -> int:

@@ -240,35 +240,9 @@ def sample_world(
         k = counters.get(inst.source, 0)
         counters[inst.source] = k + 1
         p = f"objects[{j}][{k}]"
-        kind = kind_of(inst.type)
         first_of.setdefault(inst.source, inst.instance_id)
         label = {"unique": None, "shared": first_of[inst.source], "none": 0}[spec.instance_ids]
-        behavior = resolve(spec.behavior, sampler, f"{p}.behavior") if spec.behavior is not None else None
-        update: dict[str, Any] = {
-            "label_id": label,
-            "metadata": {**kind.attributes(inst.shape), **spec.metadata},
-            "behavior": behavior,
-            "joints": {n: float(sampler.draw(v, f"{p}.joints.{n}")) for n, v in spec.joints.items()},
-            "spawn": spec.spawn,
-        }
-        known = kind.joint_names()
-        for joint in spec.joints if known is not None else ():
-            if joint not in known:
-                raise ScenarioError(
-                    f"the {spec.type} has no joint '{joint}'",
-                    file=file,
-                    path=f"objects[{j}].joints.{joint}",
-                    hint=did_you_mean(joint, list(known)) or f"joints: {', '.join(known)}",
-                )
-        if behavior is not None and behavior["type"] == "static":
-            update["mass"] = 0.0
-        inst = dataclasses.replace(inst, **update)
-        if kind.reads_files:
-            try:  # read the asset now, so a bad file is reported at its key path before anything renders
-                local_half_extents(inst, base)
-            except AssetError as err:
-                issue = err.issues[0]
-                raise AssetError(issue.message, file=file, path=f"objects[{j}].path", hint=issue.hint) from None
+        inst = _resolve_instance(inst, spec, sampler, p, label, f"objects[{j}]", file, base)
         if spec.placement is not None:
             pending.append((len(out), p, spec.placement))
         elif spec.spawn and not _is_surface(inst):
@@ -284,37 +258,7 @@ def sample_world(
     for idx, p, region in pending:
         inst = out[idx]
         half = world_half_extents(inst, base)
-        support, skip = None, ""
-        if region.region == "surface":
-            if region.support == "ground":
-                x0, y0, x1, y1 = region.area
-                support = (np.array([(x0 + x1) / 2, (y0 + y1) / 2, 0.0]), np.array([(x1 - x0) / 2, (y1 - y0) / 2, 0.0]))
-            else:
-                s = out[_resolve_ref(region.support, names, f"{p}.placement.support", file)]
-                support = (np.asarray(s.position, float), world_half_extents(s, base))
-                skip = s.name
-        rng = sampler.rng(f"{p}.placement")
-        clash = None
-        for _ in range(region.max_tries):
-            try:
-                c = REGIONS[region.region](region, rng, half, support)
-            except ValueError as err:
-                raise ScenarioError(
-                    f"cannot place '{inst.name}' on '{region.support}': {err}", file=file, path=f"{p}.placement"
-                ) from None
-            if terrain is not None and region.region == "surface" and region.support == "ground":
-                c[2] += terrain_top(*terrain, c, half)
-            clash = _overlaps(c, half, boxes, skip) if region.avoid_overlap else None
-            if clash is None:
-                break
-        else:
-            raise ScenarioError(
-                f"could not place '{inst.name}' in its {region.region} region without overlapping "
-                f"'{clash}' after {region.max_tries} tries",
-                file=file,
-                path=f"{p}.placement",
-                hint="enlarge the region, lower the count, or raise max_tries",
-            )
+        c = _place(inst, half, p, region, out, names, boxes, terrain, sampler, file, base)
         pos = tuple(float(v) for v in c)
         sampler.sampled[f"{p}.placement"] = list(pos)
         out[idx] = inst = dataclasses.replace(inst, position=pos)
@@ -326,6 +270,95 @@ def sample_world(
             out[idx] = dataclasses.replace(inst, position=(x, y, z + b["height"]))
     _check_refs(scenario, out, names, file)
     return out, cameras, _scene(scenario, sampler, out, names, ground)
+
+
+def _resolve_instance(
+    inst: ObjectInstance,
+    spec: Any,
+    sampler: Sampler,
+    p: str,
+    label: int | None,
+    key: str,
+    file: str | None,
+    base: Path,
+) -> ObjectInstance:
+    """An instance with its label id, metadata, behavior and joints drawn; its asset read (errors at ``key``)."""
+    kind = kind_of(inst.type)
+    behavior = resolve(spec.behavior, sampler, f"{p}.behavior") if spec.behavior is not None else None
+    update: dict[str, Any] = {
+        "label_id": label,
+        "metadata": {**kind.attributes(inst.shape), **spec.metadata},
+        "behavior": behavior,
+        "joints": {n: float(sampler.draw(v, f"{p}.joints.{n}")) for n, v in spec.joints.items()},
+        "spawn": spec.spawn,
+    }
+    known = kind.joint_names()
+    for joint in spec.joints if known is not None else ():
+        if joint not in known:
+            raise ScenarioError(
+                f"the {spec.type} has no joint '{joint}'",
+                file=file,
+                path=f"{key}.joints.{joint}",
+                hint=did_you_mean(joint, list(known)) or f"joints: {', '.join(known)}",
+            )
+    if behavior is not None and behavior["type"] == "static":
+        update["mass"] = 0.0
+    inst = dataclasses.replace(inst, **update)
+    if kind.reads_files:
+        try:  # read the asset now, so a bad file is reported at its key path before anything renders
+            local_half_extents(inst, base)
+        except AssetError as err:
+            issue = err.issues[0]
+            raise AssetError(issue.message, file=file, path=f"{key}.path", hint=issue.hint) from None
+    return inst
+
+
+def _place(
+    inst: ObjectInstance,
+    half: np.ndarray,
+    p: str,
+    region: Any,
+    out: list[ObjectInstance],
+    names: dict[str, int],
+    boxes: list[tuple[np.ndarray, np.ndarray, str]],
+    terrain: Any,
+    sampler: Sampler,
+    file: str | None,
+    base: Path,
+) -> np.ndarray:
+    """Draw ``inst``'s centre in its placement region, retrying until it overlaps no earlier box."""
+    support, skip = None, ""
+    if region.region == "surface":
+        if region.support == "ground":
+            x0, y0, x1, y1 = region.area
+            support = (np.array([(x0 + x1) / 2, (y0 + y1) / 2, 0.0]), np.array([(x1 - x0) / 2, (y1 - y0) / 2, 0.0]))
+        else:
+            s = out[_resolve_ref(region.support, names, f"{p}.placement.support", file)]
+            support = (np.asarray(s.position, float), world_half_extents(s, base))
+            skip = s.name
+    rng = sampler.rng(f"{p}.placement")
+    clash = None
+    for _ in range(region.max_tries):
+        try:
+            c = REGIONS[region.region](region, rng, half, support)
+        except ValueError as err:
+            raise ScenarioError(
+                f"cannot place '{inst.name}' on '{region.support}': {err}", file=file, path=f"{p}.placement"
+            ) from None
+        if terrain is not None and region.region == "surface" and region.support == "ground":
+            c[2] += terrain_top(*terrain, c, half)
+        clash = _overlaps(c, half, boxes, skip) if region.avoid_overlap else None
+        if clash is None:
+            break
+    else:
+        raise ScenarioError(
+            f"could not place '{inst.name}' in its {region.region} region without overlapping "
+            f"'{clash}' after {region.max_tries} tries",
+            file=file,
+            path=f"{p}.placement",
+            hint="enlarge the region, lower the count, or raise max_tries",
+        )
+    return c
 
 
 def _check_refs(scenario: Scenario, out: list[ObjectInstance], names: dict[str, int], file: str | None) -> None:

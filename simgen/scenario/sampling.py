@@ -319,6 +319,39 @@ def _sample(scenario: Scenario, index: int, n_episodes: int, master: int) -> Epi
     for name, value in scenario.params.items():
         sampler.sampled[f"params.{name}"] = sampler.draw(value, f"params.{name}")
     classes = scenario.class_names
+    objects = _sample_objects(scenario, sampler)
+    from simgen.scenario.sensor_sampling import sample_cameras, sample_sensors
+
+    objects, _, scene = sample_world(scenario, sampler, objects, ())
+    cameras = sample_cameras(scenario, sampler, objects)
+    world = _world_spec(scenario, sampler)
+    spec = EpisodeSpec(
+        index=index,
+        seed=episode_seed(master, index),
+        split=assign_split(scenario.output.splits, index, n_episodes),
+        frames=scenario.frames,
+        world=world,
+        objects=tuple(objects),
+        cameras=cameras,
+        class_names=tuple(classes),
+        min_visible_pixels=scenario.labels.min_visible_pixels,
+        base_dir=str(scenario.base_dir),
+        sampled=dict(sorted(sampler.sampled.items())),
+        scene=scene,
+        labels=scenario.labels.model_dump(mode="json"),
+        render=scenario.render.model_dump(mode="json"),
+        sensors=sample_sensors(scenario, sampler, objects),
+    )
+    if scenario.randomize or scenario.effects:
+        from simgen.scenario.randomizers import apply_randomizers  # numpy only; keeps pybullet/OpenCV out
+
+        spec = apply_randomizers(scenario, spec)
+    return spec
+
+
+def _sample_objects(scenario: Scenario, sampler: Sampler) -> list[ObjectInstance]:
+    """Every object entry's instances with their shapes, poses and physical properties drawn."""
+    classes = scenario.class_names
     objects: list[ObjectInstance] = []
     for j, obj in enumerate(scenario.objects):
         count = int(sampler.draw(obj.count, f"objects[{j}].count"))
@@ -355,12 +388,13 @@ def _sample(scenario: Scenario, index: int, n_episodes: int, master: int) -> Epi
                     else float(sampler.draw(obj.reflectivity, f"{p}.reflectivity")),
                 )
             )
-    from simgen.scenario.sensor_sampling import sample_cameras, sample_sensors
+    return objects
 
-    objects, _, scene = sample_world(scenario, sampler, objects, ())
-    cameras = sample_cameras(scenario, sampler, objects)
+
+def _world_spec(scenario: Scenario, sampler: Sampler) -> WorldSpec:
+    """The physics world: gravity, time step, solver, ground (colour and friction drawn), frame timing."""
     w = scenario.world
-    world = WorldSpec(
+    return WorldSpec(
         gravity=tuple(float(g) for g in w.gravity),
         time_step=w.time_step,
         solver_iterations=w.solver_iterations,
@@ -373,25 +407,3 @@ def _sample(scenario: Scenario, index: int, n_episodes: int, master: int) -> Epi
         settle_steps=int(round(w.settle_time / w.time_step)),
         steps_per_frame=max(1, int(round(1.0 / (w.frame_rate * w.time_step)))),
     )
-    spec = EpisodeSpec(
-        index=index,
-        seed=episode_seed(master, index),
-        split=assign_split(scenario.output.splits, index, n_episodes),
-        frames=scenario.frames,
-        world=world,
-        objects=tuple(objects),
-        cameras=cameras,
-        class_names=tuple(classes),
-        min_visible_pixels=scenario.labels.min_visible_pixels,
-        base_dir=str(scenario.base_dir),
-        sampled=dict(sorted(sampler.sampled.items())),
-        scene=scene,
-        labels=scenario.labels.model_dump(mode="json"),
-        render=scenario.render.model_dump(mode="json"),
-        sensors=sample_sensors(scenario, sampler, objects),
-    )
-    if scenario.randomize or scenario.effects:
-        from simgen.scenario.randomizers import apply_randomizers  # numpy only; keeps pybullet/OpenCV out
-
-        spec = apply_randomizers(scenario, spec)
-    return spec
