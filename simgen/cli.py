@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from simgen.errors import SimgenError
 
@@ -295,7 +295,7 @@ def cmd_study(args: argparse.Namespace) -> int:
         train = replace(train, model=args.model)
     if args.weights:
         train = replace(train, weights=Path(args.weights))
-    size = {}
+    size: dict[str, Any] = {}
     if args.image_size:
         try:
             w, h = (int(v) for v in args.image_size.lower().split("x"))

@@ -51,7 +51,7 @@ def vehicle(params: dict[str, Any], style: str) -> AssetMesh:
     # profile per style: belt line height, cabin (greenhouse) span as fractions of length
     belt = {"sedan": 0.55, "suv": 0.58, "van": 0.5, "truck": 0.5, "bus": 0.35}[style] * H
     parts = _body(style, L, W, H, clear, belt, paint, glass, rng, params["wear"])
-    keypoints: dict[str, tuple[float, float, float]] = {}
+    keypoints: dict[str, tuple[float, ...]] = {}
     parts += _wheels(style, L, W, r, rubber, rim, keypoints)
     parts += _lamps(style, W, clear, belt, x0, x1, keypoints)
     return AssetMesh(parts, keypoints, "vehicle", {"style": style})
@@ -119,7 +119,7 @@ def _body(
 
 
 def _wheels(
-    style: str, L: float, W: float, r: float, rubber: Any, rim: Any, keypoints: dict[str, tuple[float, float, float]]
+    style: str, L: float, W: float, r: float, rubber: Any, rim: Any, keypoints: dict[str, tuple[float, ...]]
 ) -> list[Part]:
     """Four wheels (tyre with a wheel joint, hub spoke) at the style's wheelbase; adds their keypoints."""
     from simgen.assets import shapes as s
@@ -151,7 +151,7 @@ def _lamps(
     belt: float,
     x0: float,
     x1: float,
-    keypoints: dict[str, tuple[float, float, float]],
+    keypoints: dict[str, tuple[float, ...]],
 ) -> list[Part]:
     """Emissive head- and taillights at the style's lamp height; adds their keypoints."""
     from simgen.assets import shapes as s
@@ -311,7 +311,7 @@ def bicycle(params: dict[str, Any]) -> AssetMesh:
     parts = [Part("frame", s.union(tubes), frame_mat), Part("handlebar", s.union([bar, saddle]), dark, "none")]
     _wheel(parts, "front", front, r, 0.04, (dark, steel))
     _wheel(parts, "rear", rear, r, 0.04, (dark, steel))
-    keypoints = {"wheel_front": front, "wheel_rear": rear, "saddle": (seat[0], 0.0, seat[2] + 0.08)}
+    keypoints: dict[str, Any] = {"wheel_front": front, "wheel_rear": rear, "saddle": (seat[0], 0.0, seat[2] + 0.08)}
     if params.get("rider", True):
         shirt = plain(tuple(float(c) for c in rng.uniform(0.1, 0.9, 3)), name="fabric", specular=0.1)
         skin = plain((0.85, 0.65, 0.5), name="skin", specular=0.1)
@@ -326,8 +326,8 @@ def bicycle(params: dict[str, Any]) -> AssetMesh:
         parts.append(Part("rider", s.union(body), shirt))
         parts.append(Part("rider_head", s.blob((0.1, 0.09, 0.12), shoulder + [0.05, 0, 0.2]), skin, "none"))
         keypoints["rider_head"] = tuple(float(v) for v in shoulder + [0.05, 0, 0.2])
-    keypoints = {k: tuple(float(x) for x in v) for k, v in keypoints.items()}
-    return AssetMesh(parts, keypoints, "bicycle", {"rider": bool(params.get("rider", True))})
+    points = {k: tuple(float(x) for x in v) for k, v in keypoints.items()}
+    return AssetMesh(parts, points, "bicycle", {"rider": bool(params.get("rider", True))})
 
 
 @asset(

@@ -36,12 +36,12 @@ def require_ray() -> Any:
 class EpisodeActor:
     """A Ray actor: one process's worker state, rendering one episode per call."""
 
-    def __init__(self, *initargs: Any) -> None:
+    def __init__(self, scenario: Any, opts: Any, info: Any) -> None:
         from simgen.batch.worker import init_worker
 
         self.init_error: tuple[str, str] | None = None
         try:
-            init_worker(*initargs, quiet_fd=True)
+            init_worker(scenario, opts, info, quiet_fd=True)
         except Exception as err:  # reported with the first episode, like a local worker
             self.init_error = (f"{type(err).__name__}: {err}", traceback.format_exc())
 

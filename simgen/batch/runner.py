@@ -81,7 +81,7 @@ class RunSummary:
 
 def _ranges(indices: list[int]) -> str:
     """``[1, 2, 3, 7]`` -> ``'1-3, 7'``."""
-    parts: list[str] = []
+    parts: list[tuple[int, int]] = []
     for i in sorted(indices):
         if parts and parts[-1][1] == i - 1:
             parts[-1] = (parts[-1][0], i)

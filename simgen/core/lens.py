@@ -39,7 +39,7 @@ def fisheye_theta_max(k: tuple[float, ...]) -> float:
     """
     k1, k2, k3, k4 = (float(v) for v in k)
     # d theta_d / d theta = 1 + 3 k1 s + 5 k2 s^2 + 7 k3 s^3 + 9 k4 s^4 with s = theta^2.
-    coeffs = np.trim_zeros([9 * k4, 7 * k3, 5 * k2, 3 * k1, 1.0], "f")
+    coeffs = np.trim_zeros(np.array([9 * k4, 7 * k3, 5 * k2, 3 * k1, 1.0]), "f")
     limit = math.pi / 2
     if len(coeffs) > 1:
         for s in np.roots(coeffs):

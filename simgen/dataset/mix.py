@@ -489,7 +489,7 @@ def _write_voc(plan: MixPlan, root: Path, link: str) -> None:
         else:
             bgr = cv2.imread(str(it.image.path), cv2.IMREAD_COLOR)
             ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 95]) if bgr is not None else (False, None)
-            if not ok:
+            if not ok or buf is None:
                 raise SimgenError(f"cannot read image {it.image.path} to convert it to JPEG for VOC")
             write_bytes(root / "JPEGImages" / jpg, buf.tobytes(), durable=False)
         objects = "".join(

@@ -251,7 +251,8 @@ def _counts_section(stats: dict[str, Any]) -> list[str]:
             parts.append(_bar(list(groups), [v["images"] for v in groups.values()], f"images per {title}", "images"))
     if "targets" in stats:
         t = stats["targets"]
-        rows, bad = [], set()
+        rows: list[list[Any]] = []
+        bad: set[int] = set()
         for kind in ("classes", "variants"):
             for k, v in (t.get(kind) or {}).items():
                 if v["under"]:
@@ -396,7 +397,8 @@ def _compare_section(r: dict[str, Any]) -> str:
             [[k, f"{100 * v:.1f} %", f"{100 * cls['share_reference'][k]:.1f} %"] for k, v in cls["share"].items()],
         )
     )
-    rows, bad = [], set()
+    rows: list[list[Any]] = []
+    bad: set[int] = set()
     for name, v in r["features"].items():
         if v is None:
             continue

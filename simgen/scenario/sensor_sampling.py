@@ -60,6 +60,12 @@ def _first_instances(objects: list[ObjectInstance]) -> dict[str, str]:
     return out
 
 
+def _vec3(values: Any) -> tuple[float, float, float]:
+    """A validated 3-vector field as a tuple of three floats."""
+    x, y, z = values
+    return x, y, z
+
+
 def _local_pose(offset: tuple[float, ...] | None, rpy: tuple[float, ...] | None) -> np.ndarray:
     """(4, 4) body_from_camera (OpenCV axes) of a camera at ``offset`` with ``rpy`` in the body frame."""
     m = np.eye(4)
@@ -216,10 +222,10 @@ def _sensor(s: Any, sampler: Any, path: str, world_rate: float, mount: str | Non
             gyro_noise_density=s.gyro_noise_density,
             accel_random_walk=s.accel_random_walk,
             gyro_random_walk=s.gyro_random_walk,
-            accel_bias=tuple(s.accel_bias),
-            gyro_bias=tuple(s.gyro_bias),
-            accel_scale=tuple(s.accel_scale),
-            gyro_scale=tuple(s.gyro_scale),
+            accel_bias=_vec3(s.accel_bias),
+            gyro_bias=_vec3(s.gyro_bias),
+            accel_scale=_vec3(s.accel_scale),
+            gyro_scale=_vec3(s.gyro_scale),
             accel_range=s.accel_range,
             gyro_range=s.gyro_range,
         )

@@ -79,7 +79,7 @@ class Camera(Sensor):
             rgb = blender_scene(self.renderer).render(self.world, ideal, self._frame_seed())
         needs_points = bool(outputs & {"normals", "flow", "object_coords"})
         points = point_map(depth, ideal.K) if needs_points else None
-        normals = normals_from_points(points) if "normals" in outputs else None
+        normals = normals_from_points(points) if points is not None and "normals" in outputs else None
         if self.lens is not None:
             rgb = remap(rgb, self.lens, nearest=False)
             depth = remap(depth, self.lens, nearest=True, fill=0.0)
@@ -108,7 +108,7 @@ class Camera(Sensor):
             normals=normals,
             object_coords=(
                 object_coordinates(points, instance, cam.world_from_camera, poses_m)
-                if "object_coords" in outputs
+                if points is not None and "object_coords" in outputs
                 else None
             ),
             delivery_time=t + cam.latency,
@@ -117,6 +117,7 @@ class Camera(Sensor):
         if "flow" not in outputs:
             return frame
         ready = self._finish_pending(cam.world_from_camera, poses_m)
+        assert points is not None  # flow needs the point map
         self.pending = (frame, points, poses_m)
         return ready
 

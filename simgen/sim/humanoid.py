@@ -18,7 +18,7 @@ from simgen.scenario.world_models import HUMANOID_JOINTS
 
 # (name, parent (0 = base, k = k-th link), joint position in parent frame, shape, shape offset,
 #  size (capsule: radius, full length tip to tip; sphere: radius), mass share). Units: height = 1.
-_TORSO = {"half": (0.06, 0.1, 0.17), "offset": (0.0, 0.0, 0.175), "mass": 0.5}
+_TORSO: dict[str, Any] = {"half": (0.06, 0.1, 0.17), "offset": (0.0, 0.0, 0.175), "mass": 0.5}
 _LINKS: list[tuple[str, int, tuple[float, float, float], str, float, tuple[float, ...], float]] = [
     ("neck", 0, (0.0, 0.0, 0.345), "sphere", 0.09, (0.065,), 0.08),
     ("right_hip", 0, (0.0, -0.055, 0.0), "capsule", -0.125, (0.045, 0.25), 0.1),
