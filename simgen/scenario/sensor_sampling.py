@@ -69,7 +69,7 @@ def _vec3(values: Any) -> tuple[float, float, float]:
 def _local_pose(offset: tuple[float, ...] | None, rpy: tuple[float, ...] | None) -> np.ndarray:
     """(4, 4) body_from_camera (OpenCV axes) of a camera at ``offset`` with ``rpy`` in the body frame."""
     m = np.eye(4)
-    m[:3, :3] = rotation_from_rpy(tuple(rpy or (0.0, 0.0, 0.0))) @ BODY_FROM_OPTICAL
+    m[:3, :3] = rotation_from_rpy(_vec3(rpy or (0.0, 0.0, 0.0))) @ BODY_FROM_OPTICAL
     m[:3, 3] = offset or (0.0, 0.0, 0.0)
     return m
 
@@ -144,7 +144,7 @@ def _pose(sensor: SensorBase, sampler: Any, path: str) -> np.ndarray:
     t = np.eye(4)
     m = sensor.mount
     if m.offset is not None or m.rpy is not None:  # the mount gives the pose
-        t[:3, :3] = rotation_from_rpy(tuple(m.rpy or (0.0, 0.0, 0.0)))
+        t[:3, :3] = rotation_from_rpy(_vec3(m.rpy or (0.0, 0.0, 0.0)))
         t[:3, 3] = m.offset or (0.0, 0.0, 0.0)
         return t
     t[:3, :3] = rotation_from_rpy(sampler.vec(sensor.rpy, f"{path}.rpy"))
