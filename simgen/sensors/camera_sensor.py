@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 import numpy as np
 
@@ -26,18 +25,18 @@ from simgen.sensors.camera_outputs import (
     point_map,
     world_from_instance,
 )
-from simgen.sensors.registry import Sensor, register_sensor
+from simgen.sensors.registry import Sensor, WorldView, register_sensor
 from simgen.sensors.render import PHOTOREAL, raster_of, render
 
 
 @register_sensor
-class Camera(Sensor):
+class Camera(Sensor[CameraSpec, Frame]):
     """A pinhole camera (optionally distorted, optionally mounted) producing :class:`Frame` records."""
 
     kind = "camera"
     summary = "rgb, depth, instance, semantic, normals, flow, object_coords; OpenCV and fisheye lenses; mounts"
 
-    def __init__(self, spec: CameraSpec, world: Any, rng: np.random.Generator, renderer: str = "tiny") -> None:
+    def __init__(self, spec: CameraSpec, world: WorldView, rng: np.random.Generator, renderer: str = "tiny") -> None:
         super().__init__(spec, world, rng)
         self.renderer = renderer
         self.lens = lens_map(spec) if spec.distortion is not None else None
