@@ -47,8 +47,9 @@ def daylight(hours: float) -> float:
     return float(np.clip((sun_elevation(hours) + 6.0) / 36.0, 0.0, 1.0))
 
 
-def _lerp(a: tuple[float, ...], b: tuple[float, ...], t: float) -> tuple[float, ...]:
-    return tuple(float(x + (y - x) * t) for x, y in zip(a, b, strict=True))
+def _lerp(a: tuple[float, ...], b: tuple[float, ...], t: float) -> tuple[float, float, float]:
+    x, y, z = (float(p + (q - p) * t) for p, q in zip(a, b, strict=True))
+    return x, y, z
 
 
 def sun_light(hours: float) -> dict[str, Any]:
@@ -250,7 +251,7 @@ def sample_world(
         out.append(inst)
     names = _index_names(out)
     ground = _ground(scenario, sampler)
-    terrain = None
+    terrain: tuple[np.ndarray, Any] | None = None  # (heights, (size x, size y))
     if "heightfield" in ground and pending:
         from simgen.scenario.terrain import heightfield_heights
 
@@ -259,7 +260,7 @@ def sample_world(
         inst = out[idx]
         half = world_half_extents(inst, base)
         c = _place(inst, half, p, region, out, names, boxes, terrain, sampler, file, base)
-        pos = tuple(float(v) for v in c)
+        pos = (float(c[0]), float(c[1]), float(c[2]))
         sampler.sampled[f"{p}.placement"] = list(pos)
         out[idx] = inst = dataclasses.replace(inst, position=pos)
         boxes.append((c, half, inst.name))
@@ -292,8 +293,9 @@ def _resolve_instance(
         "joints": {n: float(sampler.draw(v, f"{p}.joints.{n}")) for n, v in spec.joints.items()},
         "spawn": spec.spawn,
     }
-    known = kind.joint_names()
-    for joint in spec.joints if known is not None else ():
+    names = kind.joint_names()
+    known: tuple[str, ...] = () if names is None else names
+    for joint in spec.joints if names is not None else ():
         if joint not in known:
             raise ScenarioError(
                 f"the {spec.type} has no joint '{joint}'",
@@ -321,7 +323,7 @@ def _place(
     out: list[ObjectInstance],
     names: dict[str, int],
     boxes: list[tuple[np.ndarray, np.ndarray, str]],
-    terrain: Any,
+    terrain: tuple[np.ndarray, Any] | None,
     sampler: Sampler,
     file: str | None,
     base: Path,
@@ -346,7 +348,7 @@ def _place(
                 f"cannot place '{inst.name}' on '{region.support}': {err}", file=file, path=f"{p}.placement"
             ) from None
         if terrain is not None and region.region == "surface" and region.support == "ground":
-            c[2] += terrain_top(*terrain, c, half)
+            c[2] += terrain_top(terrain[0], terrain[1], c, half)
         clash = _overlaps(c, half, boxes, skip) if region.avoid_overlap else None
         if clash is None:
             break
@@ -409,6 +411,7 @@ def _scene(
     light = dict(DEFAULT_LIGHT) if hours is None else sun_light(hours)
     light.update(resolve(w.light, sampler, "world.light"))
     light = {k: tuple(v) if isinstance(v, list) else v for k, v in light.items()}
+    sky: tuple[float, ...] | None
     if w.sky is not None:
         sky = tuple(resolve(w.sky, sampler, "world.sky"))[:3]
     else:
@@ -445,7 +448,7 @@ def _scene(
         events.append({"name": ev.name, "trigger": trig, "actions": actions})
     return SceneSpec(
         light=light,
-        sky=None if sky is None else tuple(float(c) for c in sky),
+        sky=None if sky is None else (float(sky[0]), float(sky[1]), float(sky[2])),
         haze=haze,
         ground=ground,
         time_of_day=hours,

@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import zlib
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -125,11 +125,22 @@ class Sampler:
             raise self._fail(path, f"'${{{ref.text}}}' {problem}")
         return int(out) if ref.integer else out
 
+    @overload
+    def vec(self, values: None, path: str) -> None: ...
+
+    @overload
+    def vec(self, values: tuple[Any, ...], path: str) -> tuple[float, ...]: ...
+
     def vec(self, values: tuple[Any, ...] | None, path: str) -> tuple[float, ...] | None:
         """Resolve a tuple of fields (position, rpy, colour)."""
         if values is None:
             return None
         return tuple(float(self.draw(v, f"{path}[{i}]")) for i, v in enumerate(values))
+
+    def vec3(self, values: tuple[Any, Any, Any], path: str) -> tuple[float, float, float]:
+        """Resolve a 3-vector field (position, rpy) component by component."""
+        x, y, z = self.vec(values, path)
+        return x, y, z
 
 
 def intrinsics_matrix(cam: Camera, sampler: Sampler, path: str) -> np.ndarray:
@@ -361,10 +372,8 @@ def _sample_objects(scenario: Scenario, sampler: Sampler) -> list[ObjectInstance
             )
         for k in range(count):
             p = f"objects[{j}][{k}]"
-            rpy = sampler.vec(obj.rpy, f"{p}.rpy")
-            color = sampler.vec(obj.color, f"{p}.color")
-            if color is not None and len(color) == 3:
-                color = (*color, 1.0)
+            rpy = sampler.vec3(obj.rpy, f"{p}.rpy")
+            color = _rgba(sampler.vec(obj.color, f"{p}.color"))
             objects.append(
                 ObjectInstance(
                     instance_id=len(objects) + 1,
@@ -374,7 +383,7 @@ def _sample_objects(scenario: Scenario, sampler: Sampler) -> list[ObjectInstance
                     category_id=classes.index(obj.class_) + 1 if obj.class_ in classes else 0,
                     type=obj.type,
                     shape=_shape(obj, sampler, p),
-                    position=sampler.vec(obj.position, f"{p}.position"),
+                    position=sampler.vec3(obj.position, f"{p}.position"),
                     orientation=quaternion_from_matrix(rotation_from_rpy(rpy)),
                     rpy_deg=rpy,
                     mass=float(sampler.draw(obj.mass, f"{p}.mass")),
@@ -395,7 +404,7 @@ def _world_spec(scenario: Scenario, sampler: Sampler) -> WorldSpec:
     """The physics world: gravity, time step, solver, ground (colour and friction drawn), frame timing."""
     w = scenario.world
     return WorldSpec(
-        gravity=tuple(float(g) for g in w.gravity),
+        gravity=(float(w.gravity[0]), float(w.gravity[1]), float(w.gravity[2])),
         time_step=w.time_step,
         solver_iterations=w.solver_iterations,
         ground={
@@ -407,3 +416,11 @@ def _world_spec(scenario: Scenario, sampler: Sampler) -> WorldSpec:
         settle_steps=int(round(w.settle_time / w.time_step)),
         steps_per_frame=max(1, int(round(1.0 / (w.frame_rate * w.time_step)))),
     )
+
+
+def _rgba(color: tuple[float, ...] | None) -> tuple[float, float, float, float] | None:
+    """An RGB(A) colour as RGBA (alpha 1 when not given); None stays None."""
+    if color is None:
+        return None
+    r, g, b, *a = color
+    return r, g, b, (a[0] if a else 1.0)
