@@ -30,6 +30,7 @@ objects imply, so the layout never renumbers its categories.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, TypeAdapter
@@ -114,7 +115,7 @@ ROAD_TOP = 0.05  # asphalt top (simgen.assets.street.ASPHALT_THICKNESS)
 SIDEWALK_TOP = 0.15
 FLOOR_Z = -0.008  # floor slabs (2 cm) sink into the ground plane so their top is 2 mm above it
 FLOOR_TOP = FLOOR_Z + 0.01
-SHELF = {"length": 2.7, "depth": 1.0, "height": 2.4, "levels": 4}
+SHELF: dict[str, Any] = {"length": 2.7, "depth": 1.0, "height": 2.4, "levels": 4}
 
 
 def _obj(name: str, kind: str, cls: str, position: list[float], **fields: Any) -> dict[str, Any]:
@@ -454,7 +455,7 @@ def _road_network(s: RoadNetworkScene) -> tuple[list[dict[str, Any]], dict[str, 
     return objs, regions
 
 
-LAYOUTS = {
+LAYOUTS: dict[str, Callable[[Any], tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]]] = {
     "urban_street": _urban,
     "rural_road": _rural,
     "indoor_room": _room,
