@@ -221,7 +221,9 @@ def _lens_map(cam: Any, margin: int, max_scale: float) -> LensMap:
     else:
         pts = np.stack([u.ravel(), v.ravel()], axis=1).reshape(-1, 1, 2)
         criteria = (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 100, 1e-12)
-        und = cv2.undistortPointsIter(pts, cam.K, np.asarray(cam.distortion, dtype=np.float64), None, None, criteria)
+        und = cv2.undistortPointsIter(  # type: ignore[call-overload]  # None for R and P is OpenCV's default
+            pts, cam.K, np.asarray(cam.distortion, dtype=np.float64), None, None, criteria
+        )
         xy = und.reshape(-1, 2)
     fx, fy = cam.K[0, 0], cam.K[1, 1]
     px, py = fx * xy[:, 0], fy * xy[:, 1]

@@ -36,6 +36,10 @@ class WorldView(Protocol):
         """Instance id -> (position, quaternion) of every object now."""
         ...
 
+    def velocities(self) -> dict[int, tuple[tuple[float, ...], tuple[float, ...]]]:
+        """Instance id -> (linear, angular) world-frame base velocity of every object now."""
+        ...
+
     def active_faults(self, sensor: str | None = None, kind: str | None = None, t: float | None = None) -> list[Any]:
         """Fault windows active for ``sensor`` at time ``t`` (default now), optionally of one ``kind``."""
         ...
