@@ -6,7 +6,7 @@ import argparse
 import json
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from simgen.errors import SimgenError
 
@@ -112,7 +112,8 @@ def acceptance_warnings(sc, samples: int) -> list:  # noqa: ANN001 - Scenario, I
 
 def cmd_render(args: argparse.Namespace) -> int:
     """Render and export a dataset."""
-    from simgen.batch.runner import render_dataset
+    from simgen.batch.config import RunConfig
+    from simgen.batch.runner import run
 
     sc = _load(args.scenario)
     if args.splits:
@@ -120,34 +121,41 @@ def cmd_render(args: argparse.Namespace) -> int:
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     if not formats:
         raise SimgenError("--formats is empty", hint="e.g. --formats coco")
-    summary = render_dataset(
-        sc,
-        args.out,
+    config = RunConfig(
+        out=Path(args.out),
         episodes=args.episodes,
         frames=args.frames,
         seed=args.seed,
         workers=args.workers,
-        formats=formats,
+        formats=tuple(formats),
         renderer=args.renderer,
         resume=args.resume,
         progress="none" if args.no_progress else args.progress,
         retries=args.retries,
-        shard=_parse_shard(args.shard),
+        shard=parse_shard(args.shard),
         backend=args.backend,
         address=args.address,
         max_episodes_per_worker=args.worker_max_episodes,
-        **({"only": args.episode} if args.episode else {}),
+        only=tuple(args.episode) if args.episode else None,
     )
+    summary = run(sc, config)
     print(summary.line())
     return EXIT_EPISODES_FAILED if summary.failed else 0
 
 
-def _parse_shard(text: str | None) -> tuple[int, int] | None:
+def parse_shard(text: str | None) -> tuple[int, int] | None:
+    """``--shard 'I/N'`` -> (I, N) with 0 <= I < N (None when absent); a :class:`SimgenError` otherwise."""
     if text is None:
         return None
-    from simgen.batch.runner import parse_shard
+    from simgen.batch.config import check_shard
 
-    return parse_shard(text)
+    try:
+        i, n = (int(x) for x in text.split("/"))
+    except ValueError as err:
+        raise SimgenError(
+            f"--shard '{text}' is not I/N", hint="e.g. --shard 0/4 (shards are numbered 0 to N-1)"
+        ) from err
+    return check_shard(i, n)
 
 
 def _with_splits(sc: Scenario, text: str) -> Scenario:
@@ -309,7 +317,7 @@ def cmd_study(args: argparse.Namespace) -> int:
         train = replace(train, model=args.model)
     if args.weights:
         train = replace(train, weights=Path(args.weights))
-    size = {}
+    size: dict[str, Any] = {}
     if args.image_size:
         try:
             w, h = (int(v) for v in args.image_size.lower().split("x"))
@@ -360,7 +368,22 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"simgen {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    _add_validate(sub, fmt)
+    _add_render(sub, fmt)
+    _add_merge(sub, fmt)
+    _add_preview(sub, fmt)
+    _add_study(sub, fmt)
+    _add_import(sub, fmt)
+    p = sub.add_parser("schema", help="print the scenario JSON Schema (draft 2020-12)")
+    p.set_defaults(func=cmd_schema)
+    p = sub.add_parser("list", help="exporters, renderers, object types, shipped scenarios")
+    p.set_defaults(func=cmd_list)
+    _add_dataset_commands(sub, fmt)
+    return parser
 
+
+def _add_validate(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
+    """``simgen validate``: check scenario files."""
     p = sub.add_parser(
         "validate",
         help="check scenario files; all errors at once",
@@ -378,6 +401,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_validate)
 
+
+def _add_render(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
+    """``simgen render``: render a scenario into a dataset."""
     p = sub.add_parser(
         "render",
         help="render a scenario into a dataset",
@@ -413,6 +439,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_batch_options(p)
     p.set_defaults(func=cmd_render)
 
+
+def _add_merge(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
+    """``simgen merge``: assemble shard folders."""
     p = sub.add_parser(
         "merge",
         help="assemble shard folders into one dataset",
@@ -425,6 +454,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", "-o", required=True, help="output folder (must not exist or be empty)")
     p.set_defaults(func=cmd_merge)
 
+
+def _add_preview(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
+    """``simgen preview``: a contact sheet of labeled frames."""
     p = sub.add_parser(
         "preview",
         help="contact sheet of a few labeled frames",
@@ -443,6 +475,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.set_defaults(func=cmd_preview)
 
+
+def _add_study(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
+    """``simgen study``: the utility study."""
     p = sub.add_parser(
         "study",
         help="utility study: train a detector on the scenario's data, test it where it was not trained",
@@ -485,6 +520,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=cmd_study)
 
+
+def _add_import(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter]) -> None:
+    """``simgen import``: an OpenSCENARIO file as a scenario."""
     p = sub.add_parser(
         "import",
         help="import an ASAM OpenSCENARIO 1.x file (and its OpenDRIVE roads) as a scenario",
@@ -495,13 +533,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source", metavar="FILE.xosc", help="OpenSCENARIO scenario or ParameterValueDistribution file")
     p.add_argument("-o", "--output", required=True, help="scenario file to write (.yaml)")
     p.set_defaults(func=cmd_import)
-
-    p = sub.add_parser("schema", help="print the scenario JSON Schema (draft 2020-12)")
-    p.set_defaults(func=cmd_schema)
-    p = sub.add_parser("list", help="exporters, renderers, object types, shipped scenarios")
-    p.set_defaults(func=cmd_list)
-    _add_dataset_commands(sub, fmt)
-    return parser
 
 
 def cmd_stats(args: argparse.Namespace) -> int:

@@ -124,7 +124,7 @@ def _encode(mesh: AssetMesh) -> bytes:
         )
     arrays["meta"] = np.frombuffer(json.dumps(meta, sort_keys=True).encode(), dtype=np.uint8)
     buf = io.BytesIO()
-    np.savez(buf, **arrays)
+    np.savez(buf, **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds like allow_pickle
     return buf.getvalue()
 
 

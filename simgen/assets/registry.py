@@ -60,7 +60,7 @@ class Joint:
     ``"leg_hl"``, ``"leg_hr"``; ``radius`` is then the leg length, which sets the stride).
     """
 
-    pivot: tuple[float, float, float]
+    pivot: tuple[float, ...]  # (x, y, z)
     axis: tuple[float, float, float]
     role: str
     radius: float = 0.0
@@ -94,7 +94,7 @@ class AssetMesh:
     """
 
     parts: list[Part]
-    keypoints: dict[str, tuple[float, float, float]] = dataclasses.field(default_factory=dict)
+    keypoints: dict[str, tuple[float, ...]] = dataclasses.field(default_factory=dict)
     class_name: str = "object"
     attributes: dict[str, Any] = dataclasses.field(default_factory=dict)
 

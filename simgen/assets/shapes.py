@@ -8,9 +8,11 @@ render within a few times a scene of plain primitives (see docs/benchmarks.md).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 import trimesh
+from numpy.typing import ArrayLike
 
 
 def box(size: Sequence[float], center: Sequence[float] = (0, 0, 0)) -> trimesh.Trimesh:
@@ -31,7 +33,7 @@ def cylinder(
 
 
 def cone(
-    radius: float, length: float, base: Sequence[float] = (0, 0, 0), sections: int = 10, top_radius: float = 0.0
+    radius: float, length: float, base: ArrayLike = (0, 0, 0), sections: int = 10, top_radius: float = 0.0
 ) -> trimesh.Trimesh:
     """Cone (or frustum with ``top_radius`` > 0) standing on ``base`` along +z."""
     if top_radius <= 0:
@@ -45,10 +47,10 @@ def cone(
     return m
 
 
-def blob(radius: Sequence[float], center: Sequence[float], subdivisions: int = 1) -> trimesh.Trimesh:
+def blob(radius: ArrayLike, center: ArrayLike, subdivisions: int = 1) -> trimesh.Trimesh:
     """Ellipsoid of semi-axes ``radius`` (x, y, z) centred at ``center`` (icosphere, 80 faces at 1)."""
     m = trimesh.creation.icosphere(subdivisions=subdivisions, radius=1.0)
-    m.apply_scale([float(r) for r in radius])
+    m.apply_scale(np.asarray(radius, dtype=float))
     m.apply_translation(center)
     return m
 
@@ -70,7 +72,7 @@ def hull(points: np.ndarray) -> trimesh.Trimesh:
 
 def union(meshes: Sequence[trimesh.Trimesh]) -> trimesh.Trimesh:
     """Concatenation of meshes (one visual part; each piece stays watertight on its own)."""
-    return trimesh.util.concatenate(list(meshes))
+    return cast(trimesh.Trimesh, trimesh.util.concatenate(list(meshes)))  # a list of meshes joins into one
 
 
 def rotate_z(m: trimesh.Trimesh, angle: float, about: Sequence[float] = (0, 0, 0)) -> trimesh.Trimesh:
@@ -86,7 +88,7 @@ def _orient(m: trimesh.Trimesh, axis: str) -> None:
         m.apply_transform(trimesh.transformations.rotation_matrix(np.pi / 2, [1, 0, 0]))
 
 
-def segment(p0: Sequence[float], p1: Sequence[float], radius: float, sections: int = 8) -> trimesh.Trimesh:
+def segment(p0: ArrayLike, p1: ArrayLike, radius: float, sections: int = 8) -> trimesh.Trimesh:
     """Cylinder of ``radius`` from point ``p0`` to point ``p1``."""
     return trimesh.creation.cylinder(radius=radius, segment=np.array([p0, p1], dtype=float), sections=sections)
 
@@ -99,11 +101,11 @@ def tiled_box(size: Sequence[float], center: Sequence[float] = (0, 0, 0), tile: 
     triangle small at a dozen triangles per tile. Not split along z: for thin slabs the faces
     between tiles are slivers, while a tall box's would be hidden walls drawn at full cost.
     """
-    size = np.asarray(size, dtype=float)
-    n = np.maximum(1, np.ceil(size / tile - 1e-9)).astype(int)
+    extent = np.asarray(size, dtype=float)
+    n = np.maximum(1, np.ceil(extent / tile - 1e-9)).astype(int)
     n[2] = 1
-    step = size / n
-    lo = np.asarray(center, dtype=float) - size / 2
+    step = extent / n
+    lo = np.asarray(center, dtype=float) - extent / 2
     pieces = [
         box(step, lo + step * (np.array([i, j, k]) + 0.5))
         for i in range(n[0])

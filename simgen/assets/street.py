@@ -124,7 +124,8 @@ def building(params: dict[str, Any]) -> AssetMesh:
     h = 3.0 * floors + 0.4
     wall = material(str(params["facade"]), rng, scale=2.0)
     parts = [Part("walls", s.box([w, d, h], [0, 0, h / 2]), wall)]
-    dark, lit = [], []
+    dark: list[Any] = []
+    lit: list[Any] = []
     per_floor = max(1, int(w // 2.6))
     pitch = w / per_floor
     for f in range(floors):
@@ -322,7 +323,8 @@ def barrier(params: dict[str, Any]) -> AssetMesh:
     length = float(params["length"])
     feet = s.union([s.box([0.1, 0.5, 0.9], [side * (length / 2 - 0.1), 0, 0.45]) for side in (1, -1)])
     n = max(2, int(length / 0.35))
-    red, white = [], []
+    red: list[Any] = []
+    white: list[Any] = []
     for k in range(n):
         seg = s.box([length / n, 0.05, 0.25], [-length / 2 + (k + 0.5) * length / n, 0, 0.75])
         (red if k % 2 == 0 else white).append(seg)

@@ -51,5 +51,5 @@ def traffic_barrel(params: dict[str, Any]) -> AssetMesh:
     if foot:
         ring = s.cylinder(1.3 * r, foot, [0, 0, foot / 2], sections=SECTIONS)
         parts.append(Part("ballast", ring, plain((0.08, 0.08, 0.08), name="rubber")))
-    keypoints = {"top": (0.0, 0.0, h), "foot": (0.0, 0.0, 0.0)}
+    keypoints: dict[str, tuple[float, ...]] = {"top": (0.0, 0.0, h), "foot": (0.0, 0.0, 0.0)}
     return AssetMesh(parts, keypoints, "barrel")

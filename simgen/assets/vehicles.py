@@ -36,7 +36,6 @@ def _rng(params: dict[str, Any]) -> np.random.Generator:
 
 def vehicle(params: dict[str, Any], style: str) -> AssetMesh:
     """Build one vehicle of ``style`` (sedan, suv, van, truck, bus) from its dimensions."""
-    from simgen.assets import shapes as s
     from simgen.materials.library import material, plain
 
     rng = _rng(params)
@@ -51,6 +50,21 @@ def vehicle(params: dict[str, Any], style: str) -> AssetMesh:
     x0, x1 = -L / 2, L / 2
     # profile per style: belt line height, cabin (greenhouse) span as fractions of length
     belt = {"sedan": 0.55, "suv": 0.58, "van": 0.5, "truck": 0.5, "bus": 0.35}[style] * H
+    parts = _body(style, L, W, H, clear, belt, paint, glass, rng, params["wear"])
+    keypoints: dict[str, tuple[float, ...]] = {}
+    parts += _wheels(style, L, W, r, rubber, rim, keypoints)
+    parts += _lamps(style, W, clear, belt, x0, x1, keypoints)
+    return AssetMesh(parts, keypoints, "vehicle", {"style": style})
+
+
+def _body(
+    style: str, L: float, W: float, H: float, clear: float, belt: float, paint: Any, glass: Any, rng: Any, wear: Any
+) -> list[Part]:
+    """The body, cabin glass and (truck) cargo box of one style, from length, width and height."""
+    from simgen.assets import shapes as s
+    from simgen.materials.library import material
+
+    x0, x1 = -L / 2, L / 2
     parts: list[Part] = []
     if style in ("sedan", "suv"):
         nose = 0.18 * (belt - clear)
@@ -90,7 +104,7 @@ def vehicle(params: dict[str, Any], style: str) -> AssetMesh:
         )
         shield = s.box([0.04, 0.9 * W, 0.35 * H], [x1 + 0.005, 0, H * 0.82 - 0.22 * H])
         side = s.box([0.5 * cab_l, W + 0.02, 0.25 * H], [x1 - 0.4 * cab_l, 0, H * 0.82 - 0.2 * H])
-        box_mat = material("metal", rng, color=(0.85, 0.85, 0.83), wear=params["wear"])
+        box_mat = material("metal", rng, color=(0.85, 0.85, 0.83), wear=wear)
         parts += [
             Part("body", cab, paint),
             Part("cargo", cargo, box_mat),
@@ -101,6 +115,16 @@ def vehicle(params: dict[str, Any], style: str) -> AssetMesh:
         band = s.box([L - 0.6, W + 0.02, 0.38 * (H - clear)], [0, 0, belt + 0.3 * (H - belt)])
         shield = s.box([0.03, 0.92 * W, 0.5 * (H - belt)], [x1 + 0.004, 0, belt + 0.35 * (H - belt)])
         parts += [Part("body", body, paint), Part("glass", s.union([band, shield]), glass, "none")]
+    return parts
+
+
+def _wheels(
+    style: str, L: float, W: float, r: float, rubber: Any, rim: Any, keypoints: dict[str, tuple[float, ...]]
+) -> list[Part]:
+    """Four wheels (tyre with a wheel joint, hub spoke) at the style's wheelbase; adds their keypoints."""
+    from simgen.assets import shapes as s
+
+    parts: list[Part] = []
     wheelbase = {"sedan": 0.6, "suv": 0.6, "van": 0.62, "truck": 0.62, "bus": 0.6}[style] * L
     track = W / 2 - 0.12
     wheels = {
@@ -109,7 +133,6 @@ def vehicle(params: dict[str, Any], style: str) -> AssetMesh:
         "rl": (-wheelbase / 2, track),
         "rr": (-wheelbase / 2, -track),
     }
-    keypoints: dict[str, tuple[float, float, float]] = {}
     for name, (wx, wy) in wheels.items():
         c = (wx, wy, r)
         tyre = s.cylinder(r, 0.22, c, axis="y", sections=14)
@@ -118,6 +141,23 @@ def vehicle(params: dict[str, Any], style: str) -> AssetMesh:
         parts.append(Part(f"wheel_{name}", tyre, rubber, "none", None, joint))
         parts.append(Part(f"hub_{name}", spoke, rim, "none", f"wheel_{name}"))
         keypoints[f"wheel_{name}"] = c
+    return parts
+
+
+def _lamps(
+    style: str,
+    W: float,
+    clear: float,
+    belt: float,
+    x0: float,
+    x1: float,
+    keypoints: dict[str, tuple[float, ...]],
+) -> list[Part]:
+    """Emissive head- and taillights at the style's lamp height; adds their keypoints."""
+    from simgen.assets import shapes as s
+    from simgen.materials.library import plain
+
+    parts: list[Part] = []
     lamp_z = belt - 0.12 * (belt - clear) if style in ("sedan", "suv") else clear + 0.35 * (belt - clear)
     lamp = (0.04, 0.22 * W, 0.08)
     heads, tails = [], []
@@ -133,7 +173,7 @@ def vehicle(params: dict[str, Any], style: str) -> AssetMesh:
     parts.append(
         Part("taillights", s.union(tails), plain((0.75, 0.05, 0.04), name="lamp", emission=(0.8, 0, 0)), "none")
     )
-    return AssetMesh(parts, keypoints, "vehicle", {"style": style})
+    return parts
 
 
 @asset(
@@ -271,7 +311,7 @@ def bicycle(params: dict[str, Any]) -> AssetMesh:
     parts = [Part("frame", s.union(tubes), frame_mat), Part("handlebar", s.union([bar, saddle]), dark, "none")]
     _wheel(parts, "front", front, r, 0.04, (dark, steel))
     _wheel(parts, "rear", rear, r, 0.04, (dark, steel))
-    keypoints = {"wheel_front": front, "wheel_rear": rear, "saddle": (seat[0], 0.0, seat[2] + 0.08)}
+    keypoints: dict[str, Any] = {"wheel_front": front, "wheel_rear": rear, "saddle": (seat[0], 0.0, seat[2] + 0.08)}
     if params.get("rider", True):
         shirt = plain(tuple(float(c) for c in rng.uniform(0.1, 0.9, 3)), name="fabric", specular=0.1)
         skin = plain((0.85, 0.65, 0.5), name="skin", specular=0.1)
@@ -286,8 +326,8 @@ def bicycle(params: dict[str, Any]) -> AssetMesh:
         parts.append(Part("rider", s.union(body), shirt))
         parts.append(Part("rider_head", s.blob((0.1, 0.09, 0.12), shoulder + [0.05, 0, 0.2]), skin, "none"))
         keypoints["rider_head"] = tuple(float(v) for v in shoulder + [0.05, 0, 0.2])
-    keypoints = {k: tuple(float(x) for x in v) for k, v in keypoints.items()}
-    return AssetMesh(parts, keypoints, "bicycle", {"rider": bool(params.get("rider", True))})
+    points = {k: tuple(float(x) for x in v) for k, v in keypoints.items()}
+    return AssetMesh(parts, points, "bicycle", {"rider": bool(params.get("rider", True))})
 
 
 @asset(

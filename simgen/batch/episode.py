@@ -101,7 +101,7 @@ def run_episode(
         stream.poses = PoseTrack(names=names)
     for tick in sorted(stops):
         world.step(tick - world.steps)
-        if stream is not None and tick >= settle:
+        if stream is not None and stream.poses is not None and tick >= settle:
             _record_poses(stream.poses, world, sensors)
         for action, i in events.get(tick, ()):
             yield from _handle(sensors[i], action, tick, post, stream)
@@ -176,6 +176,7 @@ def _handle(sensor: Sensor, action: int, tick: int, post: FramePipeline, stream:
     if isinstance(out, Frame):
         if stream is not None:
             cam = out.camera
+            assert out.delivery_time is not None  # set by every camera capture
             stream.add(CameraCapture(cam.name, out.index, out.time, out.delivery_time, cam.world_from_camera, cam.K))
         delivered = post(out)
         if delivered is not None:

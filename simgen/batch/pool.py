@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import signal
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from multiprocessing import get_context
 from multiprocessing.connection import wait
@@ -55,13 +55,20 @@ class Slot(Protocol):
 
 
 class Backend(Protocol):
-    """Starts slots and waits for answers."""
+    """Starts slots, waits for their answers, and releases what it holds when the run ends.
+
+    A backend is built with the run's worker set-up and its sampled episode specs (index -> spec):
+    a slot sends the spec with each job, so workers render exactly what the driver sampled.
+    """
 
     def start(self) -> Slot:
         """A new, fresh worker."""
 
     def wait(self, busy: list[Slot]) -> list[tuple[Slot, tuple | None, str]]:
         """Block until some busy slots answer: (slot, message or None if it died, why it died)."""
+
+    def close(self) -> None:
+        """Release the backend (after every slot was stopped or killed)."""
 
 
 def run_episodes(
@@ -135,9 +142,10 @@ def death_reason(exitcode: int | None) -> str:
 class _ProcessSlot:
     """A local worker process (spawned, so no state is inherited) and its pipe."""
 
-    def __init__(self, ctx: Any, initargs: tuple) -> None:
+    def __init__(self, ctx: Any, initargs: tuple, specs: Mapping[int, Any]) -> None:
         from simgen.batch.worker import process_main
 
+        self.specs = specs
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(target=process_main, args=(child, *initargs), daemon=True)
         self.proc.start()
@@ -148,7 +156,7 @@ class _ProcessSlot:
 
     def submit(self, index: int, attempt: int) -> None:
         self.busy, self.attempt = index, attempt
-        self.conn.send((index, attempt))
+        self.conn.send((self.specs[index], attempt))
 
     def stop(self) -> None:
         try:
@@ -168,13 +176,17 @@ class _ProcessSlot:
 class LocalBackend:
     """Worker processes on this machine (``spawn`` start method: no inherited pybullet state)."""
 
-    def __init__(self, initargs: tuple) -> None:
+    def __init__(self, initargs: tuple, specs: Mapping[int, Any]) -> None:
         self.ctx = get_context("spawn")
         self.initargs = initargs
+        self.specs = specs
 
     def start(self) -> _ProcessSlot:
         """Start one worker process."""
-        return _ProcessSlot(self.ctx, self.initargs)
+        return _ProcessSlot(self.ctx, self.initargs, self.specs)
+
+    def close(self) -> None:
+        """Nothing to release: every worker process was stopped or killed by :func:`run_episodes`."""
 
     def wait(self, busy: list[Any]) -> list[tuple[Any, tuple | None, str]]:
         """Messages from busy workers, or their deaths."""

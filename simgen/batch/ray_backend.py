@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import traceback
+from collections.abc import Mapping
 from typing import Any
 
 from simgen.errors import SimgenError
@@ -35,24 +36,24 @@ def require_ray() -> Any:
 class EpisodeActor:
     """A Ray actor: one process's worker state, rendering one episode per call."""
 
-    def __init__(self, *initargs: Any) -> None:
+    def __init__(self, scenario: Any, opts: Any, info: Any) -> None:
         from simgen.batch.worker import init_worker
 
         self.init_error: tuple[str, str] | None = None
         try:
-            init_worker(*initargs, quiet_fd=True)
+            init_worker(scenario, opts, info, quiet_fd=True)
         except Exception as err:  # reported with the first episode, like a local worker
             self.init_error = (f"{type(err).__name__}: {err}", traceback.format_exc())
 
-    def render(self, index: int, attempt: int) -> tuple:
+    def render(self, spec: Any, attempt: int) -> tuple:
         """``("ok", index, record, stats)`` or ``("error", index, error, traceback, stats)``."""
         from simgen.batch.worker import memory_mb, render_episode
 
-        rss, peak = memory_mb()
+        index = spec.index
         if self.init_error is not None:
             return ("error", index, *self.init_error, {})
         try:
-            record = render_episode(index, attempt)
+            record = render_episode(spec, attempt)
         except Exception as err:
             return ("error", index, f"{type(err).__name__}: {err}", traceback.format_exc(), {})
         rss, peak = memory_mb()
@@ -60,8 +61,9 @@ class EpisodeActor:
 
 
 class _ActorSlot:
-    def __init__(self, actor: Any) -> None:
+    def __init__(self, actor: Any, specs: Mapping[int, Any]) -> None:
         self.actor = actor
+        self.specs = specs
         self.ref: Any = None
         self.busy: int | None = None
         self.attempt = 0
@@ -69,7 +71,7 @@ class _ActorSlot:
 
     def submit(self, index: int, attempt: int) -> None:
         self.busy, self.attempt = index, attempt
-        self.ref = self.actor.render.remote(index, attempt)
+        self.ref = self.actor.render.remote(self.specs[index], attempt)
 
     def stop(self) -> None:
         self.kill()
@@ -83,7 +85,7 @@ class _ActorSlot:
 class RayBackend:
     """Slots are Ray actors of one CPU each; connects to ``address`` or starts a loopback-only instance."""
 
-    def __init__(self, initargs: tuple, address: str | None) -> None:
+    def __init__(self, initargs: tuple, specs: Mapping[int, Any], address: str | None) -> None:
         ray = require_ray()
         self.owned = False
         if not ray.is_initialized():
@@ -94,11 +96,12 @@ class RayBackend:
                 ray.init(address=address, log_to_driver=False)
             self.owned = True
         self.initargs = initargs
+        self.specs = specs
         self.actor_cls = ray.remote(num_cpus=1, max_restarts=0, max_task_retries=0)(EpisodeActor)
 
     def start(self) -> _ActorSlot:
         """A new actor (a new process on some node)."""
-        return _ActorSlot(self.actor_cls.remote(*self.initargs))
+        return _ActorSlot(self.actor_cls.remote(*self.initargs), self.specs)
 
     def wait(self, busy: list[Any]) -> list[tuple[Any, tuple | None, str]]:
         """Answers of the actors whose call finished; a dead actor answers None and why."""

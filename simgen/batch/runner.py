@@ -17,21 +17,32 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from simgen.batch.pool import LocalBackend, Outcome, run_episodes
+from simgen.batch.config import BACKENDS, RunConfig
+from simgen.batch.pool import Backend, LocalBackend, Outcome, run_episodes
 from simgen.batch.progress import make_progress
 from simgen.batch.state import STATE_DIR, episode_file, failure_file, sweep, traceback_file
 from simgen.batch.worker import RunOptions
 from simgen.core.fileio import is_temporary, write_json, write_text
-from simgen.errors import OutputError, SimgenError, did_you_mean
+from simgen.errors import OutputError, SimgenError
 from simgen.export.base import DatasetInfo, get_exporter
 from simgen.export.manifest import build_manifest, count_labels, write_dataset_card, write_manifest
 from simgen.scenario.models import Scenario
 from simgen.scenario.sampling import sample
+from simgen.scenario.spec import EpisodeSpec
 from simgen.sensors.clock import expected_frames
 from simgen.sensors.render import resolve_renderer
 
-BACKENDS = ("local", "ray")
-__all__ = ["BACKENDS", "STATE_DIR", "RunOptions", "RunSummary", "assemble", "render_dataset"]
+__all__ = [
+    "BACKENDS",
+    "STATE_DIR",
+    "RunConfig",
+    "RunOptions",
+    "RunPlan",
+    "RunSummary",
+    "assemble",
+    "render_dataset",
+    "run",
+]
 
 
 @dataclass
@@ -70,7 +81,7 @@ class RunSummary:
 
 def _ranges(indices: list[int]) -> str:
     """``[1, 2, 3, 7]`` -> ``'1-3, 7'``."""
-    parts: list[str] = []
+    parts: list[tuple[int, int]] = []
     for i in sorted(indices):
         if parts and parts[-1][1] == i - 1:
             parts[-1] = (parts[-1][0], i)
@@ -159,19 +170,6 @@ def _shard_words(shard: list[int] | None) -> str:
     return "a whole run" if shard is None else f"shard {shard[0]}/{shard[1]}"
 
 
-def parse_shard(text: str) -> tuple[int, int]:
-    """``'I/N'`` -> (I, N) with 0 <= I < N; a :class:`SimgenError` otherwise."""
-    try:
-        i, n = (int(x) for x in text.split("/"))
-    except ValueError as err:
-        raise SimgenError(
-            f"--shard '{text}' is not I/N", hint="e.g. --shard 0/4 (shards are numbered 0 to N-1)"
-        ) from err
-    if n < 1 or not 0 <= i < n:
-        raise SimgenError(f"--shard '{text}': I must be in 0 .. N-1 and N at least 1", hint="e.g. --shard 0/4")
-    return i, n
-
-
 def shard_episodes(n_episodes: int, shard: tuple[int, int] | None) -> list[int]:
     """Episodes of shard (I, N): every N-th from I (round robin, so shards get similar work)."""
     if shard is None:
@@ -179,27 +177,12 @@ def shard_episodes(n_episodes: int, shard: tuple[int, int] | None) -> list[int]:
     return list(range(shard[0], n_episodes, shard[1]))
 
 
-def render_dataset(
-    scenario: Scenario,
-    out: str | Path,
-    *,
-    episodes: int | None = None,
-    frames: int | None = None,
-    seed: int | None = None,
-    workers: int = 1,
-    formats: tuple[str, ...] | list[str] = ("coco",),
-    renderer: str = "auto",
-    resume: bool = False,
-    progress: bool | str | None = None,
-    only: list[int] | None = None,
-    retries: int = 2,
-    shard: tuple[int, int] | None = None,
-    backend: str = "local",
-    address: str | None = None,
-    max_episodes_per_worker: int = 0,
-) -> RunSummary:
-    """Render ``scenario`` into ``out`` and export ``formats``; returns a :class:`RunSummary`.
+def render_dataset(scenario: Scenario, out: str | Path, **options: Any) -> RunSummary:
+    """Render ``scenario`` into ``out`` and export its formats; returns a :class:`RunSummary`.
 
+    ``options`` are the fields of :class:`RunConfig` (``episodes``, ``frames``, ``seed``, ``workers``,
+    ``formats``, ``renderer``, ``resume``, ``progress``, ``only``, ``retries``, ``shard``,
+    ``backend``, ``address``, ``max_episodes_per_worker``), checked before anything runs.
     Episodes run in ``workers`` worker processes (``backend='local'``) or Ray actors
     (``backend='ray'``, ``address`` of the cluster). An episode that raises or kills its worker
     is retried ``retries`` times, each time in a fresh worker, then recorded as failed
@@ -214,54 +197,55 @@ def render_dataset(
         >>> s.images
         1
     """
-    t0 = time.perf_counter()
-    out = Path(out)
-    formats = tuple(dict.fromkeys(formats))
-    for name in formats:
-        get_exporter(name)
-    if workers < 1:
-        raise SimgenError(f"--workers must be at least 1, got {workers}")
-    if retries < 0:
-        raise SimgenError(f"--retries must be at least 0, got {retries}")
-    if max_episodes_per_worker < 0:
-        raise SimgenError(f"--worker-max-episodes must be at least 0, got {max_episodes_per_worker}")
-    if backend not in BACKENDS:
-        raise SimgenError(
-            f"unknown backend '{backend}'; expected one of {', '.join(BACKENDS)}", hint=did_you_mean(backend, BACKENDS)
-        )
-    if address is not None and backend != "ray":
-        raise SimgenError("--address names a Ray cluster; it needs --backend ray", hint="add --backend ray")
-    if frames is not None:
-        if frames < 1:
-            raise SimgenError(f"--frames must be at least 1, got {frames}")
-        scenario = _with(scenario, frames=frames)
-    n_episodes = episodes if episodes is not None else scenario.episodes
-    if n_episodes < 1:
-        raise SimgenError(f"--episodes must be at least 1, got {n_episodes}")
-    if shard is not None:
-        shard = parse_shard(f"{shard[0]}/{shard[1]}")
-    if backend == "ray":
-        from simgen.batch.ray_backend import require_ray
+    return run(scenario, RunConfig(out=Path(out), **options))
 
-        require_ray()
+
+def run(scenario: Scenario, config: RunConfig) -> RunSummary:
+    """Plan (sample every episode once), prepare ``out``, execute the episodes, assemble the dataset."""
+    t0 = time.perf_counter()
+    plan = plan_run(scenario, config)
+    todo = prepare(plan, config)
+    execute(plan, config, todo)
+    return summarize(plan, config, skipped=len(plan.episodes) - len(todo), seconds_since=t0)
+
+
+@dataclass
+class RunPlan:
+    """A run sampled but not yet started: its episodes' specs, options and ``run.json`` content."""
+
+    scenario: Scenario
+    opts: RunOptions
+    info: DatasetInfo
+    run: dict[str, Any]
+    specs: dict[int, EpisodeSpec]  # this run's (or shard's) episodes, in order
+    images: dict[int, int]  # camera frames per episode (rigs and camera rates included)
+
+    @property
+    def episodes(self) -> list[int]:
+        """The episode indices this run renders."""
+        return list(self.specs)
+
+
+def plan_run(scenario: Scenario, config: RunConfig) -> RunPlan:
+    """Sample every episode of the run before touching the disk: sampling errors leave nothing behind."""
+    if config.frames is not None:
+        scenario = _with(scenario, frames=config.frames)
+    n_episodes = config.episodes if config.episodes is not None else scenario.episodes
     opts = RunOptions(
         episodes=n_episodes,
         frames=scenario.frames,
-        seed=scenario.seed if seed is None else seed,
-        formats=formats,
-        renderer=resolve_renderer(_texture_safe(scenario, renderer)),
+        seed=scenario.seed if config.seed is None else config.seed,
+        formats=config.formats,
+        renderer=resolve_renderer(_texture_safe(scenario, config.renderer)),
     )
-    mine = shard_episodes(n_episodes, shard)
-    if only is not None:  # --episode N: regenerate those episodes exactly (within this shard)
-        mine = [i for i in _only(only, n_episodes) if i in set(mine)]
-    images_per_episode: dict[int, int] = {}  # camera frames per episode (rigs and camera rates included)
-    # Sample every episode before touching the disk: sampling errors leave nothing behind.
-    for i in mine:
-        images_per_episode[i] = expected_frames(sample(scenario, i, episodes=n_episodes, seed=opts.seed))
+    mine = shard_episodes(n_episodes, config.shard)
+    if config.only is not None:  # --episode N: regenerate those episodes exactly (within this shard)
+        mine = [i for i in _only(list(config.only), n_episodes) if i in set(mine)]
+    specs = {i: sample(scenario, i, episodes=n_episodes, seed=opts.seed) for i in mine}
     from simgen import __version__
 
     info = DatasetInfo(
-        out_dir=out,
+        out_dir=config.out,
         name=scenario.name,
         description=scenario.description,
         class_names=tuple(scenario.class_names),
@@ -270,86 +254,110 @@ def render_dataset(
         options=scenario.output.format_options(),
         base_dir=scenario.base_dir,
     )
-    meta = _run_meta(scenario, opts, info)
-    run: dict[str, Any] = {"key": _run_key(scenario, opts), **({"shard": list(shard)} if shard else {}), **meta}
+    shard = {"shard": list(config.shard)} if config.shard else {}
+    run: dict[str, Any] = {"key": _run_key(scenario, opts), **shard, **_run_meta(scenario, opts, info)}
+    images = {i: expected_frames(spec) for i, spec in specs.items()}
+    return RunPlan(scenario, opts, info, run, specs, images)
+
+
+def prepare(plan: RunPlan, config: RunConfig) -> list[int]:
+    """Claim ``out`` (write ``run.json``), sweep what an interrupted run left; the episodes still to render."""
+    out = config.out
     existed = out.exists()
-    if _prepare_out(out, run, resume):
-        for name in formats:
-            get_exporter(name)(info).reopen()
+    if _prepare_out(out, plan.run, config.resume):
+        for name in config.formats:
+            get_exporter(name)(plan.info).reopen()
     if existed:
         # Temporaries of killed writers, and whatever unfinished or failed episodes left, go first.
         sweep(out, drop_episode=lambda i: not episode_file(out, i).exists())
-    todo = [i for i in mine if not episode_file(out, i).exists()]
-    skipped = len(mine) - len(todo)
+    return [i for i in plan.episodes if not episode_file(out, i).exists()]
+
+
+def execute(plan: RunPlan, config: RunConfig, todo: list[int]) -> None:
+    """Render the ``todo`` episodes on the chosen backend; save each record (or failure) as it comes."""
+    out = config.out
+    done = [i for i in plan.episodes if i not in set(todo)]
     bar = make_progress(
-        progress,
-        len(mine),
-        sum(images_per_episode.values()),
-        skipped,
-        sum(images_per_episode[i] for i in mine if i not in todo),
+        config.progress,
+        len(plan.episodes),
+        sum(plan.images.values()),
+        len(done),
+        sum(plan.images[i] for i in done),
     )
 
     def report(outcome: Outcome) -> None:
-        i = outcome.index
-        if outcome.ok:
-            write_json(episode_file(out, i), outcome.record)
-            if failure_file(out, i).exists():  # a retried failure: forget it
-                failure_file(out, i).unlink()
-                traceback_file(out, i).unlink(missing_ok=True)
-                if not any(failure_file(out, i).parent.iterdir()):
-                    failure_file(out, i).parent.rmdir()
-        else:
-            _record_failure(out, outcome, sample(scenario, i, episodes=n_episodes, seed=opts.seed).seed)
-        bar.episode(i, images_per_episode[i], outcome.ok, outcome.stats)
+        _save_outcome(out, outcome, plan.specs[outcome.index].seed)
+        bar.episode(outcome.index, plan.images[outcome.index], outcome.ok, outcome.stats)
 
     def attempt_failed(i: int) -> None:
         sweep(out, drop_episode=lambda e: e == i, temporaries=False)  # other workers are writing
 
-    initargs = (scenario, opts, info)
     try:
         if todo:
-            if backend == "ray":
-                from simgen.batch.ray_backend import RayBackend
-
-                pool: Any = RayBackend(initargs, address)
-            else:
-                pool = LocalBackend(initargs)
+            backend = _backend(plan, config)
             try:
                 run_episodes(
                     todo,
-                    workers,
-                    pool,
-                    retries=retries,
+                    config.workers,
+                    backend,
+                    retries=config.retries,
                     report=report,
                     on_attempt_failed=attempt_failed,
-                    max_episodes=max_episodes_per_worker,
+                    max_episodes=config.max_episodes_per_worker,
                 )
             finally:
-                if hasattr(pool, "close"):
-                    pool.close()
+                backend.close()
     finally:
         bar.close()
 
+
+def _backend(plan: RunPlan, config: RunConfig) -> Backend:
+    """The configured backend, its workers set up with this run's scenario, options and specs."""
+    initargs = (plan.scenario, plan.opts, plan.info)
+    if config.backend == "ray":
+        from simgen.batch.ray_backend import RayBackend
+
+        return RayBackend(initargs, plan.specs, config.address)
+    return LocalBackend(initargs, plan.specs)
+
+
+def _save_outcome(out: Path, outcome: Outcome, seed: int) -> None:
+    """Save a finished episode's record (forgetting an earlier failure of it), or its failure."""
+    i = outcome.index
+    if not outcome.ok:
+        _record_failure(out, outcome, seed)
+        return
+    write_json(episode_file(out, i), outcome.record)
+    if failure_file(out, i).exists():  # a retried failure: forget it
+        failure_file(out, i).unlink()
+        traceback_file(out, i).unlink(missing_ok=True)
+        if not any(failure_file(out, i).parent.iterdir()):
+            failure_file(out, i).parent.rmdir()
+
+
+def summarize(plan: RunPlan, config: RunConfig, *, skipped: int, seconds_since: float) -> RunSummary:
+    """Assemble the dataset (a whole run) or count a shard's labels; the run's summary."""
+    out, mine = config.out, plan.episodes
     failed = [i for i in mine if failure_file(out, i).exists()]
     notes: list[str] = []
-    if shard is not None:
+    if config.shard is not None:
         records = [json.loads(episode_file(out, i).read_text()) for i in mine if episode_file(out, i).exists()]
-        counts = count_labels([fr["summary"] for r in records for fr in r["frames"]], list(info.class_names))
+        counts = count_labels([fr["summary"] for r in records for fr in r["frames"]], list(plan.info.class_names))
     else:
-        counts, notes = assemble(out, run)
+        counts, notes = assemble(out, plan.run)
     return RunSummary(
         out_dir=out,
         episodes=len(mine),
         images=counts["images"],
         annotations=counts["annotations"],
-        seconds=time.perf_counter() - t0,
-        renderer=opts.renderer,
-        formats=formats,
+        seconds=time.perf_counter() - seconds_since,
+        renderer=plan.opts.renderer,
+        formats=config.formats,
         skipped_episodes=skipped,
         per_class=counts["annotations_per_class"],
         notes=tuple(notes),
         failed=failed,
-        shard=shard,
+        shard=config.shard,
     )
 
 

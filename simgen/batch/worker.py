@@ -128,24 +128,27 @@ def play_episode(
     exporters, :class:`simgen.torch.SimDataset` to a training loop, so both see the same pixels
     and labels for the same scenario, seed and index.
     """
+    return play_spec(client, sample(scenario, index, episodes=episodes, seed=seed), renderer)
+
+
+def play_spec(client: BulletClient, spec: EpisodeSpec, renderer: str) -> Episode:
+    """Play an already sampled episode on ``client`` (the batch runner samples each episode once)."""
     from simgen.batch.episode import run_episode
     from simgen.sensors.stream import SensorStream
 
-    spec = sample(scenario, index, episodes=episodes, seed=seed)
     moving_cameras = any(c.mount is not None for c in spec.cameras)
-    stream = SensorStream(index) if spec.sensors or moving_cameras else None
+    stream = SensorStream(spec.index) if spec.sensors or moving_cameras else None
     return Episode(spec, run_episode(client, spec, renderer, stream), stream)
 
 
-def render_episode(index: int, attempt: int = 0) -> dict[str, Any]:
-    """Render and export one episode in this process; return its record (not yet saved)."""
+def render_episode(spec: EpisodeSpec, attempt: int = 0) -> dict[str, Any]:
+    """Render and export episode ``spec`` (as the driver sampled it) in this process; return its record."""
     from simgen.batch.streams import write_stream
 
     opts: RunOptions = _WORKER["opts"]
-    episode = play_episode(
-        _WORKER["client"], _WORKER["scenario"], index, episodes=opts.episodes, seed=opts.seed, renderer=opts.renderer
-    )
-    spec, stream = episode.spec, episode.stream
+    index = spec.index
+    episode = play_spec(_WORKER["client"], spec, opts.renderer)
+    stream = episode.stream
     frames = []
     try:
         with quiet_stdout():
@@ -197,7 +200,7 @@ def memory_mb() -> tuple[float, float]:
 
 
 def process_main(conn: Any, scenario: Scenario, opts: RunOptions, info: DatasetInfo) -> None:
-    """Body of a local worker process: receive ``(index, attempt)``, answer one message each.
+    """Body of a local worker process: receive ``(spec, attempt)``, answer one message each.
 
     Answers are ``("ok", index, record, stats)`` or ``("error", index, error, traceback, stats)``;
     ``None`` ends the process. ``stats`` has the process id and its current and peak RSS.
@@ -212,12 +215,13 @@ def process_main(conn: Any, scenario: Scenario, opts: RunOptions, info: DatasetI
             job = conn.recv()
             if job is None:
                 break
-            index, attempt = job
+            spec, attempt = job
+            index = spec.index
             if init_error is not None:
                 conn.send(("error", index, *init_error, _stats()))
                 continue
             try:
-                record = render_episode(index, attempt)
+                record = render_episode(spec, attempt)
             except Exception as err:
                 conn.send(("error", index, f"{type(err).__name__}: {err}", traceback.format_exc(), _stats()))
                 continue

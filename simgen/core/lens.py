@@ -39,7 +39,7 @@ def fisheye_theta_max(k: tuple[float, ...]) -> float:
     """
     k1, k2, k3, k4 = (float(v) for v in k)
     # d theta_d / d theta = 1 + 3 k1 s + 5 k2 s^2 + 7 k3 s^3 + 9 k4 s^4 with s = theta^2.
-    coeffs = np.trim_zeros([9 * k4, 7 * k3, 5 * k2, 3 * k1, 1.0], "f")
+    coeffs = np.trim_zeros(np.array([9 * k4, 7 * k3, 5 * k2, 3 * k1, 1.0]), "f")
     limit = math.pi / 2
     if len(coeffs) > 1:
         for s in np.roots(coeffs):
@@ -221,7 +221,9 @@ def _lens_map(cam: Any, margin: int, max_scale: float) -> LensMap:
     else:
         pts = np.stack([u.ravel(), v.ravel()], axis=1).reshape(-1, 1, 2)
         criteria = (cv2.TERM_CRITERIA_COUNT | cv2.TERM_CRITERIA_EPS, 100, 1e-12)
-        und = cv2.undistortPointsIter(pts, cam.K, np.asarray(cam.distortion, dtype=np.float64), None, None, criteria)
+        und = cv2.undistortPointsIter(  # type: ignore[call-overload]  # None for R and P is OpenCV's default
+            pts, cam.K, np.asarray(cam.distortion, dtype=np.float64), None, None, criteria
+        )
         xy = und.reshape(-1, 2)
     fx, fy = cam.K[0, 0], cam.K[1, 1]
     px, py = fx * xy[:, 0], fy * xy[:, 1]

@@ -195,8 +195,6 @@ def plan_mix(
     seed: int = 0,
 ) -> MixPlan:
     """Decide every image of the mix and its split; raises on any problem, writes nothing."""
-    from simgen.dataset.compare import class_mapping
-
     if ratio is not None and fill is not None:
         raise SimgenError("give --ratio or --fill-classes, not both")
     if ratio is not None and not 0 < ratio < 1:
@@ -206,21 +204,7 @@ def plan_mix(
         raise SimgenError(f"real dataset {real.root} names a category twice: {categories}")
     _check_images(real, "real dataset")
     _check_labels(real, "real dataset")
-    maps: dict[int, dict[str, str]] = {}
-    for k, ds in enumerate(synthetic):
-        _check_images(ds, "synthetic dataset")
-        _check_labels(ds, "synthetic dataset")
-        used = mapping or {}
-        own = {name: target for name, target in used.items() if name in ds.class_names}
-        try:
-            maps[k] = class_mapping(ds.class_names, categories, own)
-        except SimgenError as err:
-            message = err.issues[0].message.replace("the reference", "the real dataset")
-            message = message.replace("reference classes", "real classes")
-            raise SimgenError(f"synthetic dataset {ds.root}: {message}", hint=err.issues[0].hint) from None
-    unused = sorted(set(mapping or {}) - {n for ds in synthetic for n in ds.class_names})
-    if unused:
-        raise SimgenError(f"--map names classes no synthetic dataset has: {', '.join(unused)}")
+    maps = _class_maps(synthetic, categories, mapping)
     notes: list[str] = []
     splits = _real_splits(real, real_val, group_by, seed, notes)
     by_image = real.by_image()
@@ -228,22 +212,7 @@ def plan_mix(
         Item(image=im, anns=by_image.get(im.id, []), synthetic=False, source=str(real.root), split=splits[im.id])
         for im in real.images
     ]
-    # Synthetic candidates: whole episodes, in a seeded order.
-    episodes: list[list[Item]] = []
-    for k, ds in enumerate(synthetic):
-        scenario = ((ds.manifest or {}).get("scenario") or {}).get("name")
-        sb = ds.by_image()
-        groups: dict[Any, list[Item]] = {}
-        for im in ds.images:
-            anns = [Annotation(**{**a.__dict__, "category": maps[k][a.category]}) for a in sb.get(im.id, [])]
-            split = im.split if synthetic_val else "train"
-            key = (im.episode, im.split) if im.episode is not None else ("image", im.id)
-            groups.setdefault(key, []).append(
-                Item(image=im, anns=anns, synthetic=True, source=str(ds.root), split=split, scenario=scenario)
-            )
-        episodes += [groups[key] for key in groups]
-    rng = np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(_MIX_KEY, 1)))
-    episodes = [episodes[i] for i in rng.permutation(len(episodes))]
+    episodes = _synthetic_episodes(synthetic, maps, synthetic_val, seed)
     plan = MixPlan(categories=categories, items=items, real=real, synthetic=synthetic, mapping=maps, notes=notes)
     if ratio is not None:
         chosen = _choose_ratio(items, episodes, ratio)
@@ -268,6 +237,52 @@ def plan_mix(
         plan.achieved = achieved_vs_target(_as_dataset(plan, train), {"classes": plan.targets})
     _name_and_number(plan)
     return plan
+
+
+def _class_maps(
+    synthetic: list[Dataset], categories: list[str], mapping: dict[str, str] | None
+) -> dict[int, dict[str, str]]:
+    """Per synthetic dataset (by position), its class names -> the real dataset's; checks ``--map``."""
+    from simgen.dataset.compare import class_mapping
+
+    maps: dict[int, dict[str, str]] = {}
+    for k, ds in enumerate(synthetic):
+        _check_images(ds, "synthetic dataset")
+        _check_labels(ds, "synthetic dataset")
+        used = mapping or {}
+        own = {name: target for name, target in used.items() if name in ds.class_names}
+        try:
+            maps[k] = class_mapping(ds.class_names, categories, own)
+        except SimgenError as err:
+            message = err.issues[0].message.replace("the reference", "the real dataset")
+            message = message.replace("reference classes", "real classes")
+            raise SimgenError(f"synthetic dataset {ds.root}: {message}", hint=err.issues[0].hint) from None
+    unused = sorted(set(mapping or {}) - {n for ds in synthetic for n in ds.class_names})
+    if unused:
+        raise SimgenError(f"--map names classes no synthetic dataset has: {', '.join(unused)}")
+    return maps
+
+
+def _synthetic_episodes(
+    synthetic: list[Dataset], maps: dict[int, dict[str, str]], synthetic_val: bool, seed: int
+) -> list[list[Item]]:
+    """Synthetic candidates as whole episodes (never split), relabelled to real classes, in a seeded order."""
+    episodes: list[list[Item]] = []
+    for k, ds in enumerate(synthetic):
+        scenario = ((ds.manifest or {}).get("scenario") or {}).get("name")
+        sb = ds.by_image()
+        groups: dict[Any, list[Item]] = {}
+        for im in ds.images:
+            anns = [Annotation(**{**a.__dict__, "category": maps[k][a.category]}) for a in sb.get(im.id, [])]
+            split = im.split if synthetic_val else "train"
+            key = (im.episode, im.split) if im.episode is not None else ("image", im.id)
+            groups.setdefault(key, []).append(
+                Item(image=im, anns=anns, synthetic=True, source=str(ds.root), split=split, scenario=scenario)
+            )
+        episodes += [groups[key] for key in groups]
+    rng = np.random.default_rng(np.random.SeedSequence(entropy=seed, spawn_key=(_MIX_KEY, 1)))
+    episodes = [episodes[i] for i in rng.permutation(len(episodes))]
+    return episodes
 
 
 def _class_counts(items: list[Item], categories: list[str]) -> np.ndarray:
@@ -490,7 +505,7 @@ def _write_voc(plan: MixPlan, root: Path, link: str) -> None:
         else:
             bgr = cv2.imread(str(it.image.path), cv2.IMREAD_COLOR)
             ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 95]) if bgr is not None else (False, None)
-            if not ok:
+            if not ok or buf is None:
                 raise SimgenError(f"cannot read image {it.image.path} to convert it to JPEG for VOC")
             write_bytes(root / "JPEGImages" / jpg, buf.tobytes(), durable=False)
         objects = "".join(

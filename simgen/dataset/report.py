@@ -217,8 +217,6 @@ def sensor_summaries(ds: Dataset) -> list[dict[str, Any]]:
 
 def build_report(ds: Dataset, stats: dict[str, Any], comparison: dict[str, Any] | None = None) -> str:
     """The whole HTML document as text (see the module docstring for its sections)."""
-    by_image = ds.by_image()
-    images = {im.id: im for im in ds.images}
     c = stats["counts"]
     name = (ds.manifest or {}).get("scenario", {}).get("name") or ds.root.name
     parts = [
@@ -230,7 +228,26 @@ def build_report(ds: Dataset, stats: dict[str, Any], comparison: dict[str, Any] 
         + (" · <b>synthetic</b>" if (ds.manifest or {}).get("synthetic") else "")
         + "</p>",
     ]
-    # Counts
+    parts += _counts_section(stats)
+    parts += _sanity_section(stats)
+    parts += _distributions_section(stats)
+    parts += _samples_section(ds, c)
+    parts += _randomization_section(ds)
+    parts += _sensors_section(ds)
+    if comparison is not None:
+        parts.append(_compare_section(comparison))
+    if ds.card:
+        from simgen.dataset.markdown import markdown_html
+
+        parts += ["<h2 id='card'>Dataset card</h2>", f"<div class='card'>{markdown_html(ds.card)}</div>"]
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _counts_section(stats: dict[str, Any]) -> list[str]:
+    """Annotations per class, and per split, variant and sweep cell; the targets table when set."""
+    c = stats["counts"]
+    parts: list[str] = []
     parts.append("<h2 id='counts'>Counts</h2>")
     per_class = c["per_class"]
     total = max(1, c["annotations"])
@@ -261,7 +278,8 @@ def build_report(ds: Dataset, stats: dict[str, Any], comparison: dict[str, Any] 
             parts.append(_bar(list(groups), [v["images"] for v in groups.values()], f"images per {title}", "images"))
     if "targets" in stats:
         t = stats["targets"]
-        rows, bad = [], set()
+        rows: list[list[Any]] = []
+        bad: set[int] = set()
         for kind in ("classes", "variants"):
             for k, v in (t.get(kind) or {}).items():
                 if v["under"]:
@@ -270,7 +288,12 @@ def build_report(ds: Dataset, stats: dict[str, Any], comparison: dict[str, Any] 
                     [f"{kind} {k}", f"{v['target']:.3f}", f"{v['achieved']:.3f}", "under" if v["under"] else "ok"]
                 )
         parts += ["<h3>Targets</h3>", _table(["target", "target share", "achieved", ""], rows, bad)]
-    # Sanity and duplicates
+    return parts
+
+
+def _sanity_section(stats: dict[str, Any]) -> list[str]:
+    """Labels failing each sanity check, with examples, and the near-duplicate counts."""
+    parts: list[str] = []
     s = stats["sanity"]
     parts.append("<h2 id='sanity'>Label sanity</h2>")
     parts.append(
@@ -290,7 +313,12 @@ def build_report(ds: Dataset, stats: dict[str, Any], comparison: dict[str, Any] 
             f"{d['pairs_across_episodes']} across episodes, <span class='{'bad' if d['pairs_across_splits'] else ''}'>"
             f"{d['pairs_across_splits']} across splits</span>.</p>"
         )
-    # Distributions
+    return parts
+
+
+def _distributions_section(stats: dict[str, Any]) -> list[str]:
+    """Histograms and quantiles of per-annotation features."""
+    parts: list[str] = []
     hists = {k: v["histogram"] for k, v in stats["distributions"].items() if v is not None}
     if hists:
         parts += ["<h2 id='distributions'>Distributions</h2>", _hist_grid(hists, "per-annotation features")]
@@ -300,7 +328,15 @@ def build_report(ds: Dataset, stats: dict[str, Any], comparison: dict[str, Any] 
             if v is not None
         ]
         parts.append(_table(["feature", "n", "min", "p5", "median", "mean", "p95", "max"], rows))
-    # Samples
+    return parts
+
+
+def _samples_section(ds: Dataset, c: dict[str, Any]) -> list[str]:
+    """Sample frames, the rarest classes' frames and each variant's frames, labels drawn."""
+    by_image = ds.by_image()
+    images = {im.id: im for im in ds.images}
+    per_class = c["per_class"]
+    parts: list[str] = []
     parts.append("<h2 id='samples'>Sample frames</h2>")
     parts.append(_grid([_thumb(im, by_image.get(im.id, [])) for im in _evenly(ds.images, SAMPLE_FRAMES)]))
     rare = sorted(((v["annotations"], k) for k, v in per_class.items() if v["annotations"] > 0))[:RAREST_CLASSES]
@@ -318,7 +354,12 @@ def build_report(ds: Dataset, stats: dict[str, Any], comparison: dict[str, Any] 
             ims = [im for im in ds.images if im.variant == variant]
             parts.append(f"<h3>{html.escape(variant)} ({v['episodes']} episodes, {v['images']} images)</h3>")
             parts.append(_grid([_thumb(im, by_image.get(im.id, [])) for im in _evenly(ims, EXAMPLES_PER_GROUP)]))
-    # Randomization ranges
+    return parts
+
+
+def _randomization_section(ds: Dataset) -> list[str]:
+    """The values drawn per episode (the manifest's ``sampled``): histograms of those that vary, ranges of all."""
+    parts: list[str] = []
     params = sampled_parameters(ds.manifest)
     labels = parameter_labels(list(params), ds.manifest)
     params = {labels[k]: params[k] for k in labels}
@@ -338,7 +379,12 @@ def build_report(ds: Dataset, stats: dict[str, Any], comparison: dict[str, Any] 
                 [[k, v.size, f"{v.min():.4g}", f"{v.max():.4g}"] for k, v in params.items()],
             )
         )
-    # Sensors
+    return parts
+
+
+def _sensors_section(ds: Dataset) -> list[str]:
+    """LiDAR points per object and each sensor's sample counts and measured noise."""
+    parts: list[str] = []
     lidar = [a.lidar_points for a in ds.annotations if a.lidar_points is not None and a.lidar_points >= 0]
     sensors = sensor_summaries(ds)
     if lidar or sensors:
@@ -363,15 +409,7 @@ def build_report(ds: Dataset, stats: dict[str, Any], comparison: dict[str, Any] 
                 extra = f"{srow['points_per_scan']:.0f} points/scan" if "points_per_scan" in srow else ""
                 rows.append([srow["sensor"], srow["type"], srow["samples"], extra, noise])
             parts.append(_table(["sensor", "type", "samples", "", "noise (measured - true, std per axis)"], rows))
-    # Comparison
-    if comparison is not None:
-        parts.append(_compare_section(comparison))
-    if ds.card:
-        from simgen.dataset.markdown import markdown_html
-
-        parts += ["<h2 id='card'>Dataset card</h2>", f"<div class='card'>{markdown_html(ds.card)}</div>"]
-    parts.append("</body></html>")
-    return "\n".join(parts)
+    return parts
 
 
 def _compare_section(r: dict[str, Any]) -> str:
@@ -388,7 +426,8 @@ def _compare_section(r: dict[str, Any]) -> str:
             [[k, f"{100 * v:.1f} %", f"{100 * cls['share_reference'][k]:.1f} %"] for k, v in cls["share"].items()],
         )
     )
-    rows, bad = [], set()
+    rows: list[list[Any]] = []
+    bad: set[int] = set()
     for name, v in r["features"].items():
         if v is None:
             continue

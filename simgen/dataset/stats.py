@@ -174,7 +174,7 @@ def near_duplicates(ds: Dataset, max_distance: int = HASH_DISTANCE) -> dict[str,
             hashes.append(h)
     pairs = hamming_pairs(hashes, max_distance)
     same_episode = cross_episode = cross_split = 0
-    listed = []
+    listed: list[dict[str, Any]] = []
     for i, j, d in pairs:
         a, b = ims[i], ims[j]
         if a.split != b.split:

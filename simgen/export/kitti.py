@@ -119,7 +119,7 @@ def label_line(lab: InstanceLabel, r0: np.ndarray, width: int, height: int) -> s
         box2d = f"{x0:.2f} {y0:.2f} {x1:.2f} {y1:.2f}"
         return f"{kind} {lab.truncation:.2f} {lab.occlusion} -10 {box2d} -1 -1 -1 -1000 -1000 -1000 -10"
     r_rect = r0 @ rows(lab.R_cam)
-    corners = box_corners(r0 @ np.asarray(lab.center_cam), lab.box_size, r_rect)
+    corners = box_corners(r0 @ np.asarray(lab.center_cam), np.asarray(lab.box_size), r_rect)
     up = int(np.argmax(np.abs(r_rect[1, :])))
     heading = r_rect[:, [a for a in range(3) if a != up][0]]
     loc, (h, w, length), ry = kitti_box(corners, heading)
@@ -163,7 +163,7 @@ class KittiExporter(Exporter):
         write_text(t / "label_2" / f"{stem}.txt", text, durable=False)
         write_text(t / "calib" / f"{stem}.txt", calib_text(frame, mode), durable=False)
         has_velo = frame.lidar is not None
-        if has_velo:
+        if frame.lidar is not None:
             write_bytes(
                 t / "velodyne" / f"{stem}.bin",
                 np.ascontiguousarray(frame.lidar.points, np.float32).tobytes(),

@@ -120,7 +120,7 @@ class McapExporter(Exporter):
         return self.root / split / f"e{episode:06d}.mcap"
 
     def add(self, frame: Frame) -> Record:
-        """Append the frame's messages to its episode's recording."""
+        """Append the frame's messages to its episode's recording, one topic after the other."""
         fm = _messages()
         f = self.open.get(frame.episode)
         if f is None:
@@ -128,149 +128,23 @@ class McapExporter(Exporter):
         before = f.count
         t_ns = int(round(frame.time * 1e9))
         ts = _stamp(fm, t_ns)
-        cam = frame.camera
-        c = cam.name
-        h, w = frame.instance.shape
-        f.write(
-            f"/{c}/image",
-            fm.CompressedImage(timestamp=ts, frame_id=c, data=encoded_rgb(frame, "png"), format="png"),
-            t_ns,
-        )
-        depth = fm.CompressedImage(timestamp=ts, frame_id=c, data=depth_png(frame), format="png")
-        f.write(f"/{c}/depth", depth, t_ns)
-        k = [float(v) for v in cam.K.ravel()]
-        model, dist = _lens(cam)
-        p = [k[0], k[1], k[2], 0.0, k[3], k[4], k[5], 0.0, k[6], k[7], k[8], 0.0]
-        f.write(
-            f"/{c}/calibration",
-            fm.CameraCalibration(
-                timestamp=ts,
-                frame_id=c,
-                width=w,
-                height=h,
-                distortion_model=model,
-                D=dist,
-                K=k,
-                R=[1.0, 0, 0, 0, 1.0, 0, 0, 0, 1.0],
-                P=p,
-            ),
-            t_ns,
-        )
-        wc = cam.world_from_camera
-        tf = fm.FrameTransform(
-            timestamp=ts,
-            parent_frame_id="world",
-            child_frame_id=c,
-            translation=_vec(fm, wc[:3, 3]),
-            rotation=_quat(fm, wc[:3, :3]),
-        )
-        f.write("/tf", tf, t_ns)
-        points, texts, entities = [], [], []
-        for lab in frame.labels:
-            x, y, bw, bh = lab.bbox
-            corners = [
-                fm.Point2(x=x, y=y),
-                fm.Point2(x=x + bw, y=y),
-                fm.Point2(x=x + bw, y=y + bh),
-                fm.Point2(x=x, y=y + bh),
-            ]
-            color = fm.Color(r=1.0, g=0.3 if lab.ignore else 0.8, b=0.1, a=1.0)
-            points.append(
-                fm.PointsAnnotation(
-                    timestamp=ts,
-                    type=fm.PointsAnnotationType.LineLoop,
-                    points=corners,
-                    outline_color=color,
-                    thickness=1.0,
-                )
-            )
-            texts.append(
-                fm.TextAnnotation(
-                    timestamp=ts,
-                    position=fm.Point2(x=x, y=y),
-                    text=f"{lab.class_name} #{lab.instance_id}",
-                    font_size=10.0,
-                    text_color=color,
-                )
-            )
-            if lab.center_world is not None and lab.R_world is not None and lab.box_size is not None:
-                sx, sy, sz = lab.box_size
-                entities.append(
-                    fm.SceneEntity(
-                        timestamp=ts,
-                        frame_id="world",
-                        id=f"{lab.object_name}",
-                        frame_locked=False,
-                        cubes=[
-                            fm.CubePrimitive(
-                                pose=_pose(fm, lab.center_world, lab.R_world),
-                                size=fm.Vector3(x=sx, y=sy, z=sz),
-                                color=fm.Color(r=0.1, g=0.8, b=0.3, a=0.4),
-                            )
-                        ],
-                    )
-                )
-        faults = fault_flags(frame)
-        if faults:  # shown in the image panel, e.g. "faults: camera_freeze frozen_from=3"
-            detail = " ".join(
-                f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in faults.items() if k != "faults"
-            )
-            texts.append(
-                fm.TextAnnotation(
-                    timestamp=ts,
-                    position=fm.Point2(x=4.0, y=4.0),
-                    text=f"faults: {' '.join(faults['faults'])} {detail}".strip(),
-                    font_size=12.0,
-                    text_color=fm.Color(r=1.0, g=0.1, b=0.1, a=1.0),
-                    background_color=fm.Color(r=0.0, g=0.0, b=0.0, a=0.6),
-                )
-            )
-        f.write(f"/{c}/annotations", fm.ImageAnnotations(points=points, texts=texts), t_ns)
-        f.write(f"/{c}/boxes", fm.SceneUpdate(entities=entities), t_ns)
+        c = frame.camera.name
+        f.write(f"/{c}/image", _image(fm, ts, frame), t_ns)
+        f.write(f"/{c}/depth", _depth(fm, ts, frame), t_ns)
+        f.write(f"/{c}/calibration", _calibration(fm, ts, frame), t_ns)
+        f.write("/tf", _transform(fm, ts, c, frame.camera.world_from_camera), t_ns)
+        f.write(f"/{c}/annotations", _annotations(fm, ts, frame), t_ns)
+        f.write(f"/{c}/boxes", _boxes(fm, ts, frame), t_ns)
         # Object poses are the same for every camera of a tick: write them once per tick.
         tick = (frame.episode, t_ns)
-        for iid in sorted(frame.poses) if tick not in self.ticks else ():
-            pos, quat = frame.poses[iid]
-            name = next((o.name for o in frame.objects if o.instance_id == iid), str(iid))
-            f.write(
-                "/tf",
-                fm.FrameTransform(
-                    timestamp=ts,
-                    parent_frame_id="world",
-                    child_frame_id=name,
-                    translation=fm.Vector3(x=pos[0], y=pos[1], z=pos[2]),
-                    rotation=fm.Quaternion(x=quat[0], y=quat[1], z=quat[2], w=quat[3]),
-                ),
-                t_ns,
-            )
+        if tick not in self.ticks:
+            for tf in _object_transforms(fm, ts, frame):
+                f.write("/tf", tf, t_ns)
         self.ticks.add(tick)
         lidar = frame.lidar
         if lidar is not None and (frame.episode, lidar.name, t_ns) not in self.lidar_written:
             self.lidar_written.add((frame.episode, lidar.name, t_ns))
-            n = len(lidar.points)
-            packed = np.zeros(n, dtype=[("x", "<f4"), ("y", "<f4"), ("z", "<f4"), ("i", "<f4"), ("id", "<i4")])
-            for j, key in enumerate(("x", "y", "z", "i")):
-                packed[key] = lidar.points[:, j]
-            packed["id"] = lidar.instance
-            F = fm.PackedElementFieldNumericType
-            fields = [
-                fm.PackedElementField(name=nm, offset=4 * j, type=F.Float32)
-                for j, nm in enumerate(("x", "y", "z", "reflectance"))
-            ]
-            fields.append(fm.PackedElementField(name="instance", offset=16, type=F.Int32))
-            wl = lidar.world_from_lidar
-            f.write(
-                f"/{lidar.name}/points",
-                fm.PointCloud(
-                    timestamp=ts,
-                    frame_id="world",
-                    pose=_pose(fm, wl[:3, 3], wl[:3, :3]),
-                    point_stride=20,
-                    fields=fields,
-                    data=packed.tobytes(),
-                ),
-                t_ns,
-            )
+            f.write(f"/{lidar.name}/points", _lidar_cloud(fm, ts, lidar), t_ns)
         for scan in getattr(frame, "radar", ()):
             self._radar(f, fm, frame.episode, scan)
         return {"split": frame.split, "episode": frame.episode, "messages": f.count - before}
@@ -281,32 +155,7 @@ class McapExporter(Exporter):
         if (episode, scan.sensor, t_ns) in self.radar_written:
             return
         self.radar_written.add((episode, scan.sensor, t_ns))
-        names = ("x", "y", "z", "velocity", "rcs", "range")
-        dtype = [(n, "<f4") for n in names] + [("instance", "<i4"), ("class", "<i4")]
-        packed = np.zeros(len(scan.range), dtype=dtype)
-        for j, n in enumerate(("x", "y", "z")):
-            packed[n] = scan.xyz[:, j]
-        packed["velocity"], packed["rcs"], packed["range"] = scan.velocity, scan.rcs, scan.range
-        packed["instance"], packed["class"] = scan.instance, scan.semantic
-        F = fm.PackedElementFieldNumericType
-        fields = [fm.PackedElementField(name=n, offset=4 * j, type=F.Float32) for j, n in enumerate(names)]
-        fields += [
-            fm.PackedElementField(name="instance", offset=24, type=F.Int32),
-            fm.PackedElementField(name="class", offset=28, type=F.Int32),
-        ]
-        ws = scan.world_from_sensor
-        f.write(
-            f"/{scan.sensor}/detections",
-            fm.PointCloud(
-                timestamp=_stamp(fm, t_ns),
-                frame_id="world",
-                pose=_pose(fm, ws[:3, 3], ws[:3, :3]),
-                point_stride=32,
-                fields=fields,
-                data=packed.tobytes(),
-            ),
-            t_ns,
-        )
+        f.write(f"/{scan.sensor}/detections", _radar_cloud(fm, _stamp(fm, t_ns), scan), t_ns)
 
     def end_episode(self, episode: int) -> None:
         """Finish and rename the episode's recording."""
@@ -325,3 +174,161 @@ class McapExporter(Exporter):
         for split, episode in sorted({(r["split"], r["episode"]) for r in records}):
             if not self.path(split, episode).exists():
                 raise FileNotFoundError(f"MCAP recording of episode {episode} is missing: {self.path(split, episode)}")
+
+
+def _image(fm: Any, ts: Any, frame: Frame) -> Any:
+    """``/<cam>/image``: the RGB image as PNG."""
+    return fm.CompressedImage(timestamp=ts, frame_id=frame.camera.name, data=encoded_rgb(frame, "png"), format="png")
+
+
+def _depth(fm: Any, ts: Any, frame: Frame) -> Any:
+    """``/<cam>/depth``: depth in millimetres as a 16-bit PNG."""
+    return fm.CompressedImage(timestamp=ts, frame_id=frame.camera.name, data=depth_png(frame), format="png")
+
+
+def _calibration(fm: Any, ts: Any, frame: Frame) -> Any:
+    """``/<cam>/calibration``: K, P (no rectification) and the lens model with its coefficients."""
+    cam = frame.camera
+    h, w = frame.instance.shape
+    k = [float(v) for v in cam.K.ravel()]
+    model, dist = _lens(cam)
+    p = [k[0], k[1], k[2], 0.0, k[3], k[4], k[5], 0.0, k[6], k[7], k[8], 0.0]
+    return fm.CameraCalibration(
+        timestamp=ts,
+        frame_id=cam.name,
+        width=w,
+        height=h,
+        distortion_model=model,
+        D=dist,
+        K=k,
+        R=[1.0, 0, 0, 0, 1.0, 0, 0, 0, 1.0],
+        P=p,
+    )
+
+
+def _transform(fm: Any, ts: Any, child: str, world_from_child: Any) -> Any:
+    """``/tf``: world -> ``child`` from a 4x4 pose matrix."""
+    return fm.FrameTransform(
+        timestamp=ts,
+        parent_frame_id="world",
+        child_frame_id=child,
+        translation=_vec(fm, world_from_child[:3, 3]),
+        rotation=_quat(fm, world_from_child[:3, :3]),
+    )
+
+
+def _annotations(fm: Any, ts: Any, frame: Frame) -> Any:
+    """``/<cam>/annotations``: each label's 2D box as a line loop with its class text, and the faults text."""
+    points, texts = [], []
+    for lab in frame.labels:
+        x, y, bw, bh = lab.bbox
+        corners = [
+            fm.Point2(x=x, y=y),
+            fm.Point2(x=x + bw, y=y),
+            fm.Point2(x=x + bw, y=y + bh),
+            fm.Point2(x=x, y=y + bh),
+        ]
+        color = fm.Color(r=1.0, g=0.3 if lab.ignore else 0.8, b=0.1, a=1.0)
+        points.append(
+            fm.PointsAnnotation(
+                timestamp=ts, type=fm.PointsAnnotationType.LineLoop, points=corners, outline_color=color, thickness=1.0
+            )
+        )
+        texts.append(
+            fm.TextAnnotation(
+                timestamp=ts,
+                position=fm.Point2(x=x, y=y),
+                text=f"{lab.class_name} #{lab.instance_id}",
+                font_size=10.0,
+                text_color=color,
+            )
+        )
+    faults = fault_flags(frame)
+    if faults:
+        texts.append(_faults_text(fm, ts, faults))
+    return fm.ImageAnnotations(points=points, texts=texts)
+
+
+def _faults_text(fm: Any, ts: Any, faults: dict[str, Any]) -> Any:
+    """The faults a frame shows, in the image panel, e.g. ``faults: camera_freeze frozen_from=3``."""
+    detail = " ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in faults.items() if k != "faults")
+    return fm.TextAnnotation(
+        timestamp=ts,
+        position=fm.Point2(x=4.0, y=4.0),
+        text=f"faults: {' '.join(faults['faults'])} {detail}".strip(),
+        font_size=12.0,
+        text_color=fm.Color(r=1.0, g=0.1, b=0.1, a=1.0),
+        background_color=fm.Color(r=0.0, g=0.0, b=0.0, a=0.6),
+    )
+
+
+def _boxes(fm: Any, ts: Any, frame: Frame) -> Any:
+    """``/<cam>/boxes``: the labeled objects' 3D boxes in the world frame."""
+    entities = []
+    for lab in frame.labels:
+        if lab.center_world is None or lab.R_world is None or lab.box_size is None:
+            continue
+        sx, sy, sz = lab.box_size
+        cube = fm.CubePrimitive(
+            pose=_pose(fm, lab.center_world, lab.R_world),
+            size=fm.Vector3(x=sx, y=sy, z=sz),
+            color=fm.Color(r=0.1, g=0.8, b=0.3, a=0.4),
+        )
+        entities.append(
+            fm.SceneEntity(timestamp=ts, frame_id="world", id=f"{lab.object_name}", frame_locked=False, cubes=[cube])
+        )
+    return fm.SceneUpdate(entities=entities)
+
+
+def _object_transforms(fm: Any, ts: Any, frame: Frame) -> list[Any]:
+    """``/tf``: world -> each posed object, by instance id."""
+    transforms = []
+    for iid in sorted(frame.poses):
+        pos, quat = frame.poses[iid]
+        name = next((o.name for o in frame.objects if o.instance_id == iid), str(iid))
+        transforms.append(
+            fm.FrameTransform(
+                timestamp=ts,
+                parent_frame_id="world",
+                child_frame_id=name,
+                translation=fm.Vector3(x=pos[0], y=pos[1], z=pos[2]),
+                rotation=fm.Quaternion(x=quat[0], y=quat[1], z=quat[2], w=quat[3]),
+            )
+        )
+    return transforms
+
+
+def _lidar_cloud(fm: Any, ts: Any, lidar: Any) -> Any:
+    """``/<lidar>/points``: x, y, z, reflectance (float32) and instance (int32) per point."""
+    pts = lidar.points
+    columns = [("x", pts[:, 0]), ("y", pts[:, 1]), ("z", pts[:, 2]), ("reflectance", pts[:, 3])]
+    return _point_cloud(fm, ts, lidar.world_from_lidar, columns, [("instance", lidar.instance)])
+
+
+def _radar_cloud(fm: Any, ts: Any, scan: Any) -> Any:
+    """``/<radar>/detections``: x, y, z, velocity, rcs, range (float32), instance and class (int32)."""
+    xyz = scan.xyz
+    floats = [("x", xyz[:, 0]), ("y", xyz[:, 1]), ("z", xyz[:, 2])]
+    floats += [("velocity", scan.velocity), ("rcs", scan.rcs), ("range", scan.range)]
+    return _point_cloud(fm, ts, scan.world_from_sensor, floats, [("instance", scan.instance), ("class", scan.semantic)])
+
+
+def _point_cloud(fm: Any, ts: Any, world_from_sensor: Any, floats: list[Any], ints: list[Any]) -> Any:
+    """A PointCloud in the world frame: named float32 columns, then int32 columns, packed per point."""
+    columns = [(name, values, "<f4") for name, values in floats] + [(name, values, "<i4") for name, values in ints]
+    packed = np.zeros(len(columns[0][1]), dtype=[(name, kind) for name, _, kind in columns])
+    for name, values, _ in columns:
+        packed[name] = values
+    F = fm.PackedElementFieldNumericType
+    fields = [
+        fm.PackedElementField(name=name, offset=4 * j, type=F.Float32 if kind == "<f4" else F.Int32)
+        for j, (name, _, kind) in enumerate(columns)
+    ]
+    return fm.PointCloud(
+        timestamp=ts,
+        frame_id="world",
+        pose=_pose(fm, world_from_sensor[:3, 3], world_from_sensor[:3, :3]),
+        point_stride=4 * len(columns),
+        fields=fields,
+        data=packed.tobytes(),
+    )

@@ -20,6 +20,7 @@ computed, so labelling itself does not need to know about mounts.
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 from simgen.frame import Frame, InstanceLabel
 
@@ -27,7 +28,7 @@ EGO_POLICIES = ("ignore", "exclude", "label")
 DEFAULT_EGO = "ignore"
 
 # Fields of an ego ignore region that would describe the ego as an object: cleared.
-_OBJECT_FIELDS = {
+_OBJECT_FIELDS: dict[str, Any] = {
     "amodal_bbox": None,
     "amodal_area": None,
     "amodal_rle": None,

@@ -134,8 +134,8 @@ def decode_mask(rle: dict[str, Any]) -> np.ndarray:
 def tight_boxes(masks: np.ndarray) -> np.ndarray:
     """(K, 4) float64 (x, y, w, h) tight boxes of an (H, W, K) bool stack (zeros for empty masks)."""
     h, w, _ = masks.shape
-    rows = masks.any(axis=1)
-    cols = masks.any(axis=0)
+    rows = np.asarray(masks.any(axis=1))
+    cols = np.asarray(masks.any(axis=0))
     y0 = rows.argmax(axis=0)
     y1 = h - rows[::-1].argmax(axis=0)
     x0 = cols.argmax(axis=0)
@@ -174,6 +174,7 @@ def amodal_stats(
     hidden = np.zeros(n, dtype=np.int64)
     for k, iid in enumerate(keep):
         t = truth[iid]
+        assert t.amodal is not None  # checked above for every kept object
         bx, by, bw, bh = (int(v) for v in boxes[k])
         cx, cy = t.amodal_offset
         ch, cw = t.amodal.shape
@@ -277,18 +278,18 @@ def label_instances(
             object_name=o.name,
             class_name=o.class_name,
             category_id=o.category_id,
-            bbox=tuple(float(v) for v in boxes[k]),
+            bbox=_xywh(boxes[k]),
             area=area,
             rle=rles[k],
             metadata=dict(o.metadata),
         )
         if amodal is not None:
-            lab.amodal_bbox = tuple(float(v) for v in amodal.boxes[k])
+            lab.amodal_bbox = _xywh(amodal.boxes[k])
             lab.amodal_area = int(amodal.area[k])
             lab.amodal_rle = amodal.rles[k]
             lab.visibility = round(area / max(int(amodal.area[k]), 1), 6)
         lab.occlusion = occlusion_level(lab.visibility)
-        if frame is not None and iid in frame.poses and iid in truth:
+        if frame is not None and cam_from_world is not None and iid in frame.poses and iid in truth:
             _fill_3d(lab, frame, truth[iid], cam_from_world)
         if lidar_counts is not None:
             lab.lidar_points = int(lidar_counts[iid]) if iid < len(lidar_counts) else 0
@@ -300,6 +301,12 @@ def label_instances(
             lab.ignore = True
         labels.append(lab)
     return labels
+
+
+def _xywh(box: np.ndarray) -> tuple[float, float, float, float]:
+    """A (4,) box as a tuple of floats (x, y, w, h)."""
+    x, y, w, h = (float(v) for v in box)
+    return x, y, w, h
 
 
 def _fill_3d(lab: InstanceLabel, frame: Frame, t: ObjectTruth, cam_from_world: np.ndarray) -> None:

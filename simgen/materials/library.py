@@ -316,8 +316,9 @@ def plain(
     color: Any, *, name: str | None = None, specular: float = 0.3, emission: Any = (0, 0, 0), **kw: Any
 ) -> Material:
     """An untextured Material of RGB(A) ``color`` (glass, lamps, rubber, foliage tints)."""
-    c = tuple(round(float(v), 6) for v in color)  # as stored in records, so cached == generated
-    rgba = (*c, 1.0) if len(c) == 3 else c
+    c = [round(float(v), 6) for v in color]  # as stored in records, so cached == generated
+    r, g, b, a = (*c, 1.0) if len(c) == 3 else c
+    rgba = (r, g, b, a)
     return Material(base_color=rgba, specular=specular, emission=tuple(emission), name=name, **kw)
 
 

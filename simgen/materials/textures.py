@@ -18,7 +18,7 @@ import io
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -56,8 +56,9 @@ def texture_image(tex: Texture) -> np.ndarray:
     if tex.kind == "image":
         from PIL import Image
 
+        assert tex.path is not None, "an image texture names its file"
         with Image.open(tex.path) as im:
-            return np.asarray(im.convert("RGB").resize((tex.size, tex.size), Image.BILINEAR))
+            return np.asarray(im.convert("RGB").resize((tex.size, tex.size), Image.Resampling.BILINEAR))
     gen = TEXTURES[tex.kind] if tex.kind in TEXTURES else _library_generator(tex.kind)
     rng = np.random.default_rng(np.random.SeedSequence(entropy=tex.seed, spawn_key=(_name_key(tex.kind),)))
     img = gen.fn(tex.param_dict(), rng, tex.size)
@@ -212,7 +213,7 @@ def perlin(params: dict[str, Any], rng: np.random.Generator, size: int) -> np.nd
     """Fractal Perlin (gradient) noise blending two ``colors``: ``octaves`` from ``cells`` lattice cells."""
     a, b = _colors(params, ((0.3, 0.3, 0.3), (0.7, 0.7, 0.7)))
     cells, octaves = int(params.get("cells", 4)), int(params.get("octaves", 4))
-    n = sum(0.5**o * gradient_noise(rng, size, cells * 2**o) for o in range(octaves))
+    n = cast(np.ndarray, sum(0.5**o * gradient_noise(rng, size, cells * 2**o) for o in range(octaves)))
     n = (n - n.min()) / (n.max() - n.min() + 1e-9)
     return _to_u8(a + (b - a) * n[:, :, None])
 

@@ -60,7 +60,7 @@ def draw_params(entry: Any, d: Draws) -> dict[str, Any]:
             continue
         v = getattr(entry, field)
         if isinstance(v, tuple):
-            out[field] = [_num(x) for x in d.vector(v, field)]  # type: ignore[union-attr]
+            out[field] = [_num(x) for x in d.vector(v, field)]
         else:
             out[field] = _num(d.value(v, field))
     return out
@@ -306,7 +306,10 @@ def jpeg(rgb: np.ndarray, quality: int) -> np.ndarray:
     ok, buf = cv2.imencode(".jpg", cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR), [cv2.IMWRITE_JPEG_QUALITY, int(quality)])
     if not ok:
         raise RuntimeError("JPEG encoding failed")
-    return cv2.cvtColor(cv2.imdecode(buf, cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
+    decoded = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    if decoded is None:
+        raise RuntimeError("JPEG decoding failed")
+    return cv2.cvtColor(decoded, cv2.COLOR_BGR2RGB)
 
 
 def rain(
@@ -404,7 +407,7 @@ def depth_noise(
         edge[1:, :] |= jy
         k = 2 * int(edge_holes) - 1
         if k > 1:
-            edge = cv2.dilate(edge, np.ones((k, k), np.uint8))
+            edge = np.asarray(cv2.dilate(edge, np.ones((k, k), np.uint8)))
         out[edge > 0] = 0.0
     return out
 

@@ -33,7 +33,7 @@ def _field(param: Param) -> tuple[Any, Any]:
 def asset_object_model(gen: AssetType, base: type) -> type:
     """The object model of asset type ``gen`` (fields: ``base``'s plus the generator's parameters)."""
     fields: dict[str, Any] = {name: _field(p) for name, p in gen.params.items()}
-    fields["type"] = (Literal[gen.name], Field(description=gen.doc))  # type: ignore[valid-type]
+    fields["type"] = (Literal[gen.name], Field(description=gen.doc))
     fields["seed"] = (
         int | None,
         Field(
@@ -44,7 +44,7 @@ def asset_object_model(gen: AssetType, base: type) -> type:
         ),
     )
     name = "".join(w.capitalize() for w in gen.name.split("_")) + "Asset"
-    model = create_model(
+    model: type = create_model(
         name, __base__=base, __doc__=f"{gen.doc} (procedural asset, class '{gen.class_name}')", **fields
     )
     # A module attribute, so scenarios pickle to worker processes like the hand-written models.

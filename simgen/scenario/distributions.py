@@ -346,11 +346,11 @@ def parse_distribution(value: Any) -> Distribution:
         mean, std = _number(arg["mean"], "normal mean"), _number(arg["std"], "normal std")
         if std < 0:
             raise ValueError(f"normal std must be >= 0, got {std:g}")
-        lo = _number(arg["min"], "normal min") if "min" in arg else None
-        hi = _number(arg["max"], "normal max") if "max" in arg else None
-        if lo is not None and hi is not None and lo > hi:
-            raise ValueError(f"normal min {lo:g} is greater than max {hi:g}")
-        return Normal(mean, std, lo, hi)
+        low = _number(arg["min"], "normal min") if "min" in arg else None
+        high = _number(arg["max"], "normal max") if "max" in arg else None
+        if low is not None and high is not None and low > high:
+            raise ValueError(f"normal min {low:g} is greater than max {high:g}")
+        return Normal(mean, std, low, high)
     if form == "choice":
         weights = None
         if isinstance(arg, dict):

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import zlib
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -65,6 +65,12 @@ class Draws:
         v = round(v, 9) if isinstance(v, float) else v  # the value used is the value recorded
         self.values[field] = v
         return v
+
+    @overload
+    def vector(self, dists: None, field: str) -> None: ...
+
+    @overload
+    def vector(self, dists: Any, field: str) -> tuple[Any, ...]: ...
 
     def vector(self, dists: Any, field: str) -> tuple[Any, ...] | None:
         """Draw each component of a tuple field (``field[0]``, ``field[1]``, ...)."""

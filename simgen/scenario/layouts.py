@@ -30,6 +30,7 @@ objects imply, so the layout never renumbers its categories.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import Field, TypeAdapter
@@ -114,7 +115,7 @@ ROAD_TOP = 0.05  # asphalt top (simgen.assets.street.ASPHALT_THICKNESS)
 SIDEWALK_TOP = 0.15
 FLOOR_Z = -0.008  # floor slabs (2 cm) sink into the ground plane so their top is 2 mm above it
 FLOOR_TOP = FLOOR_Z + 0.01
-SHELF = {"length": 2.7, "depth": 1.0, "height": 2.4, "levels": 4}
+SHELF: dict[str, Any] = {"length": 2.7, "depth": 1.0, "height": 2.4, "levels": 4}
 
 
 def _obj(name: str, kind: str, cls: str, position: list[float], **fields: Any) -> dict[str, Any]:
@@ -185,51 +186,7 @@ def _urban(s: UrbanStreet) -> tuple[list[dict[str, Any]], dict[str, dict[str, An
     if s.crosswalk > 0:
         xc = x0 + s.crosswalk * s.length
         regions["crosswalk"] = _path([[xc, -width / 2, ROAD_TOP], [xc, width / 2, ROAD_TOP]], 1.0)
-    if s.buildings != "none":
-        depth = 10.0
-        by = width / 2 + 0.2 + sw + 0.5 + depth / 2
-        n = max(1, int(s.length // 15))
-        slot = s.length / n
-        for side, name in ((-1, "right"), (1, "left")):
-            if s.buildings in ("both", name):
-                objs += _row(
-                    f"building_{name}",
-                    "building",
-                    "building",
-                    n,
-                    x0,
-                    x1,
-                    side * by,
-                    0.0,
-                    0.92 * slot,
-                    depth=depth,
-                    width={"uniform": [0.6 * slot, 0.9 * slot]},
-                    lit={"uniform": [0.0, 0.4]},
-                )
-    if s.street_lights:
-        ly = width / 2 + 0.2 + 0.5
-        n = max(1, int(s.length // 25))
-        xs = [x0 + (k + 0.5) * s.length / n for k in range(n)]
-        for side, name, yaw in ((-1, "right", 0), (1, "left", 180)):
-            for k, x in enumerate(xs):
-                objs.append(
-                    _obj(
-                        f"light_{name}_{k}",
-                        "street_light",
-                        "street_light",
-                        [x + side * 6, side * ly, 3.6],
-                        rpy=[0, 0, yaw],
-                        height=7.0,
-                        # anywhere along its stretch of kerb: it steps aside for objects placed there
-                        placement=_path(
-                            [
-                                [x - s.length / n / 2 + 1, side * ly, SIDEWALK_TOP],
-                                [x + s.length / n / 2 - 1, side * ly, SIDEWALK_TOP],
-                            ],
-                            max_tries=400,
-                        ),
-                    )
-                )
+    objs += _urban_buildings(s, x0, x1, width) + _urban_lights(s, x0, width)
     if s.parked_cars:
         objs += _row("parked", "sedan", "car", s.parked_cars, x0 + 3, x1 - 3, park_y, ROAD_TOP, 4.95)
     if s.trees:  # street trees on the left sidewalk, between the lamp posts and the façades
@@ -248,6 +205,66 @@ def _urban(s: UrbanStreet) -> tuple[list[dict[str, Any]], dict[str, dict[str, An
             crown_width={"uniform": [0.3, 0.4]},
         )
     return objs, regions
+
+
+def _urban_buildings(s: UrbanStreet, x0: float, x1: float, width: float) -> list[dict[str, Any]]:
+    """Rows of façades behind the sidewalks, on the sides ``buildings`` names."""
+    objs: list[dict[str, Any]] = []
+    if s.buildings == "none":
+        return objs
+    sw = s.sidewalk_width
+    depth = 10.0
+    by = width / 2 + 0.2 + sw + 0.5 + depth / 2
+    n = max(1, int(s.length // 15))
+    slot = s.length / n
+    for side, name in ((-1, "right"), (1, "left")):
+        if s.buildings in ("both", name):
+            objs += _row(
+                f"building_{name}",
+                "building",
+                "building",
+                n,
+                x0,
+                x1,
+                side * by,
+                0.0,
+                0.92 * slot,
+                depth=depth,
+                width={"uniform": [0.6 * slot, 0.9 * slot]},
+                lit={"uniform": [0.0, 0.4]},
+            )
+    return objs
+
+
+def _urban_lights(s: UrbanStreet, x0: float, width: float) -> list[dict[str, Any]]:
+    """Street lights along both kerbs, each free to slide along its stretch of kerb."""
+    objs: list[dict[str, Any]] = []
+    if not s.street_lights:
+        return objs
+    ly = width / 2 + 0.2 + 0.5
+    n = max(1, int(s.length // 25))
+    xs = [x0 + (k + 0.5) * s.length / n for k in range(n)]
+    for side, name, yaw in ((-1, "right", 0), (1, "left", 180)):
+        for k, x in enumerate(xs):
+            objs.append(
+                _obj(
+                    f"light_{name}_{k}",
+                    "street_light",
+                    "street_light",
+                    [x + side * 6, side * ly, 3.6],
+                    rpy=[0, 0, yaw],
+                    height=7.0,
+                    # anywhere along its stretch of kerb: it steps aside for objects placed there
+                    placement=_path(
+                        [
+                            [x - s.length / n / 2 + 1, side * ly, SIDEWALK_TOP],
+                            [x + s.length / n / 2 - 1, side * ly, SIDEWALK_TOP],
+                        ],
+                        max_tries=400,
+                    ),
+                )
+            )
+    return objs
 
 
 def _rural(s: RuralRoad) -> tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]:
@@ -438,7 +455,7 @@ def _road_network(s: RoadNetworkScene) -> tuple[list[dict[str, Any]], dict[str, 
     return objs, regions
 
 
-LAYOUTS = {
+LAYOUTS: dict[str, Callable[[Any], tuple[list[dict[str, Any]], dict[str, dict[str, Any]]]]] = {
     "urban_street": _urban,
     "rural_road": _rural,
     "indoor_room": _room,

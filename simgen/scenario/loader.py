@@ -13,7 +13,7 @@ import hashlib
 import json
 import re
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from pydantic import ValidationError
@@ -32,6 +32,9 @@ from simgen.scenario.references import check_references
 from simgen.scenario.sensor_models import SENSOR_TYPES, check_sensors
 from simgen.scenario.world_models import union_tags
 from simgen.scenario.yamlio import KeyPath, Located, format_path, load_file, load_text
+
+if TYPE_CHECKING:
+    from pydantic_core import ErrorDetails
 
 _SCHEMA_CACHE: dict[str, Any] = {}
 MAX_PIXELS = 4096 * 4096  # per camera image
@@ -153,7 +156,10 @@ def effective_scenario(scenario: Scenario, variant: int | None = None, cell: int
     """
     if variant is None and cell is None:
         return scenario
-    return _effective(scenario, variant, None if cell is None else dict(enumerate(sweep_cell(scenario.sweep, cell)[0])))
+    if cell is None:
+        return _effective(scenario, variant, None)
+    assert scenario.sweep is not None, "a sweep cell needs a sweep"
+    return _effective(scenario, variant, dict(enumerate(sweep_cell(scenario.sweep, cell)[0])))
 
 
 def _effective(scenario: Scenario, variant: int | None, axis_values: dict[int, int] | None) -> Scenario:
@@ -188,11 +194,11 @@ def _effective(scenario: Scenario, variant: int | None, axis_values: dict[int, i
         for axis, vi in sorted(axis_values.items()):
             k, values = axes[axis]
             labels.append(f"sweep {k} = {json.dumps(values[vi], default=str)}")
-            where = ("sweep", k)
+            at = ("sweep", k)
             try:
-                assign(data, marks, k, Source(values[vi], orig, (*where, vi)))
+                assign(data, marks, k, Source(values[vi], orig, (*at, vi)))
             except PathProblem as err:
-                issues.append(_issue(located, where, f"in sweep: {err.message}", err.hint))
+                issues.append(_issue(located, at, f"in sweep: {err.message}", err.hint))
     located = Located(data, marks, file)
     try:
         eff, _ = _validate_one(located, scenario.base_dir, "in " + ", ".join(labels))
@@ -351,7 +357,7 @@ def _merge_alternatives(issues: list[Issue]) -> list[Issue]:
     return out
 
 
-def _issue_from_pydantic(e: dict[str, Any], located: Located) -> Issue:
+def _issue_from_pydantic(e: ErrorDetails, located: Located) -> Issue:
     loc = tuple(e["loc"])
     kind = e["type"]
     msg = str(e["msg"])
@@ -409,7 +415,7 @@ def _listed(tags: Any) -> str:
 
 
 def _plainer(
-    e: dict[str, Any], kind: str, loc: tuple[Any, ...], msg: str, hint: str | None, path: KeyPath
+    e: ErrorDetails, kind: str, loc: tuple[Any, ...], msg: str, hint: str | None, path: KeyPath
 ) -> tuple[str, str | None, KeyPath]:
     """Say pydantic's remaining messages in the scenario's own words (bounds, tuples, references)."""
     got = e.get("input")
@@ -430,11 +436,12 @@ def _plainer(
 
 def _degenerate_look_at(cam: Camera) -> bool:
     """True when a camera with constant position/look_at can have no orientation (caught here, located)."""
-    values = (*cam.position, *cam.look_at)
-    if not all(isinstance(v, Constant) for v in values):
+    position: tuple[Any, ...] = tuple(cam.position)
+    look_at: tuple[Any, ...] = tuple(cam.look_at) if cam.look_at is not None else ()
+    if not look_at or not all(isinstance(v, Constant) for v in (*position, *look_at)):
         return False  # random poses are checked per episode by sample()
-    pos = np.array([v.value for v in cam.position])
-    target = np.array([v.value for v in cam.look_at])
+    pos = np.array([v.value for v in position])
+    target = np.array([v.value for v in look_at])
     return look_at_rotation(pos, target, np.asarray(cam.up, dtype=float)) is None
 
 

@@ -7,7 +7,7 @@ models produce the JSON Schema printed by ``simgen schema``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal, Union
+from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias, Union
 
 from pydantic import Field, PrivateAttr
 
@@ -24,6 +24,7 @@ from simgen.scenario.object_fields import (
     Finite,
     Model,
     Name,
+    ObjectBase,
 )
 from simgen.scenario.randomize_models import MAX_ENTRIES, EffectModel, RandomizerModel
 from simgen.scenario.sensor_models import MAX_SENSORS, CameraSensorFields, SensorModel
@@ -68,10 +69,13 @@ class World(Model):
 _KINDS = load_kinds()
 ASSET_MODELS = {name: kind.model for name, kind in _KINDS.items() if name in ASSETS}
 
-ObjectSpec = Annotated[
-    Union[tuple(kind.model for kind in _KINDS.values())],  # noqa: UP007 - a runtime-built member list
-    Field(discriminator="type"),
-]
+# Statically, an object entry is its common base; at run time, the union its ``type`` picks from.
+ObjectSpec: TypeAlias = ObjectBase
+if not TYPE_CHECKING:
+    ObjectSpec = Annotated[
+        Union[tuple(kind.model for kind in _KINDS.values())],  # noqa: UP007 - a runtime-built member list
+        Field(discriminator="type"),
+    ]
 OBJECT_TYPES = tuple(_KINDS)
 
 

@@ -90,9 +90,10 @@ class ObjectNames:
         if self.most.get(ref) == 0:
             return f"no object or instance named '{ref}'", f"'{ref}' has no instances (its count is 0)"
         base, _, k = ref.rpartition("_")
-        if base in self.most and k.isdigit() and self.most[base] is not None:
-            hint = f"'{base}' has at most {self.most[base]} instances, {base}_0 .. {base}_{self.most[base] - 1}"
-            if self.most[base] == 0:
+        most = self.most.get(base)
+        if k.isdigit() and most is not None:
+            hint = f"'{base}' has at most {most} instances, {base}_0 .. {base}_{most - 1}"
+            if most == 0:
                 hint = f"'{base}' has no instances (its count is 0)"
         return f"no object or instance named '{ref}'", hint
 

@@ -6,7 +6,7 @@ module imports no kind, so kinds and :mod:`simgen.scenario.models` can both buil
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -34,6 +34,9 @@ class Model(BaseModel):
 
 class ObjectBase(Model):
     """Fields every object kind shares."""
+
+    if TYPE_CHECKING:
+        type: str  # each kind's model declares its own Literal tag (the union's discriminator)
 
     name: Name = Field(description="unique name; instances are called name_0, name_1, ...")
     class_: ClassName | None = Field(

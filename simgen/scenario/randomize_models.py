@@ -25,7 +25,8 @@ this module never imports pybullet or OpenCV.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from collections.abc import Callable
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -126,7 +127,7 @@ class DistractorRandomizer(_Randomizer):
     type: Literal["distractors"]
     count: Num(ge=0, le=MAX_DISTRACTORS, integer=True) = Field({"integer": [1, 4]})
     shapes: list[Literal["box", "sphere", "cylinder", "capsule", "urdf"]] = Field(
-        default_factory=lambda: ["box", "sphere", "cylinder", "urdf"],
+        default_factory=lambda: ["box", "sphere", "cylinder", "urdf"],  # type: ignore[arg-type]  # Literal list
         min_length=1,
         max_length=5,
         description="urdf: one of pybullet_data's 1000 random_urdfs",
@@ -397,7 +398,7 @@ EFFECT_TYPES: tuple[str, ...] = (
 )
 
 
-def check_randomize(scenario: object, base_dir: object, add: object) -> None:
+def check_randomize(scenario: Any, base_dir: Any, add: Callable[..., None]) -> None:
     """Cross-field rules: known texture kinds, confined image paths, classes and cameras that exist.
 
     Reported through ``add(path, message, hint)`` like every semantic check.
@@ -410,10 +411,10 @@ def check_randomize(scenario: object, base_dir: object, add: object) -> None:
         import simgen.materials.library  # noqa: F401
     except ImportError:
         pass
-    classes = list(scenario.class_names)  # type: ignore[attr-defined]
-    cameras = [c.name for c in scenario.cameras]  # type: ignore[attr-defined]
+    classes = list(scenario.class_names)
+    cameras = [c.name for c in scenario.cameras]
     kinds = sorted(TEXTURES)
-    for i, e in enumerate(scenario.randomize):  # type: ignore[attr-defined]
+    for i, e in enumerate(scenario.randomize):
         if isinstance(e, TextureRandomizer):
             for j, g in enumerate(e.generators):
                 if g not in TEXTURES:
@@ -423,13 +424,13 @@ def check_randomize(scenario: object, base_dir: object, add: object) -> None:
                         did_you_mean(g, kinds),
                     )
             for j, path in enumerate(e.images):
-                problem = check_asset_path(path, base_dir, kind="texture")  # type: ignore[arg-type]
+                problem = check_asset_path(path, base_dir, kind="texture")
                 if problem:
                     add(("randomize", i, "images", j), problem[0], problem[1])
-            if e.target == "ground" and scenario.world.ground.type != "plane":  # type: ignore[attr-defined]
+            if e.target == "ground" and scenario.world.ground.type != "plane":
                 add(
                     ("randomize", i, "target"),
-                    f"a ground texture needs world.ground.type: plane, not '{scenario.world.ground.type}'",  # type: ignore[attr-defined]
+                    f"a ground texture needs world.ground.type: plane, not '{scenario.world.ground.type}'",
                     "set world.ground.type: plane",
                 )
             if not e.generators and not e.images:
@@ -450,13 +451,13 @@ def check_randomize(scenario: object, base_dir: object, add: object) -> None:
         for j, cam in enumerate(getattr(e, "cameras", [])):
             if cam not in cameras:
                 add(("randomize", i, "cameras", j), f"no camera named '{cam}'", did_you_mean(cam, cameras))
-    for i, e in enumerate(scenario.effects):  # type: ignore[attr-defined]
+    for i, e in enumerate(scenario.effects):
         for j, cam in enumerate(e.cameras):
             if cam not in cameras:
                 add(("effects", i, "cameras", j), f"no camera named '{cam}'", did_you_mean(cam, cameras))
 
 
-def entry_keys(entries: list) -> list[str]:  # type: ignore[type-arg]
+def entry_keys(entries: list[Any]) -> list[str]:
     """Generator key of each entry: its ``name``, else its type, suffixed ``#k`` for the k-th repeat.
 
     Keys, not list positions, seed the entries, so inserting an entry never shifts another's draws.

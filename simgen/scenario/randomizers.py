@@ -307,7 +307,7 @@ def distractors(entry: Any, key: str, w: Working, rec: dict[str, Any]) -> None:
         velocity = None
         if speed > 0:
             vec = o.rng("direction").normal(size=3)
-            velocity = tuple(float(x) for x in vec / max(np.linalg.norm(vec), 1e-9) * speed)
+            velocity = tuple(float(x) for x in vec / max(float(np.linalg.norm(vec)), 1e-9) * speed)
             o.record("velocity", velocity)
         obj = ObjectInstance(
             instance_id=len(w.objects) + 1,
@@ -500,10 +500,10 @@ def physics(entry: Any, key: str, w: Working, rec: dict[str, Any]) -> None:
         if entry.restitution is not None:
             changes["restitution"] = float(d.value(entry.restitution, "restitution"))
         if entry.velocity is not None:
-            changes["velocity"] = tuple(float(v) for v in d.vector(entry.velocity, "velocity"))  # type: ignore[union-attr]
+            changes["velocity"] = tuple(float(v) for v in d.vector(entry.velocity, "velocity"))
         if entry.angular_velocity is not None:
             av = d.vector(entry.angular_velocity, "angular_velocity")
-            changes["angular_velocity"] = tuple(float(v) for v in av)  # type: ignore[union-attr]
+            changes["angular_velocity"] = tuple(float(v) for v in av)
         return dataclasses.replace(obj, **changes)
 
     per_object(entry, key, w, rec, one)

@@ -30,7 +30,7 @@ from __future__ import annotations
 import ast
 import math
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,7 +41,7 @@ RefPath = tuple[str | int, ...]
 
 MAX_EXPRESSION_CHARS = 400
 MAX_PATHS = 32
-FUNCTIONS = {"min": min, "max": max, "abs": abs}
+FUNCTIONS: dict[str, Callable[..., float]] = {"min": min, "max": max, "abs": abs}
 SKIPPED_TOP_LEVEL = ("extends", "variants", "sweep")
 
 _IDENT = r"[A-Za-z_][A-Za-z0-9_]*"
@@ -97,6 +97,7 @@ class Expression:
 
 def _eval(node: ast.AST, values: Sequence[float]) -> float:
     if isinstance(node, ast.Constant):
+        assert isinstance(node.value, int | float), "the parser lets only numbers through"
         return float(node.value)
     if isinstance(node, ast.Name):
         return float(values[int(node.id[2:])])
@@ -115,7 +116,8 @@ def _eval(node: ast.AST, values: Sequence[float]) -> float:
             raise ReferenceProblem("division by zero")
         return a / b
     if isinstance(node, ast.Call):
-        return float(FUNCTIONS[node.func.id](*(_eval(a, values) for a in node.args)))  # type: ignore[attr-defined]
+        assert isinstance(node.func, ast.Name), "the parser lets only named functions through"
+        return float(FUNCTIONS[node.func.id](*(_eval(a, values) for a in node.args)))
     raise AssertionError(f"unchecked node {type(node).__name__}")
 
 

@@ -49,8 +49,9 @@ def daylight(hours: float) -> float:
     return float(np.clip((sun_elevation(hours) + 6.0) / 36.0, 0.0, 1.0))
 
 
-def _lerp(a: tuple[float, ...], b: tuple[float, ...], t: float) -> tuple[float, ...]:
-    return tuple(float(x + (y - x) * t) for x, y in zip(a, b, strict=True))
+def _lerp(a: tuple[float, ...], b: tuple[float, ...], t: float) -> tuple[float, float, float]:
+    x, y, z = (float(p + (q - p) * t) for p, q in zip(a, b, strict=True))
+    return x, y, z
 
 
 def sun_light(hours: float) -> dict[str, Any]:
@@ -249,35 +250,9 @@ def sample_world(
         k = counters.get(inst.source, 0)
         counters[inst.source] = k + 1
         p = f"objects[{j}][{k}]"
-        kind = kind_of(inst.type)
         first_of.setdefault(inst.source, inst.instance_id)
         label = {"unique": None, "shared": first_of[inst.source], "none": 0}[spec.instance_ids]
-        behavior = resolve(spec.behavior, sampler, f"{p}.behavior") if spec.behavior is not None else None
-        update: dict[str, Any] = {
-            "label_id": label,
-            "metadata": {**kind.attributes(inst.shape), **spec.metadata},
-            "behavior": behavior,
-            "joints": {n: float(sampler.draw(v, f"{p}.joints.{n}")) for n, v in spec.joints.items()},
-            "spawn": spec.spawn,
-        }
-        known = kind.joint_names()
-        for joint in spec.joints if known is not None else ():
-            if joint not in known:
-                raise ScenarioError(
-                    f"the {spec.type} has no joint '{joint}'",
-                    file=file,
-                    path=f"objects[{j}].joints.{joint}",
-                    hint=did_you_mean(joint, list(known)) or f"joints: {', '.join(known)}",
-                )
-        if behavior is not None and behavior["type"] == "static":
-            update["mass"] = 0.0
-        inst = dataclasses.replace(inst, **update)
-        if kind.reads_files:
-            try:  # read the asset now, so a bad file is reported at its key path before anything renders
-                local_half_extents(inst, base)
-            except AssetError as err:
-                issue = err.issues[0]
-                raise AssetError(issue.message, file=file, path=f"objects[{j}].path", hint=issue.hint) from None
+        inst = _resolve_instance(inst, spec, sampler, p, label, f"objects[{j}]", file, base)
         inst = _ground_rule(inst, spec, j, p, scenario, base)
         if isinstance(spec.placement, _PlacedAfter):
             pass  # placed once the regions (relative_to) or the cameras (hidden/visible_from) are known
@@ -288,7 +263,7 @@ def sample_world(
         out.append(inst)
     names = _index_names(out)
     ground = _ground(scenario, sampler)
-    terrain = None
+    terrain: tuple[np.ndarray, Any] | None = None  # (heights, (size x, size y))
     if "heightfield" in ground and pending:
         from simgen.scenario.terrain import heightfield_heights
 
@@ -296,46 +271,9 @@ def sample_world(
     for idx, p, region in pending:
         inst = out[idx]
         half = world_half_extents(inst, base)
-        support, skip = None, ""
-        grounded = is_grounded(inst.type)
-        if grounded and region.anchor != "bottom":
-            raise ScenarioError(
-                f"'{inst.name}' walks or drives: it stands on its support, so anchor: centre does not apply",
-                file=file,
-                path=f"objects[{specs[inst.source][0]}].placement.anchor",
-                hint="remove anchor: it stands on the support under the point the region draws",
-            )
-        if region.region == "surface":
-            if region.support == "ground":
-                x0, y0, x1, y1 = region.area
-                support = (np.array([(x0 + x1) / 2, (y0 + y1) / 2, 0.0]), np.array([(x1 - x0) / 2, (y1 - y0) / 2, 0.0]))
-            else:
-                s = out[_resolve_ref(region.support, names, f"{p}.placement.support", file)]
-                support = (np.asarray(s.position, float), world_half_extents(s, base))
-                skip = s.name
-        rng = sampler.rng(f"{p}.placement")
-        clash = None
-        for _ in range(region.max_tries):
-            try:
-                c = REGIONS[region.region](region, rng, half, support)
-            except ValueError as err:
-                raise ScenarioError(
-                    f"cannot place '{inst.name}' on '{region.support}': {err}", file=file, path=f"{p}.placement"
-                ) from None
-            if terrain is not None and region.region == "surface" and region.support == "ground":
-                c[2] += terrain_top(*terrain, c, half)
-            clash = _overlaps(c, half, boxes, skip) if region.avoid_overlap else None
-            if clash is None:
-                break
-        else:
-            raise ScenarioError(
-                f"could not place '{inst.name}' in its {region.region} region without overlapping "
-                f"'{clash}' after {region.max_tries} tries",
-                file=file,
-                path=f"{p}.placement",
-                hint="enlarge the region, lower the count, or raise max_tries",
-            )
-        pos = tuple(float(v) for v in c)
+        key = f"objects[{specs[inst.source][0]}]"
+        c = _place(inst, half, p, key, region, out, names, boxes, terrain, sampler, file, base)
+        pos = (float(c[0]), float(c[1]), float(c[2]))
         sampler.sampled[f"{p}.placement"] = list(pos)
         out[idx] = inst = dataclasses.replace(inst, position=pos)
         boxes.append((c, half, inst.name))
@@ -377,6 +315,104 @@ def _ground_rule(inst: ObjectInstance, spec: Any, j: int, p: str, scenario: Scen
         x, y, z = inst.position
         return dataclasses.replace(inst, position=(x, y, z + half_z))
     return inst
+
+
+def _resolve_instance(
+    inst: ObjectInstance,
+    spec: Any,
+    sampler: Sampler,
+    p: str,
+    label: int | None,
+    key: str,
+    file: str | None,
+    base: Path,
+) -> ObjectInstance:
+    """An instance with its label id, metadata, behavior and joints drawn; its asset read (errors at ``key``)."""
+    kind = kind_of(inst.type)
+    behavior = resolve(spec.behavior, sampler, f"{p}.behavior") if spec.behavior is not None else None
+    update: dict[str, Any] = {
+        "label_id": label,
+        "metadata": {**kind.attributes(inst.shape), **spec.metadata},
+        "behavior": behavior,
+        "joints": {n: float(sampler.draw(v, f"{p}.joints.{n}")) for n, v in spec.joints.items()},
+        "spawn": spec.spawn,
+    }
+    names = kind.joint_names()
+    known: tuple[str, ...] = () if names is None else names
+    for joint in spec.joints if names is not None else ():
+        if joint not in known:
+            raise ScenarioError(
+                f"the {spec.type} has no joint '{joint}'",
+                file=file,
+                path=f"{key}.joints.{joint}",
+                hint=did_you_mean(joint, list(known)) or f"joints: {', '.join(known)}",
+            )
+    if behavior is not None and behavior["type"] == "static":
+        update["mass"] = 0.0
+    inst = dataclasses.replace(inst, **update)
+    if kind.reads_files:
+        try:  # read the asset now, so a bad file is reported at its key path before anything renders
+            local_half_extents(inst, base)
+        except AssetError as err:
+            issue = err.issues[0]
+            raise AssetError(issue.message, file=file, path=f"{key}.path", hint=issue.hint) from None
+    return inst
+
+
+def _place(
+    inst: ObjectInstance,
+    half: np.ndarray,
+    p: str,
+    key: str,
+    region: Any,
+    out: list[ObjectInstance],
+    names: dict[str, int],
+    boxes: list[tuple[np.ndarray, np.ndarray, str]],
+    terrain: tuple[np.ndarray, Any] | None,
+    sampler: Sampler,
+    file: str | None,
+    base: Path,
+) -> np.ndarray:
+    """Draw ``inst``'s centre in its placement region, retrying until it overlaps no earlier box."""
+    if is_grounded(inst.type) and region.anchor != "bottom":
+        raise ScenarioError(
+            f"'{inst.name}' walks or drives: it stands on its support, so anchor: centre does not apply",
+            file=file,
+            path=f"{key}.placement.anchor",
+            hint="remove anchor: it stands on the support under the point the region draws",
+        )
+    support, skip = None, ""
+    if region.region == "surface":
+        if region.support == "ground":
+            x0, y0, x1, y1 = region.area
+            support = (np.array([(x0 + x1) / 2, (y0 + y1) / 2, 0.0]), np.array([(x1 - x0) / 2, (y1 - y0) / 2, 0.0]))
+        else:
+            s = out[_resolve_ref(region.support, names, f"{p}.placement.support", file)]
+            support = (np.asarray(s.position, float), world_half_extents(s, base))
+            skip = s.name
+    rng = sampler.rng(f"{p}.placement")
+    clash = None
+    for _ in range(region.max_tries):
+        try:
+            c = REGIONS[region.region](region, rng, half, support)
+        except ValueError as err:
+            raise ScenarioError(
+                f"cannot place '{inst.name}' on '{region.support}': {err}", file=file, path=f"{p}.placement"
+            ) from None
+        if terrain is not None and region.region == "surface" and region.support == "ground":
+            c[2] += terrain_top(terrain[0], terrain[1], c, half)
+        clash = _overlaps(c, half, boxes, skip) if region.avoid_overlap else None
+        if clash is None:
+            break
+    else:
+        raise ScenarioError(
+            f"could not place '{inst.name}' in its {region.region} region without overlapping "
+            f"'{clash}' after {region.max_tries} tries",
+            file=file,
+            path=f"{p}.placement",
+            hint="enlarge the region, lower the count, or raise max_tries",
+        )
+    return c
 
 
 def _check_refs(scenario: Scenario, out: list[ObjectInstance], names: dict[str, int], file: str | None) -> None:
@@ -427,6 +463,7 @@ def _scene(
     light = dict(DEFAULT_LIGHT) if hours is None else sun_light(hours)
     light.update(resolve(w.light, sampler, "world.light"))
     light = {k: tuple(v) if isinstance(v, list) else v for k, v in light.items()}
+    sky: tuple[float, ...] | None
     if w.sky is not None:
         sky = tuple(resolve(w.sky, sampler, "world.sky"))[:3]
     else:
@@ -463,7 +500,7 @@ def _scene(
         events.append({"name": ev.name, "trigger": trig, "actions": actions})
     return SceneSpec(
         light=light,
-        sky=None if sky is None else tuple(float(c) for c in sky),
+        sky=None if sky is None else (float(sky[0]), float(sky[1]), float(sky[2])),
         haze=haze,
         ground=ground,
         time_of_day=hours,

@@ -19,7 +19,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import zlib
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -128,11 +128,22 @@ class Sampler:
             raise self._fail(path, f"'${{{ref.text}}}' {problem}")
         return int(out) if ref.integer else out
 
+    @overload
+    def vec(self, values: None, path: str) -> None: ...
+
+    @overload
+    def vec(self, values: tuple[Any, ...], path: str) -> tuple[float, ...]: ...
+
     def vec(self, values: tuple[Any, ...] | None, path: str) -> tuple[float, ...] | None:
         """Resolve a tuple of fields (position, rpy, colour)."""
         if values is None:
             return None
         return tuple(float(self.draw(v, f"{path}[{i}]")) for i, v in enumerate(values))
+
+    def vec3(self, values: tuple[Any, Any, Any], path: str) -> tuple[float, float, float]:
+        """Resolve a 3-vector field (position, rpy) component by component."""
+        x, y, z = self.vec(values, path)
+        return x, y, z
 
 
 def intrinsics_matrix(cam: Camera, sampler: Sampler, path: str) -> np.ndarray:
@@ -382,61 +393,13 @@ def _sample(scenario: Scenario, index: int, n_episodes: int, master: int, attemp
     for name, value in scenario.params.items():
         sampler.sampled[f"params.{name}"] = sampler.draw(value, f"params.{name}")
     classes = scenario.class_names
-    objects: list[ObjectInstance] = []
-    for j, obj in enumerate(scenario.objects):
-        count = int(sampler.draw(obj.count, f"objects[{j}].count"))
-        if len(objects) + count > MAX_OBJECTS:
-            raise sampler._fail(
-                f"objects[{j}].count", f"this episode would have more than {MAX_OBJECTS} objects", "lower the counts"
-            )
-        for k in range(count):
-            p = f"objects[{j}][{k}]"
-            rpy = sampler.vec(obj.rpy, f"{p}.rpy")
-            color = sampler.vec(obj.color, f"{p}.color")
-            if color is not None and len(color) == 3:
-                color = (*color, 1.0)
-            objects.append(
-                ObjectInstance(
-                    instance_id=len(objects) + 1,
-                    name=f"{obj.name}_{k}",
-                    source=obj.name,
-                    class_name=obj.class_ or "",  # unlabelled props may have no class
-                    category_id=classes.index(obj.class_) + 1 if obj.class_ in classes else 0,
-                    type=obj.type,
-                    shape=_shape(obj, sampler, p),
-                    position=sampler.vec(obj.position, f"{p}.position"),
-                    orientation=quaternion_from_matrix(rotation_from_rpy(rpy)),
-                    rpy_deg=rpy,
-                    mass=float(sampler.draw(obj.mass, f"{p}.mass")),
-                    color=color,
-                    friction=float(sampler.draw(obj.friction, f"{p}.friction")),
-                    restitution=float(sampler.draw(obj.restitution, f"{p}.restitution")),
-                    linear_damping=float(sampler.draw(obj.linear_damping, f"{p}.linear_damping")),
-                    angular_damping=float(sampler.draw(obj.angular_damping, f"{p}.angular_damping")),
-                    reflectivity=None
-                    if obj.reflectivity is None
-                    else float(sampler.draw(obj.reflectivity, f"{p}.reflectivity")),
-                )
-            )
+    objects = _sample_objects(scenario, sampler)
     from simgen.scenario.sensor_sampling import sample_cameras, sample_sensors
 
     objects, _, scene = sample_world(scenario, sampler, objects, ())
     cameras = sample_cameras(scenario, sampler, objects)
     objects = place_in_view(scenario, sampler, objects, cameras)
-    w = scenario.world
-    world = WorldSpec(
-        gravity=tuple(float(g) for g in w.gravity),
-        time_step=w.time_step,
-        solver_iterations=w.solver_iterations,
-        ground={
-            "type": w.ground.type,
-            "color": list(sampler.vec(w.ground.color, "world.ground.color"))
-            + ([1.0] if len(w.ground.color) == 3 else []),
-            "friction": float(sampler.draw(w.ground.friction, "world.ground.friction")),
-        },
-        settle_steps=int(round(w.settle_time / w.time_step)),
-        steps_per_frame=max(1, int(round(1.0 / (w.frame_rate * w.time_step)))),
-    )
+    world = _world_spec(scenario, sampler)
     spec = EpisodeSpec(
         index=index,
         seed=episode_seed(master, index),
@@ -459,3 +422,69 @@ def _sample(scenario: Scenario, index: int, n_episodes: int, master: int, attemp
 
         spec = apply_randomizers(scenario, spec)
     return spec
+
+
+def _sample_objects(scenario: Scenario, sampler: Sampler) -> list[ObjectInstance]:
+    """Every object entry's instances with their shapes, poses and physical properties drawn."""
+    classes = scenario.class_names
+    objects: list[ObjectInstance] = []
+    for j, obj in enumerate(scenario.objects):
+        count = int(sampler.draw(obj.count, f"objects[{j}].count"))
+        if len(objects) + count > MAX_OBJECTS:
+            raise sampler._fail(
+                f"objects[{j}].count", f"this episode would have more than {MAX_OBJECTS} objects", "lower the counts"
+            )
+        for k in range(count):
+            p = f"objects[{j}][{k}]"
+            rpy = sampler.vec3(obj.rpy, f"{p}.rpy")
+            color = _rgba(sampler.vec(obj.color, f"{p}.color"))
+            objects.append(
+                ObjectInstance(
+                    instance_id=len(objects) + 1,
+                    name=f"{obj.name}_{k}",
+                    source=obj.name,
+                    class_name=obj.class_ or "",  # unlabelled props may have no class
+                    category_id=classes.index(obj.class_) + 1 if obj.class_ in classes else 0,
+                    type=obj.type,
+                    shape=_shape(obj, sampler, p),
+                    position=sampler.vec3(obj.position, f"{p}.position"),
+                    orientation=quaternion_from_matrix(rotation_from_rpy(rpy)),
+                    rpy_deg=rpy,
+                    mass=float(sampler.draw(obj.mass, f"{p}.mass")),
+                    color=color,
+                    friction=float(sampler.draw(obj.friction, f"{p}.friction")),
+                    restitution=float(sampler.draw(obj.restitution, f"{p}.restitution")),
+                    linear_damping=float(sampler.draw(obj.linear_damping, f"{p}.linear_damping")),
+                    angular_damping=float(sampler.draw(obj.angular_damping, f"{p}.angular_damping")),
+                    reflectivity=None
+                    if obj.reflectivity is None
+                    else float(sampler.draw(obj.reflectivity, f"{p}.reflectivity")),
+                )
+            )
+    return objects
+
+
+def _world_spec(scenario: Scenario, sampler: Sampler) -> WorldSpec:
+    """The physics world: gravity, time step, solver, ground (colour and friction drawn), frame timing."""
+    w = scenario.world
+    return WorldSpec(
+        gravity=(float(w.gravity[0]), float(w.gravity[1]), float(w.gravity[2])),
+        time_step=w.time_step,
+        solver_iterations=w.solver_iterations,
+        ground={
+            "type": w.ground.type,
+            "color": list(sampler.vec(w.ground.color, "world.ground.color"))
+            + ([1.0] if len(w.ground.color) == 3 else []),
+            "friction": float(sampler.draw(w.ground.friction, "world.ground.friction")),
+        },
+        settle_steps=int(round(w.settle_time / w.time_step)),
+        steps_per_frame=max(1, int(round(1.0 / (w.frame_rate * w.time_step)))),
+    )
+
+
+def _rgba(color: tuple[float, ...] | None) -> tuple[float, float, float, float] | None:
+    """An RGB(A) colour as RGBA (alpha 1 when not given); None stays None."""
+    if color is None:
+        return None
+    r, g, b, *a = color
+    return r, g, b, (a[0] if a else 1.0)

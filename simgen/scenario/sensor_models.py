@@ -24,7 +24,7 @@ Vec3 = tuple[Finite, Finite, Finite]
 SensorName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]{0,63}$")]
 CameraOutput = Literal["rgb", "depth", "instance", "semantic", "normals", "flow", "object_coords"]
 CAMERA_OUTPUTS: tuple[str, ...] = ("rgb", "depth", "instance", "semantic", "normals", "flow", "object_coords")
-DEFAULT_OUTPUTS: tuple[str, ...] = ("rgb", "depth", "instance", "semantic")
+DEFAULT_OUTPUTS: tuple[CameraOutput, ...] = ("rgb", "depth", "instance", "semantic")
 SENSOR_TYPES: tuple[str, ...] = ("lidar", "imu", "gnss", "radar")
 MAX_SENSORS = 64
 RayBackend = Literal["auto", "embree", "bullet"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -15,7 +16,7 @@ import numpy as np
 from simgen.core.lens import COEFFICIENTS, fisheye_problem
 from simgen.core.transforms import BODY_FROM_OPTICAL, rotation_from_rpy
 from simgen.errors import ScenarioError
-from simgen.scenario.sensor_models import FisheyeDistortion, Gnss, Imu, Lidar, Radar, SensorBase
+from simgen.scenario.sensor_models import FisheyeDistortion, Lidar, SensorBase
 from simgen.scenario.sensor_spec import GnssSpec, ImuSpec, LidarSpec, RadarSpec, SensorSpec
 from simgen.scenario.spec import CameraSpec, ObjectInstance
 
@@ -60,10 +61,16 @@ def _first_instances(objects: list[ObjectInstance]) -> dict[str, str]:
     return out
 
 
+def _vec3(values: Any) -> tuple[float, float, float]:
+    """A validated 3-vector field as a tuple of three floats."""
+    x, y, z = values
+    return x, y, z
+
+
 def _local_pose(offset: tuple[float, ...] | None, rpy: tuple[float, ...] | None) -> np.ndarray:
     """(4, 4) body_from_camera (OpenCV axes) of a camera at ``offset`` with ``rpy`` in the body frame."""
     m = np.eye(4)
-    m[:3, :3] = rotation_from_rpy(tuple(rpy or (0.0, 0.0, 0.0))) @ BODY_FROM_OPTICAL
+    m[:3, :3] = rotation_from_rpy(_vec3(rpy or (0.0, 0.0, 0.0))) @ BODY_FROM_OPTICAL
     m[:3, 3] = offset or (0.0, 0.0, 0.0)
     return m
 
@@ -138,7 +145,7 @@ def _pose(sensor: SensorBase, sampler: Any, path: str) -> np.ndarray:
     t = np.eye(4)
     m = sensor.mount
     if m.offset is not None or m.rpy is not None:  # the mount gives the pose
-        t[:3, :3] = rotation_from_rpy(tuple(m.rpy or (0.0, 0.0, 0.0)))
+        t[:3, :3] = rotation_from_rpy(_vec3(m.rpy or (0.0, 0.0, 0.0)))
         t[:3, 3] = m.offset or (0.0, 0.0, 0.0)
         return t
     t[:3, :3] = rotation_from_rpy(sampler.vec(sensor.rpy, f"{path}.rpy"))
@@ -179,6 +186,55 @@ def ray_backend(name: str) -> str:
     return "embree" if importlib.util.find_spec("embreex") is not None else "bullet"
 
 
+def _centred(fov: float, step: float) -> tuple[float, ...]:
+    """Angles in degrees every ``step`` (or fewer, evenly) across ``[-fov/2, fov/2]``, both ends included."""
+    n = int(np.floor(fov / step + 1e-9)) + 1
+    return tuple(float(a) for a in np.linspace(-fov / 2, fov / 2, n)) if n > 1 else (0.0,)
+
+
+
+def spec_from_model(spec_type: type[SensorSpec], model: Any, given: dict[str, Any]) -> SensorSpec:
+    """A sensor's spec: the ``given`` fields, and every other spec field copied from the model field of that name.
+
+    Lists become tuples (specs are immutable records). A spec field the model lacks is an error here,
+    not a silent default, so a new spec field needs its model field (or a derived value).
+    """
+    values = dict(given)
+    for f in dataclasses.fields(spec_type):
+        if f.name not in values:
+            value = getattr(model, f.name)
+            values[f.name] = tuple(value) if isinstance(value, list) else value
+    return spec_type(**values)
+
+
+def _lidar_derived(s: Any) -> dict[str, Any]:
+    elev, az = lidar_angles(s)
+    return {"elevations_deg": elev, "azimuths_deg": az, "backend": ray_backend(s.backend)}
+
+
+def _radar_derived(s: Any) -> dict[str, Any]:
+    return {
+        "azimuths_deg": _centred(s.horizontal_fov, s.ray_resolution),
+        "elevations_deg": _centred(s.vertical_fov, s.ray_resolution),
+        "backend": ray_backend(s.backend),
+    }
+
+
+# Sensor type -> (its spec record, the spec fields computed from its model rather than copied).
+SENSOR_SPECS: dict[str, tuple[type[SensorSpec], Callable[[Any], dict[str, Any]]]] = {
+    "lidar": (LidarSpec, _lidar_derived),
+    "imu": (ImuSpec, lambda s: {}),
+    "gnss": (GnssSpec, lambda s: {}),
+    "radar": (RadarSpec, _radar_derived),
+}
+
+
+def register_sensor_spec(
+    kind: str, spec_type: type[SensorSpec], derive: Callable[[Any], dict[str, Any]] | None = None
+) -> None:
+    """Make ``spec_type`` the resolved record of sensors with ``type: kind`` (``derive``: computed fields)."""
+    SENSOR_SPECS[kind] = (spec_type, derive or (lambda s: {}))
+
 def _sensor(s: Any, sampler: Any, path: str, world_rate: float, mount: str | None) -> SensorSpec:
     common = {
         "name": s.name,
@@ -189,76 +245,9 @@ def _sensor(s: Any, sampler: Any, path: str, world_rate: float, mount: str | Non
         "mount": mount,
         "mount_from_sensor": _pose(s, sampler, path),
     }
-    if isinstance(s, Lidar):
-        elev, az = lidar_angles(s)
-        return LidarSpec(
-            **common,
-            pattern=s.pattern,
-            elevations_deg=elev,
-            azimuths_deg=az,
-            min_range=s.min_range,
-            max_range=s.max_range,
-            range_noise=s.range_noise,
-            dropout=s.dropout,
-            motion_distortion=s.motion_distortion,
-            deskew=s.deskew,
-            num_threads=s.num_threads,
-            backend=ray_backend(s.backend),
-            beam_divergence=s.beam_divergence,
-            beam_samples=s.beam_samples,
-            returns=s.returns,
-            echo_separation=s.echo_separation,
-        )
-    if isinstance(s, Imu):
-        return ImuSpec(
-            **common,
-            accel_noise_density=s.accel_noise_density,
-            gyro_noise_density=s.gyro_noise_density,
-            accel_random_walk=s.accel_random_walk,
-            gyro_random_walk=s.gyro_random_walk,
-            accel_bias=tuple(s.accel_bias),
-            gyro_bias=tuple(s.gyro_bias),
-            accel_scale=tuple(s.accel_scale),
-            gyro_scale=tuple(s.gyro_scale),
-            accel_range=s.accel_range,
-            gyro_range=s.gyro_range,
-        )
-    if isinstance(s, Gnss):
-        return GnssSpec(
-            **common,
-            horizontal_noise=s.horizontal_noise,
-            vertical_noise=s.vertical_noise,
-            velocity_noise=s.velocity_noise,
-            dropout=s.dropout,
-        )
-    if isinstance(s, Radar):
-        return RadarSpec(
-            **common,
-            azimuths_deg=_centred(s.horizontal_fov, s.ray_resolution),
-            elevations_deg=_centred(s.vertical_fov, s.ray_resolution),
-            ray_resolution=s.ray_resolution,
-            min_range=s.min_range,
-            max_range=s.max_range,
-            range_resolution=s.range_resolution,
-            azimuth_resolution=s.azimuth_resolution,
-            elevation_resolution=s.elevation_resolution,
-            velocity_resolution=s.velocity_resolution,
-            range_noise=s.range_noise,
-            azimuth_noise=s.azimuth_noise,
-            elevation_noise=s.elevation_noise,
-            velocity_noise=s.velocity_noise,
-            min_rcs=s.min_rcs,
-            max_detections=s.max_detections,
-            dropout=s.dropout,
-            backend=ray_backend(s.backend),
-        )
-    raise AssertionError(f"unhandled sensor type {s.type}")
+    spec_type, derive = SENSOR_SPECS[s.type]
+    return spec_from_model(spec_type, s, {**common, **derive(s)})
 
-
-def _centred(fov: float, step: float) -> tuple[float, ...]:
-    """Angles in degrees every ``step`` (or fewer, evenly) across ``[-fov/2, fov/2]``, both ends included."""
-    n = int(np.floor(fov / step + 1e-9)) + 1
-    return tuple(float(a) for a in np.linspace(-fov / 2, fov / 2, n)) if n > 1 else (0.0,)
 
 
 def sample_sensors(scenario: Any, sampler: Any, objects: list[ObjectInstance]) -> tuple[SensorSpec, ...]:

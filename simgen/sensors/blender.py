@@ -406,6 +406,8 @@ class BlenderScene:
         with quiet_stdout(stderr=False):  # Blender prints a progress line per tile to C stdout
             self.bpy.ops.render.render(write_still=True)
         bgr = cv2.imread(str(out), cv2.IMREAD_COLOR)
+        if bgr is None:
+            raise RuntimeError(f"Blender wrote no readable image at {out}")
         rgb = cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
         if rgb.shape[:2] != (cam.height, cam.width):
             rgb = cv2.resize(rgb, (cam.width, cam.height), interpolation=cv2.INTER_AREA)

@@ -12,7 +12,6 @@
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
 
 import numpy as np
 
@@ -26,18 +25,18 @@ from simgen.sensors.camera_outputs import (
     point_map,
     world_from_instance,
 )
-from simgen.sensors.registry import Sensor, register_sensor
+from simgen.sensors.registry import Sensor, WorldView, register_sensor
 from simgen.sensors.render import PHOTOREAL, raster_of, render
 
 
 @register_sensor
-class Camera(Sensor):
+class Camera(Sensor[CameraSpec, Frame]):
     """A pinhole camera (optionally distorted, optionally mounted) producing :class:`Frame` records."""
 
     kind = "camera"
     summary = "rgb, depth, instance, semantic, normals, flow, object_coords; OpenCV and fisheye lenses; mounts"
 
-    def __init__(self, spec: CameraSpec, world: Any, rng: np.random.Generator, renderer: str = "tiny") -> None:
+    def __init__(self, spec: CameraSpec, world: WorldView, rng: np.random.Generator, renderer: str = "tiny") -> None:
         super().__init__(spec, world, rng)
         self.renderer = renderer
         self.lens = lens_map(spec) if spec.distortion is not None else None
@@ -79,7 +78,7 @@ class Camera(Sensor):
             rgb = blender_scene(self.renderer).render(self.world, ideal, self._frame_seed())
         needs_points = bool(outputs & {"normals", "flow", "object_coords"})
         points = point_map(depth, ideal.K) if needs_points else None
-        normals = normals_from_points(points) if "normals" in outputs else None
+        normals = normals_from_points(points) if points is not None and "normals" in outputs else None
         if self.lens is not None:
             rgb = remap(rgb, self.lens, nearest=False)
             depth = remap(depth, self.lens, nearest=True, fill=0.0)
@@ -108,7 +107,7 @@ class Camera(Sensor):
             normals=normals,
             object_coords=(
                 object_coordinates(points, instance, cam.world_from_camera, poses_m)
-                if "object_coords" in outputs
+                if points is not None and "object_coords" in outputs
                 else None
             ),
             delivery_time=t + cam.latency,
@@ -117,6 +116,7 @@ class Camera(Sensor):
         if "flow" not in outputs:
             return frame
         ready = self._finish_pending(cam.world_from_camera, poses_m)
+        assert points is not None  # flow needs the point map
         self.pending = (frame, points, poses_m)
         return ready
 

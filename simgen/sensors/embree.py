@@ -43,7 +43,7 @@ class _Body:
     links: tuple[int, ...]
     pose: np.ndarray  # (L, 4, 4) link poses baked into the scene that holds it
     faces: int
-    key: object = None  # pybullet's own pose tuples at that time: equal tuples, nothing moved
+    key: Any = None  # pybullet's own pose tuples at that time: equal tuples, nothing moved
     watched: tuple[int, ...] = ()  # links whose states make up ``key`` (none for a rigid body: its base says all)
 
 
@@ -86,6 +86,11 @@ class _Scene:
             self.scene = rtcore_scene.EmbreeScene(device, robust=True)
             TriangleMesh(self.scene, v.astype(np.float32), f)
 
+    def packet_scene(self) -> PacketScene:
+        """The packet-cast form of this scene (built with ``packets=True``)."""
+        assert self.packets is not None, "built without packets"
+        return self.packets
+
     def first_hits(self, start: np.ndarray, dirs: np.ndarray, tfar: np.ndarray) -> np.ndarray:
         """Hit row of each ray (-1: none); ``tfar`` (N,) float32 limits in, hit distances out (in place).
 
@@ -125,7 +130,7 @@ class _Posed:
                  fixed: _Scene | None = None) -> None:  # fmt: skip
         bodies = [_Scene(None, [part], packets=True) for part in parts]
         shown = ([fixed] if fixed is not None else []) + bodies
-        self.top = InstanceScene([b.packets for b in shown], [np.eye(4)] * len(shown))
+        self.top = InstanceScene([b.packet_scene() for b in shown], [np.eye(4)] * len(shown))
         self.owner = np.concatenate([b.owner for b in shown])
         self.link = np.concatenate([b.link for b in shown])
         self.normal = np.concatenate([b.normal for b in shown])
@@ -153,7 +158,7 @@ class _Posed:
         for part in parts:
             inst = self.slot[part[0]]
             body = _Scene(None, [part], packets=True)
-            children[inst.index] = body.packets
+            children[inst.index] = body.packet_scene()
             transforms[inst.index] = np.eye(4)
             self.normal[inst.rows] = body.normal
             self.centres[inst.body], self.radii[inst.body] = body.centres[0], body.radii[0]
@@ -358,6 +363,7 @@ class EmbreeCaster(RayCaster):
         moving = [p for p in parts if posed is not None and p[0] in posed] if self.packets else []
         if not moving:
             return _Scene(self.device, parts, self.packets)
+        assert posed is not None  # moving bodies are posed ones
         still = [p for p in parts if p[0] not in posed]
         poses = [pose_matrix(*self.bodies[p[0]].key) if not self.bodies[p[0]].watched else np.eye(4) for p in moving]
         return _Posed(moving, poses, fixed=_Scene(self.device, still, True) if still else None)

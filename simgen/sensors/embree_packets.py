@@ -191,7 +191,7 @@ class PacketScene:
         args[0], args[1] = _QUERY_COHERENT, _FEATURES_ALL
         prim = np.empty(len(start), dtype=np.int32)
         _kernel()(
-            np.uint64(lib.intersect[width]), np.uint64(self.ptr), np.uint64(args.ctypes.data), width,
+            np.uint64(lib.intersect[width] or 0), np.uint64(self.ptr), np.uint64(args.ctypes.data), width,
             np.ascontiguousarray(start, dtype=np.float32), np.ascontiguousarray(dirs, dtype=np.float32), tfar, prim,
             packet.view(np.float32), packet.view(np.uint32), valid, self.rows,
         )  # fmt: skip
@@ -256,7 +256,9 @@ class InstanceScene:
         self._lib.commit_scene(self.ptr)
         self._lib.check("instance update")
 
-    first_hits = PacketScene.first_hits
+    def first_hits(self, start: np.ndarray, dirs: np.ndarray, tfar: np.ndarray) -> np.ndarray:
+        """See :meth:`PacketScene.first_hits`: the same packet kernel, over this scene's instances."""
+        return PacketScene.first_hits(self, start, dirs, tfar)  # type: ignore[arg-type]  # same ptr/_lib layout
 
     def __del__(self) -> None:
         if getattr(self, "ptr", None):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from simgen.scenario.sensor_spec import GnssSpec
 from simgen.sensors.imu import point_state
 from simgen.sensors.registry import Sensor, register_sensor
 from simgen.sensors.stream import GnssSample
 
 
 @register_sensor
-class Gnss(Sensor):
+class Gnss(Sensor[GnssSpec, GnssSample]):
     """Position fixes (local ENU metres; z up) and velocity (m/s) of the antenna point."""
 
     kind = "gnss"

@@ -17,8 +17,9 @@ from typing import Any
 import numpy as np
 
 from simgen.core.transforms import pose_matrix
+from simgen.scenario.sensor_spec import ImuSpec
 from simgen.sensors.geometry import body_uid
-from simgen.sensors.registry import Sensor, register_sensor
+from simgen.sensors.registry import Sensor, WorldView, register_sensor
 from simgen.sensors.stream import ImuSample
 
 
@@ -47,13 +48,13 @@ NOISE_BLOCK = 1024  # samples of noise drawn per generator call (white + walk, a
 
 
 @register_sensor
-class Imu(Sensor):
+class Imu(Sensor[ImuSpec, ImuSample]):
     """Accelerometer + gyroscope at the IMU's own rate."""
 
     kind = "imu"
     summary = "specific force (m/s^2) and angular rate (rad/s), Kalibr noise, bias, scale, saturation"
 
-    def __init__(self, spec: Any, world: Any, rng: np.random.Generator) -> None:
+    def __init__(self, spec: ImuSpec, world: WorldView, rng: np.random.Generator) -> None:
         super().__init__(spec, world, rng)
         self.gravity = np.asarray(world.spec.world.gravity, dtype=float)
         self.prev: tuple[float, np.ndarray] | None = None

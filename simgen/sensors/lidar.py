@@ -27,15 +27,15 @@ batches hold at most :data:`MAX_BATCH` = 16,383.
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 
+from simgen.scenario.sensor_spec import LidarSpec
 from simgen.sensors.geometry import body_uid, world_from_mount
 from simgen.sensors.lidar_echoes import beam_rays, echo_points
 from simgen.sensors.lidar_kernels import LabelTables, RayTables, assemble, world_rays
 from simgen.sensors.raycast import MAX_BATCH, cast_rays, label_tables, make_raycaster
-from simgen.sensors.registry import Sensor, register_sensor, sensor_rng
+from simgen.sensors.registry import Sensor, WorldView, register_sensor, sensor_rng
 from simgen.sensors.stream import LidarScan
 
 
@@ -54,13 +54,13 @@ MIN_SKEW = 1e-5  # metres: sensor motion that moves no ray further than this ove
 
 
 @register_sensor
-class Lidar(Sensor):
+class Lidar(Sensor[LidarSpec, LidarScan]):
     """Spinning or solid-state LiDAR on a ray casting backend (``spec.backend``)."""
 
     kind = "lidar"
     summary = "ray-cast point clouds: xyz, range, intensity, ring, time, instance, class"
 
-    def __init__(self, spec: Any, world: Any, rng: np.random.Generator) -> None:
+    def __init__(self, spec: LidarSpec, world: WorldView, rng: np.random.Generator) -> None:
         super().__init__(spec, world, rng)
         dirs, ring, col = ray_pattern(spec.elevations_deg, spec.azimuths_deg)
         self.dirs = dirs  # (C, R, 3) float64

@@ -175,6 +175,7 @@ def echo_points(
     b = beam[rows]
     r = rng_e[rows]
     if noise > 0:
+        assert rng is not None, "noise needs a generator"
         r = r + rng.normal(0.0, noise, len(r))
     u = uid_e[rows]
     r32 = r.astype(np.float32)

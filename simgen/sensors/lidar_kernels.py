@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
+numba: Any
 try:  # numba is part of the 'lidar' extra; without it the numpy path below runs
     import numba
 except ImportError:  # pragma: no cover - exercised by the SIMGEN_NUMBA=0 tests instead
@@ -188,6 +190,7 @@ def _assemble_numpy(
     r = t.take(idx).astype(np.float64)
     r += near
     if noise > 0:
+        assert rng is not None, "noise needs a generator"
         r = r + rng.normal(0.0, noise, len(r))
     n, d = normal.take(p, axis=0), dirs_w.take(idx, axis=0)
     cos = np.abs(n[:, 0] * d[:, 0] + n[:, 1] * d[:, 1] + n[:, 2] * d[:, 2])
@@ -347,7 +350,7 @@ def assemble(
 _COMPILED: dict[str, object] = {}
 
 
-def _kernels() -> dict[str, object]:
+def _kernels() -> dict[str, Any]:
     """The loops above compiled with numba (cached on disk next to this module, or numba's user cache)."""
     if not _COMPILED:
         jit = numba.njit(cache=True, nogil=True)

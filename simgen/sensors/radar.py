@@ -33,9 +33,10 @@ from typing import Any
 import numpy as np
 
 from simgen.core.transforms import matrix_from_quaternion
+from simgen.scenario.sensor_spec import RadarSpec
 from simgen.sensors.geometry import body_uid, world_from_mount
 from simgen.sensors.raycast import label_tables, make_raycaster
-from simgen.sensors.registry import Sensor, register_sensor
+from simgen.sensors.registry import Sensor, WorldView, register_sensor
 from simgen.sensors.stream import RadarScan
 
 
@@ -143,14 +144,14 @@ def cluster(keys: np.ndarray, weights: np.ndarray, values: np.ndarray, owner: np
 
 
 @register_sensor
-class Radar(Sensor):
+class Radar(Sensor[RadarSpec, RadarScan]):
     """Automotive-style radar over a ray casting backend; see the module docstring."""
 
     kind = "radar"
     prime_each_capture = True
     summary = "radar detections: range, azimuth, elevation, radial velocity, RCS proxy, instance, class"
 
-    def __init__(self, spec: Any, world: Any, rng: np.random.Generator) -> None:
+    def __init__(self, spec: RadarSpec, world: WorldView, rng: np.random.Generator) -> None:
         super().__init__(spec, world, rng)
         az = np.radians(np.asarray(spec.azimuths_deg, dtype=float))
         el = np.radians(np.asarray(spec.elevations_deg, dtype=float))

@@ -96,7 +96,12 @@ class RayCaster(ABC):
 
     @abstractmethod
     def cast(
-        self, origins: np.ndarray, directions: np.ndarray, near: float, far: float, start: np.ndarray | None = None
+        self,
+        origins: np.ndarray,
+        directions: np.ndarray,
+        near: float,
+        far: float | np.ndarray,
+        start: np.ndarray | None = None,
     ) -> RayHits:
         """First hits of rays ``origins + t * directions`` with ``near <= t <= far``.
 
@@ -226,7 +231,12 @@ class BulletCaster(RayCaster):
         self.num_threads = num_threads
 
     def cast(
-        self, origins: np.ndarray, directions: np.ndarray, near: float, far: float, start: np.ndarray | None = None
+        self,
+        origins: np.ndarray,
+        directions: np.ndarray,
+        near: float,
+        far: float | np.ndarray,
+        start: np.ndarray | None = None,
     ) -> RayHits:
         """See :meth:`RayCaster.cast`."""
         d = np.asarray(directions, dtype=np.float64)

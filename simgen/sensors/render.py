@@ -44,7 +44,8 @@ def attach(client: BulletClient, renderer: str) -> None:
         plugin = -1
         if loader is not None:
             with quiet_stdout(stderr=True):
-                plugin = client.p.loadPlugin(loader.get_filename(), "_eglRendererPlugin", physicsClientId=client.id)
+                path = loader.get_filename()  # type: ignore[attr-defined]  # a file loader; typeshed's Protocol lacks it
+                plugin = client.p.loadPlugin(path, "_eglRendererPlugin", physicsClientId=client.id)
         if plugin < 0:
             raise SimgenError(
                 "the EGL renderer could not start",

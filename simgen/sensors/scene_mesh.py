@@ -87,7 +87,7 @@ def primitive_mesh(geom: int, dims: Any, p: Any) -> tuple[np.ndarray, np.ndarray
 def _mesh_file(path: str, mtime_ns: int) -> tuple[np.ndarray, np.ndarray]:
     import trimesh
 
-    m = trimesh.load(path, force="mesh", process=False, skip_materials=True)
+    m: Any = trimesh.load(path, force="mesh", process=False, skip_materials=True)  # force="mesh": a Trimesh
     v = np.asarray(m.vertices, dtype=np.float64)
     f = np.asarray(m.faces, dtype=np.int32)
     v.setflags(write=False)
@@ -182,9 +182,9 @@ def body_meshes(world: Any, uid: int) -> list[LinkMesh]:
     if not out:  # no visual shapes: collision shapes, whose offsets are from the centre of mass
         links = list(range(-1, p.getNumJoints(uid, physicsClientId=cid)))
         shapes = [s for link in links for s in p.getCollisionShapeData(uid, link, physicsClientId=cid)]
-        inertial = _inertial_frames(world, uid, links)
+        frames = _inertial_frames(world, uid, links)
         out = [
-            LinkMesh(m.link, m.vertices @ inertial[m.link][:3, :3].T + inertial[m.link][:3, 3], m.faces)
+            LinkMesh(m.link, m.vertices @ frames[m.link][:3, :3].T + frames[m.link][:3, 3], m.faces)
             for m in _shape_meshes(p, shapes)
         ]
     return out

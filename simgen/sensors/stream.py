@@ -197,7 +197,7 @@ def _radar_arrays(scans: list[RadarScan]) -> dict[str, np.ndarray]:
 def npz_bytes(arrays: dict[str, np.ndarray]) -> bytes:
     """Uncompressed NPZ of ``arrays`` in key order; same arrays give the same bytes."""
     buf = io.BytesIO()
-    np.savez(buf, **arrays)
+    np.savez(buf, **arrays)  # type: ignore[arg-type]  # numpy's stub types **kwds like allow_pickle
     return buf.getvalue()
 
 

@@ -254,7 +254,8 @@ class TruthReader:
                 self._read(iid, uid)
             n = self.joints[iid]
             world_from_body = pose_matrix(*pose)
-            link_poses = origins = None
+            link_poses: np.ndarray | None = None
+            origins = None
             if n:
                 states = p.getLinkStates(uid, list(range(n)), computeForwardKinematics=1, physicsClientId=cid)
                 link_poses = np.stack([pose_matrix(st[0], st[1]) for st in states])
@@ -264,6 +265,7 @@ class TruthReader:
             if iid in self.rigid_points:
                 pts = self.rigid_points[iid]
             else:  # articulated: the box of its posed parts, in the base frame
+                assert link_poses is not None  # only jointed bodies have parts without rigid points
                 body_from_world = np.linalg.inv(world_from_body)
                 posed = [
                     transform(ext, body_from_world @ (world_from_body if part.link < 0 else link_poses[part.link]))

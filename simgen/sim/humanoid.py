@@ -18,7 +18,7 @@ from simgen.scenario.world_models import HUMANOID_JOINTS
 
 # (name, parent (0 = base, k = k-th link), joint position in parent frame, shape, shape offset,
 #  size (capsule: radius, full length tip to tip; sphere: radius), mass share). Units: height = 1.
-_TORSO = {"half": (0.06, 0.1, 0.17), "offset": (0.0, 0.0, 0.175), "mass": 0.5}
+_TORSO: dict[str, Any] = {"half": (0.06, 0.1, 0.17), "offset": (0.0, 0.0, 0.175), "mass": 0.5}
 _LINKS: list[tuple[str, int, tuple[float, float, float], str, float, tuple[float, ...], float]] = [
     ("neck", 0, (0.0, 0.0, 0.345), "sphere", 0.09, (0.065,), 0.08),
     ("right_hip", 0, (0.0, -0.055, 0.0), "capsule", -0.125, (0.045, 0.25), 0.1),
@@ -62,47 +62,10 @@ def build_humanoid(
     p, cid = client.p, client.id
     h = height
     colors = colors or {}
-
-    def part_rgba(name: str) -> list[float]:
-        key = next((v for k, v in _WEARS.items() if name.endswith(k)), "trousers_color")
-        return list(colors.get(key, rgba))
-
-    def shapes(
-        kind: str, size: tuple[float, ...], offset: tuple[float, float, float], rgba: list[float]
-    ) -> tuple[int, int]:
-        if kind == "box":
-            half = [s * h for s in size]
-            col = p.createCollisionShape(
-                p.GEOM_BOX, halfExtents=half, collisionFramePosition=offset, physicsClientId=cid
-            )
-            vis = p.createVisualShape(
-                p.GEOM_BOX, halfExtents=half, rgbaColor=rgba, visualFramePosition=offset, physicsClientId=cid
-            )
-        elif kind == "sphere":
-            r = size[0] * h
-            col = p.createCollisionShape(p.GEOM_SPHERE, radius=r, collisionFramePosition=offset, physicsClientId=cid)
-            vis = p.createVisualShape(
-                p.GEOM_SPHERE, radius=r, rgbaColor=rgba, visualFramePosition=offset, physicsClientId=cid
-            )
-        else:
-            r, full = size[0] * h, size[1] * h
-            length = full - 2 * r
-            col = p.createCollisionShape(
-                p.GEOM_CAPSULE, radius=r, height=length, collisionFramePosition=offset, physicsClientId=cid
-            )
-            vis = p.createVisualShape(
-                p.GEOM_CAPSULE,
-                radius=r,
-                length=length,
-                rgbaColor=rgba,
-                visualFramePosition=offset,
-                physicsClientId=cid,
-            )
-        return col, vis
-
     torso_offset = [c * h for c in _TORSO["offset"]]
     tx, ty, tz = _TORSO["half"]
-    base_col, base_vis = shapes("box", (tx * build, ty * build, tz), torso_offset, part_rgba("torso"))
+    torso_rgba = _part_rgba("torso", colors, rgba)
+    base_col, base_vis = _shapes(client, h, "box", (tx * build, ty * build, tz), torso_offset, torso_rgba)
     cols, viss, masses, positions, inertial, parents = [], [], [], [], [], []
     head = child_head_scale(h)
     for name, parent, joint_pos, kind, off, size, share in _LINKS:
@@ -113,7 +76,7 @@ def build_humanoid(
             size = (r,)
         else:
             size = (size[0] * build, size[1])
-        col, vis = shapes(kind, size, offset, part_rgba(name))
+        col, vis = _shapes(client, h, kind, size, offset, _part_rgba(name, colors, rgba))
         cols.append(col)
         viss.append(vis)
         masses.append(share * mass)
@@ -141,3 +104,49 @@ def build_humanoid(
         physicsClientId=cid,
     )
     return uid
+
+
+def _part_rgba(name: str, colors: dict[str, Any], rgba: list[float]) -> list[float]:
+    """The colour a part wears: skin, shirt or trousers from ``colors``, else ``rgba``."""
+    key = next((v for k, v in _WEARS.items() if name.endswith(k)), "trousers_color")
+    return list(colors.get(key, rgba))
+
+
+def _shapes(
+    client: Any, h: float, kind: str, size: tuple[float, ...], offset: Any, rgba: list[float]
+) -> tuple[int, int]:
+    """Collision and visual shape of one part, offset in the link frame.
+
+    ``size`` in units of the height ``h``: box half extents, sphere radius, or capsule radius and
+    full length tip to tip.
+    """
+    p, cid = client.p, client.id
+    if kind == "box":
+        half = [s * h for s in size]
+        col = p.createCollisionShape(
+            p.GEOM_BOX, halfExtents=half, collisionFramePosition=offset, physicsClientId=cid
+        )
+        vis = p.createVisualShape(
+            p.GEOM_BOX, halfExtents=half, rgbaColor=rgba, visualFramePosition=offset, physicsClientId=cid
+        )
+    elif kind == "sphere":
+        r = size[0] * h
+        col = p.createCollisionShape(p.GEOM_SPHERE, radius=r, collisionFramePosition=offset, physicsClientId=cid)
+        vis = p.createVisualShape(
+            p.GEOM_SPHERE, radius=r, rgbaColor=rgba, visualFramePosition=offset, physicsClientId=cid
+        )
+    else:
+        r, full = size[0] * h, size[1] * h
+        length = full - 2 * r
+        col = p.createCollisionShape(
+            p.GEOM_CAPSULE, radius=r, height=length, collisionFramePosition=offset, physicsClientId=cid
+        )
+        vis = p.createVisualShape(
+            p.GEOM_CAPSULE,
+            radius=r,
+            length=length,
+            rgbaColor=rgba,
+            visualFramePosition=offset,
+            physicsClientId=cid,
+        )
+    return col, vis

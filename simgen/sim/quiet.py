@@ -8,6 +8,7 @@ import os
 import sys
 from collections.abc import Iterator
 
+_LIBC: ctypes.CDLL | None
 try:
     _LIBC = ctypes.CDLL(None)
 except OSError:  # pragma: no cover - non-POSIX

@@ -375,7 +375,8 @@ class World:
 
     def queue_impulse(self, iid: int, impulse: Any) -> None:
         """Impulse (N s) delivered during the next step as the force impulse / time_step."""
-        self._impulses.append((iid, tuple(float(v) for v in impulse)))
+        x, y, z = (float(v) for v in impulse)
+        self._impulses.append((iid, (x, y, z)))
 
     def spawn(self, source: str) -> None:
         """Create every not-yet-built instance of object ``source``."""

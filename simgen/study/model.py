@@ -197,7 +197,7 @@ def train_detector(
     t0 = time.perf_counter()
     running = 0.0
     for step in range(config.steps):
-        batch_ids = []
+        batch_ids: list[int] = []
         while len(batch_ids) < config.batch_size:
             if not order:
                 order = list(rng.permutation(len(ids)))

@@ -161,15 +161,7 @@ def _renderer_for(role: str, options: StudyOptions, photoreal_ok: bool) -> str:
 def plan(scenario: Scenario, out: str | Path, options: StudyOptions) -> Plan:
     """Check inputs and decide sets and arms; raises SimgenError on any user mistake, writes nothing."""
     out = Path(out)
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
-        raise OutputError(f"--out '{out}' is not an empty folder", hint="choose a new --out; a study does not resume")
-    for name in ("width", "height", "frames", "train_images", "test_images", "train_seeds", "workers", "threads"):
-        if getattr(options, name) < 1:
-            raise SimgenError(f"study option {name} must be at least 1, got {getattr(options, name)}")
-    if options.train.steps < 1 or options.train.batch_size < 1:
-        raise SimgenError("--steps and --batch-size must be at least 1")
-    if options.train.weights is not None and not Path(options.train.weights).is_file():
-        raise SimgenError(f"--weights '{options.train.weights}' does not exist")
+    _check_options(out, options)
     base = domains.study_base(
         scenario, width=options.width, height=options.height, classes=options.classes, frames=options.frames
     )
@@ -194,7 +186,37 @@ def plan(scenario: Scenario, out: str | Path, options: StudyOptions) -> Plan:
     declared = domains.has_declarative_randomization() and any(
         getattr(base, key, None) for key in domains.RANDOMIZE_KEYS
     )
-    seed = base.seed
+    sets = _sets(base.seed, arms, out, options, photoreal[0])
+    return Plan(
+        scenario=scenario,
+        options=options,
+        out=out,
+        classes=classes,
+        domains=made,
+        arms=arms,
+        skipped=skipped,
+        sets=sets,
+        photoreal=photoreal,
+        randomization="declarative" if declared else "fallback",
+        real=real,
+    )
+
+
+def _check_options(out: Path, options: StudyOptions) -> None:
+    """A :class:`SimgenError` for a used ``--out`` or an option out of range; nothing written."""
+    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+        raise OutputError(f"--out '{out}' is not an empty folder", hint="choose a new --out; a study does not resume")
+    for name in ("width", "height", "frames", "train_images", "test_images", "train_seeds", "workers", "threads"):
+        if getattr(options, name) < 1:
+            raise SimgenError(f"study option {name} must be at least 1, got {getattr(options, name)}")
+    if options.train.steps < 1 or options.train.batch_size < 1:
+        raise SimgenError("--steps and --batch-size must be at least 1")
+    if options.train.weights is not None and not Path(options.train.weights).is_file():
+        raise SimgenError(f"--weights '{options.train.weights}' does not exist")
+
+
+def _sets(seed: int, arms: list[Arm], out: Path, options: StudyOptions, photoreal_ok: bool) -> dict[str, RenderedSet]:
+    """The sets to render: one training set per arm, the held-out target test set and the source test set."""
     episodes_train = math.ceil(options.train_images / options.frames)
     episodes_test = math.ceil(options.test_images / options.frames)
     sets: dict[str, RenderedSet] = {}
@@ -203,7 +225,7 @@ def plan(scenario: Scenario, out: str | Path, options: StudyOptions) -> Plan:
         sets[f"train_{arm.name}"] = RenderedSet(
             name=f"train_{arm.name}",
             domain=arm.domain,
-            renderer=_renderer_for(arm.renderer, options, photoreal[0]),
+            renderer=_renderer_for(arm.renderer, options, photoreal_ok),
             seed=train_seed,
             episodes=episodes_train,
             split="train",
@@ -212,7 +234,7 @@ def plan(scenario: Scenario, out: str | Path, options: StudyOptions) -> Plan:
     sets[f"test_{HELDOUT}"] = RenderedSet(
         name=f"test_{HELDOUT}",
         domain="target",
-        renderer=_renderer_for("target", options, photoreal[0]),
+        renderer=_renderer_for("target", options, photoreal_ok),
         seed=seed + domains.TARGET_TEST_SEED_OFFSET,
         episodes=episodes_test,
         split="test",
@@ -227,19 +249,7 @@ def plan(scenario: Scenario, out: str | Path, options: StudyOptions) -> Plan:
         split="test",
         path=out / "data" / f"test_{SOURCE_TEST}",
     )
-    return Plan(
-        scenario=scenario,
-        options=options,
-        out=out,
-        classes=classes,
-        domains=made,
-        arms=arms,
-        skipped=skipped,
-        sets=sets,
-        photoreal=photoreal,
-        randomization="declarative" if declared else "fallback",
-        real=real,
-    )
+    return sets
 
 
 def _render_child(scenario: Scenario, out: str, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -295,6 +305,31 @@ def run_study(
             f"domain {rendered.domain}, renderer {rendered.renderer}"
         )
         render_set(rendered, p.domains[rendered.domain], options.workers)
+    train_sets, budget, targets = _read_sets(p, options)
+    device = options.device
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    train_cfg = replace(options.train, device=device)
+    arm_results = []
+    for arm in p.arms:
+        runs = _train_arm(arm, train_sets[arm.name], targets, p, train_cfg, options.train_seeds, budget, say)
+        arm_results.append(
+            {**asdict(arm), "status": "ran", "reason": None, "train_set": f"train_{arm.name}", "runs": runs}
+        )
+    for arm in ARMS:
+        if arm.name in p.skipped:
+            arm_results.append({**asdict(arm), "status": "skipped", "reason": p.skipped[arm.name], "runs": []})
+    arm_results.sort(key=lambda a: [x.name for x in ARMS].index(a["name"]))
+    summarize(arm_results, list(targets), p.classes)
+    results = _results_json(scenario, options, p, budget, torch, train_cfg.device, targets, arm_results, t0)
+    from simgen.study.report import write_reports
+
+    write_reports(results, p.out)
+    return results
+
+
+def _read_sets(p: Plan, options: StudyOptions) -> tuple[dict[str, DetectionSet], int, dict[str, DetectionSet]]:
+    """Training sets cut to one common image budget, and the test targets (real data included when given)."""
     train_sets = {
         arm.name: read_simgen_coco(p.sets[f"train_{arm.name}"].path, "train", p.classes, f"train_{arm.name}")
         for arm in p.arms
@@ -311,43 +346,58 @@ def run_study(
     }
     if p.real is not None:
         targets["real"] = p.real
-    device = options.device
-    if device == "auto":
-        device = "cuda" if torch.cuda.is_available() else "cpu"
-    train_cfg = replace(options.train, device=device)
-    arm_results = []
-    for arm in p.arms:
-        runs = []
-        for k in range(options.train_seeds):
-            say(f"training arm {arm.name}, seed {k} ({train_cfg.steps} steps on {budget} images)")
-            model, log = train_detector(train_sets[arm.name], p.classes, train_cfg, seed=k, echo=say)
-            evals = {}
-            for target_name, target in targets.items():
-                detections = predict(model, target, device=train_cfg.device)
-                write_json(p.out / "predictions" / f"{arm.name}_seed{k}_{target_name}.json", detections)
-                evals[target_name] = coco_evaluate(target.gt, detections).to_json()
-                say(
-                    f"  {target_name}: mAP {_fmt(evals[target_name]['map'])}, "
-                    f"mAP@0.5 {_fmt(evals[target_name]['map50'])}"
-                )
-            runs.append(
-                {
-                    "seed": k,
-                    "train_seconds": round(log.seconds, 2),
-                    "losses": log.losses,
-                    "loaded_tensors": log.loaded_tensors,
-                    "eval": evals,
-                }
+    return train_sets, budget, targets
+
+
+def _train_arm(
+    arm: Arm,
+    train_set: DetectionSet,
+    targets: dict[str, DetectionSet],
+    p: Plan,
+    train_cfg: Any,
+    seeds: int,
+    budget: int,
+    say: Callable[[str], None],
+) -> list[dict[str, Any]]:
+    """Train one arm's detector once per seed and evaluate each on every target; the runs' results."""
+    runs = []
+    for k in range(seeds):
+        say(f"training arm {arm.name}, seed {k} ({train_cfg.steps} steps on {budget} images)")
+        model, log = train_detector(train_set, p.classes, train_cfg, seed=k, echo=say)
+        evals = {}
+        for target_name, target in targets.items():
+            detections = predict(model, target, device=train_cfg.device)
+            write_json(p.out / "predictions" / f"{arm.name}_seed{k}_{target_name}.json", detections)
+            evals[target_name] = coco_evaluate(target.gt, detections).to_json()
+            say(
+                f"  {target_name}: mAP {_fmt(evals[target_name]['map'])}, "
+                f"mAP@0.5 {_fmt(evals[target_name]['map50'])}"
             )
-            del model
-        arm_results.append(
-            {**asdict(arm), "status": "ran", "reason": None, "train_set": f"train_{arm.name}", "runs": runs}
+        runs.append(
+            {
+                "seed": k,
+                "train_seconds": round(log.seconds, 2),
+                "losses": log.losses,
+                "loaded_tensors": log.loaded_tensors,
+                "eval": evals,
+            }
         )
-    for arm in ARMS:
-        if arm.name in p.skipped:
-            arm_results.append({**asdict(arm), "status": "skipped", "reason": p.skipped[arm.name], "runs": []})
-    arm_results.sort(key=lambda a: [x.name for x in ARMS].index(a["name"]))
-    summarize(arm_results, list(targets), p.classes)
+        del model
+    return runs
+
+
+def _results_json(
+    scenario: Scenario,
+    options: StudyOptions,
+    p: Plan,
+    budget: int,
+    torch: Any,
+    device: str,
+    targets: dict[str, DetectionSet],
+    arm_results: list[dict[str, Any]],
+    t0: float,
+) -> dict[str, Any]:
+    """Everything results.json records: versions, options, environment, sets, targets and arms."""
     results = {
         "simgen_version": _version(),
         "scenario": scenario.name,
@@ -364,7 +414,7 @@ def run_study(
         "environment": {
             "torch": torch.__version__,
             "torchvision": __import__("torchvision").__version__,
-            "device": train_cfg.device,
+            "device": device,
             "threads": options.threads,
             "cpu_count": os.cpu_count(),
         },
@@ -375,9 +425,6 @@ def run_study(
         "arms": arm_results,
         "seconds": round(time.perf_counter() - t0, 1),
     }
-    from simgen.study.report import write_reports
-
-    write_reports(results, p.out)
     return results
 
 

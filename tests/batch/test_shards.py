@@ -10,9 +10,10 @@ from pathlib import Path
 import pytest
 
 import simgen
-from simgen.batch.runner import parse_shard, shard_episodes
+from simgen.batch.runner import shard_episodes
 from simgen.batch.shards import merge
 from simgen.batch.state import episode_file
+from simgen.cli import parse_shard
 from simgen.errors import OutputError, SimgenError
 from tests.batch.trees import assert_same_tree, tree
 
