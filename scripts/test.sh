@@ -18,4 +18,5 @@ if "${PYTHON:-python3}" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11)
 fi
 bash scripts/setup.sh "$extras"
 .venv/bin/ruff check simgen tests scripts
+.venv/bin/mypy simgen
 .venv/bin/python -m pytest -n 2 -m "not slow" "$@"

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 from xml.parsers import expat
 
 from simgen.errors import ScenarioError
@@ -70,7 +71,7 @@ class Node:
         return f"{self.file}:{self.line}:{self.col}"
 
 
-def _refuse_doctype(*_args: object) -> None:
+def _refuse_doctype(*_args: object) -> NoReturn:
     raise ValueError("DOCTYPE declarations are not accepted (no entities in interchange files)")
 
 

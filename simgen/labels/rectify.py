@@ -109,19 +109,25 @@ def _relabel(labels: list[InstanceLabel], frame: Frame) -> list[InstanceLabel]:
     cam = frame.camera
     out = []
     for k, lab in enumerate(keep):
-        new = dataclasses.replace(lab, bbox=tuple(float(v) for v in boxes[k]), area=int(counts[lab.instance_id]))
+        new = dataclasses.replace(lab, bbox=_box(boxes[k]), area=int(counts[lab.instance_id]))
         new.rle = rles[k]
         if amodal is not None and lab.amodal_bbox is not None:
-            new.amodal_bbox = tuple(float(v) for v in amodal.boxes[k])
+            new.amodal_bbox = _box(amodal.boxes[k])
             new.amodal_area = int(amodal.area[k])
             new.amodal_rle = amodal.rles[k]
             new.visibility = round(new.area / max(int(amodal.area[k]), 1), 6)
             new.occlusion = occlusion_level(new.visibility)
         if lab.center_cam is not None and lab.box_size is not None and lab.R_cam is not None:
-            corners = box_corners(np.asarray(lab.center_cam), lab.box_size, np.asarray(lab.R_cam))
+            corners = box_corners(np.asarray(lab.center_cam), np.asarray(lab.box_size), np.asarray(lab.R_cam))
             new.truncation = round(box_truncation(corners, cam.K, cam.width, cam.height, cam.near, None, "opencv"), 6)
         out.append(new)
     return out
+
+
+def _box(row: np.ndarray) -> tuple[float, float, float, float]:
+    """An (x, y, w, h) row of ``toBbox`` as plain floats."""
+    x, y, w, h = (float(v) for v in row)
+    return (x, y, w, h)
 
 
 def rectified_note(fmt: str, frames: int, matrix: str) -> list[str]:

@@ -467,7 +467,7 @@ def check_semantics(scenario: Scenario, located: Located, base_dir: Path) -> lis
             add(
                 ("objects", i, "class"),
                 f"class '{obj.class_}' is not in the scenario's classes list",
-                did_you_mean(obj.class_, names) or "add it to 'classes'",
+                did_you_mean(obj.class_ or "", names) or "add it to 'classes'",
             )
         path = getattr(obj, "path", None)
         if path is not None:
@@ -505,8 +505,8 @@ def check_semantics(scenario: Scenario, located: Located, base_dir: Path) -> lis
     from simgen.scenario.requirements import check_requirements
 
     check_requirements(scenario, add)
-    for problem in check_references(scenario):
-        add(problem.data_path, problem.message, problem.hint)
+    for ref in check_references(scenario):
+        add(ref.data_path, ref.message, ref.hint)
     return issues
 
 

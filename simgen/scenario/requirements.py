@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import hashlib
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -198,7 +199,8 @@ def _call(node: ast.Call, at: Attempt) -> float | bool:
     name = node.func.id  # type: ignore[attr-defined]
     if name in ARITHMETIC:
         args = [float(_eval(a, at)) for a in node.args]
-        return {"min": min, "max": max, "abs": abs}[name](*args) if name != "abs" else abs(args[0])
+        funcs: dict[str, Callable[..., float]] = {"min": min, "max": max, "abs": abs}
+        return funcs[name](*args) if name != "abs" else abs(args[0])
     x, y = (a.id for a in node.args)  # type: ignore[attr-defined]
     if name == "visible_fraction":
         return at.coverage(x, y).fraction
@@ -220,7 +222,7 @@ def _call(node: ast.Call, at: Attempt) -> float | bool:
 
 def _eval(node: ast.AST, at: Attempt) -> float | bool:
     if isinstance(node, ast.Constant):
-        return node.value
+        return cast("float | bool", node.value)  # parse_condition admits only finite numbers and booleans
     if isinstance(node, ast.BoolOp):
         if isinstance(node.op, ast.And):
             return all(_eval(v, at) for v in node.values)
@@ -334,7 +336,7 @@ def draw_accepted(
     tally = Tally.of(len(conditions))
     for k in range(max_attempts):
         spec = attempt(k)
-        if check_attempt(conditions, Attempt(spec, effective, lambda parts, k=k: draw(k, parts)), tally):
+        if check_attempt(conditions, Attempt(spec, effective, functools.partial(draw, k)), tally):
             rec = record(conditions, tally, k + 1, max_attempts)
             memo[mkey] = (k, rec)
             return dataclasses.replace(spec, requirements=rec)

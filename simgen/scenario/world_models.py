@@ -234,7 +234,7 @@ def _placement_kind(value: Any) -> str | None:
 
 
 def _model_kind(value: Any) -> str | None:
-    kinds = {RelativePlacement: "relative", HiddenPlacement: "hidden", VisiblePlacement: "visible"}
+    kinds: dict[type, str] = {RelativePlacement: "relative", HiddenPlacement: "hidden", VisiblePlacement: "visible"}
     return kinds.get(type(value))
 
 

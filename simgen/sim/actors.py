@@ -150,8 +150,8 @@ class Waypoints(Controller):
             d = self.points[i + 1] - self.points[i]
             if abs(d[0]) + abs(d[1]) > 1e-12:
                 orn = quat_mul(_yaw_quat(math.atan2(d[1], d[0])), orn)
-        pos = self.world.on_support(self.iid, pos, orn, clearance=float(pos[2]))  # z: feet above support
-        self.world.set_kinematic_pose(self.iid, pos, orn)
+        placed = self.world.on_support(self.iid, pos, orn, clearance=float(pos[2]))  # z: feet above support
+        self.world.set_kinematic_pose(self.iid, placed, orn)
 
 
 @controller("trajectory")
@@ -188,8 +188,8 @@ class Trajectory(Controller):
         pos = np.array([np.interp(t, self.times, self.points[:, k]) for k in range(3)])
         yaw = float(np.interp(t, self.times, self.yaw))
         orn = quat_mul(_yaw_quat(yaw), self.initial[1])
-        pos = self.world.on_support(self.iid, pos, orn, clearance=float(pos[2]))  # z: feet above support
-        self.world.set_kinematic_pose(self.iid, pos, orn)
+        placed = self.world.on_support(self.iid, pos, orn, clearance=float(pos[2]))  # z: feet above support
+        self.world.set_kinematic_pose(self.iid, placed, orn)
 
 
 @controller("drop")

@@ -34,8 +34,8 @@ def textured_floor_visual(client: BulletClient, material: Material) -> int:
         write_text(path, floor_obj_text(PLANE_HALF / scale))
     from simgen.sim.materials import textured_visual
 
-    path = textured_visual(client, path, material.texture)
-    return client.p.createVisualShape(client.p.GEOM_MESH, fileName=path, physicsClientId=client.id)
+    mesh = textured_visual(client, path, material.texture)
+    return client.p.createVisualShape(client.p.GEOM_MESH, fileName=mesh, physicsClientId=client.id)
 
 
 def _wall_mesh(width: float, height: float) -> tuple[np.ndarray, np.ndarray]:

@@ -142,8 +142,8 @@ class World:
 
                 obj, png = checker_files(extra["checker"]["cell"], extra["checker"]["colors"])
                 checker = Texture("image", size=64, path=str(png))
-                obj = textured_visual(self.client, obj, checker)
-                vis = p.createVisualShape(p.GEOM_MESH, fileName=str(obj), physicsClientId=cid)
+                mesh = textured_visual(self.client, obj, checker)
+                vis = p.createVisualShape(p.GEOM_MESH, fileName=mesh, physicsClientId=cid)
             elif self.spec.ground_material is not None:
                 from simgen.sim.backdrop import textured_floor_visual
 

@@ -80,7 +80,9 @@ def _cubic_xy(u: np.ndarray, f, df) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     return x, f(x), np.arctan(df(x))
 
 
-def _param_poly3(u: np.ndarray, coef: tuple[float, ...], length: float | None) -> tuple[np.ndarray, ...]:
+def _param_poly3(
+    u: np.ndarray, coef: tuple[float, ...], length: float | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """u(p), v(p) cubics; p is the arc length itself or normalised to [0, 1] over ``length``."""
     au, bu, cu, du, av, bv, cv, dv = coef
     dense = np.linspace(0.0, 1.0 if length is not None else max(float(np.max(u, initial=0.0)), 1e-9), 2001)

@@ -161,7 +161,7 @@ class Agent:
         self.rebase_due = False
         where = self.road_coords(net)
         _, _, i = self.path.at(self.s)
-        if where is None or not self.path.road[i] or self.timed is not None:
+        if net is None or where is None or not self.path.road[i] or self.timed is not None:
             return
         rid, lane, rs, _, direction = where
         pos, heading = self.pose()
@@ -175,6 +175,8 @@ class Agent:
 
     def _sync(self, agents: dict[str, Agent]) -> None:
         sync = self.sync
+        if sync is None:
+            return
         master = agents.get(sync.master)
         if master is None:
             self.sync = None

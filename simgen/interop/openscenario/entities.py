@@ -65,7 +65,9 @@ class Catalogs:
                 for f in sorted(d.glob("*.xosc")) if d.is_dir() else []:
                     root = parse_xml(f, "OpenSCENARIO")
                     cat = root.find("Catalog")
-                    for e in cat.children if cat is not None else []:
+                    if cat is None:
+                        continue
+                    for e in cat.children:
                         self._entries.setdefault((cat.attrib.get("name", ""), e.attrib.get("name", "")), e)
         return self._entries
 

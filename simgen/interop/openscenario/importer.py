@@ -102,7 +102,8 @@ def _network(root: Node, base: Path, scope: Scope, skipped: list[str]) -> tuple[
 def run_scenario(path: Path, overrides: dict[str, str] | None = None) -> Imported:
     """Parse ``path`` and run its storyboard (``overrides`` replace global parameter values)."""
     root = parse_xml(path, "OpenSCENARIO")
-    if root.find("Storyboard") is None:
+    storyboard = root.find("Storyboard")
+    if storyboard is None:
         raise ScenarioError("no <Storyboard> in this OpenSCENARIO file", file=path, line=root.line, path=root.tag)
     skipped: list[str] = []
     try:
@@ -116,7 +117,6 @@ def run_scenario(path: Path, overrides: dict[str, str] | None = None) -> Importe
     for name, ent in ents:
         start = LanePath.from_points(np.array([[0.0, 0.0, 0.0], [1.0, 0.0, 0.0]]))
         ctx.agents[name] = Agent(ent, start)
-    storyboard = root.find("Storyboard")
     runner = Runner(ctx, scope, DT, skipped)
     _init(runner, storyboard.find("Init"))
     stories, stop = runner.build(storyboard)

@@ -11,11 +11,13 @@ import ast
 import math
 import operator
 import re
+from collections.abc import Callable
+from typing import Any
 
 from simgen.interop.xmlread import Node
 
 _REF = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
-_OPS = {
+_OPS: dict[type[ast.operator], Callable[[Any, Any], Any]] = {
     ast.Add: operator.add,
     ast.Sub: operator.sub,
     ast.Mult: operator.mul,
@@ -23,7 +25,7 @@ _OPS = {
     ast.Mod: operator.mod,
     ast.Pow: operator.pow,
 }
-_FUNCS = {
+_FUNCS: dict[str, Callable[..., Any]] = {
     "sqrt": math.sqrt,
     "abs": abs,
     "round": round,

@@ -194,13 +194,22 @@ def _relative_road(ctx: Context, node: Node, scope: Scope) -> Pose:
     return pose
 
 
+def resolve_child(ctx: Context, parent: Node, tag: str, scope: Scope) -> Pose:
+    """The pose of ``parent``'s ``tag`` child (a position element), which must be there."""
+    pos = parent.find(tag)
+    if pos is None:
+        raise Unsupported(parent, f"<{parent.tag}> has no <{tag}>")
+    return resolve(ctx, pos, scope)
+
+
 def route_path(ctx: Context, route: Node, scope: Scope) -> LanePath:
     """Lane centres through a route's waypoints, across junctions towards each next waypoint."""
     net = _need_net(ctx, route)
-    wps = [resolve(ctx, w.find("Position"), scope) for w in route.findall("Waypoint") if w.find("Position")]
-    if not wps or wps[0].road is None:
+    found = (w.find("Position") for w in route.findall("Waypoint"))
+    wps = [resolve(ctx, pos, scope) for pos in found if pos]
+    first = wps[0] if wps else None
+    if first is None or first.road is None:
         raise Unsupported(route, "a route needs waypoints given as lane or road positions")
-    first = wps[0]
     goal = [w.road for w in wps[1:] if w.road is not None]
     return net.lane_path(first.road, first.lane or -1, first.s or 0.0, 3000.0, toward=goal)
 

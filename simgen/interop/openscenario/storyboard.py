@@ -18,7 +18,7 @@ from simgen.interop.opendrive.network import LanePath
 from simgen.interop.openscenario.agents import STRAIGHT, Agent, Ramp, Sync
 from simgen.interop.openscenario.conditions import Trigger
 from simgen.interop.openscenario.params import ParamError, Scope
-from simgen.interop.openscenario.positions import Context, Pose, Unsupported, num, resolve, route_path
+from simgen.interop.openscenario.positions import Context, Pose, Unsupported, num, resolve, resolve_child, route_path
 from simgen.interop.xmlread import Node
 
 
@@ -260,11 +260,12 @@ def speed_action(node: Node, runner: Runner, agent: Agent) -> bool:
 
 def _lane_offset_of(agent: Agent, runner: Runner, lane: int) -> float:
     """The ``d`` that puts ``agent`` on the centre of ``lane`` (road numbering) where it is."""
-    where = agent.road_coords(runner.ctx.net)
-    if where is None:
+    net = runner.ctx.net
+    where = agent.road_coords(net)
+    if where is None or net is None:
         raise Unsupported(runner_node(runner), "lane change needs the entity on the road network")
     rid, _, s, t, direction = where
-    tc, _ = runner.ctx.net.roads[rid].lane_t(lane, s)
+    tc, _ = net.roads[rid].lane_t(lane, s)
     return agent.d + (tc - t) * direction
 
 
@@ -320,11 +321,12 @@ def lane_offset(node: Node, runner: Runner, agent: Agent) -> bool:
     if t is None:
         raise Unsupported(node, "LaneOffsetAction without a target")
     value = num(t, "value", runner.scope)
-    where = agent.road_coords(runner.ctx.net)
+    net = runner.ctx.net
+    where = agent.road_coords(net)
     base = agent.d
-    if where is not None:
+    if where is not None and net is not None:
         rid, lane, s, tt, direction = where
-        tc, _ = runner.ctx.net.roads[rid].lane_t(lane, s)
+        tc, _ = net.roads[rid].lane_t(lane, s)
         base = agent.d + (tc - tt) * direction
     if t.tag == "RelativeTargetLaneOffset":
         ref = runner.agent(t, t.attrib.get("entityRef", ""))
@@ -391,7 +393,7 @@ def follow_trajectory(node: Node, runner: Runner, agent: Agent) -> bool:
         raise Unsupported(shape or traj, f"trajectory shape <{what}> is not mapped (polylines only)")
     scope = runner.scope.child(traj.find("ParameterDeclarations"))
     verts = line.findall("Vertex")
-    poses = [resolve(runner.ctx, v.find("Position"), scope) for v in verts]
+    poses = [resolve_child(runner.ctx, v, "Position", scope) for v in verts]
     pts = np.array([[p.x, p.y, p.z] for p in poses])
     if len(pts) < 2:
         raise Unsupported(line, "a polyline needs at least two vertices")
@@ -412,8 +414,8 @@ def follow_trajectory(node: Node, runner: Runner, agent: Agent) -> bool:
 def synchronize(node: Node, runner: Runner, agent: Agent) -> bool:
     """SynchronizeAction: a constant speed that brings the entity to its target when the master is at his."""
     master = runner.agent(node, node.attrib.get("masterEntityRef", ""))
-    mpos = resolve(runner.ctx, node.find("TargetPositionMaster"), runner.scope)
-    tpos = resolve(runner.ctx, node.find("TargetPosition"), runner.scope)
+    mpos = resolve_child(runner.ctx, node, "TargetPositionMaster", runner.scope)
+    tpos = resolve_child(runner.ctx, node, "TargetPosition", runner.scope)
     final = node.walk("FinalSpeed/AbsoluteSpeed")
     target_s = agent.path.project(np.array([tpos.x, tpos.y]))
     agent.sync = Sync(
