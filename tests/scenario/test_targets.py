@@ -25,13 +25,13 @@ objects:
     class: crate
     count: 4
     size: [0.15, 0.15, 0.15]
-    position: [{uniform: [-0.5, 0.5]}, {uniform: [-0.5, 0.5]}, 0.06]
+    position: [{uniform: [-0.5, 0.5]}, {uniform: [-0.5, 0.5]}, 0.075]
   - name: defect
     type: sphere
     class: defect
     count: 0
     radius: 0.08
-    position: [{uniform: [-0.5, 0.5]}, {uniform: [-0.5, 0.5]}, 0.06]
+    position: [{uniform: [-0.5, 0.5]}, {uniform: [-0.5, 0.5]}, 0.075]
 variants:
   - {name: normal, weight: 99}
   - {name: defective, weight: 1, set: {objects.defect.count: 2}}

@@ -68,11 +68,11 @@ version: 1
 name: room
 world: {gravity: [0, 0, 0], settle_time: 0}
 classes: [wall]
-objects:
-  - {name: north, type: box, class: wall, size: [0.2, 20, 20], position: [4.1, 0, 0], mass: 0}
-  - {name: south, type: box, class: wall, size: [0.2, 20, 20], position: [-4.1, 0, 0], mass: 0}
-  - {name: east, type: box, class: wall, size: [20, 0.2, 20], position: [0, 3.1, 0], mass: 0}
-  - {name: west, type: box, class: wall, size: [20, 0.2, 20], position: [0, -3.1, 0], mass: 0}
+objects:  # walls stand on the ground (a body's bottom under a plane ground is refused)
+  - {name: north, type: box, class: wall, size: [0.2, 20, 20], position: [4.1, 0, 10], mass: 0}
+  - {name: south, type: box, class: wall, size: [0.2, 20, 20], position: [-4.1, 0, 10], mass: 0}
+  - {name: east, type: box, class: wall, size: [20, 0.2, 20], position: [0, 3.1, 10], mass: 0}
+  - {name: west, type: box, class: wall, size: [20, 0.2, 20], position: [0, -3.1, 10], mass: 0}
   - {name: roof, type: box, class: wall, size: [20, 20, 0.2], position: [0, 0, 5.1], mass: 0}
 cameras: [{position: [0, 0, 1], look_at: [1, 0, 1], width: 8, height: 8}]
 sensors:
