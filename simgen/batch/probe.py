@@ -73,7 +73,7 @@ class FirstFrameProbe:
         if iid not in world.uid_of:  # not spawned yet, or removed
             return Coverage(0, 0)
         posed = world.camera(cam)
-        pose = world.base_pose(iid)
+        pose = world.body_pose(world.uid_of[iid])  # centre-of-mass pose, as the truth reader and frames take it
         truth = TruthReader(world, self.spec).collect({iid: pose})[iid]
         cam_from_world = np.linalg.inv(posed.world_from_camera)
         mask, (x0, y0) = silhouette(truth, pose_matrix(*pose), cam_from_world, posed)

@@ -295,7 +295,12 @@ class World:
         return None if iid is None else self.uid_of[iid]
 
     def body_pose(self, uid: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
-        """(position xyz m, quaternion xyzw) of a body's base, world frame."""
+        """(position xyz m, quaternion xyzw) of a body's base at its centre of mass, world frame.
+
+        The pose pybullet reports and resets, and the one frames and the truth reader use; a body
+        built with an inertial offset (a URDF mesh such as the duck) has its frame elsewhere
+        (:meth:`frame_pose`).
+        """
         pos, orn = self.client.p.getBasePositionAndOrientation(uid, physicsClientId=self.client.id)
         return tuple(pos), tuple(orn)
 

@@ -46,9 +46,9 @@ class AloneRenderer:
         if iid not in self.world.uid_of:
             self.world.spawn(next(o.source for o in self.world.spec.objects if o.instance_id == iid))
         uid = self.world.uid_of[iid]
-        pos, orn = main.base_pose(iid)
-        p.resetBasePositionAndOrientation(uid, pos, orn, physicsClientId=cid)
         main_uid = main.uid_of[iid]
+        pos, orn = main.body_pose(main_uid)  # where pybullet holds its centre of mass, as reset takes it
+        p.resetBasePositionAndOrientation(uid, pos, orn, physicsClientId=cid)
         n = main.client.p.getNumJoints(main_uid, physicsClientId=main.client.id)
         for j in range(n):
             st = main.client.p.getJointState(main_uid, j, physicsClientId=main.client.id)
