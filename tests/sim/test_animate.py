@@ -74,8 +74,9 @@ def test_quadruped_walk_is_four_beat_and_a_standing_animal_keeps_still():
     still = _world(_walker("dog", 1.0).replace("speed: 1.0", "speeds: [0]"))
     _onsets(still, 1.0)
     uid = still.uid_of[1]
-    p = still.client.p
-    angles = [p.getJointState(uid, j, physicsClientId=still.client.id)[0] for j in range(p.getNumJoints(uid))]
+    p, cid = still.client.p, still.client.id  # every call names the world's client: others may be open
+    angles = [p.getJointState(uid, j, physicsClientId=cid)[0] for j in range(p.getNumJoints(uid, physicsClientId=cid))]
+    assert len(angles) >= 4
     assert np.allclose(angles, 0.0, atol=1e-9)
     still.client.close()
 
