@@ -122,7 +122,7 @@ def test_a_failing_episode_leaves_no_temporaries_without_any_sweep(tmp_path, mon
     worker.init_worker(scenario, opts, info)
     try:
         with pytest.raises(RuntimeError, match="asked episode 0 to fail"):
-            worker.render_episode(0)
+            worker.render_episode(simgen.sample(scenario, 0, episodes=opts.episodes, seed=opts.seed))
         assert out.is_dir()  # the first frame was written before the failure
         assert sorted(p.relative_to(out).as_posix() for p in out.rglob(".*")) == []
     finally:
