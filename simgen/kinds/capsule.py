@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import copy
 from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 from typing_extensions import override
 
-from simgen.kinds.body import ROUND_SYMMETRIES, corners
-from simgen.kinds.cylinder import ROUND_SECTIONS, TEXTURED_SECTIONS, round_body
-from simgen.kinds.registry import ObjectKind, object_kind
+from simgen.kinds.cylinder import ROUND_SECTIONS, TEXTURED_SECTIONS, RoundKind, round_body
+from simgen.kinds.registry import object_kind
 from simgen.scenario.distributions import Num
 from simgen.scenario.object_fields import ObjectBase
 
@@ -25,30 +23,15 @@ class CapsuleObject(ObjectBase):
 
 
 @object_kind
-class Capsule(ObjectKind):
+class Capsule(RoundKind):
     """A capsule primitive: pybullet ``GEOM_CAPSULE``; its model 64 facets round."""
 
     name = "capsule"
     model = CapsuleObject
 
     @override
-    def sample(self, obj: Any, sampler: Any, path: str) -> dict[str, Any]:
-        return {
-            "radius": sampler.draw(obj.radius, f"{path}.radius"),
-            "length": sampler.draw(obj.length, f"{path}.length"),
-        }
-
-    @override
-    def of_size(self, size: float, draws: Any) -> dict[str, Any]:
-        return {"radius": size / 3, "length": size}
-
-    @override
     def half_extents(self, shape: dict[str, Any], base_dir: Path) -> np.ndarray:
         return np.array([shape["radius"], shape["radius"], shape["length"] / 2 + shape["radius"]])
-
-    @override
-    def exact_box_points(self, shape: dict[str, Any], base_dir: Path) -> np.ndarray:
-        return corners(self.half_extents(shape, base_dir))
 
     @override
     def visual(self, shape: dict[str, Any], base_dir: Path) -> tuple[str, Any]:
@@ -59,10 +42,6 @@ class Capsule(ObjectKind):
         import trimesh
 
         return trimesh.creation.capsule(height=shape["length"], radius=shape["radius"], count=[ROUND_SECTIONS, 16])
-
-    @override
-    def symmetries(self, shape: dict[str, Any]) -> dict[str, Any]:
-        return copy.deepcopy(ROUND_SYMMETRIES)
 
     @override
     def build(self, client: Any, obj: Any, base: Path) -> int:

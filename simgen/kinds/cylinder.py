@@ -37,12 +37,8 @@ def round_body(client: Any, obj: Any, geom: int, textured_mesh: Any) -> int:
     return multibody(client, obj, col, vis)
 
 
-@object_kind
-class Cylinder(ObjectKind):
-    """A cylinder primitive: pybullet ``GEOM_CYLINDER``; its model 64 facets round."""
-
-    name = "cylinder"
-    model = CylinderObject
+class RoundKind(ObjectKind):
+    """What cylinders and capsules share: ``radius`` and ``length`` fields, box corners, round symmetry."""
 
     @override
     def sample(self, obj: Any, sampler: Any, path: str) -> dict[str, Any]:
@@ -56,12 +52,24 @@ class Cylinder(ObjectKind):
         return {"radius": size / 3, "length": size}
 
     @override
-    def half_extents(self, shape: dict[str, Any], base_dir: Path) -> np.ndarray:
-        return np.array([shape["radius"], shape["radius"], shape["length"] / 2])
-
-    @override
     def exact_box_points(self, shape: dict[str, Any], base_dir: Path) -> np.ndarray:
         return corners(self.half_extents(shape, base_dir))
+
+    @override
+    def symmetries(self, shape: dict[str, Any]) -> dict[str, Any]:
+        return copy.deepcopy(ROUND_SYMMETRIES)
+
+
+@object_kind
+class Cylinder(RoundKind):
+    """A cylinder primitive: pybullet ``GEOM_CYLINDER``; its model 64 facets round."""
+
+    name = "cylinder"
+    model = CylinderObject
+
+    @override
+    def half_extents(self, shape: dict[str, Any], base_dir: Path) -> np.ndarray:
+        return np.array([shape["radius"], shape["radius"], shape["length"] / 2])
 
     @override
     def visual(self, shape: dict[str, Any], base_dir: Path) -> tuple[str, Any]:
@@ -72,10 +80,6 @@ class Cylinder(ObjectKind):
         import trimesh
 
         return trimesh.creation.cylinder(radius=shape["radius"], height=shape["length"], sections=ROUND_SECTIONS)
-
-    @override
-    def symmetries(self, shape: dict[str, Any]) -> dict[str, Any]:
-        return copy.deepcopy(ROUND_SYMMETRIES)
 
     @override
     def build(self, client: Any, obj: Any, base: Path) -> int:
