@@ -40,9 +40,9 @@ from simgen.scenario.sampling import sample
 from simgen.sensors.camera_sensor import Camera
 from simgen.sensors.embree import _Scene
 from simgen.sensors.embree_packets import packet_width, packets_available
-from simgen.sensors.imu import Imu
-from simgen.sensors.lidar import MAX_BATCH, Lidar
-from simgen.sensors.radar import Radar
+from simgen.sensors.imu.runtime import Imu
+from simgen.sensors.lidar.runtime import MAX_BATCH, Lidar
+from simgen.sensors.radar.runtime import Radar
 from simgen.sensors.raycast import embree_available
 from simgen.sensors.render import attach
 from simgen.sim.client import BulletClient

@@ -247,13 +247,12 @@ def cmd_list(args: argparse.Namespace) -> int:
     print("  eevee      Blender EEVEE rasteriser, photoreal RGB; labels from pybullet (simgen[blender])")
     print("  workbench  Blender Workbench, fast flat shading; labels from pybullet (simgen[blender])")
     assert set(RENDERERS) == set(RENDERER_CHOICES)
-    from simgen.sensors.registry import SENSORS
-    from simgen.sensors.registry import load_builtin as load_sensors
+    from simgen.sensors.registry import load_sensor_types
 
-    load_sensors()
+    sensor_types = load_sensor_types()
     print("sensors (cameras[], and sensors[].type):")
-    for name in sorted(SENSORS):
-        print(f"  {name:10s} {SENSORS[name].summary}")
+    for name in sorted(sensor_types):
+        print(f"  {name:10s} {sensor_types[name].summary}")
     print("object types (objects[].type):")
     print("  " + ", ".join(t for t in OBJECT_TYPES if t not in ASSET_MODELS))
     _list_assets()

@@ -168,7 +168,9 @@ class Frame:
     object_coords: np.ndarray | None = None
     delivery_time: float | None = None
     velocities: dict[int, tuple[tuple[float, ...], tuple[float, ...]]] = field(default_factory=dict)
-    radar: tuple[Any, ...] = ()  # radar scans (simgen.sensors.stream.RadarScan) since the last frame, for MCAP
+    # Every non-camera sensor record (its sensor type's ``record``) captured since the previous
+    # delivered frame, in capture order: MCAP writes them through their sensor type.
+    sensor_records: tuple[Any, ...] = ()
 
     @property
     def stem(self) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from simgen.sensors.registry import BUILTIN_SENSORS
 from tests.conftest import REPO
 
 # Units of simgen (a top-level package or module) by layer, lowest first. A unit may import
@@ -44,7 +45,14 @@ RANK = {unit: i for i, layer in enumerate(LAYERS) for unit in layer}
 # type's fields and sampling (scenario), its mesh and its pybullet build (sim). Any stage may
 # import them and they may import stages up to the one named here, but a stage later than
 # ``scenario`` only inside functions or under TYPE_CHECKING: loading a kind loads no simulator.
-PLUGINS: dict[str, str] = {"kinds": "sim"}
+PLUGINS: dict[str, str] = {"kinds": "sim", "sensor_types": "sensors"}
+# Sensor definitions are such a registry inside ``sensors``: the registry module, each built-in
+# sensor package's registration (``simgen.sensors.<name>``) and its ``model`` module hold the
+# scenario model, spec, record and export encodings of one sensor type. The scenario loader
+# builds the ``sensors:`` union from them, so they form the plugin unit ``sensor_types``: light
+# (up to ``scenario`` at load time), their runtime (``simgen.sensors.<name>.runtime``) imported
+# only where a sensor is built. Every other ``simgen.sensors`` module is the ``sensors`` stage.
+SENSOR_PACKAGES = BUILTIN_SENSORS
 # Stages that must not reach these units even indirectly (through another stage's module):
 # dataset tools read finished datasets; labels, image effects and exporters work on Frames.
 NEVER_REACHES: dict[str, tuple[str, ...]] = {
@@ -66,8 +74,11 @@ def module_name(path: Path, root: Path) -> str:
 
 
 def unit_of(module: str) -> str:
-    """``simgen.sensors.lidar`` -> ``sensors``; the root package is ``__init__``."""
+    """``simgen.sensors.raycast`` -> ``sensors``; sensor definitions -> ``sensor_types``; the root is ``__init__``."""
     parts = module.split(".")
+    if parts[1:2] == ["sensors"]:  # the package itself is a docstring: the definitions load it
+        definition = parts[2:] in ([], ["registry"]) or (parts[2] in SENSOR_PACKAGES and parts[3:] in ([], ["model"]))
+        return "sensor_types" if definition else "sensors"
     return parts[1] if len(parts) > 1 else "__init__"
 
 
@@ -209,6 +220,9 @@ def test_frame_consumers_never_reach_the_simulator(unit: str) -> None:
         ("simgen.sim.x", "from simgen.nowhere import y\n", "no layer"),
         ("simgen.kinds.x", "from simgen.sim.world import World\n", "at import time"),
         ("simgen.kinds.x", "def build():\n    from simgen.sensors.truth import T\n", "later stage"),
+        ("simgen.sensors.radar.model", "from simgen.sensors.raycast import cast_rays\n", "at import time"),
+        ("simgen.sensors.lidar", "def f():\n    from simgen.labels.ego import e\n", "later stage"),
+        ("simgen.scenario.x", "from simgen.sensors.radar.runtime import Radar\n", "later stage"),
     ],
 )
 def test_the_rule_flags_a_violating_source(module: str, source: str, expected: str) -> None:
@@ -224,6 +238,9 @@ def test_the_rule_passes_allowed_imports() -> None:
     plugin += "def build():\n    from simgen.sim.materials import m\n"
     assert rule_violations(plugin, "simgen.kinds.x") == []
     assert rule_violations("from simgen.kinds.registry import kind_of\n", "simgen.scenario.x") == []
+    sensor_types = "from simgen.sensors.registry import entry_types\nfrom simgen.sensors.radar import model\n"
+    assert rule_violations(sensor_types, "simgen.scenario.x") == []
+    assert rule_violations("def f():\n    from simgen.sensors.raycast import c\n", "simgen.sensors.radar.model") == []
 
 
 def test_dataset_reachability_sees_a_chain_through_another_stage() -> None:
@@ -250,7 +267,9 @@ def test_light_imports_load_no_simulator_or_opencv(module: str) -> None:
     loaded = _loaded_after_import(module)
     assert "pybullet" not in loaded and "cv2" not in loaded and "trimesh" not in loaded
     assert "torch" not in loaded and "torchvision" not in loaded and "datasets" not in loaded
-    assert not {m for m in loaded if m.startswith(("simgen.sim", "simgen.sensors", "simgen.export", "simgen.batch"))}
+    stages = {m for m in loaded if m.startswith(("simgen.sim", "simgen.sensors", "simgen.export", "simgen.batch"))}
+    # The scenario models read the sensor definitions (registry, registrations, model modules), no runtime.
+    assert {m for m in stages if unit_of(m) != "sensor_types"} == set()
 
 
 @pytest.mark.parametrize("module", ["simgen.batch.runner", "simgen.batch.worker", "simgen.export.base"])
@@ -280,8 +299,13 @@ def test_dataset_tools_never_import_the_simulator(module: str) -> None:
     assert "pybullet" not in loaded and "simgen.cli" not in loaded
     pulled = {m for m in loaded if m.startswith(("simgen.sim", "simgen.batch", "simgen.labels"))}
     # The viz helpers bring the plain Frame data type along; no sensor model or renderer.
-    pulled |= {m for m in loaded if m.startswith("simgen.sensors")}
+    pulled |= {m for m in loaded if m.startswith("simgen.sensors") and unit_of(m) != "sensor_types"}
     assert not pulled, f"{module} pulls in {sorted(pulled)}"
+
+
+def _stage_modules(loaded: set[str], prefixes: tuple[str, ...]) -> set[str]:
+    """Loaded modules of the stages ``prefixes`` name; sensor definitions (light, read by the scenario) aside."""
+    return {m for m in loaded if m.startswith(prefixes) and unit_of(m) != "sensor_types"}
 
 
 def _modules_of(package: str) -> list[str]:
@@ -306,21 +330,21 @@ def test_image_effects_never_load_the_simulator() -> None:
     """Effects read frames (velocities included) only; every randomize module, loaded at once."""
     loaded = _loaded_after_imports(_modules_of("simgen.randomize"))
     assert "pybullet" not in loaded
-    assert not {m for m in loaded if m.startswith(("simgen.sim", "simgen.sensors", "simgen.batch"))}
+    assert not {m for m in _stage_modules(loaded, ("simgen.sim", "simgen.sensors", "simgen.batch"))}
 
 
 def test_frame_contract_is_neutral() -> None:
     """Frame and its label types depend on no pipeline stage: sensors, labels and exporters share them."""
     loaded = _loaded_after_import("simgen.frame")
     stages = ("simgen.sim", "simgen.sensors", "simgen.labels", "simgen.export", "simgen.batch")
-    assert not {m for m in loaded if m.startswith(stages)}
+    assert not _stage_modules(loaded, stages)
     assert "pybullet" not in loaded and "cv2" not in loaded
 
 
 def test_exporters_import_neither_sensors_nor_simulator() -> None:
     """Exporters read Frames from simgen.frame; the sensors package and the simulator stay out."""
     loaded = _loaded_after_imports(_modules_of("simgen.export"))
-    pulled = {m for m in loaded if m.startswith(("simgen.sensors", "simgen.sim", "simgen.batch"))}
+    pulled = _stage_modules(loaded, ("simgen.sensors", "simgen.sim", "simgen.batch"))
     assert not pulled, f"exporters pull in: {sorted(pulled)}"
     assert "pybullet" not in loaded
 

@@ -18,16 +18,17 @@ from typing import Any
 import numpy as np
 
 from simgen.core.transforms import pose_to_vector
-from simgen.frame import Frame, PointCloud
+from simgen.frame import Frame
 from simgen.labels.instances import LabelOptions, label_frame
 from simgen.randomize.pipeline import ImageEffects
 from simgen.scenario.spec import CameraSpec, EpisodeSpec
+from simgen.sensors.camera import CameraCapture
 from simgen.sensors.camera_sensor import Camera
 from simgen.sensors.clock import capture_ticks
 from simgen.sensors.geometry import world_from_mount
-from simgen.sensors.registry import Sensor, get_sensor, sensor_rng
+from simgen.sensors.registry import Sensor, get_sensor, sensor_rng, type_of_record
 from simgen.sensors.render import PHOTOREAL, attach, raster_of
-from simgen.sensors.stream import CameraCapture, LidarScan, PoseTrack, RadarScan, SensorStream
+from simgen.sensors.stream import PoseTrack, SensorStream
 from simgen.sensors.truth import TruthReader
 from simgen.sim.client import BulletClient
 from simgen.sim.world import World
@@ -114,7 +115,7 @@ class FramePipeline:
     (``TruthReader``); labels (amodal silhouettes drawn from that geometry included) follow the
     scenario's filters, then lighting, haze and sensor faults touch the image (a dropped frame
     yields nothing). The newest LiDAR sweep rides along on the frame for KITTI/MCAP, and every
-    radar scan since the last delivered frame for MCAP.
+    other sensor record since the last delivered frame for MCAP (``Frame.sensor_records``).
     """
 
     def __init__(self, world: World, spec: EpisodeSpec, renderer: str) -> None:
@@ -123,19 +124,19 @@ class FramePipeline:
         self.truth = TruthReader(world, spec)
         self.effects = ImageEffects(spec)
         self.lidar: Any = None
-        self.radar: list[Any] = []  # radar scans not yet carried by a delivered frame
+        self.records: list[Any] = []  # sensor records not yet carried by a delivered frame
 
     def __call__(self, frame: Frame) -> Frame | None:
         """Label ``frame`` and apply image effects; None when a fault drops it."""
         frame.truth = self.truth.collect(frame.poses)
         if self.lidar is not None and frame.lidar is None:
             frame.lidar = self.lidar
-        if self.radar and not frame.radar:
-            frame.radar = tuple(self.radar)
+        if self.records and not frame.sensor_records:
+            frame.sensor_records = tuple(self.records)
         label_frame(frame, self.options)
         out = self.effects(frame, self.world.light, self.world.active_faults(frame.camera.name))
         if out is not None:
-            self.radar.clear()
+            self.records.clear()
         return out
 
 
@@ -158,14 +159,6 @@ class FrameCapture:
         return None if frame is None else self.post(frame)
 
 
-def point_cloud(out: Any) -> PointCloud | None:
-    """The labels/exporters view of a LiDAR sweep (x, y, z, reflectance; instance ids), else None."""
-    if not isinstance(out, LidarScan):
-        return None
-    points = np.concatenate([out.xyz, out.intensity[:, None]], axis=1).astype(np.float32)
-    return PointCloud(points, out.instance.astype(np.int32), out.world_from_sensor, name=out.sensor)
-
-
 def _handle(sensor: Sensor, action: int, tick: int, post: FramePipeline, stream: SensorStream | None) -> Iterator[Any]:
     if action == PRIME:
         sensor.prime()
@@ -182,8 +175,9 @@ def _handle(sensor: Sensor, action: int, tick: int, post: FramePipeline, stream:
         if delivered is not None:
             yield delivered
     else:
-        post.lidar = point_cloud(out) or post.lidar
-        if isinstance(out, RadarScan):
-            post.radar.append(out)
+        kind = type_of_record(out)
+        if kind is not None and kind.on_frame is not None:
+            post.lidar = kind.on_frame(out)  # the newest sweep rides on the frames (Frame.lidar)
+        post.records.append(out)
         if stream is not None:
             stream.add(out)

@@ -15,9 +15,12 @@ simulated time in nanoseconds, so files are byte-identical between runs. Topics,
 - ``/<cam>/boxes`` SceneUpdate: labeled objects' 3D boxes (CubePrimitive, world frame),
 - ``/tf`` FrameTransform: world -> camera and world -> each object,
 - ``/<lidar>/points`` PointCloud (x, y, z, reflectance float32, instance int32) when present,
-- ``/<radar>/detections`` PointCloud per radar scan (x, y, z, velocity, rcs, range float32,
-  instance int32, class int32; sensor frame posed in the world; velocity is the radial velocity
-  in m/s, positive moving apart; rcs the RCS proxy in m^2), stamped at the scan's capture time.
+- every other sensor record the frame carries (``Frame.sensor_records``) on the topics its
+  sensor type's ``mcap`` encoding gives, stamped at its capture time, once per episode: e.g.
+  ``/<radar>/detections`` PointCloud per radar scan (x, y, z, velocity, rcs, range float32,
+  instance int32, class int32; velocity is the radial velocity in m/s, positive moving apart;
+  rcs the RCS proxy in m^2). A sensor type without an encoding gets a one-line notice per
+  process (its records stay in ``raw/sensors/``), never silence.
 
 A worker keeps the episode's writer open across frames (a temp file) and renames it into place
 in ``end_episode``; ``finish`` checks that every episode's file exists.
@@ -28,10 +31,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 from simgen.core.fileio import AtomicFile
-from simgen.core.transforms import quaternion_from_matrix
+from simgen.core.foxglove import nanoseconds, point_cloud, quaternion, vector
+from simgen.core.foxglove import pose as _pose
+from simgen.core.foxglove import stamp as _stamp
+from simgen.core.notices import notice
 from simgen.export.base import Exporter, Record, register_exporter
 from simgen.export.encode import depth_png, encoded_rgb, fault_flags
 from simgen.frame import Frame
@@ -49,23 +53,6 @@ def _lens(cam: Any) -> tuple[str, list[float]]:
         return "plumb_bob", [0.0] * 5
     name = "kannala_brandt" if cam.distortion_model == "fisheye" else "plumb_bob"
     return name, [float(v) for v in cam.distortion]
-
-
-def _stamp(fm: Any, t_ns: int) -> Any:
-    return fm.Timestamp(sec=t_ns // 1_000_000_000, nsec=t_ns % 1_000_000_000)
-
-
-def _vec(fm: Any, t: Any) -> Any:
-    return fm.Vector3(x=float(t[0]), y=float(t[1]), z=float(t[2]))
-
-
-def _quat(fm: Any, r: Any) -> Any:
-    x, y, z, w = quaternion_from_matrix(np.asarray(r))
-    return fm.Quaternion(x=float(x), y=float(y), z=float(z), w=float(w))
-
-
-def _pose(fm: Any, t: Any, r: Any) -> Any:
-    return fm.Pose(position=_vec(fm, t), orientation=_quat(fm, r))
 
 
 class _EpisodeFile:
@@ -112,7 +99,7 @@ class McapExporter(Exporter):
         super().__init__(info)
         self.open: dict[int, _EpisodeFile] = {}
         self.lidar_written: set[tuple[int, str, int]] = set()
-        self.radar_written: set[tuple[int, str, int]] = set()
+        self.records_written: set[tuple[int, str, int]] = set()
         self.ticks: set[tuple[int, int]] = set()
 
     def path(self, split: str, episode: int) -> Path:
@@ -145,17 +132,28 @@ class McapExporter(Exporter):
         if lidar is not None and (frame.episode, lidar.name, t_ns) not in self.lidar_written:
             self.lidar_written.add((frame.episode, lidar.name, t_ns))
             f.write(f"/{lidar.name}/points", _lidar_cloud(fm, ts, lidar), t_ns)
-        for scan in getattr(frame, "radar", ()):
-            self._radar(f, fm, frame.episode, scan)
+        for record in frame.sensor_records:
+            self._record(f, fm, frame.episode, record)
         return {"split": frame.split, "episode": frame.episode, "messages": f.count - before}
 
-    def _radar(self, f: _EpisodeFile, fm: Any, episode: int, scan: Any) -> None:
-        """Write one radar scan (a ``RadarScan``) once per episode as a PointCloud."""
-        t_ns = int(round(scan.capture_time * 1e9))
-        if (episode, scan.sensor, t_ns) in self.radar_written:
+    def _record(self, f: _EpisodeFile, fm: Any, episode: int, record: Any) -> None:
+        """Write one sensor record once per episode, through its sensor type's MCAP encoding."""
+        from simgen.sensors.registry import type_of_record
+
+        kind = type_of_record(record)
+        if kind is None:
+            _not_written(type(record).__name__, "it belongs to no registered sensor type")
             return
-        self.radar_written.add((episode, scan.sensor, t_ns))
-        f.write(f"/{scan.sensor}/detections", _radar_cloud(fm, _stamp(fm, t_ns), scan), t_ns)
+        if kind.mcap is None:
+            if kind.on_frame is None:  # on_frame types ride on the frame (Frame.lidar), written above
+                _not_written(kind.name, kind.mcap_note)
+            return
+        t_ns = nanoseconds(record.capture_time)
+        if (episode, record.sensor, t_ns) in self.records_written:
+            return
+        self.records_written.add((episode, record.sensor, t_ns))
+        for topic, message in kind.mcap(fm, record):
+            f.write(topic, message, t_ns)
 
     def end_episode(self, episode: int) -> None:
         """Finish and rename the episode's recording."""
@@ -212,8 +210,8 @@ def _transform(fm: Any, ts: Any, child: str, world_from_child: Any) -> Any:
         timestamp=ts,
         parent_frame_id="world",
         child_frame_id=child,
-        translation=_vec(fm, world_from_child[:3, 3]),
-        rotation=_quat(fm, world_from_child[:3, :3]),
+        translation=vector(fm, world_from_child[:3, 3]),
+        rotation=quaternion(fm, world_from_child[:3, :3]),
     )
 
 
@@ -302,33 +300,16 @@ def _lidar_cloud(fm: Any, ts: Any, lidar: Any) -> Any:
     """``/<lidar>/points``: x, y, z, reflectance (float32) and instance (int32) per point."""
     pts = lidar.points
     columns = [("x", pts[:, 0]), ("y", pts[:, 1]), ("z", pts[:, 2]), ("reflectance", pts[:, 3])]
-    return _point_cloud(fm, ts, lidar.world_from_lidar, columns, [("instance", lidar.instance)])
+    return point_cloud(fm, ts, lidar.world_from_lidar, columns, [("instance", lidar.instance)])
 
 
-def _radar_cloud(fm: Any, ts: Any, scan: Any) -> Any:
-    """``/<radar>/detections``: x, y, z, velocity, rcs, range (float32), instance and class (int32)."""
-    xyz = scan.xyz
-    floats = [("x", xyz[:, 0]), ("y", xyz[:, 1]), ("z", xyz[:, 2])]
-    floats += [("velocity", scan.velocity), ("rcs", scan.rcs), ("range", scan.range)]
-    return _point_cloud(fm, ts, scan.world_from_sensor, floats, [("instance", scan.instance), ("class", scan.semantic)])
+_NOTICED: set[str] = set()
 
 
-def _point_cloud(fm: Any, ts: Any, world_from_sensor: Any, floats: list[Any], ints: list[Any]) -> Any:
-    """A PointCloud in the world frame: named float32 columns, then int32 columns, packed per point."""
-    columns = [(name, values, "<f4") for name, values in floats] + [(name, values, "<i4") for name, values in ints]
-    packed = np.zeros(len(columns[0][1]), dtype=[(name, kind) for name, _, kind in columns])
-    for name, values, _ in columns:
-        packed[name] = values
-    F = fm.PackedElementFieldNumericType
-    fields = [
-        fm.PackedElementField(name=name, offset=4 * j, type=F.Float32 if kind == "<f4" else F.Int32)
-        for j, (name, _, kind) in enumerate(columns)
-    ]
-    return fm.PointCloud(
-        timestamp=ts,
-        frame_id="world",
-        pose=_pose(fm, world_from_sensor[:3, 3], world_from_sensor[:3, :3]),
-        point_stride=4 * len(columns),
-        fields=fields,
-        data=packed.tobytes(),
-    )
+def _not_written(kind: str, note: str | None) -> None:
+    """Say once per process that records of sensor type ``kind`` have no MCAP encoding, and where they are."""
+    if kind in _NOTICED:
+        return
+    _NOTICED.add(kind)
+    where = note or "its records are in raw/sensors/ (stream NPZ)"
+    notice(f"mcap: sensor type '{kind}' has no MCAP encoding; {where}", kind="mcap_sensor_not_written")

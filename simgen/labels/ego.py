@@ -11,7 +11,7 @@ the scenario's ``labels.ego`` says what its frames get for it:
 - ``exclude``: nothing at all;
 - ``label``: labeled like any other object.
 
-A LiDAR never returns points from its own mount body (see :mod:`simgen.sensors.lidar`), whatever
+A LiDAR never returns points from its own mount body (see :mod:`simgen.sensors.lidar.runtime`), whatever
 the policy. Per-pixel maps (instance, semantic) keep the ego's id: they are the scene's ground
 truth and let a user mask the ego out. One filter step on the labels of one frame, after they are
 computed, so labelling itself does not need to know about mounts.

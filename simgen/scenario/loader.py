@@ -25,11 +25,11 @@ from simgen.scenario.assets import check_asset_path
 from simgen.scenario.compose import PathProblem, Source, assign, deep_merge, resolve_extends
 from simgen.scenario.distributions import Constant, IntRange
 from simgen.scenario.language import sweep_cell, sweep_cells
-from simgen.scenario.models import MAX_OBJECTS, OBJECT_TYPES, Camera, Scenario
+from simgen.scenario.models import MAX_OBJECTS, OBJECT_TYPES, Camera, Scenario, sensor_entry_types
 from simgen.scenario.names import check_names
 from simgen.scenario.randomize_models import check_randomize
 from simgen.scenario.references import check_references
-from simgen.scenario.sensor_models import SENSOR_TYPES, check_sensors
+from simgen.scenario.sensor_models import check_sensors
 from simgen.scenario.world_models import union_tags
 from simgen.scenario.yamlio import KeyPath, Located, format_path, load_file, load_text
 
@@ -380,7 +380,7 @@ def _issue_from_pydantic(e: ErrorDetails, located: Located) -> Issue:
         if key == "model":
             tags = LENS_MODELS
         else:
-            tags = union_tags(loc) or (SENSOR_TYPES if loc and loc[0] == "sensors" else OBJECT_TYPES)
+            tags = union_tags(loc) or (sensor_entry_types() if loc and loc[0] == "sensors" else OBJECT_TYPES)
         if kind == "union_tag_not_found":
             msg = f"missing required key '{key}' (one of {', '.join(tags)})"
             if relative:

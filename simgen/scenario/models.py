@@ -7,7 +7,7 @@ models produce the JSON Schema printed by ``simgen schema``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal, TypeAlias, Union
+from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, Union
 
 from pydantic import Field, PrivateAttr
 
@@ -27,8 +27,9 @@ from simgen.scenario.object_fields import (
     ObjectBase,
 )
 from simgen.scenario.randomize_models import MAX_ENTRIES, EffectModel, RandomizerModel
-from simgen.scenario.sensor_models import MAX_SENSORS, CameraSensorFields, SensorModel
+from simgen.scenario.sensor_models import MAX_SENSORS, CameraSensorFields, SensorBase
 from simgen.scenario.world_models import Checker, Event, Haze, Heightfield, Light
+from simgen.sensors.registry import entry_types, on_change
 
 MAX_CAMERAS = 16
 MAX_IMAGE_SIDE = 8192
@@ -77,6 +78,18 @@ if not TYPE_CHECKING:
         Field(discriminator="type"),
     ]
 OBJECT_TYPES = tuple(_KINDS)
+
+
+def _sensor_union() -> object:
+    """The ``sensors:`` entry: the union of every registered sensor type's model, picked by ``type``."""
+    models = tuple(t.model for t in entry_types().values())
+    return Annotated[Union[models], Field(discriminator="type")]  # noqa: UP007 - a runtime-built member list
+
+
+# Statically, a sensor entry is its common base; at run time, the union of the registered types.
+SensorModel: TypeAlias = SensorBase
+if not TYPE_CHECKING:
+    SensorModel = _sensor_union()
 
 
 class Intrinsics(Model):
@@ -206,7 +219,7 @@ class Scenario(Model):
     cameras: list[Camera] = Field(min_length=1, max_length=MAX_CAMERAS)
     events: list[Event] = Field(default_factory=list, max_length=1000)
     sensors: list[SensorModel] = Field(
-        default_factory=list, max_length=MAX_SENSORS, description="lidar, imu, gnss, radar"
+        default_factory=list, max_length=MAX_SENSORS, description=", ".join(entry_types())
     )
     labels: Labels = Field(default_factory=Labels)
     render: Render = Field(default_factory=Render)
@@ -272,6 +285,23 @@ class Scenario(Model):
             if obj.class_ is not None and obj.class_ not in seen:
                 seen.append(obj.class_)
         return seen
+
+
+def _rebuild_sensors() -> None:
+    """Rebuild the ``sensors:`` union after a sensor type is registered or removed (loader and schema follow)."""
+    field = Scenario.model_fields["sensors"]
+    annotation: Any = list[_sensor_union()]
+    field.annotation = annotation
+    field.description = ", ".join(entry_types())
+    Scenario.model_rebuild(force=True)
+
+
+on_change(_rebuild_sensors)
+
+
+def sensor_entry_types() -> tuple[str, ...]:
+    """The ``type`` names a ``sensors:`` entry may take now, in schema order."""
+    return tuple(entry_types())
 
 
 __all__ = [

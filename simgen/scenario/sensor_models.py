@@ -1,18 +1,19 @@
-"""Scenario models for sensors: camera timing/outputs/lens/mount, and the ``sensors:`` list.
+"""Scenario model parts every sensor shares: timing, mount, camera lens/outputs, the ``sensors:`` base.
 
 Every sensor is described by data (like dm_control's ``Observable``): a ``rate`` in Hz, a
 ``phase`` (seconds after the first frame), a ``latency`` (delivery = capture + latency), noise
 parameters and a ``mount`` (the world, or an object instance by name, plus an offset pose).
 
-The ``sensors:`` list is a union discriminated by ``type`` (``lidar``, ``imu``, ``gnss``, ``radar``); the
-runtime plugin of each type registers under the same name in ``simgen.sensors.registry``.
+Each sensor type's own model (a :class:`SensorBase` subclass) lives in its package under
+``simgen/sensors/`` and is registered there; the ``sensors:`` list is the union of the
+registered models, discriminated by ``type`` (see :mod:`simgen.sensors.registry`).
 Stage rule: this module never imports pybullet or OpenCV.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Literal
+from typing import Annotated, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -25,10 +26,23 @@ SensorName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]{0,63}$")]
 CameraOutput = Literal["rgb", "depth", "instance", "semantic", "normals", "flow", "object_coords"]
 CAMERA_OUTPUTS: tuple[str, ...] = ("rgb", "depth", "instance", "semantic", "normals", "flow", "object_coords")
 DEFAULT_OUTPUTS: tuple[CameraOutput, ...] = ("rgb", "depth", "instance", "semantic")
-SENSOR_TYPES: tuple[str, ...] = ("lidar", "imu", "gnss", "radar")
 MAX_SENSORS = 64
 RayBackend = Literal["auto", "embree", "bullet"]
 MAX_RAYS = 4_000_000
+# One problem of a sensor entry: (its field, message, hint or None); see SensorBase.problems.
+Problem: TypeAlias = tuple[str, str, str | None]
+
+
+def ray_backend(name: str) -> str:
+    """The ray caster for ``backend: name``: ``auto`` is ``embree`` when ``embreex`` is installed, else ``bullet``.
+
+    Resolved at sampling (without importing the library) so the manifest records what was used.
+    """
+    if name != "auto":
+        return name
+    import importlib.util
+
+    return "embree" if importlib.util.find_spec("embreex") is not None else "bullet"
 
 
 class _Model(BaseModel):
@@ -151,106 +165,9 @@ class SensorBase(Timing):
     position: Any3 = Field((0.0, 0.0, 0.0), description="metres in the mount frame")
     rpy: Any3 = Field((0.0, 0.0, 0.0), description="roll, pitch, yaw in degrees in the mount frame")
 
-
-class Lidar(SensorBase):
-    """A ray-casting LiDAR: spinning (360 degrees per sweep) or solid-state (fixed raster)."""
-
-    type: Literal["lidar"]
-    rate: float | None = Field(10.0, gt=0, le=1000, description="sweeps per second (rotation rate when spinning)")
-    pattern: Literal["spinning", "solid_state"] = "spinning"
-    channels: int = Field(16, ge=1, le=512, description="rings (rows)")
-    vertical_fov: tuple[Finite, Finite] = Field(
-        (-15.0, 15.0), description="lowest and highest elevation in degrees, channels spread evenly"
-    )
-    elevations: list[Finite] | None = Field(
-        None, max_length=512, description="explicit elevation per ring in degrees (overrides channels/vertical_fov)"
-    )
-    horizontal_resolution: float = Field(0.4, gt=0, le=90, description="degrees between columns")
-    horizontal_fov: float = Field(360.0, gt=0, le=360, description="degrees (solid_state: the raster width)")
-    min_range: float = Field(0.1, ge=0, allow_inf_nan=False, description="metres; rays start this far out")
-    max_range: float = Field(100.0, gt=0, le=10000, allow_inf_nan=False, description="no return beyond this")
-    range_noise: float = Field(0.0, ge=0, le=10, description="std of Gaussian range noise, metres")
-    dropout: float = Field(0.0, ge=0, lt=1, description="probability that a return is lost")
-    motion_distortion: bool = Field(True, description="each ray leaves from the sensor pose at its own time")
-    deskew: bool = Field(False, description="express all points in the sensor frame at sweep start")
-    num_threads: int = Field(1, ge=0, le=64, description="rayTestBatch threads (0: let Bullet decide)")
-    backend: RayBackend = Field(
-        "auto", description="ray caster: embree (visual meshes, fast), bullet (rayTestBatch), auto: embree if installed"
-    )
-    beam_divergence: float = Field(
-        0.0, ge=0, le=100, description="full beam angle, milliradians; 0: one ray per beam, else beam_samples rays"
-    )
-    beam_samples: int = Field(7, ge=2, le=64, description="rays per beam when beam_divergence > 0 (axis + a ring)")
-    returns: Literal["strongest", "first", "last", "dual"] = Field(
-        "strongest", description="echo(es) reported per beam: strongest, first, last, or dual (strongest and last)"
-    )
-    echo_separation: float = Field(
-        0.5, gt=0, le=100, description="metres: surfaces closer than this along a beam merge into one echo"
-    )
-
-
-class Imu(SensorBase):
-    """An IMU: specific force (m/s^2, gravity included) and angular rate (rad/s) in its own frame.
-
-    Noise follows Kalibr's continuous-time parameters: white noise densities and bias random
-    walks; discrete std per sample = density * sqrt(rate), bias step std = walk / sqrt(rate).
-    """
-
-    type: Literal["imu"]
-    rate: float | None = Field(200.0, gt=0, le=10000)
-    accel_noise_density: float = Field(0.0, ge=0, description="m/s^2/sqrt(Hz)")
-    gyro_noise_density: float = Field(0.0, ge=0, description="rad/s/sqrt(Hz)")
-    accel_random_walk: float = Field(0.0, ge=0, description="m/s^3/sqrt(Hz)")
-    gyro_random_walk: float = Field(0.0, ge=0, description="rad/s^2/sqrt(Hz)")
-    accel_bias: Vec3 = Field((0.0, 0.0, 0.0), description="initial bias, m/s^2")
-    gyro_bias: Vec3 = Field((0.0, 0.0, 0.0), description="initial bias, rad/s")
-    accel_scale: Vec3 = Field((0.0, 0.0, 0.0), description="scale factor error per axis (0.01 = +1 %)")
-    gyro_scale: Vec3 = Field((0.0, 0.0, 0.0), description="scale factor error per axis")
-    accel_range: float | None = Field(None, gt=0, description="saturation, m/s^2 per axis")
-    gyro_range: float | None = Field(None, gt=0, description="saturation, rad/s per axis")
-
-
-class Gnss(SensorBase):
-    """GNSS-like fixes: antenna position and velocity in the world frame (local ENU, metres)."""
-
-    type: Literal["gnss"]
-    rate: float | None = Field(10.0, gt=0, le=1000)
-    horizontal_noise: float = Field(0.0, ge=0, description="std per horizontal axis, metres")
-    vertical_noise: float = Field(0.0, ge=0, description="std, metres")
-    velocity_noise: float = Field(0.0, ge=0, description="std per axis, m/s")
-    dropout: float = Field(0.0, ge=0, lt=1, description="probability that a fix is missing")
-
-
-class Radar(SensorBase):
-    """An automotive-style radar: clustered detections with range, angles, radial velocity and an RCS proxy.
-
-    Raw rays are cast every ``ray_resolution`` degrees over the field of view (centred on the
-    sensor's +x); returns are grouped into cells of ``range_resolution`` x
-    ``azimuth_resolution`` x ``elevation_resolution`` x ``velocity_resolution``, one detection per cell.
-    """
-
-    type: Literal["radar"]
-    rate: float | None = Field(20.0, gt=0, le=1000, description="scans per second")
-    horizontal_fov: float = Field(60.0, gt=0, le=360, description="degrees, centred on the sensor's +x")
-    vertical_fov: float = Field(10.0, gt=0, le=180, description="degrees, centred on the sensor's +x")
-    ray_resolution: float = Field(0.5, gt=0, le=30, description="degrees between raw rays (both axes)")
-    min_range: float = Field(0.5, ge=0, allow_inf_nan=False, description="metres")
-    max_range: float = Field(100.0, gt=0, le=10000, allow_inf_nan=False, description="metres")
-    range_resolution: float = Field(0.5, gt=0, le=100, description="metres per detection cell")
-    azimuth_resolution: float = Field(2.0, gt=0, le=90, description="degrees per detection cell")
-    elevation_resolution: float = Field(5.0, gt=0, le=90, description="degrees per detection cell")
-    velocity_resolution: float = Field(0.25, gt=0, le=100, description="m/s per detection cell")
-    range_noise: float = Field(0.0, ge=0, le=10, description="std, metres")
-    azimuth_noise: float = Field(0.0, ge=0, le=10, description="std, degrees")
-    elevation_noise: float = Field(0.0, ge=0, le=10, description="std, degrees")
-    velocity_noise: float = Field(0.0, ge=0, le=10, description="std, m/s")
-    min_rcs: float = Field(0.0, ge=0, description="detections with a smaller RCS proxy (m^2) are dropped")
-    max_detections: int = Field(256, ge=1, le=100_000, description="keep the strongest (largest RCS) this many")
-    dropout: float = Field(0.0, ge=0, lt=1, description="probability that a detection is lost")
-    backend: RayBackend = Field("auto", description="ray caster: embree, bullet or auto (embree if installed)")
-
-
-SensorModel = Annotated[Lidar | Imu | Gnss | Radar, Field(discriminator="type")]
+    def problems(self) -> list[Problem]:
+        """Cross-field problems of this entry (a sensor type overrides it); none by default."""
+        return []
 
 
 def check_sensors(scenario: object, add: Callable[..., None]) -> None:
@@ -294,46 +211,23 @@ def check_sensors(scenario: object, add: Callable[..., None]) -> None:
         if s.name in names:
             add(("sensors", i, "name"), f"duplicate sensor name '{s.name}'", "camera and sensor names must be unique")
         names.add(s.name)
-        if isinstance(s, Radar):
-            if s.min_range >= s.max_range:
-                add(("sensors", i, "min_range"), f"min_range {s.min_range:g} must be below max_range {s.max_range:g}")
-            rays = (int(s.horizontal_fov / s.ray_resolution) + 1) * (int(s.vertical_fov / s.ray_resolution) + 1)
-            if rays > MAX_RAYS:
-                add(
-                    ("sensors", i, "ray_resolution"),
-                    f"{rays} raw rays per scan is more than {MAX_RAYS}",
-                    "use a coarser ray_resolution",
-                )
-        if isinstance(s, Lidar):
-            lo, hi = s.vertical_fov
-            if lo > hi:
-                add(("sensors", i, "vertical_fov"), f"lowest elevation {lo:g} is above highest {hi:g}")
-            if s.min_range >= s.max_range:
-                add(("sensors", i, "min_range"), f"min_range {s.min_range:g} must be below max_range {s.max_range:g}")
-            rows = len(s.elevations) if s.elevations is not None else s.channels
-            cols = int(round(s.horizontal_fov / s.horizontal_resolution))
-            if rows * cols > MAX_RAYS:
-                add(
-                    ("sensors", i, "horizontal_resolution"),
-                    f"{rows} x {cols} = {rows * cols} rays per sweep is more than {MAX_RAYS}",
-                    "use fewer channels or a coarser horizontal_resolution",
-                )
+        for key, message, hint in s.problems():
+            add(("sensors", i, key), message, hint)
 
 
 __all__ = [
     "CAMERA_OUTPUTS",
-    "SENSOR_TYPES",
+    "MAX_RAYS",
     "CameraSensorFields",
     "Distortion",
     "FisheyeDistortion",
-    "Gnss",
-    "Imu",
     "LensDistortion",
-    "Lidar",
     "Mount",
-    "Radar",
-    "SensorModel",
+    "Problem",
+    "RayBackend",
+    "SensorBase",
     "Stereo",
     "Timing",
     "check_sensors",
+    "ray_backend",
 ]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -16,9 +15,10 @@ import numpy as np
 from simgen.core.lens import COEFFICIENTS, fisheye_problem
 from simgen.core.transforms import BODY_FROM_OPTICAL, rotation_from_rpy
 from simgen.errors import ScenarioError
-from simgen.scenario.sensor_models import FisheyeDistortion, Lidar, SensorBase
-from simgen.scenario.sensor_spec import GnssSpec, ImuSpec, LidarSpec, RadarSpec, SensorSpec
+from simgen.scenario.sensor_models import FisheyeDistortion, SensorBase
+from simgen.scenario.sensor_spec import SensorSpec
 from simgen.scenario.spec import CameraSpec, ObjectInstance
+from simgen.sensors.registry import sensor_type
 
 
 def _quat_matrix(q: tuple[float, ...]) -> np.ndarray:
@@ -153,88 +153,6 @@ def _pose(sensor: SensorBase, sampler: Any, path: str) -> np.ndarray:
     return t
 
 
-def lidar_angles(s: Lidar) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    """(elevations, azimuths) in degrees: rings lowest first, columns in firing order.
-
-    Spinning columns start at azimuth 0 (the sensor's +x) and turn counter-clockwise about +z,
-    ``horizontal_fov / horizontal_resolution`` of them; a solid-state raster spans
-    ``[-fov/2, +fov/2]`` from right to left (the same sense of rotation).
-    """
-    if s.elevations is not None:
-        elev = sorted(float(e) for e in s.elevations)
-    elif s.channels == 1:
-        elev = [0.5 * (s.vertical_fov[0] + s.vertical_fov[1])]
-    else:
-        elev = np.linspace(s.vertical_fov[0], s.vertical_fov[1], s.channels).tolist()
-    cols = max(1, int(round(s.horizontal_fov / s.horizontal_resolution)))
-    if s.pattern == "spinning":
-        az = (np.arange(cols) * (s.horizontal_fov / cols)).tolist()
-    else:
-        az = np.linspace(-s.horizontal_fov / 2, s.horizontal_fov / 2, cols).tolist() if cols > 1 else [0.0]
-    return tuple(elev), tuple(float(a) for a in az)
-
-
-def ray_backend(name: str) -> str:
-    """The ray caster for ``backend: name``: ``auto`` is ``embree`` when ``embreex`` is installed, else ``bullet``.
-
-    Resolved here (without importing the library) so the manifest records what was used.
-    """
-    if name != "auto":
-        return name
-    import importlib.util
-
-    return "embree" if importlib.util.find_spec("embreex") is not None else "bullet"
-
-
-def _centred(fov: float, step: float) -> tuple[float, ...]:
-    """Angles in degrees every ``step`` (or fewer, evenly) across ``[-fov/2, fov/2]``, both ends included."""
-    n = int(np.floor(fov / step + 1e-9)) + 1
-    return tuple(float(a) for a in np.linspace(-fov / 2, fov / 2, n)) if n > 1 else (0.0,)
-
-
-
-def spec_from_model(spec_type: type[SensorSpec], model: Any, given: dict[str, Any]) -> SensorSpec:
-    """A sensor's spec: the ``given`` fields, and every other spec field copied from the model field of that name.
-
-    Lists become tuples (specs are immutable records). A spec field the model lacks is an error here,
-    not a silent default, so a new spec field needs its model field (or a derived value).
-    """
-    values = dict(given)
-    for f in dataclasses.fields(spec_type):
-        if f.name not in values:
-            value = getattr(model, f.name)
-            values[f.name] = tuple(value) if isinstance(value, list) else value
-    return spec_type(**values)
-
-
-def _lidar_derived(s: Any) -> dict[str, Any]:
-    elev, az = lidar_angles(s)
-    return {"elevations_deg": elev, "azimuths_deg": az, "backend": ray_backend(s.backend)}
-
-
-def _radar_derived(s: Any) -> dict[str, Any]:
-    return {
-        "azimuths_deg": _centred(s.horizontal_fov, s.ray_resolution),
-        "elevations_deg": _centred(s.vertical_fov, s.ray_resolution),
-        "backend": ray_backend(s.backend),
-    }
-
-
-# Sensor type -> (its spec record, the spec fields computed from its model rather than copied).
-SENSOR_SPECS: dict[str, tuple[type[SensorSpec], Callable[[Any], dict[str, Any]]]] = {
-    "lidar": (LidarSpec, _lidar_derived),
-    "imu": (ImuSpec, lambda s: {}),
-    "gnss": (GnssSpec, lambda s: {}),
-    "radar": (RadarSpec, _radar_derived),
-}
-
-
-def register_sensor_spec(
-    kind: str, spec_type: type[SensorSpec], derive: Callable[[Any], dict[str, Any]] | None = None
-) -> None:
-    """Make ``spec_type`` the resolved record of sensors with ``type: kind`` (``derive``: computed fields)."""
-    SENSOR_SPECS[kind] = (spec_type, derive or (lambda s: {}))
-
 def _sensor(s: Any, sampler: Any, path: str, world_rate: float, mount: str | None) -> SensorSpec:
     common = {
         "name": s.name,
@@ -245,13 +163,12 @@ def _sensor(s: Any, sampler: Any, path: str, world_rate: float, mount: str | Non
         "mount": mount,
         "mount_from_sensor": _pose(s, sampler, path),
     }
-    spec_type, derive = SENSOR_SPECS[s.type]
-    return spec_from_model(spec_type, s, {**common, **derive(s)})
-
+    spec: SensorSpec = sensor_type(s.type).from_model(s, common)
+    return spec
 
 
 def sample_sensors(scenario: Any, sampler: Any, objects: list[ObjectInstance]) -> tuple[SensorSpec, ...]:
-    """Resolve every entry of ``sensors:`` (pose offsets drawn, ray patterns built)."""
+    """Resolve every entry of ``sensors:``: pose offsets drawn, then the spec its registered type derives."""
     out = []
     names = [o.name for o in objects]
     first = _first_instances(objects)
@@ -264,4 +181,4 @@ def sample_sensors(scenario: Any, sampler: Any, objects: list[ObjectInstance]) -
     return tuple(out)
 
 
-__all__ = ["lidar_angles", "ray_backend", "sample_cameras", "sample_sensors"]
+__all__ = ["sample_cameras", "sample_sensors"]

@@ -1,4 +1,7 @@
-"""Resolved sensor records of one episode (every value fixed), read by ``simgen.sensors``.
+"""The resolved record every ``sensors:`` entry's spec extends (every value fixed), read by ``simgen.sensors``.
+
+Each sensor type's own spec (a :class:`SensorSpec` subclass) lives in its package under
+``simgen/sensors/``.
 
 Frames: a sensor frame is x forward, y left, z up (ROS REP 103); cameras use OpenCV axes
 (x right, y down, z forward). ``mount_from_sensor`` is (4, 4) float64 in the frame of the mount
@@ -42,85 +45,6 @@ class SensorSpec:
         return {f.name: _jsonable(getattr(self, f.name)) for f in fields(self)}
 
 
-@dataclass(frozen=True)
-class LidarSpec(SensorSpec):
-    """Ray pattern and corruption of a LiDAR.
-
-    ``elevations_deg`` (rings, lowest first) and ``azimuths_deg`` (columns in firing order) define
-    the rays; a spinning sweep fires column j at time j / columns / rate after capture.
-    ``backend`` names the ray caster (``simgen.sensors.raycast``), resolved from ``auto``.
-    """
-
-    pattern: str = "spinning"
-    elevations_deg: tuple[float, ...] = ()
-    azimuths_deg: tuple[float, ...] = ()
-    min_range: float = 0.1
-    max_range: float = 100.0
-    range_noise: float = 0.0
-    dropout: float = 0.0
-    motion_distortion: bool = True
-    deskew: bool = False
-    num_threads: int = 1
-    backend: str = "bullet"  # the ray caster actually used: "embree" or "bullet" (auto resolved at sampling)
-    beam_divergence: float = 0.0  # full angle, milliradians (0: one ray per beam)
-    beam_samples: int = 7
-    returns: str = "strongest"
-    echo_separation: float = 0.5
-
-
-@dataclass(frozen=True)
-class ImuSpec(SensorSpec):
-    """IMU noise in Kalibr's continuous-time units (see ``simgen.scenario.sensor_models.Imu``)."""
-
-    accel_noise_density: float = 0.0
-    gyro_noise_density: float = 0.0
-    accel_random_walk: float = 0.0
-    gyro_random_walk: float = 0.0
-    accel_bias: tuple[float, float, float] = (0.0, 0.0, 0.0)
-    gyro_bias: tuple[float, float, float] = (0.0, 0.0, 0.0)
-    accel_scale: tuple[float, float, float] = (0.0, 0.0, 0.0)
-    gyro_scale: tuple[float, float, float] = (0.0, 0.0, 0.0)
-    accel_range: float | None = None
-    gyro_range: float | None = None
-
-
-@dataclass(frozen=True)
-class GnssSpec(SensorSpec):
-    """GNSS noise (metres, m/s) and fix dropout probability."""
-
-    horizontal_noise: float = 0.0
-    vertical_noise: float = 0.0
-    velocity_noise: float = 0.0
-    dropout: float = 0.0
-
-
-@dataclass(frozen=True)
-class RadarSpec(SensorSpec):
-    """Raw ray grid, detection cells and noise of a radar (see ``simgen.scenario.sensor_models.Radar``).
-
-    ``azimuths_deg``/``elevations_deg`` are the raw ray angles (sensor frame, centred on +x);
-    resolutions define the detection cells; noise stds are metres, degrees and m/s.
-    """
-
-    azimuths_deg: tuple[float, ...] = ()
-    elevations_deg: tuple[float, ...] = ()
-    ray_resolution: float = 0.5
-    min_range: float = 0.5
-    max_range: float = 100.0
-    range_resolution: float = 0.5
-    azimuth_resolution: float = 2.0
-    elevation_resolution: float = 5.0
-    velocity_resolution: float = 0.25
-    range_noise: float = 0.0
-    azimuth_noise: float = 0.0
-    elevation_noise: float = 0.0
-    velocity_noise: float = 0.0
-    min_rcs: float = 0.0
-    max_detections: int = 256
-    dropout: float = 0.0
-    backend: str = "bullet"
-
-
 def camera_sensor_json(cam: Any) -> dict[str, Any]:
     """The sensor fields of a CameraSpec that differ from a plain fixed camera (for manifests)."""
     out: dict[str, Any] = {}
@@ -143,4 +67,4 @@ def camera_sensor_json(cam: Any) -> dict[str, Any]:
     return out
 
 
-__all__ = ["GnssSpec", "ImuSpec", "LidarSpec", "RadarSpec", "SensorSpec", "camera_sensor_json"]
+__all__ = ["SensorSpec", "camera_sensor_json"]

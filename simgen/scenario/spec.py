@@ -139,7 +139,7 @@ class EpisodeSpec:
     labels: dict[str, Any] = field(default_factory=dict)
     # The scenario's ``render:`` block (photoreal renderer settings); see simgen.sensors.blender.
     render: dict[str, Any] = field(default_factory=dict)
-    sensors: tuple[Any, ...] = ()  # LidarSpec | ImuSpec | GnssSpec from simgen.scenario.sensor_spec
+    sensors: tuple[Any, ...] = ()  # each a SensorSpec subclass, the spec of its registered sensor type
     # Domain randomization (see simgen.randomize): the ground's material, background walls and sky
     # gradient, the scenario's effect entries as (key, entry) pairs, and every randomizer's draws.
     ground_material: Material | None = None

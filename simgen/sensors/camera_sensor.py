@@ -25,16 +25,12 @@ from simgen.sensors.camera_outputs import (
     point_map,
     world_from_instance,
 )
-from simgen.sensors.registry import Sensor, WorldView, register_sensor
+from simgen.sensors.registry import Sensor, WorldView
 from simgen.sensors.render import PHOTOREAL, raster_of, render
 
 
-@register_sensor
 class Camera(Sensor[CameraSpec, Frame]):
     """A pinhole camera (optionally distorted, optionally mounted) producing :class:`Frame` records."""
-
-    kind = "camera"
-    summary = "rgb, depth, instance, semantic, normals, flow, object_coords; OpenCV and fisheye lenses; mounts"
 
     def __init__(self, spec: CameraSpec, world: WorldView, rng: np.random.Generator, renderer: str = "tiny") -> None:
         super().__init__(spec, world, rng)

@@ -30,7 +30,7 @@ def mount_velocity(world: Any, mount: str | None) -> tuple[np.ndarray, np.ndarra
     """World-frame linear velocity of the mount's base (m/s) and angular velocity (rad/s)."""
     if mount is None:
         return np.zeros(3), np.zeros(3)
-    lin, ang = world.client.p.getBaseVelocity(body_uid(world, mount), physicsClientId=world.client.id)
+    lin, ang = world.body_velocity(body_uid(world, mount))
     return np.asarray(lin, dtype=float), np.asarray(ang, dtype=float)
 
 

@@ -36,7 +36,7 @@ def use_numba() -> bool:
 
 @dataclass
 class SweepPoints:
-    """The labeled returns of one sweep, in firing order (see :class:`~simgen.sensors.stream.LidarScan`)."""
+    """The labeled returns of one sweep, in firing order (see :class:`~simgen.sensors.lidar.model.LidarScan`)."""
 
     xyz: np.ndarray  # (M, 3) float32 metres, sensor frame
     range: np.ndarray  # (M,) float32 metres

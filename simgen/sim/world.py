@@ -360,6 +360,37 @@ class World:
             out[iid] = (tuple(v), tuple(w))
         return out
 
+    # --- what sensors read of bodies by simulator id (simgen.sensors.registry.WorldView) --------
+
+    def body_uids(self) -> list[int]:
+        """Simulator id of every body in the world (ground, backdrop and objects), in creation order."""
+        p, cid = self.client.p, self.client.id
+        return [p.getBodyUniqueId(i, physicsClientId=cid) for i in range(p.getNumBodies(physicsClientId=cid))]
+
+    def body_velocity(self, uid: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
+        """World-frame (linear m/s, angular rad/s) velocity of body ``uid``'s base."""
+        lin, ang = self.client.p.getBaseVelocity(uid, physicsClientId=self.client.id)
+        return tuple(lin), tuple(ang)
+
+    def link_poses(self, uid: int) -> list[tuple[tuple[float, ...], tuple[float, ...]]]:
+        """World (position, quaternion xyzw) of the centre of mass of each link of body ``uid`` (none: no joints)."""
+        p, cid = self.client.p, self.client.id
+        n = p.getNumJoints(uid, physicsClientId=cid)
+        if not n:
+            return []
+        states = p.getLinkStates(uid, list(range(n)), computeForwardKinematics=1, physicsClientId=cid)
+        return [(tuple(st[0]), tuple(st[1])) for st in states]
+
+    def link_motion(self, uid: int, link: int) -> tuple[tuple[float, ...], ...]:
+        """(position, quaternion, linear velocity, angular velocity) of a link's centre of mass; link -1: the base."""
+        p, cid = self.client.p, self.client.id
+        if link < 0:
+            pos, orn = p.getBasePositionAndOrientation(uid, physicsClientId=cid)
+            lin, ang = p.getBaseVelocity(uid, physicsClientId=cid)
+            return tuple(pos), tuple(orn), tuple(lin), tuple(ang)
+        st = p.getLinkState(uid, link, computeLinkVelocity=1, computeForwardKinematics=1, physicsClientId=cid)
+        return tuple(st[0]), tuple(st[1]), tuple(st[6]), tuple(st[7])
+
     # --- what actors and events do -----------------------------------------------------------
 
     def set_kinematic_pose(self, iid: int, pos: Any, orn: Any, keep_velocity: bool = True) -> None:

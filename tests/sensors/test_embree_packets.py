@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from simgen.sensors import embree_packets as ep
-from simgen.sensors.lidar import Lidar
+from simgen.sensors.lidar.runtime import Lidar
 
 from .conftest import make_world
 from .test_lidar import WALL

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from simgen.batch.episode import run_episode
-from simgen.sensors.gnss import Gnss
-from simgen.sensors.imu import Imu
+from simgen.sensors.gnss.runtime import Gnss
+from simgen.sensors.imu.runtime import Imu
 from simgen.sensors.stream import SensorStream
 
 from .conftest import make_world, rng, set_velocity

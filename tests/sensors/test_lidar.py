@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from simgen.core.transforms import invert, pose_matrix
-from simgen.sensors.lidar import MAX_BATCH, Lidar, cast_rays
+from simgen.sensors.lidar.runtime import MAX_BATCH, Lidar, cast_rays
 
 from .conftest import make_world, rng, set_velocity
 

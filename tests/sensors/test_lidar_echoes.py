@@ -9,7 +9,7 @@ import pytest
 
 import simgen
 from simgen.errors import SimgenError
-from simgen.sensors.lidar import Lidar
+from simgen.sensors.lidar.runtime import Lidar
 from simgen.sensors.lidar_echoes import beam_offsets, beam_rays, merge_echoes, pick
 
 from .conftest import make_world

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from simgen.sensors import lidar_kernels as lk
-from simgen.sensors.lidar import Lidar
+from simgen.sensors.lidar.runtime import Lidar
 
 from .conftest import make_world, set_velocity
 from .test_lidar import MOVING, WALL

@@ -7,7 +7,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from simgen.sensors.radar import Radar, cluster
+from simgen.sensors.radar.runtime import Radar, cluster
 from simgen.sensors.registry import get_sensor
 from simgen.sensors.stream import SensorStream
 
@@ -203,7 +203,7 @@ def test_kinematic_actors_get_their_velocity_from_the_previous_tick(client, back
 
 
 def test_group_rows_matches_numpy_unique():
-    from simgen.sensors.radar import group_rows
+    from simgen.sensors.radar.runtime import group_rows
 
     keys = np.random.default_rng(1).integers(-3, 3, size=(500, 4))
     cells, inv = group_rows(keys)

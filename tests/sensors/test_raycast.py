@@ -13,7 +13,7 @@ from simgen.core.transforms import invert, pose_matrix
 from simgen.errors import SimgenError
 from simgen.scenario.sampling import sample
 from simgen.sensors.geometry import world_from_mount
-from simgen.sensors.lidar import Lidar, ray_pattern
+from simgen.sensors.lidar.runtime import Lidar, ray_pattern
 from simgen.sensors.raycast import make_raycaster
 from simgen.sensors.scene_mesh import TESSELLATION_TOLERANCE, circle_sections, sphere_subdivisions
 from simgen.sim.world import World

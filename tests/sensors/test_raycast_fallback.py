@@ -7,7 +7,7 @@ import importlib.util
 import pytest
 
 from simgen.errors import SimgenError
-from simgen.scenario.sensor_sampling import ray_backend
+from simgen.scenario.sensor_models import ray_backend
 from simgen.sensors import raycast
 from simgen.sensors.raycast import BulletCaster, make_raycaster
 

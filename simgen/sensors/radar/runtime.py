@@ -28,29 +28,20 @@ sensor frame (x forward, y left, z up).
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from simgen.core.transforms import matrix_from_quaternion
-from simgen.scenario.sensor_spec import RadarSpec
 from simgen.sensors.geometry import body_uid, world_from_mount
+from simgen.sensors.radar.model import RadarScan, RadarSpec
 from simgen.sensors.raycast import label_tables, make_raycaster
-from simgen.sensors.registry import Sensor, WorldView, register_sensor
-from simgen.sensors.stream import RadarScan
+from simgen.sensors.registry import Sensor, WorldView
 
 
-def body_frames(world: Any) -> dict[tuple[int, int], np.ndarray]:
+def body_frames(world: WorldView) -> dict[tuple[int, int], np.ndarray]:
     """(4, 4) world_from_com of every body's base (link -1) and link, keyed by (uid, link)."""
-    p, cid = world.client.p, world.client.id
     out = {}
-    for i in range(p.getNumBodies(physicsClientId=cid)):
-        uid = p.getBodyUniqueId(i, physicsClientId=cid)
-        poses = [p.getBasePositionAndOrientation(uid, physicsClientId=cid)]
-        n = p.getNumJoints(uid, physicsClientId=cid)
-        if n:
-            states = p.getLinkStates(uid, list(range(n)), computeForwardKinematics=1, physicsClientId=cid)
-            poses += [s[:2] for s in states]
+    for uid in world.body_uids():
+        poses = [world.body_pose(uid), *world.link_poses(uid)]
         for k, (pos, orn) in enumerate(poses):
             t = np.eye(4)
             t[:3, :3], t[:3, 3] = matrix_from_quaternion(orn), pos
@@ -69,7 +60,7 @@ def _rotation_log(r: np.ndarray) -> np.ndarray:
 
 
 def point_velocities(
-    world: Any,
+    world: WorldView,
     uid: np.ndarray,
     link: np.ndarray | None,
     points: np.ndarray,
@@ -84,18 +75,12 @@ def point_velocities(
     its pose ``dt`` seconds earlier is in ``previous`` (see :func:`body_frames`), ``v`` and ``w``
     come from the pose difference instead (exact for motion at constant velocity over ``dt``).
     """
-    p, cid = world.client.p, world.client.id
     out = np.zeros((len(uid), 3))
     links = np.full(len(uid), -1, dtype=np.int64) if link is None else link.astype(np.int64)
     pairs, inverse = group_rows(np.stack([uid.astype(np.int64), links], axis=1))
     for j, (b, k) in enumerate(pairs.tolist()):
-        if k < 0:
-            lin, ang = p.getBaseVelocity(b, physicsClientId=cid)
-            pos, orn = p.getBasePositionAndOrientation(b, physicsClientId=cid)
-        else:
-            st = p.getLinkState(b, k, computeLinkVelocity=1, computeForwardKinematics=1, physicsClientId=cid)
-            pos, orn, lin, ang = st[0], st[1], st[6], st[7]
-        lin, ang, com = np.asarray(lin, dtype=float), np.asarray(ang, dtype=float), np.asarray(pos, dtype=float)
+        pos, orn, lin_t, ang_t = world.link_motion(b, k)
+        lin, ang, com = np.asarray(lin_t, dtype=float), np.asarray(ang_t, dtype=float), np.asarray(pos, dtype=float)
         before = None if previous is None or dt <= 0 else previous.get((b, k))
         if before is not None and not lin.any() and not ang.any():
             lin = (com - before[:3, 3]) / dt
@@ -143,13 +128,10 @@ def cluster(keys: np.ndarray, weights: np.ndarray, values: np.ndarray, owner: np
     return wsum, means, count, dominant
 
 
-@register_sensor
 class Radar(Sensor[RadarSpec, RadarScan]):
     """Automotive-style radar over a ray casting backend; see the module docstring."""
 
-    kind = "radar"
     prime_each_capture = True
-    summary = "radar detections: range, azimuth, elevation, radial velocity, RCS proxy, instance, class"
 
     def __init__(self, spec: RadarSpec, world: WorldView, rng: np.random.Generator) -> None:
         super().__init__(spec, world, rng)

@@ -4,18 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from simgen.scenario.sensor_spec import GnssSpec
-from simgen.sensors.imu import point_state
-from simgen.sensors.registry import Sensor, register_sensor
-from simgen.sensors.stream import GnssSample
+from simgen.sensors.gnss.model import GnssSample, GnssSpec
+from simgen.sensors.imu.runtime import point_state
+from simgen.sensors.registry import Sensor
 
 
-@register_sensor
 class Gnss(Sensor[GnssSpec, GnssSample]):
     """Position fixes (local ENU metres; z up) and velocity (m/s) of the antenna point."""
-
-    kind = "gnss"
-    summary = "position/velocity fixes with Gaussian noise and dropouts"
 
     def capture(self, tick: int) -> GnssSample:
         """One fix at the current tick (NaN and ``valid=False`` when dropped)."""

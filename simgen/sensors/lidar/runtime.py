@@ -30,13 +30,12 @@ import math
 
 import numpy as np
 
-from simgen.scenario.sensor_spec import LidarSpec
 from simgen.sensors.geometry import body_uid, world_from_mount
+from simgen.sensors.lidar.model import LidarScan, LidarSpec
 from simgen.sensors.lidar_echoes import beam_rays, echo_points
 from simgen.sensors.lidar_kernels import LabelTables, RayTables, assemble, world_rays
 from simgen.sensors.raycast import MAX_BATCH, cast_rays, label_tables, make_raycaster
-from simgen.sensors.registry import Sensor, WorldView, register_sensor, sensor_rng
-from simgen.sensors.stream import LidarScan
+from simgen.sensors.registry import Sensor, WorldView, sensor_rng
 
 
 def ray_pattern(elevations_deg: tuple[float, ...], azimuths_deg: tuple[float, ...]) -> tuple[np.ndarray, ...]:
@@ -53,12 +52,8 @@ def ray_pattern(elevations_deg: tuple[float, ...], azimuths_deg: tuple[float, ..
 MIN_SKEW = 1e-5  # metres: sensor motion that moves no ray further than this over a sweep is ignored
 
 
-@register_sensor
 class Lidar(Sensor[LidarSpec, LidarScan]):
     """Spinning or solid-state LiDAR on a ray casting backend (``spec.backend``)."""
-
-    kind = "lidar"
-    summary = "ray-cast point clouds: xyz, range, intensity, ring, time, instance, class"
 
     def __init__(self, spec: LidarSpec, world: WorldView, rng: np.random.Generator) -> None:
         super().__init__(spec, world, rng)
@@ -111,7 +106,7 @@ class Lidar(Sensor[LidarSpec, LidarScan]):
         wm = world_from_mount(self.world, s.mount)
         ws0 = wm @ s.mount_from_sensor
         if s.motion_distortion and s.mount is not None:
-            lin, ang = self.world.client.p.getBaseVelocity(self.mount_uid, physicsClientId=self.world.client.id)
+            lin, ang = self.world.body_velocity(self.mount_uid)
             sweep = 1.0 / s.rate
             lever = s.max_range + math.hypot(*s.mount_from_sensor[:3, 3])
             # Motion that shifts no ray by 10 microns over the sweep (float32 resolution at 100 m is

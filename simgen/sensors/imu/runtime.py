@@ -12,19 +12,16 @@ top of the bias, before saturation; the ``*_true`` values stay clean.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 
 from simgen.core.transforms import pose_matrix
-from simgen.scenario.sensor_spec import ImuSpec
 from simgen.sensors.geometry import body_uid
-from simgen.sensors.registry import Sensor, WorldView, register_sensor
-from simgen.sensors.stream import ImuSample
+from simgen.sensors.imu.model import ImuSample, ImuSpec
+from simgen.sensors.registry import Sensor, WorldView
 
 
 def point_state(
-    world: Any, mount: str | None, mount_from_sensor: np.ndarray, uid: int | None = None
+    world: WorldView, mount: str | None, mount_from_sensor: np.ndarray, uid: int | None = None
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """World frame: world_from_sensor (4, 4), sensor point velocity (3,) m/s, angular velocity (3,) rad/s.
 
@@ -32,10 +29,9 @@ def point_state(
     """
     if mount is None:
         return mount_from_sensor, np.zeros(3), np.zeros(3)
-    p, cid = world.client.p, world.client.id
     uid = body_uid(world, mount) if uid is None else uid
-    pos, orn = p.getBasePositionAndOrientation(uid, physicsClientId=cid)
-    lin, ang = p.getBaseVelocity(uid, physicsClientId=cid)
+    pos, orn = world.body_pose(uid)
+    lin, ang = world.body_velocity(uid)
     wm = pose_matrix(pos, orn)
     ws = wm @ mount_from_sensor
     r = ws[:3, 3] - wm[:3, 3]
@@ -47,12 +43,8 @@ def point_state(
 NOISE_BLOCK = 1024  # samples of noise drawn per generator call (white + walk, accel + gyro)
 
 
-@register_sensor
 class Imu(Sensor[ImuSpec, ImuSample]):
     """Accelerometer + gyroscope at the IMU's own rate."""
-
-    kind = "imu"
-    summary = "specific force (m/s^2) and angular rate (rad/s), Kalibr noise, bias, scale, saturation"
 
     def __init__(self, spec: ImuSpec, world: WorldView, rng: np.random.Generator) -> None:
         super().__init__(spec, world, rng)
