@@ -254,3 +254,22 @@ def test_the_drawn_instance_has_the_extents_of_its_type():
             half = kind_of(obj.type).half_extents(obj.shape, spec.base_dir)
             assert np.allclose(2 * half, vertices.max(axis=0) - vertices.min(axis=0))
             assert 2 * half[0] == pytest.approx(DIMS[obj.type][0], rel=0.02)  # bumper to bumper, as asked
+
+
+def test_the_documented_example_loads_samples_and_labels_each_type(tmp_path):
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "scenario-language.md").read_text(encoding="utf-8")
+    block = doc.split("<!-- example: drawn-type -->", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    (tmp_path / "drawn.yaml").write_text(block)
+    sc = simgen.load(tmp_path / "drawn.yaml")
+    assert sc.class_names == ["car", "suv", "van"]
+    drawn = [o for e in range(sc.episodes) for o in simgen.sample(sc, e).objects]
+    cars = [o for o in drawn if o.source == "car"]
+    assert {o.type for o in cars} == {"sedan", "suv", "van"}
+    for o in cars:
+        assert o.class_name == {"sedan": "car"}.get(o.type, o.type)
+        assert (o.shape["params"]["length"] == 5.4) == (o.type == "van")
+        assert 0.3 <= o.shape["params"]["wheel_radius"] <= 0.36
+    assert {o.type for o in drawn if o.source == "clutter"} == {"box", "cylinder"}
+    assert all(o.label == 0 for o in drawn if o.source == "clutter")
