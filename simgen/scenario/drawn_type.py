@@ -111,6 +111,15 @@ class DrawnTypeObject(ObjectBase):
         overridden = {k for block in self.per_type.values() for k in block}
         return {k: getattr(first, attrs[k]) for k in self.model_extra or {} if k not in overridden and k in attrs}
 
+    def block_values(self) -> list[tuple[tuple[str, str, str], Any]]:
+        """``(("per_type", TYPE, KEY), value)`` of every per-type field, as its type's object parsed it."""
+        out = []
+        for name, block in self.per_type.items():
+            obj = self._candidates[name]
+            attrs = {(f.alias or n): n for n, f in type(obj).model_fields.items()}
+            out += [(("per_type", name, key), getattr(obj, attrs[key])) for key in block if key in attrs]
+        return out
+
     def given_in(self, name: str, key: str) -> bool:
         """True when ``key`` is set in type ``name``'s ``per_type`` block (else it comes from the top level)."""
         return key in self.per_type.get(name, {})

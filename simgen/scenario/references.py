@@ -385,6 +385,22 @@ def iter_references(root: BaseModel) -> Iterator[tuple[KeyPath, Any, Context | N
     yield from walk(root, (), "", "", None)
 
 
+def _block_references(root: BaseModel) -> Iterator[tuple[KeyPath, Any, Context]]:
+    """Every ``Ref`` in a drawn-type object's ``per_type`` blocks, with its raw-data key path and context."""
+    from simgen.scenario.distributions import Ref
+
+    for j, entry in enumerate(getattr(root, "objects", None) or ()):
+        blocks = getattr(entry, "block_values", None)
+        if not callable(blocks):
+            continue
+        ctx = Context(entry, ("objects", j), f"objects[{j}][0]", f"objects.{entry.name}")
+        for suffix, value in blocks():
+            items = list(enumerate(value)) if isinstance(value, tuple | list) else [(None, value)]
+            for i, item in items:
+                if isinstance(item, Ref):
+                    yield ("objects", j, *suffix, *(() if i is None else (i,))), item, ctx
+
+
 @dataclass
 class ReferenceIssue:
     """A reference problem found when the scenario loads, at the raw-data key path of the referrer."""
@@ -414,6 +430,14 @@ def check_references(root: BaseModel) -> list[ReferenceIssue]:
                 )
                 continue
             edges.setdefault(me, []).append(target.name)
+    for data_path, ref, ctx in _block_references(root):  # checked for unknown paths; cycles show when sampled
+        for parts in ref.expression.paths:
+            try:
+                resolve(root, parts, ctx)
+            except ReferenceProblem as err:
+                issues.append(
+                    ReferenceIssue(data_path, f"cannot resolve '${{{format_ref(parts)}}}': {err.message}", err.hint)
+                )
     for cycle in _cycles(edges):
         loop = " -> ".join(cycle + [cycle[0]])
         issues.append(

@@ -273,3 +273,16 @@ def test_the_documented_example_loads_samples_and_labels_each_type(tmp_path):
         assert 0.3 <= o.shape["params"]["wheel_radius"] <= 0.36
     assert {o.type for o in drawn if o.source == "clutter"} == {"box", "cylinder"}
     assert all(o.label == 0 for o in drawn if o.source == "clutter")
+
+
+def test_a_reference_in_a_per_type_block_is_drawn_and_checked_where_it_is_written():
+    text = CARS.replace("objects:\n", "params: {L: {uniform: [5.0, 5.5]}}\nobjects:\n").replace(
+        "van: {length: 5.2,", "van: {length: '${params.L}',"
+    )
+    sc = simgen.loads(text)
+    for spec in _drawn(sc, 4):
+        for obj in spec.objects:
+            if obj.type == "van":
+                assert obj.shape["params"]["length"] == spec.sampled["params.L"]
+    with pytest.raises(ScenarioError, match=r"<string>:\d+:\d+: objects\[0\]\.per_type\.van\.length: cannot resolve"):
+        simgen.loads(text.replace("params.L}", "params.LL}"))
