@@ -471,6 +471,8 @@ def check_semantics(scenario: Scenario, located: Located, base_dir: Path) -> lis
         if obj.name in seen_objects:
             add(("objects", i, "name"), f"duplicate object name '{obj.name}'", "object names must be unique")
         seen_objects.add(obj.name)
+        if isinstance(obj, DrawnTypeObject):
+            _check_drawn_anchor(obj, i, add)
         for one in each_type(obj):  # a drawn type: each candidate, at the key it says it with
             at = _where(obj, one.type, i)
             if one.class_ not in names and obj.instance_ids != "none":  # unlabeled scenery needs no class id
@@ -518,6 +520,20 @@ def check_semantics(scenario: Scenario, located: Located, base_dir: Path) -> lis
     for ref in check_references(scenario):
         add(ref.data_path, ref.message, ref.hint)
     return issues
+
+
+def _check_drawn_anchor(obj: DrawnTypeObject, i: int, add: Any) -> None:
+    """A centre-anchored placement cannot hold a walker or driver: refused whichever type an episode draws."""
+    from simgen.scenario.grounding import is_grounded
+
+    actors = [t for t in obj.types if is_grounded(t)]
+    if actors and getattr(obj.placement, "anchor", "bottom") != "bottom":
+        add(
+            ("objects", i, "placement", "anchor"),
+            f"drawn type{'s' if len(actors) > 1 else ''} {', '.join(actors)} walk{'' if len(actors) > 1 else 's'} "
+            "or drive: it stands on its support, so anchor: centre does not apply",
+            "remove anchor: every drawn type then rests its bottom on the point the region draws",
+        )
 
 
 def _where(entry: Any, type_name: str, i: int) -> Any:

@@ -34,6 +34,12 @@ objects:
     count: 3
     placement: {region: box, min: [5, -3, 0], max: [7, 3, 0]}
     per_type: {box: {size: [0.6, 0.5, 0.8]}, cylinder: {radius: 0.3, length: 0.8}}
+  - name: clutter
+    type: {choice: [sphere, capsule]}
+    instance_ids: none
+    count: 2
+    placement: {region: box, min: [4, -4, 0], max: [5, 4, 0]}
+    per_type: {sphere: {radius: 0.2}, capsule: {radius: 0.15, length: 0.3}}
 cameras:
   - {name: cam, width: 200, height: 150, fov_y: 70, position: [0, 0, 1.2], look_at: [12, 0, 1.2]}
 """
@@ -93,6 +99,7 @@ def test_kitti_rows_carry_the_drawn_class_and_dimensions(rendered):
             for line in text.splitlines()
             if line.split()[0] in ("vehicle", "suv", "van")
         )
+        assert all(line.split()[0] in ("vehicle", "suv", "van", "part") for line in text.splitlines())
         assert set(got) <= set(want)  # every visible vehicle row: its drawn type's class, h w l of its mesh
         rows += len(got)
     assert rows >= 3
@@ -100,7 +107,7 @@ def test_kitti_rows_carry_the_drawn_class_and_dimensions(rendered):
 
 def test_bop_has_one_model_per_drawn_rigid_type(rendered):
     models = json.loads((rendered[0] / "bop" / "models" / "models_info.json").read_text())
-    parts = {o.type for spec in _specs().values() for o in spec.objects if o.source == "part"}
+    parts = {o.type for spec in _specs().values() for o in spec.objects if o.source == "part"}  # clutter: unlabelled
     assert len(models) == len(parts) >= 1
     sizes = sorted(round(m["size_z"], 1) for m in models.values())
     assert sizes == [800.0] * len(parts)  # millimetres: both candidate parts are 0.8 m tall

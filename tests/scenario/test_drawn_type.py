@@ -286,3 +286,20 @@ def test_a_reference_in_a_per_type_block_is_drawn_and_checked_where_it_is_writte
                 assert obj.shape["params"]["length"] == spec.sampled["params.L"]
     with pytest.raises(ScenarioError, match=r"<string>:\d+:\d+: objects\[0\]\.per_type\.van\.length: cannot resolve"):
         simgen.loads(text.replace("params.L}", "params.LL}"))
+
+
+def test_a_centre_anchor_is_refused_when_any_drawn_type_walks_or_drives():
+    text = CARS.replace("{choice: [sedan, suv, van]}", "{choice: {values: [sedan, box], weights: [1, 1000]}}")
+    text = text.replace("      suv: {length: 4.7, width: 1.9, height: 1.7, class: suv}\n", "")
+    text = text.replace(
+        "      van: {length: 5.2, width: 2.0, height: 2.4, class: van}\n", "      box: {size: [1, 1, 1]}\n"
+    )
+    text = text.replace(
+        "sedan: {length: 4.5, width: 1.8, height: 1.45}", "sedan: {length: 4.5, width: 1.8, wheel_radius: 0.3}"
+    )
+    text = text.replace("    wheel_radius: 0.33\n", "")
+    simgen.loads(text)  # bottom-anchored: fine for both
+    with pytest.raises(
+        ScenarioError, match=r"<string>:\d+:\d+: objects\[0\]\.placement\.anchor: drawn type sedan walks"
+    ):
+        simgen.loads(text.replace("max: [30, 6, 0]}", "max: [30, 6, 0], anchor: centre}"))
