@@ -11,6 +11,7 @@ type's object from there on.
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from pydantic import (
@@ -168,6 +169,21 @@ def as_drawn(entry: ObjectBase, sampler: Any, path: str) -> ObjectBase:
 def as_instance_type(entry: ObjectBase, name: str) -> ObjectBase:
     """The entry as the object of the type its instance drew (the entry itself when not drawn)."""
     return entry.as_type(name) if isinstance(entry, DrawnTypeObject) else entry
+
+
+def drawn_data_path(entries: Any, seed_path: str, drawn: dict[str, Any]) -> tuple[Any, ...] | None:
+    """Raw-data key path of ``objects[j][k].KEY`` when KEY is a kind field of the type instance k drew.
+
+    ``drawn`` holds the episode's draws by key path (the instance's ``.type`` among them).
+    """
+    m = re.match(r"^objects\[(\d+)\]\[(\d+)\]\.([A-Za-z_][A-Za-z0-9_]*)", seed_path)
+    if m is None or int(m.group(1)) >= len(entries):
+        return None
+    j, key = int(m.group(1)), m.group(3)
+    entry, name = entries[j], drawn.get(f"objects[{j}][{m.group(2)}].type")
+    if not isinstance(entry, DrawnTypeObject) or name not in entry.types:
+        return None
+    return ("objects", j, *(("per_type", name) if entry.given_in(name, key) else ()), key)
 
 
 def _custom(loc: tuple[Any, ...], message: str, hint: str | None, value: Any) -> InitErrorDetails:

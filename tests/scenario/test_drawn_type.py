@@ -303,3 +303,15 @@ def test_a_centre_anchor_is_refused_when_any_drawn_type_walks_or_drives():
         ScenarioError, match=r"<string>:\d+:\d+: objects\[0\]\.placement\.anchor: drawn type sedan walks"
     ):
         simgen.loads(text.replace("max: [30, 6, 0]}", "max: [30, 6, 0], anchor: centre}"))
+
+
+def test_a_per_type_value_out_of_bounds_when_drawn_is_located_in_its_block():
+    text = CARS.replace("objects:\n", "params: {L: {uniform: [1, 3]}}\nobjects:\n").replace(
+        "van: {length: 5.2,", "van: {length: '${params.L}',"
+    )
+    sc = simgen.loads(text)
+    with pytest.raises(
+        ScenarioError, match=r"<string>:\d+:\d+: objects\[0\]\.per_type\.van\.length: '\$\{params.L\}' "
+    ):
+        for e in range(12):
+            simgen.sample(sc, e)
