@@ -24,6 +24,7 @@ from simgen.errors import Issue, ScenarioError, did_you_mean
 from simgen.scenario.assets import check_asset_path
 from simgen.scenario.compose import PathProblem, Source, assign, deep_merge, resolve_extends
 from simgen.scenario.distributions import Constant, IntRange
+from simgen.scenario.drawn_type import ERROR_KIND, DrawnTypeObject, each_type
 from simgen.scenario.language import sweep_cell, sweep_cells
 from simgen.scenario.models import MAX_OBJECTS, OBJECT_TYPES, Camera, Scenario, sensor_entry_types
 from simgen.scenario.names import check_names
@@ -303,6 +304,10 @@ def _allowed_keys(loc: tuple[Any, ...]) -> list[str]:
         if isinstance(part, str) and part in mapping:
             node = defs[mapping[part].split("/")[-1]]
             continue
+        tagged = [b for b in branches if deref(b).get("properties", {}).get("type", {}).get("const") == part]
+        if tagged:  # a union told by a callable (objects): the member whose 'type' is the tag
+            node = deref(tagged[0])
+            continue
         for b in branches:
             b = deref(b)
             if "properties" in b or "items" in b:
@@ -363,7 +368,9 @@ def _issue_from_pydantic(e: ErrorDetails, located: Located) -> Issue:
     msg = str(e["msg"])
     hint = None
     path = _data_path(loc, located.data, keep_last=kind in ("missing", "extra_forbidden"))
-    if kind == "extra_forbidden":
+    if kind == ERROR_KIND:  # a drawn type's own messages carry their hint
+        msg, hint = str(e["ctx"]["message"]), str(e["ctx"]["hint"]) or None
+    elif kind == "extra_forbidden":
         key = str(loc[-1])
         allowed = _allowed_keys(loc[:-1])
         msg = f"unknown key '{key}'"
@@ -375,6 +382,7 @@ def _issue_from_pydantic(e: ErrorDetails, located: Located) -> Issue:
         tag = ctx.get("tag", "")
         key = str(ctx.get("discriminator", "'type'")).strip("'")
         relative = key == "_placement_kind()"  # regions, or the relative placements told by their keys
+        key = "type" if key == "_object_tag()" else key
         if relative:
             key = "region"
         if key == "model":
@@ -463,17 +471,21 @@ def check_semantics(scenario: Scenario, located: Located, base_dir: Path) -> lis
         if obj.name in seen_objects:
             add(("objects", i, "name"), f"duplicate object name '{obj.name}'", "object names must be unique")
         seen_objects.add(obj.name)
-        if obj.class_ not in names and obj.instance_ids != "none":  # unlabeled scenery needs no class id
-            add(
-                ("objects", i, "class"),
-                f"class '{obj.class_}' is not in the scenario's classes list",
-                did_you_mean(obj.class_ or "", names) or "add it to 'classes'",
-            )
-        path = getattr(obj, "path", None)
-        if path is not None:
-            problem = check_asset_path(path, base_dir, kind=obj.type)
-            if problem:
-                add(("objects", i, "path"), problem[0], problem[1])
+        if isinstance(obj, DrawnTypeObject):
+            _check_drawn_anchor(obj, i, add)
+        for one in each_type(obj):  # a drawn type: each candidate, at the key it says it with
+            at = _where(obj, one.type, i)
+            if one.class_ not in names and obj.instance_ids != "none":  # unlabeled scenery needs no class id
+                add(
+                    at("class"),
+                    f"class '{one.class_}' is not in the scenario's classes list",
+                    did_you_mean(one.class_ or "", names) or "add it to 'classes'",
+                )
+            path = getattr(one, "path", None)
+            if path is not None:
+                problem = check_asset_path(path, base_dir, kind=one.type)
+                if problem:
+                    add(at("path"), problem[0], problem[1])
     seen_cams: set[str] = set()
     for i, cam in enumerate(scenario.cameras):
         if cam.name in seen_cams:
@@ -508,6 +520,31 @@ def check_semantics(scenario: Scenario, located: Located, base_dir: Path) -> lis
     for ref in check_references(scenario):
         add(ref.data_path, ref.message, ref.hint)
     return issues
+
+
+def _check_drawn_anchor(obj: DrawnTypeObject, i: int, add: Any) -> None:
+    """A centre-anchored placement cannot hold a walker or driver: refused whichever type an episode draws."""
+    from simgen.scenario.grounding import is_grounded
+
+    actors = [t for t in obj.types if is_grounded(t)]
+    if actors and getattr(obj.placement, "anchor", "bottom") != "bottom":
+        add(
+            ("objects", i, "placement", "anchor"),
+            f"drawn type{'s' if len(actors) > 1 else ''} {', '.join(actors)} walk{'' if len(actors) > 1 else 's'} "
+            "or drive: it stands on its support, so anchor: centre does not apply",
+            "remove anchor: every drawn type then rests its bottom on the point the region draws",
+        )
+
+
+def _where(entry: Any, type_name: str, i: int) -> Any:
+    """Key path maker of entry ``i``'s fields as type ``type_name``: in its ``per_type`` block if set there."""
+
+    def at(key: str) -> KeyPath:
+        if isinstance(entry, DrawnTypeObject) and entry.given_in(type_name, key):
+            return ("objects", i, "per_type", type_name, key)
+        return ("objects", i, key)
+
+    return at
 
 
 def check_limits(scenario: Scenario, add: Any) -> None:

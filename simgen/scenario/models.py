@@ -9,12 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, TypeAlias, Union
 
-from pydantic import Field, PrivateAttr
+from pydantic import Discriminator, Field, PrivateAttr, Tag
 
 from simgen.assets.registry import ASSETS
 from simgen.kinds.registry import load_kinds
 from simgen.scenario import language
 from simgen.scenario.distributions import Distribution, Num
+from simgen.scenario.drawn_type import DRAWN_TAG, DrawnTypeObject, each_type
 from simgen.scenario.layouts import SceneLayout
 from simgen.scenario.object_fields import (
     MAX_OBJECTS,
@@ -70,12 +71,22 @@ class World(Model):
 _KINDS = load_kinds()
 ASSET_MODELS = {name: kind.model for name, kind in _KINDS.items() if name in ASSETS}
 
+
+def _object_tag(value: Any) -> str | None:
+    """The union member of an object entry: its ``type`` word, or the drawn-type entry for a choice."""
+    tag = value.get("type") if isinstance(value, dict) else getattr(value, "type", None)
+    if tag is None:
+        return None
+    return DRAWN_TAG if isinstance(tag, dict | Distribution) else str(tag)
+
+
 # Statically, an object entry is its common base; at run time, the union its ``type`` picks from.
 ObjectSpec: TypeAlias = ObjectBase
 if not TYPE_CHECKING:
+    _MEMBERS = [Annotated[kind.model, Tag(name)] for name, kind in _KINDS.items()]
     ObjectSpec = Annotated[
-        Union[tuple(kind.model for kind in _KINDS.values())],  # noqa: UP007 - a runtime-built member list
-        Field(discriminator="type"),
+        Union[tuple([*_MEMBERS, Annotated[DrawnTypeObject, Tag(DRAWN_TAG)]])],  # noqa: UP007 - a runtime-built member list
+        Discriminator(_object_tag),
     ]
 OBJECT_TYPES = tuple(_KINDS)
 
@@ -281,9 +292,10 @@ class Scenario(Model):
         if self.classes is not None:
             return list(self.classes)
         seen: list[str] = []
-        for obj in self.objects:
-            if obj.class_ is not None and obj.class_ not in seen:
-                seen.append(obj.class_)
+        for entry in self.objects:
+            for obj in each_type(entry):  # a drawn type's classes in choice order
+                if obj.class_ is not None and obj.class_ not in seen:
+                    seen.append(obj.class_)
         return seen
 
 

@@ -205,9 +205,11 @@ class Target:
     data_path: KeyPath
 
 
-def _fields(model: BaseModel) -> dict[str, str]:
-    """YAML key -> attribute name of a model's fields."""
-    return {(f.alias or n): n for n, f in type(model).model_fields.items()}
+def _values(model: BaseModel) -> dict[str, Any]:
+    """YAML key -> value of a model's fields (a drawn-type object adds the kind fields all its types share)."""
+    out = {(f.alias or n): getattr(model, n) for n, f in type(model).model_fields.items()}
+    shared = getattr(model, "shared_values", None)
+    return {**out, **shared()} if callable(shared) else out
 
 
 def _instanced(model: BaseModel) -> bool:
@@ -249,13 +251,13 @@ def resolve(root: BaseModel, parts: RefPath, ctx: Context | None = None) -> Targ
     for n, part in enumerate(rest):
         nxt = rest[n + 1] if n + 1 < len(rest) else None
         if isinstance(cur, BaseModel):
-            fields = _fields(cur)
+            fields = _values(cur)
             if not isinstance(part, str):
                 raise ReferenceProblem(f"'{name or 'the scenario'}' is a section; index it by key, not [{part}]")
             if part not in fields:
                 choices = list(fields) + (["self"] if cur is root else [])
                 raise _unknown(part, [c for c in choices if c not in SKIPPED_TOP_LEVEL], f"'{name or 'the scenario'}'")
-            cur = getattr(cur, fields[part])
+            cur = fields[part]
             data.append(part)
             seed, name = _join(seed, part), _join(name, part)
         elif isinstance(cur, dict):
@@ -322,10 +324,10 @@ def context_of(root: BaseModel, seed_path: str) -> tuple[Context | None, KeyPath
     while i < len(parts):
         part = parts[i]
         if isinstance(cur, BaseModel) and isinstance(part, str):
-            fields = _fields(cur)
+            fields = _values(cur)
             if part not in fields:
                 return ctx, None
-            cur = getattr(cur, fields[part])
+            cur = fields[part]
         elif isinstance(cur, dict) and part in cur:
             cur = cur[part]
         elif isinstance(cur, list | tuple) and isinstance(part, int) and 0 <= part < len(cur):
@@ -362,10 +364,10 @@ def iter_references(root: BaseModel) -> Iterator[tuple[KeyPath, Any, Context | N
         if isinstance(value, Ref):
             yield data, value, ctx
         elif isinstance(value, BaseModel):
-            for key, attr in _fields(value).items():
+            for key, item in _values(value).items():
                 if not data and key in SKIPPED_TOP_LEVEL:
                     continue
-                yield from walk(getattr(value, attr), data + (key,), _join(seed, key), _join(name, key), ctx)
+                yield from walk(item, data + (key,), _join(seed, key), _join(name, key), ctx)
         elif isinstance(value, dict):
             for key, item in value.items():
                 yield from walk(item, data + (key,), _join(seed, key), _join(name, key), ctx)
@@ -381,6 +383,22 @@ def iter_references(root: BaseModel) -> Iterator[tuple[KeyPath, Any, Context | N
                     yield from walk(item, data + (i,), _join(seed, i), _join(name, i), ctx)
 
     yield from walk(root, (), "", "", None)
+
+
+def _block_references(root: BaseModel) -> Iterator[tuple[KeyPath, Any, Context]]:
+    """Every ``Ref`` in a drawn-type object's ``per_type`` blocks, with its raw-data key path and context."""
+    from simgen.scenario.distributions import Ref
+
+    for j, entry in enumerate(getattr(root, "objects", None) or ()):
+        blocks = getattr(entry, "block_values", None)
+        if not callable(blocks):
+            continue
+        ctx = Context(entry, ("objects", j), f"objects[{j}][0]", f"objects.{entry.name}")
+        for suffix, value in blocks():
+            items = list(enumerate(value)) if isinstance(value, tuple | list) else [(None, value)]
+            for i, item in items:
+                if isinstance(item, Ref):
+                    yield ("objects", j, *suffix, *(() if i is None else (i,))), item, ctx
 
 
 @dataclass
@@ -412,6 +430,14 @@ def check_references(root: BaseModel) -> list[ReferenceIssue]:
                 )
                 continue
             edges.setdefault(me, []).append(target.name)
+    for data_path, ref, ctx in _block_references(root):  # checked for unknown paths; cycles show when sampled
+        for parts in ref.expression.paths:
+            try:
+                resolve(root, parts, ctx)
+            except ReferenceProblem as err:
+                issues.append(
+                    ReferenceIssue(data_path, f"cannot resolve '${{{format_ref(parts)}}}': {err.message}", err.hint)
+                )
     for cycle in _cycles(edges):
         loop = " -> ".join(cycle + [cycle[0]])
         issues.append(

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from simgen.errors import AssetError, ScenarioError, did_you_mean
 from simgen.kinds.registry import kind_of
+from simgen.scenario.drawn_type import as_instance_type
 from simgen.scenario.grounding import check_clearance, is_grounded, waypoint_paths
 from simgen.scenario.scene_spec import DEFAULT_LIGHT, DEFAULT_SKY, SceneSpec
 from simgen.scenario.spec import CameraSpec, ObjectInstance
@@ -246,7 +247,8 @@ def sample_world(
     pending: list[tuple[int, str, Any]] = []
     counters: dict[str, int] = {}
     for inst in objects:
-        j, spec = specs[inst.source]
+        j, entry = specs[inst.source]
+        spec = as_instance_type(entry, inst.type)
         k = counters.get(inst.source, 0)
         counters[inst.source] = k + 1
         p = f"objects[{j}][{k}]"

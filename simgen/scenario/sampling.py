@@ -27,6 +27,7 @@ from simgen.core.transforms import BODY_FROM_OPTICAL, look_at_rotation, quaterni
 from simgen.errors import AssetError, Issue, ScenarioError, SimgenError
 from simgen.kinds.registry import kind_of
 from simgen.scenario.distributions import Constant, Distribution, IntRange, Ref
+from simgen.scenario.drawn_type import as_drawn, drawn_data_path
 from simgen.scenario.language import sweep_cell, sweep_cells
 from simgen.scenario.loader import DEGENERATE_LOOK_AT, MAX_IMAGES, effective_scenario, issue_at
 from simgen.scenario.models import MAX_OBJECTS, Camera, Scenario
@@ -91,6 +92,8 @@ class Sampler:
         if self.scenario is None:
             return ScenarioError(message, path=path, hint=hint)
         _, data_path = context_of(self.scenario, path)
+        if data_path is None:  # a field of the type this instance drew: where the file says it
+            data_path = drawn_data_path(self.scenario.objects, path, self._values)
         issue = issue_at(self.scenario, data_path, message, hint)
         if data_path is None:
             issue = type(issue)(issue.message, issue.file, None, None, path, hint)
@@ -428,14 +431,15 @@ def _sample_objects(scenario: Scenario, sampler: Sampler) -> list[ObjectInstance
     """Every object entry's instances with their shapes, poses and physical properties drawn."""
     classes = scenario.class_names
     objects: list[ObjectInstance] = []
-    for j, obj in enumerate(scenario.objects):
-        count = int(sampler.draw(obj.count, f"objects[{j}].count"))
+    for j, entry in enumerate(scenario.objects):
+        count = int(sampler.draw(entry.count, f"objects[{j}].count"))
         if len(objects) + count > MAX_OBJECTS:
             raise sampler._fail(
                 f"objects[{j}].count", f"this episode would have more than {MAX_OBJECTS} objects", "lower the counts"
             )
         for k in range(count):
             p = f"objects[{j}][{k}]"
+            obj = as_drawn(entry, sampler, p)  # a drawn type is drawn first, at p.type
             rpy = sampler.vec3(obj.rpy, f"{p}.rpy")
             color = _rgba(sampler.vec(obj.color, f"{p}.color"))
             objects.append(

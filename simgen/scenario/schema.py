@@ -9,7 +9,9 @@ from __future__ import annotations
 from typing import Any
 
 from simgen.scenario.distributions import _SCHEMA as NUMBER_SCHEMA
-from simgen.scenario.models import Scenario
+from simgen.scenario.distributions import _choice_schema
+from simgen.scenario.drawn_type import DrawnTypeObject
+from simgen.scenario.models import OBJECT_TYPES, Scenario
 
 SCHEMA_ID = "https://simgen.dev/schema/scenario-v1.json"
 
@@ -33,6 +35,9 @@ def scenario_json_schema() -> dict[str, Any]:
     if required:
         out["if"] = {"not": {"required": ["extends"]}}
         out["then"] = {"required": required}
+    drawn = out.get("$defs", {}).get(DrawnTypeObject.__name__)
+    if drawn is not None:  # the type names exist once every kind is loaded, after the model is built
+        drawn["properties"]["type"] = {**drawn["properties"]["type"], **_choice_schema({"enum": list(OBJECT_TYPES)})}
     out = _share(out, NUMBER_SCHEMA["anyOf"], "#/$defs/NumberOrDistribution")
     out.setdefault("$defs", {})["NumberOrDistribution"] = dict(NUMBER_SCHEMA)
     return out
