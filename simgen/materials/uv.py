@@ -46,18 +46,32 @@ def obj_text_with_uvs(vertices: np.ndarray, faces: np.ndarray, uvs: np.ndarray) 
     tri = vertices[faces]
     normal = np.cross(tri[:, 1] - tri[:, 0], tri[:, 2] - tri[:, 0])
     normal /= np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-12)
-    lines = [f"v {x:.6g} {y:.6g} {z:.6g}" for x, y, z in vertices]  # as_written() reads these back
-    lines += [f"vt {u:.6g} {v:.6g}" for u, v in uvs.reshape(-1, 2)]
-    lines += [f"vn {x:.6g} {y:.6g} {z:.6g}" for x, y, z in normal]
-    for i, (a, b, c) in enumerate(faces):
-        t = 3 * i + 1
-        lines.append(f"f {a + 1}/{t}/{i + 1} {b + 1}/{t + 1}/{i + 1} {c + 1}/{t + 2}/{i + 1}")
-    return "\n".join(lines) + "\n"
+    n = len(faces)
+    # One format call per block (not per line): the same text, several times faster.
+    corner = np.arange(1, 3 * n + 1).reshape(n, 3)
+    f_cols = np.column_stack([faces[:, 0] + 1, corner[:, 0], np.arange(1, n + 1)])
+    f_cols = np.column_stack(
+        [f_cols, faces[:, 1] + 1, corner[:, 1], f_cols[:, 2], faces[:, 2] + 1, corner[:, 2], f_cols[:, 2]]
+    )
+    blocks = [
+        _lines("v {:.6g} {:.6g} {:.6g}", vertices),  # as_written() reads these back
+        _lines("vt {:.6g} {:.6g}", uvs.reshape(-1, 2)),
+        _lines("vn {:.6g} {:.6g} {:.6g}", normal),
+        _lines("f {}/{}/{} {}/{}/{} {}/{}/{}", f_cols),
+    ]
+    return "".join(blocks)
+
+
+def _lines(pattern: str, rows: np.ndarray) -> str:
+    """``pattern`` formatted with each row's values (Python floats or ints), one line each."""
+    values = np.asarray(rows).tolist()
+    return "".join((pattern + "\n").format(*row) for row in values)
 
 
 def as_written(vertices: np.ndarray) -> np.ndarray:
     """(V, 3) float64 vertex coordinates as :func:`obj_text_with_uvs` stores them (6 significant digits)."""
-    return np.array([[float(f"{c:.6g}") for c in row] for row in np.asarray(vertices, dtype=np.float64)]).reshape(-1, 3)
+    flat = np.asarray(vertices, dtype=np.float64).ravel().tolist()
+    return np.array(" ".join(map("{:.6g}".format, flat)).split(), dtype=np.float64).reshape(-1, 3)
 
 
 def remember_written(path: str | Path, vertices: np.ndarray, faces: np.ndarray) -> None:
