@@ -16,6 +16,7 @@ of 1 x 1 pixels (EGL's warm-up) are not counted.
     python scripts/bench_e2e.py                       # every shipped scenario, tiny and egl, 1/4/60 frames
     python scripts/bench_e2e.py --quick               # quickstart and the urban scene, fewer episodes
     python scripts/bench_e2e.py --scenarios quickstart --renderers tiny --frames 1 --workers 1 2
+    python scripts/bench_e2e.py --quick --cold --seed 7   # files generated in the run, as with a new seed
 """
 
 from __future__ import annotations
@@ -95,8 +96,21 @@ class Result:
         )
 
 
-def run_once(scenario: str, renderer: str, frames: int, episodes: int, workers: int, tmp: Path) -> Result:
-    """Render once with every getCameraImage timed; the figures of that run."""
+def run_once(
+    scenario: str,
+    renderer: str,
+    frames: int,
+    episodes: int,
+    workers: int,
+    tmp: Path,
+    seed: int | None = None,
+    cold: bool = False,
+) -> Result:
+    """Render once with every getCameraImage timed; the figures of that run.
+
+    ``cold``: the run gets an empty temporary folder, so every texture and mesh file it uses is
+    generated in the run (as in a production run with a new seed), not found in a warm cache.
+    """
     site = tmp / "site"
     site.mkdir(parents=True, exist_ok=True)
     (site / "sitecustomize.py").write_text(SITECUSTOMIZE)
@@ -104,8 +118,11 @@ def run_once(scenario: str, renderer: str, frames: int, episodes: int, workers: 
     out = Path(tempfile.mkdtemp(dir=tmp, prefix="ds-"))
     path = os.pathsep.join([str(site), str(REPO), os.environ.get("PYTHONPATH", "")])
     env = {**os.environ, "PYTHONPATH": path, "SIMGEN_E2E_DIR": str(logs)}
+    if cold:
+        env["TMPDIR"] = tempfile.mkdtemp(dir=tmp, prefix="cold-")
     cmd = [sys.executable, "-m", "simgen", "render", scenario, "--out", str(out / "ds"), "--episodes", str(episodes)]
     cmd += ["--frames", str(frames), "--workers", str(workers), "--renderer", renderer, "--progress", "none"]
+    cmd += ["--seed", str(seed)] if seed is not None else []
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     end = time.time()
     if done.returncode != 0:
@@ -144,6 +161,8 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="quickstart and urban_dusk_child_runout, fewer episodes")
     ap.add_argument("--md", type=Path, default=None, help="also write the table to this markdown file")
     ap.add_argument("--tmp", type=Path, default=None, help="scratch folder (default: the system temp folder)")
+    ap.add_argument("--seed", type=int, default=None, help="run seed (default: the scenario's)")
+    ap.add_argument("--cold", action="store_true", help="empty texture/mesh caches for every run (a new seed's cost)")
     args = ap.parse_args()
     names = args.scenarios or (["quickstart", "urban_dusk_child_runout"] if args.quick else shipped())
     counts = QUICK_EPISODES if args.quick else EPISODES
@@ -156,7 +175,7 @@ def main() -> None:
                 for frames in args.frames:
                     for workers in args.workers:
                         episodes = counts.get(frames, max(1, 60 // frames)) * workers
-                        res = run_once(name, renderer, frames, episodes, workers, Path(tmp))
+                        res = run_once(name, renderer, frames, episodes, workers, Path(tmp), args.seed, args.cold)
                         lines.append(res.row())
                         print(lines[-1], flush=True)
     if args.md is not None:
