@@ -98,8 +98,13 @@ def _snaps(v: np.ndarray, digits: int = 8) -> bool:
     (float noise like 2e-16 beside 0) may come back moved; without one, merging only joins
     identical corners and every triangle keeps its coordinates.
     """
-    points = np.unique(v, axis=0)
-    return len(np.unique(np.round(points * 10.0**digits), axis=0)) != len(points)
+    if len(v) < 2:
+        return False
+    rounded = np.round(v * 10.0**digits)
+    order = np.lexsort(rounded.T[::-1])  # rows with equal rounded values end up side by side
+    r, p = rounded[order], v[order]
+    same_key = np.all(r[1:] == r[:-1], axis=1)
+    return bool(np.any(same_key & np.any(p[1:] != p[:-1], axis=1)))
 
 
 def alias_written(path: str | Path, source: str | Path) -> None:
