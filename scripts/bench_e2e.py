@@ -7,12 +7,16 @@ wraps the function in each of them and appends each call's duration to a per-pro
     ratio = (full-size renders x their median duration) / (wall time from the first render to the exit)
 
 1 means the run costs nothing but its frames; the rest is building worlds, physics, labels,
-effects and export. "labeled frames/s" is renders over that wall time, "raw frames/s" one over
-the median render. Renders of 1 x 1 pixels (EGL's warm-up) are not counted.
+effects and export. "CPU ratio" is the same share in CPU time of the processes that render
+(their renders' median thread CPU x renders, over their CPU from the first render to exit):
+on a machine shared with other jobs it moves far less than the wall-clock ratio. "labeled
+frames/s" is renders over that wall time, "raw frames/s" one over the median render. Renders
+of 1 x 1 pixels (EGL's warm-up) are not counted.
 
     python scripts/bench_e2e.py                       # every shipped scenario, tiny and egl, 1/4/60 frames
     python scripts/bench_e2e.py --quick               # quickstart and the urban scene, fewer episodes
     python scripts/bench_e2e.py --scenarios quickstart --renderers tiny --frames 1 --workers 1 2
+    python scripts/bench_e2e.py --quick --cold --seed 7   # files generated in the run, as with a new seed
 """
 
 from __future__ import annotations
@@ -30,18 +34,23 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 
 SITECUSTOMIZE = """
-import os, time
+import atexit, os, time
 _dir = os.environ.get("SIMGEN_E2E_DIR")
 if _dir:
     import pybullet as _p
     _orig = _p.getCameraImage
     _log = open(os.path.join(_dir, f"{os.getpid()}.txt"), "a", buffering=1)
+    _first = []
 
     def getCameraImage(width, height, *args, **kwargs):
         t0 = time.time()
         t1 = time.perf_counter()
+        c1 = time.thread_time()
+        if not _first:
+            _first.append(time.process_time())
+            atexit.register(lambda: _log.write(f"cpu {time.process_time() - _first[0]:.6f}\\n"))
         out = _orig(width, height, *args, **kwargs)
-        _log.write(f"{t0:.6f} {time.perf_counter() - t1:.6f} {width} {height}\\n")
+        _log.write(f"{t0:.6f} {time.perf_counter() - t1:.6f} {width} {height} {time.thread_time() - c1:.6f}\\n")
         return out
 
     _p.getCameraImage = getCameraImage
@@ -64,6 +73,13 @@ class Result:
     renders: int
     median_s: float
     wall_s: float
+    render_cpu_s: float = float("nan")  # median CPU seconds of one full-size render (its thread)
+    worker_cpu_s: float = float("nan")  # CPU seconds of the rendering processes from their first render to exit
+
+    @property
+    def cpu_ratio(self) -> float:
+        """The same share in CPU time of the rendering processes (robust to other jobs on the machine)."""
+        return self.renders * self.render_cpu_s / self.worker_cpu_s if self.worker_cpu_s > 0 else float("nan")
 
     @property
     def ratio(self) -> float:
@@ -76,12 +92,25 @@ class Result:
         raw = 1 / self.median_s if self.median_s > 0 else float("nan")
         return (
             f"| {self.scenario} | {self.renderer} | {self.episodes} x {self.frames} | {self.workers} | "
-            f"{labeled:.1f} | {raw:.1f} | **{self.ratio:.2f}** |"
+            f"{labeled:.1f} | {raw:.1f} | **{self.ratio:.2f}** | {self.cpu_ratio:.2f} |"
         )
 
 
-def run_once(scenario: str, renderer: str, frames: int, episodes: int, workers: int, tmp: Path) -> Result:
-    """Render once with every getCameraImage timed; the figures of that run."""
+def run_once(
+    scenario: str,
+    renderer: str,
+    frames: int,
+    episodes: int,
+    workers: int,
+    tmp: Path,
+    seed: int | None = None,
+    cold: bool = False,
+) -> Result:
+    """Render once with every getCameraImage timed; the figures of that run.
+
+    ``cold``: the run gets an empty temporary folder, so every texture and mesh file it uses is
+    generated in the run (as in a production run with a new seed), not found in a warm cache.
+    """
     site = tmp / "site"
     site.mkdir(parents=True, exist_ok=True)
     (site / "sitecustomize.py").write_text(SITECUSTOMIZE)
@@ -89,24 +118,32 @@ def run_once(scenario: str, renderer: str, frames: int, episodes: int, workers: 
     out = Path(tempfile.mkdtemp(dir=tmp, prefix="ds-"))
     path = os.pathsep.join([str(site), str(REPO), os.environ.get("PYTHONPATH", "")])
     env = {**os.environ, "PYTHONPATH": path, "SIMGEN_E2E_DIR": str(logs)}
+    if cold:
+        env["TMPDIR"] = tempfile.mkdtemp(dir=tmp, prefix="cold-")
     cmd = [sys.executable, "-m", "simgen", "render", scenario, "--out", str(out / "ds"), "--episodes", str(episodes)]
     cmd += ["--frames", str(frames), "--workers", str(workers), "--renderer", renderer, "--progress", "none"]
+    cmd += ["--seed", str(seed)] if seed is not None else []
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     end = time.time()
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed ({done.returncode}):\n{done.stderr[-2000:]}")
-    calls = []
+    calls, cpu, worker_cpu = [], [], 0.0
     for f in logs.glob("*.txt"):
         for line in f.read_text().splitlines():
-            t0, dur, w, h = line.split()
+            if line.startswith("cpu "):
+                worker_cpu += float(line.split()[1])
+                continue
+            t0, dur, w, h, thread = line.split()
             if int(w) * int(h) > 1:
                 calls.append((float(t0), float(dur)))
+                cpu.append(float(thread))
     if not calls:
         raise SystemExit(f"{scenario}: no render was timed (is {site} first on PYTHONPATH?)")
     first = min(t for t, _ in calls)
-    return Result(
-        scenario, renderer, frames, episodes, workers, len(calls), statistics.median(d for _, d in calls), end - first
-    )
+    median = statistics.median(d for _, d in calls)
+    res = Result(scenario, renderer, frames, episodes, workers, len(calls), median, end - first)
+    res.render_cpu_s, res.worker_cpu_s = statistics.median(cpu), worker_cpu
+    return res
 
 
 def shipped() -> list[str]:
@@ -124,11 +161,13 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="quickstart and urban_dusk_child_runout, fewer episodes")
     ap.add_argument("--md", type=Path, default=None, help="also write the table to this markdown file")
     ap.add_argument("--tmp", type=Path, default=None, help="scratch folder (default: the system temp folder)")
+    ap.add_argument("--seed", type=int, default=None, help="run seed (default: the scenario's)")
+    ap.add_argument("--cold", action="store_true", help="empty texture/mesh caches for every run (a new seed's cost)")
     args = ap.parse_args()
     names = args.scenarios or (["quickstart", "urban_dusk_child_runout"] if args.quick else shipped())
     counts = QUICK_EPISODES if args.quick else EPISODES
-    head = "| scenario | renderer | episodes x frames | workers | labeled frames/s | raw frames/s | ratio |"
-    lines = [head, "|---|---|---|---|---|---|---|"]
+    head = "| scenario | renderer | episodes x frames | workers | labeled frames/s | raw frames/s | ratio | CPU ratio |"
+    lines = [head, "|---|---|---|---|---|---|---|---|"]
     print("\n".join(lines), flush=True)
     with tempfile.TemporaryDirectory(dir=args.tmp) as tmp:
         for name in names:
@@ -136,7 +175,7 @@ def main() -> None:
                 for frames in args.frames:
                     for workers in args.workers:
                         episodes = counts.get(frames, max(1, 60 // frames)) * workers
-                        res = run_once(name, renderer, frames, episodes, workers, Path(tmp))
+                        res = run_once(name, renderer, frames, episodes, workers, Path(tmp), args.seed, args.cold)
                         lines.append(res.row())
                         print(lines[-1], flush=True)
     if args.md is not None:

@@ -104,10 +104,12 @@ def run_episodes(
                 slot.busy = None
                 if msg is not None and msg[0] == "ok":
                     slot.done += 1
-                    report(Outcome(index, attempt + 1, record=msg[2], stats=msg[3]))
                     if max_episodes and slot.done >= max_episodes and queue:
                         slot.stop()
                         live[live.index(slot)] = backend.start()
+                    elif queue:  # the worker starts its next episode while this one is saved
+                        slot.submit(queue.popleft(), 0)
+                    report(Outcome(index, attempt + 1, record=msg[2], stats=msg[3]))
                     continue
                 # A failed attempt: the worker goes (its state may be damaged), a fresh one retries.
                 error, tb, stats = (msg[2], msg[3], msg[4]) if msg is not None else (died, died + "\n", {})

@@ -9,6 +9,7 @@ import numpy as np
 from pydantic import Field
 from typing_extensions import override
 
+from simgen.core.memo import Lru, file_key
 from simgen.kinds.body import multibody, rgba
 from simgen.kinds.registry import ObjectKind, object_kind
 from simgen.scenario.assets import load_mesh, resolve_asset
@@ -40,13 +41,25 @@ def cached_obj(source: Path, scale: float) -> tuple[Path, Any]:
 
     from simgen.core.fileio import write_text
 
-    digest = hashlib.sha256(source.read_bytes() + repr(float(scale)).encode()).hexdigest()[:24]
+    sha = _SOURCE_SHA.get(file_key(source), lambda: hashlib.sha256(source.read_bytes()))
+    digest = _with_scale(sha, scale).hexdigest()[:24]
     mesh = load_mesh(source, scale)
     path = Path(tempfile.gettempdir()) / "simgen-mesh-cache" / f"{digest}.obj"
     if not path.exists():
         text = trimesh.exchange.obj.export_obj(mesh, include_normals=True, include_color=False, include_texture=False)
         write_text(path, text)
     return path, mesh
+
+
+# sha256 state of each recently used source file, by content identity (extended by the scale).
+_SOURCE_SHA: Lru[Any] = Lru(64)
+
+
+def _with_scale(sha: Any, scale: float) -> Any:
+    """sha256 of (source bytes, repr of the scale), from the source's own hash state."""
+    h = sha.copy()
+    h.update(repr(float(scale)).encode())
+    return h
 
 
 _HULLS: dict[Path, list[list[float]]] = {}
@@ -89,7 +102,13 @@ def vhacd_parts(client: Any, obj_path: Path) -> Path:
     return out
 
 
-_EXTENTS: dict[tuple[str, str, float], np.ndarray] = {}
+# Half extents at scale 1 by the file's content identity; a scale multiplies them exactly.
+_UNIT_EXTENTS: Lru[np.ndarray] = Lru(64)
+
+
+def _half_extents(mesh: Any) -> np.ndarray:
+    """(3,) largest distance of the mesh's box from its origin along each axis."""
+    return np.abs(np.asarray(mesh.bounds, dtype=float)).max(axis=0)
 
 
 @object_kind
@@ -107,11 +126,9 @@ class Mesh(ObjectKind):
 
     @override
     def half_extents(self, shape: dict[str, Any], base_dir: Path) -> np.ndarray:
-        key = (str(base_dir), shape["path"], float(shape["scale"]))
-        if key not in _EXTENTS:
-            mesh = load_mesh(resolve_asset(shape["path"], base_dir), float(shape["scale"]))
-            _EXTENTS[key] = np.abs(np.asarray(mesh.bounds, dtype=float)).max(axis=0)
-        return _EXTENTS[key]
+        path = resolve_asset(shape["path"], base_dir)
+        unit = _UNIT_EXTENTS.get(file_key(path), lambda: _half_extents(load_mesh(path, 1.0)))
+        return unit * float(shape["scale"])
 
     @override
     def exact_box_points(self, shape: dict[str, Any], base_dir: Path) -> np.ndarray:

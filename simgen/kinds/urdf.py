@@ -17,6 +17,7 @@ import numpy as np
 from pydantic import Field
 from typing_extensions import override
 
+from simgen.core.memo import Lru, file_key
 from simgen.kinds.registry import ObjectKind, object_kind
 from simgen.scenario.assets import load_mesh, resolve_asset
 from simgen.scenario.distributions import Num
@@ -185,7 +186,9 @@ def urdf_mesh(path: Path, scale: float) -> Any | None:
     return mesh
 
 
-_EXTENTS: dict[tuple[str, str, float], np.ndarray] = {}
+# Half extents at scale 1 by the URDF file's content identity (a random scale is a product, not a
+# new entry); bounded, like every memo that lives across episodes.
+_UNIT_EXTENTS: Lru[np.ndarray] = Lru(64)
 _REASONS: dict[tuple[str, str], str | None] = {}
 
 
@@ -212,10 +215,8 @@ class Urdf(ObjectKind):
 
     @override
     def half_extents(self, shape: dict[str, Any], base_dir: Path) -> np.ndarray:
-        key = (str(base_dir), shape["path"], float(shape["scale"]))
-        if key not in _EXTENTS:
-            _EXTENTS[key] = urdf_half_extents(resolve_asset(shape["path"], base_dir)) * shape["scale"]
-        return _EXTENTS[key]
+        path = resolve_asset(shape["path"], base_dir)
+        return _UNIT_EXTENTS.get(file_key(path), lambda: urdf_half_extents(path)) * shape["scale"]
 
     @override
     def no_model_reason(self, shape: dict[str, Any], base_dir: Path) -> str | None:

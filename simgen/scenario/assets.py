@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from simgen.core.memo import Lru, file_key
 from simgen.errors import AssetError
 from simgen.resources import data_dir, pybullet_data_dir
 
@@ -66,8 +67,35 @@ def check_asset_path(path: str, base_dir: Path, kind: str) -> tuple[str, str | N
     return None
 
 
+# Parsed mesh files, unscaled, by content identity: episodes read the same assets at new random
+# scales. Bounded by count, and files over MESH_MEMO_BYTES are not kept, so memory stays flat.
+_MESHES: Lru[Any] = Lru(32)
+MESH_MEMO_BYTES = 4 << 20
+
+
 def load_mesh(path: Path, scale: float) -> Any:
-    """Load a mesh file through trimesh as one triangle mesh, scaled (metres)."""
+    """Load a mesh file through trimesh as one triangle mesh, scaled (metres); the caller owns the copy.
+
+    The file is parsed once per process while it stays among the recently used ones; each call
+    scales a copy of that parse (with its cached normals), which gives the same arrays as a
+    fresh parse scaled.
+    """
+    try:
+        key = file_key(path)
+    except OSError as err:
+        raise AssetError(f"cannot read mesh '{path.name}': {err}") from err
+    unit = _MESHES.peek(key)
+    if unit is None:
+        unit = _parse_mesh(path)
+        if key[1] <= MESH_MEMO_BYTES:
+            _MESHES.put(key, unit)
+    mesh = unit.copy(include_cache=True)
+    mesh.apply_scale(scale)
+    return mesh
+
+
+def _parse_mesh(path: Path) -> Any:
+    """A mesh file as one unscaled trimesh triangle mesh, or :class:`AssetError`."""
     import trimesh
 
     try:
@@ -76,5 +104,4 @@ def load_mesh(path: Path, scale: float) -> Any:
         raise AssetError(f"cannot read mesh '{path.name}': {err}") from err
     if not isinstance(mesh, trimesh.Trimesh) or len(mesh.faces) == 0:
         raise AssetError(f"mesh '{path.name}' has no triangles")
-    mesh.apply_scale(scale)
     return mesh

@@ -19,6 +19,7 @@ from simgen.core.transforms import pose_matrix
 from simgen.core.transforms import transform_points as transform
 from simgen.frame import ObjectTruth, VisualPart
 from simgen.kinds.registry import kind_of
+from simgen.materials.uv import written_triangles
 from simgen.scenario.assets import load_mesh
 from simgen.scenario.spec import EpisodeSpec, ObjectInstance
 
@@ -83,7 +84,14 @@ def primitive_polytope(geom: int, dims: tuple[float, ...]) -> tuple[np.ndarray, 
 
 @lru_cache(maxsize=32)
 def _mesh_file(path: str) -> tuple[np.ndarray, np.ndarray, bool]:
-    """(vertices, faces, watertight) of a mesh file as stored (cached per process, by path only)."""
+    """(vertices, faces, watertight) of a mesh file as stored (cached per process, by path only).
+
+    A UV-mapped OBJ that simgen wrote itself is not parsed: its triangles are known, and it is
+    never watertight as a parser reads it (each face has its own normal and texture corners).
+    """
+    written = written_triangles(path)
+    if written is not None:
+        return written[0], written[1], False
     mesh = load_mesh(Path(path), 1.0)
     return np.asarray(mesh.vertices, dtype=np.float64), np.asarray(mesh.faces, dtype=np.int32), bool(mesh.is_watertight)
 

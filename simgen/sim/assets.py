@@ -34,7 +34,7 @@ def textured_obj_file(vertices: np.ndarray, faces: np.ndarray, material: Any) ->
 
     from simgen.core.fileio import write_text
     from simgen.materials.textures import texture_png
-    from simgen.materials.uv import box_projected_uvs, obj_text_with_uvs
+    from simgen.materials.uv import box_projected_uvs, obj_text_with_uvs, remember_written
 
     png = texture_png(material.texture)
     v = np.asarray(vertices, dtype=np.float64)
@@ -49,6 +49,7 @@ def textured_obj_file(vertices: np.ndarray, faces: np.ndarray, material: Any) ->
         write_text(mtl, f"newmtl m\nKa 1 1 1\nKd 1 1 1\nKs 0 0 0\nmap_Kd {png.name}\n", durable=False)
         body = obj_text_with_uvs(v, f, box_projected_uvs(v, f, scale))
         write_text(path, f"mtllib {mtl.name}\nusemtl m\n" + body, durable=False)
+    remember_written(path, v, f)
     return str(path)
 
 

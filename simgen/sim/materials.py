@@ -11,6 +11,7 @@ from pathlib import Path
 
 from simgen.materials.material import Material, Texture
 from simgen.materials.textures import texture_png
+from simgen.materials.uv import alias_written
 from simgen.sim.client import BulletClient
 
 
@@ -54,6 +55,7 @@ def textured_visual(client: BulletClient, obj_path: str | Path, texture: Texture
         write_text(mtl, f"newmtl m\nKa 1 1 1\nKd 1 1 1\nKs 0 0 0\nmap_Kd {png.name}\n", durable=False)
         body = Path(obj_path).read_text()
         write_text(out, f"mtllib {mtl.name}\nusemtl m\n" + body, durable=False)
+    alias_written(out, obj_path)
     return str(out)
 
 
@@ -106,7 +108,7 @@ def uv_mesh_file(vertices: object, faces: object, scale: float = 1.0, tag: str =
 
     from simgen.core.fileio import write_text
     from simgen.materials.textures import cache_dir
-    from simgen.materials.uv import box_projected_uvs, obj_text_with_uvs
+    from simgen.materials.uv import box_projected_uvs, obj_text_with_uvs, remember_written
 
     v = np.asarray(vertices, dtype=np.float64)
     f = np.asarray(faces, dtype=np.int64)
@@ -114,4 +116,5 @@ def uv_mesh_file(vertices: object, faces: object, scale: float = 1.0, tag: str =
     path = cache_dir() / f"mesh-{digest}.obj"
     if not path.exists():
         write_text(path, obj_text_with_uvs(v, f, box_projected_uvs(v, f, scale)), durable=False)
+    remember_written(path, v, f)
     return str(path)

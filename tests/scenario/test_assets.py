@@ -85,3 +85,23 @@ cameras:
         simgen.load(scene_dir / "s.yaml")
     msg = str(err.value)
     assert msg.startswith(f"{scene_dir / 's.yaml'}:7:5: objects[0].path: '..' in asset path")
+
+
+def test_load_mesh_memo_gives_what_a_fresh_parse_gives_at_any_scale():
+    """Mesh files are parsed once per process; every scale of the memo equals a fresh parse scaled."""
+    import numpy as np
+    import trimesh
+
+    from simgen.resources import data_dir, pybullet_data_dir
+    from simgen.scenario.assets import load_mesh
+
+    for path in (pybullet_data_dir() / "duck.obj", data_dir("assets") / "meshes" / "torus.obj"):
+        for scale in (1.0, 0.8123, 1.37):
+            fresh = trimesh.load(str(path), force="mesh", process=True)
+            fresh.apply_scale(scale)
+            memo = load_mesh(path, scale)
+            np.testing.assert_array_equal(memo.vertices, fresh.vertices)
+            np.testing.assert_array_equal(memo.faces, fresh.faces)
+            np.testing.assert_array_equal(memo.vertex_normals, fresh.vertex_normals)
+            memo.apply_scale(2.0)  # the caller owns its copy
+            np.testing.assert_array_equal(load_mesh(path, scale).vertices, fresh.vertices)
