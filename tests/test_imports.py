@@ -53,6 +53,11 @@ PLUGINS: dict[str, str] = {"kinds": "sim", "sensor_types": "sensors"}
 # (up to ``scenario`` at load time), their runtime (``simgen.sensors.<name>.runtime``) imported
 # only where a sensor is built. Every other ``simgen.sensors`` module is the ``sensors`` stage.
 SENSOR_PACKAGES = BUILTIN_SENSORS
+# The modules of a sensor package that belong to ``sensor_types``: the registration, the model
+# (scenario entry, spec, record) and, for the camera, the sampling of its ``cameras:`` section,
+# which scenario sampling calls. The camera's spec is a field type of EpisodeSpec, so
+# ``scenario`` imports ``simgen.sensors.camera.model`` at load time (allowed: a plugin unit).
+DEFINITION_MODULES = ([], ["model"], ["sampling"])
 # Stages that must not reach these units even indirectly (through another stage's module):
 # dataset tools read finished datasets; labels, image effects and exporters work on Frames.
 NEVER_REACHES: dict[str, tuple[str, ...]] = {
@@ -77,7 +82,9 @@ def unit_of(module: str) -> str:
     """``simgen.sensors.raycast`` -> ``sensors``; sensor definitions -> ``sensor_types``; the root is ``__init__``."""
     parts = module.split(".")
     if parts[1:2] == ["sensors"]:  # the package itself is a docstring: the definitions load it
-        definition = parts[2:] in ([], ["registry"]) or (parts[2] in SENSOR_PACKAGES and parts[3:] in ([], ["model"]))
+        definition = parts[2:] in ([], ["registry"]) or (
+            parts[2] in SENSOR_PACKAGES and parts[3:] in DEFINITION_MODULES
+        )
         return "sensor_types" if definition else "sensors"
     return parts[1] if len(parts) > 1 else "__init__"
 
