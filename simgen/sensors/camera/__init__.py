@@ -17,5 +17,6 @@ CAMERA = register_sensor_type(
         runtime="simgen.sensors.camera.runtime:Camera",
         spec=model.CameraSpec,
         record=model.CameraCapture,
+        faults=model.CAMERA_FAULTS,
     )
 )

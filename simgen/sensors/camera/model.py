@@ -18,6 +18,8 @@ from simgen.scenario.distributions import Num
 from simgen.scenario.object_fields import Any3, Finite, Model, Name
 from simgen.scenario.sensor_models import Mount, Timing, _Model
 from simgen.scenario.sensor_spec import jsonable
+from simgen.scenario.world_models import Duration
+from simgen.scenario.world_models import Model as ActionModel
 
 MAX_IMAGE_SIDE = 8192
 CameraOutput = Literal["rgb", "depth", "instance", "semantic", "normals", "flow", "object_coords"]
@@ -204,7 +206,51 @@ class CameraCapture:
     K: np.ndarray
 
 
+class _CameraFault(ActionModel):
+    """Fields every camera fault action shares: which camera (all when omitted) and for how long."""
+
+    camera: str | None = Field(None, max_length=64, description="camera name; all cameras when omitted")
+    duration: Duration = 1.0
+
+
+class CameraFreeze(_CameraFault):
+    """The camera repeats its last image (and its stale labels); frames are flagged ``frozen``."""
+
+    type: Literal["camera_freeze"]
+
+
+class FrameDrop(_CameraFault):
+    """The camera delivers no frames during the window (they are missing from the dataset)."""
+
+    type: Literal["frame_drop"]
+
+
+class LensOcclusion(_CameraFault):
+    """A dark blob (dirt, a leaf) covers ``coverage`` of the image; labels keep the true scene."""
+
+    type: Literal["lens_occlusion"]
+    coverage: Num(gt=0, le=1) = 0.3
+
+
+class ExposureSpike(_CameraFault):
+    """Image brightness multiplied by ``gain`` (clipped), as after a sudden glare."""
+
+    type: Literal["exposure_spike"]
+    gain: Num(gt=0, le=100) = 4.0
+
+
+class TimestampJitter(_CameraFault):
+    """Reported frame timestamps get normal noise of ``std`` seconds (true time kept in flags)."""
+
+    type: Literal["timestamp_jitter"]
+    std: Num(gt=0, le=10) = 0.01
+
+
+CAMERA_FAULTS = (CameraFreeze, FrameDrop, LensOcclusion, ExposureSpike, TimestampJitter)
+
+
 __all__ = [
+    "CAMERA_FAULTS",
     "CAMERA_OUTPUTS",
     "Camera",
     "CameraCapture",
