@@ -230,6 +230,7 @@ def test_frame_consumers_never_reach_the_simulator(unit: str) -> None:
         ("simgen.sensors.radar.model", "from simgen.sensors.raycast import cast_rays\n", "at import time"),
         ("simgen.sensors.lidar", "def f():\n    from simgen.labels.ego import e\n", "later stage"),
         ("simgen.scenario.x", "from simgen.sensors.radar.runtime import Radar\n", "later stage"),
+        ("simgen.scenario.x", "from simgen.sensors.camera.runtime import Camera\n", "later stage"),
     ],
 )
 def test_the_rule_flags_a_violating_source(module: str, source: str, expected: str) -> None:
@@ -248,6 +249,10 @@ def test_the_rule_passes_allowed_imports() -> None:
     sensor_types = "from simgen.sensors.registry import entry_types\nfrom simgen.sensors.radar import model\n"
     assert rule_violations(sensor_types, "simgen.scenario.x") == []
     assert rule_violations("def f():\n    from simgen.sensors.raycast import c\n", "simgen.sensors.radar.model") == []
+    camera = "from simgen.sensors.camera.model import CameraSpec\n"
+    camera += "from simgen.sensors.camera.sampling import sample_cameras\n"
+    assert rule_violations(camera, "simgen.scenario.x") == []
+    assert rule_violations(camera, "simgen.export.x") == []
 
 
 def test_dataset_reachability_sees_a_chain_through_another_stage() -> None:

@@ -1,4 +1,4 @@
-"""Scenario model parts every sensor shares: timing, mount, camera lens/outputs, the ``sensors:`` base.
+"""Scenario model parts every sensor shares: timing, mount, the ``sensors:`` base and its cross-field checks.
 
 Every sensor is described by data (like dm_control's ``Observable``): a ``rate`` in Hz, a
 ``phase`` (seconds after the first frame), a ``latency`` (delivery = capture + latency), noise
@@ -6,7 +6,8 @@ parameters and a ``mount`` (the world, or an object instance by name, plus an of
 
 Each sensor type's own model (a :class:`SensorBase` subclass) lives in its package under
 ``simgen/sensors/`` and is registered there; the ``sensors:`` list is the union of the
-registered models, discriminated by ``type`` (see :mod:`simgen.sensors.registry`).
+registered models, discriminated by ``type`` (see :mod:`simgen.sensors.registry`). The camera's
+lens, outputs and rigs are in :mod:`simgen.sensors.camera.model`.
 Stage rule: this module never imports pybullet or OpenCV.
 """
 
@@ -42,7 +43,7 @@ def ray_backend(name: str) -> str:
     return "embree" if importlib.util.find_spec("embreex") is not None else "bullet"
 
 
-class _Model(BaseModel):
+class FieldModel(BaseModel):
     """Same contract as every scenario model: frozen, unknown keys rejected, numbers finite."""
 
     model_config = ConfigDict(
@@ -50,7 +51,7 @@ class _Model(BaseModel):
     )
 
 
-class Mount(_Model):
+class Mount(FieldModel):
     """What a sensor is attached to: ``body: crate_0`` (an instance), ``actor: ego`` (an object) or the world.
 
     With ``offset``/``rpy`` the mount also gives the sensor's pose in the body's frame (x forward,
@@ -81,7 +82,7 @@ class Mount(_Model):
         return None
 
 
-class Timing(_Model):
+class Timing(FieldModel):
     """Rate, phase and latency shared by every sensor."""
 
     rate: float | None = Field(None, gt=0, le=10000, description="captures per simulated second (Hz)")
@@ -148,6 +149,7 @@ def check_sensors(scenario: object, add: Callable[..., None]) -> None:
 
 
 __all__ = [
+    "FieldModel",
     "MAX_RAYS",
     "Mount",
     "Problem",

@@ -16,7 +16,7 @@ from pydantic import Field, field_validator
 
 from simgen.scenario.distributions import Num
 from simgen.scenario.object_fields import Any3, Finite, Model, Name
-from simgen.scenario.sensor_models import Mount, Timing, _Model
+from simgen.scenario.sensor_models import FieldModel, Mount, Timing
 from simgen.scenario.sensor_spec import jsonable
 from simgen.scenario.world_models import Duration
 from simgen.scenario.world_models import Model as ActionModel
@@ -27,7 +27,7 @@ CAMERA_OUTPUTS: tuple[str, ...] = ("rgb", "depth", "instance", "semantic", "norm
 DEFAULT_OUTPUTS: tuple[CameraOutput, ...] = ("rgb", "depth", "instance", "semantic")
 
 
-class Distortion(_Model):
+class Distortion(FieldModel):
     """OpenCV lens distortion (Brown-Conrady, ``model: opencv``): radial k1, k2, k3 and tangential p1, p2."""
 
     model: Literal["opencv"] = Field("opencv", description="lens model: opencv (default) or fisheye")
@@ -38,7 +38,7 @@ class Distortion(_Model):
     k3: Finite = 0.0
 
 
-class FisheyeDistortion(_Model):
+class FisheyeDistortion(FieldModel):
     """OpenCV fisheye lens (Kannala-Brandt, ``model: fisheye``) as ``cv2.fisheye``.
 
     theta_d = theta (1 + k1 theta^2 + k2 theta^4 + k3 theta^6 + k4 theta^8), theta = angle from
@@ -62,7 +62,7 @@ def _default_lens_model(value: object) -> object:
     return value
 
 
-class Stereo(_Model):
+class Stereo(FieldModel):
     """Expand a camera into ``<name>_left`` and ``<name>_right``, ``baseline`` metres apart along +x."""
 
     baseline: float = Field(gt=0, le=10, allow_inf_nan=False, description="metres between the optical centres")
@@ -138,7 +138,7 @@ class CameraSpec:
     near: float
     far: float
     world_from_camera: np.ndarray = field(repr=False)
-    # Sensor fields: see simgen.scenario.sensor_spec (rate None = the episode's frame rate;
+    # Sensor fields (rate None = the episode's frame rate;
     # distortion = lens coefficients of distortion_model: "opencv" (k1, k2, p1, p2, k3) or
     # "fisheye" (k1, k2, k3, k4), see simgen.core.lens; mount = object instance name or None
     # for the world, with mount_from_camera (4, 4); world_from_camera is then the pose at build time).
