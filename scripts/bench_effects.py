@@ -28,7 +28,7 @@ from simgen.randomize.lighting import sky_mask
 from simgen.scenario.draws import Draws
 from simgen.scenario.randomize_models import EFFECT_TYPES
 from simgen.scenario.sampling import sample
-from simgen.sensors import camera_sensor as camera_mod
+from simgen.sensors.camera import runtime as camera_mod
 from simgen.sim.client import BulletClient
 from simgen.sim.quiet import quiet_stdout
 

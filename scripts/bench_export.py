@@ -23,8 +23,8 @@ from simgen.export import encode
 from simgen.export.base import EXPORTERS, DatasetInfo, load_builtin
 from simgen.labels import instances as instances_mod
 from simgen.scenario.sampling import sample
-from simgen.sensors import camera_sensor as camera_mod
 from simgen.sensors import render as render_mod
+from simgen.sensors.camera import runtime as camera_mod
 from simgen.sim.client import BulletClient
 from simgen.sim.quiet import quiet_stdout
 

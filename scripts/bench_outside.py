@@ -22,7 +22,7 @@ from pathlib import Path
 RAW = """
 import time
 import simgen
-from simgen.sensors.camera import projection_matrix, view_matrix
+from simgen.sensors.camera.pinhole import projection_matrix, view_matrix
 from simgen.sensors.render import attach
 from simgen.sim.client import BulletClient
 from simgen.sim.quiet import quiet_stdout

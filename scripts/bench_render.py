@@ -27,7 +27,7 @@ from pathlib import Path
 import simgen
 from simgen.batch.episode import FrameCapture
 from simgen.export.base import DatasetInfo, get_exporter
-from simgen.sensors.camera import projection_matrix, view_matrix
+from simgen.sensors.camera.pinhole import projection_matrix, view_matrix
 from simgen.sensors.render import attach
 from simgen.sim.client import BulletClient
 from simgen.sim.quiet import quiet_stdout

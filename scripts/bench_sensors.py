@@ -37,7 +37,7 @@ import numpy as np
 
 import simgen
 from simgen.scenario.sampling import sample
-from simgen.sensors.camera_sensor import Camera
+from simgen.sensors.camera.runtime import Camera
 from simgen.sensors.embree import _Scene
 from simgen.sensors.embree_packets import packet_width, packets_available
 from simgen.sensors.imu.runtime import Imu

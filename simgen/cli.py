@@ -267,7 +267,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     print("event triggers (events[].trigger.type):")
     print("  " + ", ".join(wm.TRIGGER_TYPES))
     print("event actions and sensor faults (events[].actions[].type):")
-    print("  " + ", ".join(wm.ACTION_TYPES))
+    print("  " + ", ".join(wm.action_types()))
     from simgen.randomize.registry import EFFECTS
     from simgen.randomize.registry import load_builtin as load_randomizers
     from simgen.scenario.randomizers import RANDOMIZERS

@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 
-from simgen.scenario.spec import CameraSpec, ObjectInstance
+from simgen.scenario.spec import ObjectInstance
+from simgen.sensors.camera.model import CameraSpec
 
 
 @dataclass

@@ -188,7 +188,7 @@ def make_frame() -> Callable[..., object]:
 
     from simgen.frame import Frame
     from simgen.labels.instances import label_frame, semantic_map
-    from simgen.scenario.spec import CameraSpec
+    from simgen.sensors.camera.model import CameraSpec
 
     def make(instance, *, episode: int = 0, index: int = 0, split: str = "train", min_pixels: int = 1):
         instance = np.asarray(instance, dtype=np.int32)

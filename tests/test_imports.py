@@ -53,6 +53,11 @@ PLUGINS: dict[str, str] = {"kinds": "sim", "sensor_types": "sensors"}
 # (up to ``scenario`` at load time), their runtime (``simgen.sensors.<name>.runtime``) imported
 # only where a sensor is built. Every other ``simgen.sensors`` module is the ``sensors`` stage.
 SENSOR_PACKAGES = BUILTIN_SENSORS
+# The modules of a sensor package that belong to ``sensor_types``: the registration, the model
+# (scenario entry, spec, record) and, for the camera, the sampling of its ``cameras:`` section,
+# which scenario sampling calls. The camera's spec is a field type of EpisodeSpec, so
+# ``scenario`` imports ``simgen.sensors.camera.model`` at load time (allowed: a plugin unit).
+DEFINITION_MODULES = ([], ["model"], ["sampling"])
 # Stages that must not reach these units even indirectly (through another stage's module):
 # dataset tools read finished datasets; labels, image effects and exporters work on Frames.
 NEVER_REACHES: dict[str, tuple[str, ...]] = {
@@ -77,7 +82,9 @@ def unit_of(module: str) -> str:
     """``simgen.sensors.raycast`` -> ``sensors``; sensor definitions -> ``sensor_types``; the root is ``__init__``."""
     parts = module.split(".")
     if parts[1:2] == ["sensors"]:  # the package itself is a docstring: the definitions load it
-        definition = parts[2:] in ([], ["registry"]) or (parts[2] in SENSOR_PACKAGES and parts[3:] in ([], ["model"]))
+        definition = parts[2:] in ([], ["registry"]) or (
+            parts[2] in SENSOR_PACKAGES and parts[3:] in DEFINITION_MODULES
+        )
         return "sensor_types" if definition else "sensors"
     return parts[1] if len(parts) > 1 else "__init__"
 
@@ -223,6 +230,7 @@ def test_frame_consumers_never_reach_the_simulator(unit: str) -> None:
         ("simgen.sensors.radar.model", "from simgen.sensors.raycast import cast_rays\n", "at import time"),
         ("simgen.sensors.lidar", "def f():\n    from simgen.labels.ego import e\n", "later stage"),
         ("simgen.scenario.x", "from simgen.sensors.radar.runtime import Radar\n", "later stage"),
+        ("simgen.scenario.x", "from simgen.sensors.camera.runtime import Camera\n", "later stage"),
     ],
 )
 def test_the_rule_flags_a_violating_source(module: str, source: str, expected: str) -> None:
@@ -241,6 +249,10 @@ def test_the_rule_passes_allowed_imports() -> None:
     sensor_types = "from simgen.sensors.registry import entry_types\nfrom simgen.sensors.radar import model\n"
     assert rule_violations(sensor_types, "simgen.scenario.x") == []
     assert rule_violations("def f():\n    from simgen.sensors.raycast import c\n", "simgen.sensors.radar.model") == []
+    camera = "from simgen.sensors.camera.model import CameraSpec\n"
+    camera += "from simgen.sensors.camera.sampling import sample_cameras\n"
+    assert rule_violations(camera, "simgen.scenario.x") == []
+    assert rule_violations(camera, "simgen.export.x") == []
 
 
 def test_dataset_reachability_sees_a_chain_through_another_stage() -> None:

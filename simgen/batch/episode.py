@@ -21,9 +21,9 @@ from simgen.core.transforms import pose_to_vector
 from simgen.frame import Frame
 from simgen.labels.instances import LabelOptions, label_frame
 from simgen.randomize.pipeline import ImageEffects
-from simgen.scenario.spec import CameraSpec, EpisodeSpec
-from simgen.sensors.camera import CameraCapture
-from simgen.sensors.camera_sensor import Camera
+from simgen.scenario.spec import EpisodeSpec
+from simgen.sensors.camera.model import CameraCapture, CameraSpec
+from simgen.sensors.camera.runtime import Camera
 from simgen.sensors.clock import capture_ticks
 from simgen.sensors.geometry import world_from_mount
 from simgen.sensors.registry import Sensor, get_sensor, sensor_rng, type_of_record

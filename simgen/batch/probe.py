@@ -20,7 +20,8 @@ from typing import Any
 import numpy as np
 
 from simgen.scenario.requirements import Coverage
-from simgen.scenario.spec import CameraSpec, EpisodeSpec
+from simgen.scenario.spec import EpisodeSpec
+from simgen.sensors.camera.model import CameraSpec
 
 _CLIENT: list[Any] = []  # one pybullet client per process, reset for every probed world
 

@@ -172,7 +172,7 @@ class LensMap:
     render (``cv2.remap`` convention).
     """
 
-    ideal: Any  # the camera spec (simgen.scenario.spec.CameraSpec) of the ideal pinhole render
+    ideal: Any  # the camera spec (simgen.sensors.camera.model.CameraSpec) of the ideal pinhole render
     map_x: np.ndarray
     map_y: np.ndarray
 

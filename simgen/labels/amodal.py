@@ -24,7 +24,7 @@ import numpy as np
 from simgen.core.lens import LensMap, lens_map, remap
 from simgen.core.transforms import pose_matrix
 from simgen.frame import ObjectTruth, VisualPart
-from simgen.scenario.spec import CameraSpec
+from simgen.sensors.camera.model import CameraSpec
 
 Window = tuple[int, int, int, int]  # x0, y0, x1, y1 pixels (x1, y1 exclusive)
 EMPTY = np.zeros((0, 0), dtype=bool)
@@ -180,7 +180,7 @@ def silhouette(
 def through_lens(mask: np.ndarray, offset: tuple[int, int], lens: LensMap) -> tuple[np.ndarray, tuple[int, int]]:
     """A mask drawn in a window of the ideal camera, seen through the lens: (crop, (x0, y0)).
 
-    Samples like :func:`simgen.sensors.camera_outputs.remap` does for the instance map (nearest,
+    Samples like :func:`simgen.sensors.camera.outputs.remap` does for the instance map (nearest,
     the same tables shifted by the window's offset); the result is cropped to its pixels.
     """
     if not mask.size:

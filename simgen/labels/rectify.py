@@ -22,7 +22,7 @@ from simgen.frame import Frame, InstanceLabel
 from simgen.labels.amodal import fill_amodal
 from simgen.labels.geometry import box_corners, box_truncation, occlusion_level
 from simgen.labels.instances import amodal_stats, encode_masks, instance_masks
-from simgen.scenario.spec import CameraSpec
+from simgen.sensors.camera.model import CameraSpec
 
 _MAPS: dict[tuple[object, ...], tuple[np.ndarray, np.ndarray]] = {}
 _LAST: list[object] = [None, None]

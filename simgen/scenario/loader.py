@@ -26,13 +26,14 @@ from simgen.scenario.compose import PathProblem, Source, assign, deep_merge, res
 from simgen.scenario.distributions import Constant, IntRange
 from simgen.scenario.drawn_type import ERROR_KIND, DrawnTypeObject, each_type
 from simgen.scenario.language import sweep_cell, sweep_cells
-from simgen.scenario.models import MAX_OBJECTS, OBJECT_TYPES, Camera, Scenario, sensor_entry_types
+from simgen.scenario.models import MAX_OBJECTS, OBJECT_TYPES, Scenario, sensor_entry_types
 from simgen.scenario.names import check_names
 from simgen.scenario.randomize_models import check_randomize
 from simgen.scenario.references import check_references
 from simgen.scenario.sensor_models import check_sensors
 from simgen.scenario.world_models import union_tags
 from simgen.scenario.yamlio import KeyPath, Located, format_path, load_file, load_text
+from simgen.sensors.camera.model import Camera
 
 if TYPE_CHECKING:
     from pydantic_core import ErrorDetails

@@ -19,7 +19,6 @@ from simgen.scenario.drawn_type import DRAWN_TAG, DrawnTypeObject, each_type
 from simgen.scenario.layouts import SceneLayout
 from simgen.scenario.object_fields import (
     MAX_OBJECTS,
-    Any3,
     ClassName,
     Color,
     Finite,
@@ -28,12 +27,12 @@ from simgen.scenario.object_fields import (
     ObjectBase,
 )
 from simgen.scenario.randomize_models import MAX_ENTRIES, EffectModel, RandomizerModel
-from simgen.scenario.sensor_models import MAX_SENSORS, CameraSensorFields, SensorBase
+from simgen.scenario.sensor_models import MAX_SENSORS, SensorBase
 from simgen.scenario.world_models import Checker, Event, Haze, Heightfield, Light
+from simgen.sensors.camera.model import Camera
 from simgen.sensors.registry import entry_types, on_change
 
 MAX_CAMERAS = 16
-MAX_IMAGE_SIDE = 8192
 
 
 class Ground(Model):
@@ -101,36 +100,6 @@ def _sensor_union() -> object:
 SensorModel: TypeAlias = SensorBase
 if not TYPE_CHECKING:
     SensorModel = _sensor_union()
-
-
-class Intrinsics(Model):
-    """Pinhole intrinsics in pixels, OpenCV convention (pixel centres at integers)."""
-
-    fx: float = Field(gt=0, allow_inf_nan=False)
-    fy: float = Field(gt=0, allow_inf_nan=False)
-    cx: Finite
-    cy: Finite
-
-
-class Camera(CameraSensorFields):
-    """A pinhole camera: image size, intrinsics (vertical FOV or fx/fy/cx/cy), clip planes, pose.
-
-    Pose is ``position`` plus either ``look_at`` (with ``up``) or ``rpy`` in degrees, where rpy
-    rotates a camera that looks along world +x with +z up.
-    """
-
-    name: Name = "camera"
-    width: int = Field(640, ge=1, le=MAX_IMAGE_SIDE)
-    height: int = Field(480, ge=1, le=MAX_IMAGE_SIDE)
-    fov_y: Num(gt=0, le=179) | None = Field(None, description="vertical field of view in degrees (default 60)")
-    intrinsics: Intrinsics | None = None
-    near: float = Field(0.05, gt=0, allow_inf_nan=False, description="near clip plane, metres")
-    far: float = Field(50.0, gt=0, allow_inf_nan=False, description="far clip plane, metres")
-    position: Any3
-    look_at: Any3 | None = None
-    up: tuple[Finite, Finite, Finite] = (0.0, 0.0, 1.0)
-    rpy: Any3 | None = None
-    # Timing (rate, phase, latency), outputs, distortion, mount, stereo, surround: CameraSensorFields.
 
 
 class Labels(Model):
@@ -318,10 +287,8 @@ def sensor_entry_types() -> tuple[str, ...]:
 
 __all__ = [
     "OBJECT_TYPES",
-    "Camera",
     "Distribution",
     "Ground",
-    "Intrinsics",
     "Labels",
     "ObjectSpec",
     "KittiOutput",

@@ -11,8 +11,9 @@ References by name, and what each must name:
   template: all its instances appear);
 - ``events[].actions[].camera`` of a camera fault: a camera as the episode has it, so a stereo
   pair is ``<name>_left`` / ``<name>_right`` and a surround rig ``<name>_<K>``; omitted: all;
-- ``events[].actions[].sensor`` of ``lidar_dropout`` / ``imu_bias_jump``: a ``lidar`` / ``imu``
-  entry of ``sensors:``; omitted: all of that type, of which there must be at least one.
+- ``events[].actions[].sensor`` of any other sensor fault (``lidar_dropout``, ``imu_bias_jump``,
+  or one a sensor type registers): an entry of ``sensors:`` of the type that declares the fault;
+  omitted: all of that type, of which there must be at least one.
 
 Mount bodies and actors are checked with the sensors (:func:`simgen.scenario.sensor_models.check_sensors`),
 classes in :func:`simgen.scenario.loader.check_semantics`. A name that points nowhere used to be
@@ -27,13 +28,17 @@ from collections.abc import Callable
 from typing import Any
 
 from simgen.errors import did_you_mean
+from simgen.sensors.registry import sensor_faults
 
 KeyPath = tuple[str | int, ...]
 Add = Callable[..., None]
 MAX_SUGGESTED_INSTANCES = 16  # instance names offered per object in a did-you-mean
-CAMERA_FAULTS = ("camera_freeze", "frame_drop", "lens_occlusion", "exposure_spike", "timestamp_jitter")
-SENSOR_FAULTS = {"lidar_dropout": "lidar", "imu_bias_jump": "imu"}
 SPEED_BEHAVIORS = ("waypoints", "follow")
+
+
+def fault_targets() -> dict[str, str]:
+    """Fault action name -> the sensor type it faults (a ``camera`` fault names a camera), from the registry."""
+    return {name: owner for name, (owner, _) in sensor_faults().items()}
 
 
 def largest_count(count: Any) -> int | None:
@@ -186,15 +191,15 @@ def _check_action(
                 f"'{act.actor}' has no speed to set (its behavior is {objects.behavior[found]})",
                 "set_speed drives actors with a waypoints or follow behavior",
             )
-    elif kind in CAMERA_FAULTS:
+    elif fault_targets().get(kind) == "camera":
         if act.camera is not None and act.camera not in cameras:
             rig = [c for c in cameras if c.startswith(f"{act.camera}_")]
             hint = did_you_mean(act.camera, cameras) or f"cameras: {', '.join(cameras)}"
             if rig:
                 hint = f"'{act.camera}' is a rig; its cameras are {', '.join(rig)}"
             add((*path, "camera"), f"no camera named '{act.camera}'", hint)
-    elif kind in SENSOR_FAULTS:
-        want = SENSOR_FAULTS[kind]
+    elif kind in fault_targets():
+        want = fault_targets()[kind]
         of_type = [n for n, t in sensors.items() if t == want]
         if act.sensor is None:
             if not of_type:
@@ -214,4 +219,4 @@ def _a(word: str) -> str:
     return ("an " if word[:1] in "aeiou" else "a ") + word
 
 
-__all__ = ["ObjectNames", "camera_names", "check_names", "largest_count"]
+__all__ = ["ObjectNames", "camera_names", "check_names", "fault_targets", "largest_count"]

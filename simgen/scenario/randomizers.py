@@ -29,7 +29,8 @@ from simgen.core.transforms import quaternion_from_matrix, rotation_from_rpy
 from simgen.materials.material import Material, Texture
 from simgen.scenario.draws import Draws, crc
 from simgen.scenario.randomize_models import Filter, entry_keys
-from simgen.scenario.spec import CameraSpec, EpisodeSpec, ObjectInstance
+from simgen.scenario.spec import EpisodeSpec, ObjectInstance
+from simgen.sensors.camera.model import CameraSpec
 
 Randomizer = Callable[..., None]
 RANDOMIZERS: dict[str, Randomizer] = {}

@@ -22,7 +22,8 @@ from simgen.scenario.world_models import HiddenPlacement, RelativePlacement, Vis
 
 if TYPE_CHECKING:
     from simgen.scenario.sampling import Sampler
-    from simgen.scenario.spec import CameraSpec, ObjectInstance
+    from simgen.scenario.spec import ObjectInstance
+    from simgen.sensors.camera.model import CameraSpec
 
 Box = tuple[np.ndarray, np.ndarray, str]
 

@@ -26,7 +26,8 @@ from simgen.scenario.references import ReferenceProblem, format_ref, resolve
 
 if TYPE_CHECKING:
     from simgen.scenario.models import Scenario
-    from simgen.scenario.spec import CameraSpec, EpisodeSpec, ObjectInstance
+    from simgen.scenario.spec import EpisodeSpec, ObjectInstance
+    from simgen.sensors.camera.model import CameraSpec
 
 ACCEPTANCE_WARNING = 0.05  # `simgen validate` warns below this share of accepted attempts
 _COMPARE: dict[type, Callable[[float, float], bool]] = {

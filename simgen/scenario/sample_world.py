@@ -23,8 +23,9 @@ from simgen.kinds.registry import kind_of
 from simgen.scenario.drawn_type import as_instance_type
 from simgen.scenario.grounding import check_clearance, is_grounded, waypoint_paths
 from simgen.scenario.scene_spec import DEFAULT_LIGHT, DEFAULT_SKY, SceneSpec
-from simgen.scenario.spec import CameraSpec, ObjectInstance
+from simgen.scenario.spec import ObjectInstance
 from simgen.scenario.world_models import _PlacedAfter
+from simgen.sensors.camera.model import CameraSpec
 
 if TYPE_CHECKING:
     from simgen.scenario.models import Scenario

@@ -17,25 +17,24 @@ with ``sweep:`` episode ``i`` belongs to cell ``i mod cells``. Both are recorded
 from __future__ import annotations
 
 import dataclasses
-import math
 import zlib
 from typing import Any, overload
 
 import numpy as np
 
-from simgen.core.transforms import BODY_FROM_OPTICAL, look_at_rotation, quaternion_from_matrix, rotation_from_rpy
+from simgen.core.transforms import quaternion_from_matrix, rotation_from_rpy
 from simgen.errors import AssetError, Issue, ScenarioError, SimgenError
 from simgen.kinds.registry import kind_of
 from simgen.scenario.distributions import Constant, Distribution, IntRange, Ref
 from simgen.scenario.drawn_type import as_drawn, drawn_data_path
 from simgen.scenario.language import sweep_cell, sweep_cells
-from simgen.scenario.loader import DEGENERATE_LOOK_AT, MAX_IMAGES, effective_scenario, issue_at
-from simgen.scenario.models import MAX_OBJECTS, Camera, Scenario
+from simgen.scenario.loader import MAX_IMAGES, effective_scenario, issue_at
+from simgen.scenario.models import MAX_OBJECTS, Scenario
 from simgen.scenario.object_fields import ObjectBase
 from simgen.scenario.references import ReferenceProblem, context_of, format_ref, resolve
 from simgen.scenario.relative import place_in_view
 from simgen.scenario.sample_world import sample_world
-from simgen.scenario.spec import CameraSpec, EpisodeSpec, ObjectInstance, WorldSpec
+from simgen.scenario.spec import EpisodeSpec, ObjectInstance, WorldSpec
 
 MAX_REFERENCE_DEPTH = 64
 
@@ -147,49 +146,6 @@ class Sampler:
         """Resolve a 3-vector field (position, rpy) component by component."""
         x, y, z = self.vec(values, path)
         return x, y, z
-
-
-def intrinsics_matrix(cam: Camera, sampler: Sampler, path: str) -> np.ndarray:
-    """(3, 3) K in OpenCV convention from fov_y (degrees) or explicit fx/fy/cx/cy."""
-    if cam.intrinsics is not None:
-        i = cam.intrinsics
-        fx, fy, cx, cy = i.fx, i.fy, i.cx, i.cy
-    else:
-        fov = float(sampler.draw(cam.fov_y, f"{path}.fov_y")) if cam.fov_y is not None else 60.0
-        fy = (cam.height / 2.0) / math.tan(math.radians(fov) / 2.0)
-        fx = fy
-        cx, cy = (cam.width - 1) / 2.0, (cam.height - 1) / 2.0
-    return np.array([[fx, 0.0, cx], [0.0, fy, cy], [0.0, 0.0, 1.0]])
-
-
-def sample_camera(cam: Camera, sampler: Sampler, path: str, file: str | None) -> CameraSpec:
-    """Resolve one camera's intrinsics and pose."""
-    pos = np.array(sampler.vec(cam.position, f"{path}.position"))
-    if cam.look_at is not None:
-        target = np.array(sampler.vec(cam.look_at, f"{path}.look_at"))
-        rot = look_at_rotation(pos, target, np.asarray(cam.up, dtype=float))
-        if rot is None:
-            raise ScenarioError(
-                DEGENERATE_LOOK_AT,
-                file=file,
-                path=f"{path}.look_at",
-                hint="move look_at or set a different 'up'",
-            )
-    else:
-        rpy = sampler.vec(cam.rpy, f"{path}.rpy") or (0.0, 0.0, 0.0)  # a mounted camera may give none
-        rot = rotation_from_rpy(rpy) @ BODY_FROM_OPTICAL
-    pose = np.eye(4)
-    pose[:3, :3] = rot
-    pose[:3, 3] = pos
-    return CameraSpec(
-        name=cam.name,
-        width=cam.width,
-        height=cam.height,
-        K=intrinsics_matrix(cam, sampler, path),
-        near=cam.near,
-        far=cam.far,
-        world_from_camera=pose,
-    )
 
 
 def _shape(obj: ObjectBase, sampler: Sampler, path: str) -> dict[str, Any]:
@@ -397,7 +353,8 @@ def _sample(scenario: Scenario, index: int, n_episodes: int, master: int, attemp
         sampler.sampled[f"params.{name}"] = sampler.draw(value, f"params.{name}")
     classes = scenario.class_names
     objects = _sample_objects(scenario, sampler)
-    from simgen.scenario.sensor_sampling import sample_cameras, sample_sensors
+    from simgen.scenario.sensor_sampling import sample_sensors
+    from simgen.sensors.camera.sampling import sample_cameras
 
     objects, _, scene = sample_world(scenario, sampler, objects, ())
     cameras = sample_cameras(scenario, sampler, objects)

@@ -1,4 +1,4 @@
-"""Scenario model parts every sensor shares: timing, mount, camera lens/outputs, the ``sensors:`` base.
+"""Scenario model parts every sensor shares: timing, mount, the ``sensors:`` base and its cross-field checks.
 
 Every sensor is described by data (like dm_control's ``Observable``): a ``rate`` in Hz, a
 ``phase`` (seconds after the first frame), a ``latency`` (delivery = capture + latency), noise
@@ -6,7 +6,8 @@ parameters and a ``mount`` (the world, or an object instance by name, plus an of
 
 Each sensor type's own model (a :class:`SensorBase` subclass) lives in its package under
 ``simgen/sensors/`` and is registered there; the ``sensors:`` list is the union of the
-registered models, discriminated by ``type`` (see :mod:`simgen.sensors.registry`).
+registered models, discriminated by ``type`` (see :mod:`simgen.sensors.registry`). The camera's
+lens, outputs and rigs are in :mod:`simgen.sensors.camera.model`.
 Stage rule: this module never imports pybullet or OpenCV.
 """
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Literal, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from simgen.scenario.distributions import Num
 
@@ -23,9 +24,6 @@ Finite = Annotated[float, Field(allow_inf_nan=False)]
 Any3 = tuple[Num(), Num(), Num()]
 Vec3 = tuple[Finite, Finite, Finite]
 SensorName = Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]{0,63}$")]
-CameraOutput = Literal["rgb", "depth", "instance", "semantic", "normals", "flow", "object_coords"]
-CAMERA_OUTPUTS: tuple[str, ...] = ("rgb", "depth", "instance", "semantic", "normals", "flow", "object_coords")
-DEFAULT_OUTPUTS: tuple[CameraOutput, ...] = ("rgb", "depth", "instance", "semantic")
 MAX_SENSORS = 64
 RayBackend = Literal["auto", "embree", "bullet"]
 MAX_RAYS = 4_000_000
@@ -45,7 +43,7 @@ def ray_backend(name: str) -> str:
     return "embree" if importlib.util.find_spec("embreex") is not None else "bullet"
 
 
-class _Model(BaseModel):
+class FieldModel(BaseModel):
     """Same contract as every scenario model: frozen, unknown keys rejected, numbers finite."""
 
     model_config = ConfigDict(
@@ -53,7 +51,7 @@ class _Model(BaseModel):
     )
 
 
-class Mount(_Model):
+class Mount(FieldModel):
     """What a sensor is attached to: ``body: crate_0`` (an instance), ``actor: ego`` (an object) or the world.
 
     With ``offset``/``rpy`` the mount also gives the sensor's pose in the body's frame (x forward,
@@ -84,77 +82,12 @@ class Mount(_Model):
         return None
 
 
-class Distortion(_Model):
-    """OpenCV lens distortion (Brown-Conrady, ``model: opencv``): radial k1, k2, k3 and tangential p1, p2."""
-
-    model: Literal["opencv"] = Field("opencv", description="lens model: opencv (default) or fisheye")
-    k1: Finite = 0.0
-    k2: Finite = 0.0
-    p1: Finite = 0.0
-    p2: Finite = 0.0
-    k3: Finite = 0.0
-
-
-class FisheyeDistortion(_Model):
-    """OpenCV fisheye lens (Kannala-Brandt, ``model: fisheye``) as ``cv2.fisheye``.
-
-    theta_d = theta (1 + k1 theta^2 + k2 theta^4 + k3 theta^6 + k4 theta^8), theta = angle from
-    the optical axis; the image border must stay within what a pinhole render can cover.
-    """
-
-    model: Literal["fisheye"] = Field(description="lens model: opencv (default) or fisheye")
-    k1: Finite = 0.0
-    k2: Finite = 0.0
-    k3: Finite = 0.0
-    k4: Finite = 0.0
-
-
-LensDistortion = Annotated[Distortion | FisheyeDistortion, Field(discriminator="model")]
-
-
-def _default_lens_model(value: object) -> object:
-    """``distortion:`` without ``model`` is the OpenCV (plumb-bob) model, as before fisheye existed."""
-    if isinstance(value, dict) and "model" not in value:
-        return {"model": "opencv", **value}
-    return value
-
-
-class Stereo(_Model):
-    """Expand a camera into ``<name>_left`` and ``<name>_right``, ``baseline`` metres apart along +x."""
-
-    baseline: float = Field(gt=0, le=10, allow_inf_nan=False, description="metres between the optical centres")
-
-
-class Timing(_Model):
+class Timing(FieldModel):
     """Rate, phase and latency shared by every sensor."""
 
     rate: float | None = Field(None, gt=0, le=10000, description="captures per simulated second (Hz)")
     phase: float = Field(0.0, ge=0, le=3600, description="seconds after the first frame of the first capture")
     latency: float = Field(0.0, ge=0, le=60, description="seconds from capture to delivery")
-
-
-class CameraSensorFields(Timing):
-    """Sensor fields of a camera (base class of ``Camera``): outputs, lens, mount, rigs."""
-
-    outputs: tuple[CameraOutput, ...] = Field(
-        DEFAULT_OUTPUTS,
-        min_length=1,
-        description=f"arrays to produce, any of {', '.join(CAMERA_OUTPUTS)}; flow is forward, in pixels",
-    )
-    distortion: LensDistortion | None = Field(
-        None,
-        description="lens applied to images and labels: model opencv (k1, k2, p1, p2, k3) or fisheye (k1..k4)",
-    )
-    mount: Mount | None = Field(None, description="attach to a moving object; pose fields are then in its frame")
-    stereo: Stereo | None = None
-    surround: int | None = Field(
-        None, ge=2, le=16, description="expand into N cameras <name>_0.. yawed by 360/N about the mount's z axis"
-    )
-
-    @field_validator("distortion", mode="before")
-    @classmethod
-    def _lens_model(cls, value: object) -> object:
-        return _default_lens_model(value)
 
 
 class SensorBase(Timing):
@@ -216,17 +149,12 @@ def check_sensors(scenario: object, add: Callable[..., None]) -> None:
 
 
 __all__ = [
-    "CAMERA_OUTPUTS",
+    "FieldModel",
     "MAX_RAYS",
-    "CameraSensorFields",
-    "Distortion",
-    "FisheyeDistortion",
-    "LensDistortion",
     "Mount",
     "Problem",
     "RayBackend",
     "SensorBase",
-    "Stereo",
     "Timing",
     "check_sensors",
     "ray_backend",

@@ -16,11 +16,12 @@ from typing import Any
 import numpy as np
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """``value`` with arrays and tuples as lists (JSON-safe)."""
     if isinstance(value, np.ndarray):
         return value.tolist()
     if isinstance(value, tuple | list):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     return value
 
 
@@ -42,29 +43,7 @@ class SensorSpec:
 
     def to_json(self) -> dict[str, Any]:
         """JSON-safe record (all fields) for manifests and stream indexes."""
-        return {f.name: _jsonable(getattr(self, f.name)) for f in fields(self)}
+        return {f.name: jsonable(getattr(self, f.name)) for f in fields(self)}
 
 
-def camera_sensor_json(cam: Any) -> dict[str, Any]:
-    """The sensor fields of a CameraSpec that differ from a plain fixed camera (for manifests)."""
-    out: dict[str, Any] = {}
-    if tuple(cam.outputs) != ("rgb", "depth", "instance", "semantic"):
-        out["outputs"] = list(cam.outputs)
-    if cam.distortion is not None:
-        if cam.distortion_model == "fisheye":
-            out["distortion"] = {"model": "fisheye", "k1_k2_k3_k4": list(cam.distortion)}
-        else:
-            out["distortion"] = {"model": "opencv", "k1_k2_p1_p2_k3": list(cam.distortion)}
-    if cam.rate is not None:
-        out["rate"] = cam.rate
-    if cam.phase:
-        out["phase"] = cam.phase
-    if cam.latency:
-        out["latency"] = cam.latency
-    if cam.mount is not None:
-        out["mount"] = cam.mount
-        out["mount_from_camera"] = _jsonable(cam.mount_from_camera)
-    return out
-
-
-__all__ = ["SensorSpec", "camera_sensor_json"]
+__all__ = ["SensorSpec", "jsonable"]

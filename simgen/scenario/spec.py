@@ -9,11 +9,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import numpy as np
-
 from simgen.materials.material import Material
 from simgen.scenario.scene_spec import SceneSpec
-from simgen.scenario.sensor_spec import camera_sensor_json
+from simgen.sensors.camera.model import CameraSpec
 
 
 @dataclass(frozen=True)
@@ -54,53 +52,6 @@ class ObjectInstance:
     def label(self) -> int:
         """Instance id written into instance maps: own id, a shared id, or 0 (unlabeled)."""
         return self.instance_id if self.label_id is None else self.label_id
-
-
-@dataclass(frozen=True)
-class CameraSpec:
-    """A pinhole camera with OpenCV-convention intrinsics and pose.
-
-    ``K`` is (3, 3) float64 in pixels (pixel centres at integer coordinates);
-    ``world_from_camera`` is (4, 4) float64 mapping OpenCV camera coordinates (x right, y down,
-    z forward, metres) into the world frame (z up).
-    """
-
-    name: str
-    width: int
-    height: int
-    K: np.ndarray = field(repr=False)
-    near: float
-    far: float
-    world_from_camera: np.ndarray = field(repr=False)
-    # Sensor fields: see simgen.scenario.sensor_spec (rate None = the episode's frame rate;
-    # distortion = lens coefficients of distortion_model: "opencv" (k1, k2, p1, p2, k3) or
-    # "fisheye" (k1, k2, k3, k4), see simgen.core.lens; mount = object instance name or None
-    # for the world, with mount_from_camera (4, 4); world_from_camera is then the pose at build time).
-    outputs: tuple[str, ...] = ("rgb", "depth", "instance", "semantic")
-    distortion: tuple[float, ...] | None = None
-    distortion_model: str = "opencv"
-    rate: float | None = None
-    phase: float = 0.0
-    latency: float = 0.0
-    mount: str | None = None
-    mount_from_camera: np.ndarray | None = field(default=None, repr=False)
-    # Stereo pairs: signed offset (metres) of the partner camera along this camera's +x
-    # (+baseline for ``<name>_left``, -baseline for ``<name>_right``); None without a partner.
-    stereo_baseline: float | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON-safe description (intrinsics and extrinsics) for manifests."""
-        return {
-            "name": self.name,
-            "width": self.width,
-            "height": self.height,
-            "K": self.K.tolist(),
-            "near": self.near,
-            "far": self.far,
-            "world_from_camera": self.world_from_camera.tolist(),
-            "convention": "OpenCV: x right, y down, z forward; pixel centres at integers",
-            **camera_sensor_json(self),
-        }
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,9 @@ Also camera mounts, and the triggers and actions of events.
 
 Each behaviour, trigger and action kind is one model whose ``type`` literal is the YAML name;
 the discriminated unions below are the registries the loader, ``simgen schema`` and
-``simgen list`` read. The simulator's matching registries live in ``simgen.sim.actors`` and
+``simgen list`` read. Sensor fault actions (``camera_freeze``, ``lidar_dropout``, ...) are
+declared by their sensor type's registration (``SensorType.faults``) and join the ``actions:``
+union from there. The simulator's matching registries live in ``simgen.sim.actors`` and
 ``simgen.sim.events``, keyed by the same names. Pure data: no pybullet here.
 
 Times are simulated seconds since the episode started (``t = 0`` is the first physics step,
@@ -13,11 +15,12 @@ before ``world.settle_time``; frame ``f`` is captured at ``settle_time + f / fra
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Discriminator, Field, Tag, model_validator
 
 from simgen.scenario.distributions import Num
+from simgen.sensors.registry import on_change, sensor_faults
 
 Unit = Num(ge=0, le=1)
 Any3 = tuple[Num(), Num(), Num()]
@@ -454,93 +457,25 @@ class LightAction(Model):
     direction: Any3 | None = None
 
 
-class _CameraFault(Model):
-    camera: str | None = Field(None, max_length=64, description="camera name; all cameras when omitted")
-    duration: Duration = 1.0
+BASE_ACTIONS = (SpawnAction, RemoveAction, ImpulseAction, SpeedAction, LightAction)
+BASE_ACTION_TYPES = ("spawn", "remove", "impulse", "set_speed", "set_light")
 
 
-class CameraFreeze(_CameraFault):
-    """The camera repeats its last image (and its stale labels); frames are flagged ``frozen``."""
-
-    type: Literal["camera_freeze"]
-
-
-class FrameDrop(_CameraFault):
-    """The camera delivers no frames during the window (they are missing from the dataset)."""
-
-    type: Literal["frame_drop"]
+def _action_union(load: bool = True) -> Any:
+    """The ``actions:`` union: the world actions, then every registered sensor type's fault actions."""
+    faults = [model for _, model in sensor_faults(load).values()]
+    members: tuple[Any, ...] = (*BASE_ACTIONS, *faults)
+    return Annotated[Union[members], Field(discriminator="type")]  # noqa: UP007
 
 
-class LensOcclusion(_CameraFault):
-    """A dark blob (dirt, a leaf) covers ``coverage`` of the image; labels keep the true scene."""
-
-    type: Literal["lens_occlusion"]
-    coverage: Num(gt=0, le=1) = 0.3
+def fault_types() -> tuple[str, ...]:
+    """The YAML names of every sensor fault action (declared by the sensor types' registrations)."""
+    return tuple(sensor_faults())
 
 
-class ExposureSpike(_CameraFault):
-    """Image brightness multiplied by ``gain`` (clipped), as after a sudden glare."""
-
-    type: Literal["exposure_spike"]
-    gain: Num(gt=0, le=100) = 4.0
-
-
-class TimestampJitter(_CameraFault):
-    """Reported frame timestamps get normal noise of ``std`` seconds (true time kept in flags)."""
-
-    type: Literal["timestamp_jitter"]
-    std: Num(gt=0, le=10) = 0.01
-
-
-class LidarDropout(Model):
-    """A LiDAR loses ``fraction`` of its returns during the window (recorded for the sensor to query)."""
-
-    type: Literal["lidar_dropout"]
-    sensor: str | None = Field(None, max_length=64)
-    duration: Duration = 1.0
-    fraction: Num(gt=0, le=1) = 1.0
-
-
-class ImuBiasJump(Model):
-    """An IMU's biases jump by ``accel`` (m/s^2) and ``gyro`` (rad/s) during the window."""
-
-    type: Literal["imu_bias_jump"]
-    sensor: str | None = Field(None, max_length=64)
-    duration: Duration = 1.0
-    accel: Any3 = (0.0, 0.0, 0.0)
-    gyro: Any3 = (0.0, 0.0, 0.0)
-
-
-Action = Annotated[
-    SpawnAction
-    | RemoveAction
-    | ImpulseAction
-    | SpeedAction
-    | LightAction
-    | CameraFreeze
-    | FrameDrop
-    | LensOcclusion
-    | ExposureSpike
-    | TimestampJitter
-    | LidarDropout
-    | ImuBiasJump,
-    Field(discriminator="type"),
-]
-ACTION_TYPES = (
-    "spawn",
-    "remove",
-    "impulse",
-    "set_speed",
-    "set_light",
-    "camera_freeze",
-    "frame_drop",
-    "lens_occlusion",
-    "exposure_spike",
-    "timestamp_jitter",
-    "lidar_dropout",
-    "imu_bias_jump",
-)
-FAULT_TYPES = ACTION_TYPES[5:]
+def action_types() -> tuple[str, ...]:
+    """The YAML names of every event action, world actions first."""
+    return BASE_ACTION_TYPES + fault_types()
 
 
 class Event(Model):
@@ -548,7 +483,17 @@ class Event(Model):
 
     name: Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_\-]{0,63}$")]
     trigger: Trigger
-    actions: list[Action] = Field(min_length=1, max_length=64)
+    actions: list[_action_union(load=False)] = Field(min_length=1, max_length=64)
+
+
+def _rebuild_actions() -> None:
+    """Rebuild the ``actions:`` union after a sensor type (and its faults) is registered or removed."""
+    annotation: Any = list[_action_union(load=False)]
+    Event.model_fields["actions"].annotation = annotation
+    Event.model_rebuild(force=True)
+
+
+on_change(_rebuild_actions)
 
 
 def union_tags(loc: tuple[object, ...]) -> tuple[str, ...] | None:
@@ -559,7 +504,7 @@ def union_tags(loc: tuple[object, ...]) -> tuple[str, ...] | None:
         "behavior": BEHAVIOR_TYPES,
         "placement": PLACEMENT_REGIONS,
         "trigger": TRIGGER_TYPES,
-        "actions": ACTION_TYPES,
+        "actions": action_types(),
         **_randomize_tags(),
     }.get(last)
 

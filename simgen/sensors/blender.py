@@ -18,7 +18,7 @@ because Blender renders the very same posed geometry through the very same intri
 ``bpy`` is one global scene per process, so there is one :class:`BlenderScene` per worker process
 (:func:`blender_scene`), cleared and rebuilt per episode: memory stays flat over long runs.
 Distortion: the camera renders its ideal wider view and remaps it with the same map as the
-raster pass (see :mod:`simgen.sensors.camera_sensor`), so pixels and labels stay consistent.
+raster pass (see :mod:`simgen.sensors.camera.runtime`), so pixels and labels stay consistent.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ import numpy as np
 
 from simgen.errors import SimgenError
 from simgen.materials.material import Material
-from simgen.scenario.spec import CameraSpec
+from simgen.sensors.camera.model import CameraSpec
 from simgen.sim.quiet import quiet_stdout
 
 PHOTOREAL = ("cycles", "eevee", "workbench")

@@ -15,7 +15,7 @@ import importlib
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar, Generic, Protocol, TypeVar
+from typing import Any, ClassVar, Generic, Protocol, TypeVar, get_args
 
 import numpy as np
 
@@ -180,7 +180,11 @@ class SensorType:
     record into ``[(topic, Foxglove message)]``; ``on_frame`` turns a record into the point
     cloud that rides on the next camera frames (``Frame.lidar``: KITTI, raw and MCAP read it).
     With neither, MCAP prints a one-line notice naming the type, with ``mcap_note`` (where the
-    data is instead) when given.
+    data is instead) when given. ``faults``: pydantic models of the event actions that fault this
+    type (``type: Literal["<fault>"]``, the target ``sensor``, or ``camera`` for the camera,
+    ``duration`` and parameters): the ``events:`` action union and the name checks read them, a
+    fired one becomes a fault window, and the runtime applies it by reading its parameters
+    through :meth:`WorldView.active_faults` (``name``, ``"<fault>"``).
     """
 
     name: str
@@ -194,6 +198,7 @@ class SensorType:
     mcap: Callable[[Any, Any], list[tuple[str, Any]]] | None = None
     on_frame: Callable[[Any], Any] | None = None
     mcap_note: str | None = None
+    faults: tuple[type[Any], ...] = ()
 
     def from_model(self, model: Any, common: dict[str, Any]) -> Any:
         """The resolved spec of one ``sensors:`` entry: ``common`` (name, timing, mount pose), derived, copied."""
@@ -247,8 +252,7 @@ def load_sensor_types() -> dict[str, SensorType]:
         _LOADED = True
         for name in BUILTIN_SENSORS:
             importlib.import_module(f"simgen.sensors.{name}")
-    builtin = [n for n in BUILTIN_SENSORS if n in SENSOR_TYPES]
-    return {n: SENSOR_TYPES[n] for n in [*builtin, *(n for n in SENSOR_TYPES if n not in BUILTIN_SENSORS)]}
+    return _ordered(SENSOR_TYPES)
 
 
 def sensor_type(name: str) -> SensorType:
@@ -265,6 +269,27 @@ def sensor_type(name: str) -> SensorType:
 def entry_types() -> dict[str, SensorType]:
     """The types a ``sensors:`` entry may name (every type with a scenario model), in schema order."""
     return {name: t for name, t in load_sensor_types().items() if t.model is not None}
+
+
+def fault_name(model: type[Any]) -> str:
+    """The YAML ``type`` of a fault action model (its ``type: Literal["<fault>"]`` field)."""
+    name: str = get_args(model.model_fields["type"].annotation)[0]
+    return name
+
+
+def sensor_faults(load: bool = True) -> dict[str, tuple[str, type[Any]]]:
+    """Fault action name -> (sensor type it faults, its model), in schema order.
+
+    ``load=False`` reads only the types registered so far (the scenario models rebuild their
+    ``events:`` union while the built-in packages are still registering).
+    """
+    types = load_sensor_types() if load else _ordered(SENSOR_TYPES)
+    return {fault_name(m): (t.name, m) for t in types.values() for m in t.faults}
+
+
+def _ordered(types: dict[str, SensorType]) -> dict[str, SensorType]:
+    builtin = [n for n in BUILTIN_SENSORS if n in types]
+    return {n: types[n] for n in [*builtin, *(n for n in types if n not in BUILTIN_SENSORS)]}
 
 
 def type_of_record(record: Any) -> SensorType | None:
@@ -294,9 +319,11 @@ __all__ = [
     "SensorType",
     "WorldView",
     "entry_types",
+    "fault_name",
     "get_sensor",
     "load_sensor_types",
     "register_sensor_type",
+    "sensor_faults",
     "sensor_rng",
     "sensor_type",
     "spec_from_model",

@@ -16,8 +16,8 @@ import cv2
 import numpy as np
 
 from simgen.errors import SimgenError, did_you_mean
-from simgen.scenario.spec import CameraSpec
-from simgen.sensors.camera import metric_depth, projection_matrix, view_matrix
+from simgen.sensors.camera.model import CameraSpec
+from simgen.sensors.camera.pinhole import metric_depth, projection_matrix, view_matrix
 from simgen.sim.client import BulletClient
 from simgen.sim.quiet import quiet_stdout
 

@@ -3,8 +3,9 @@
 One registry of trigger checks and one of actions, keyed by the YAML ``type`` names of
 :mod:`simgen.scenario.world_models`. Each event fires at most once; the world appends a record
 ``{event, trigger, time, step, actions}`` to the episode's event log (listed in the manifest).
-Sensor faults become :class:`~simgen.scenario.scene_spec.FaultWindow` records that cameras
-(and LiDAR/IMU sensors) query with :meth:`World.active_faults`.
+Sensor faults (the actions each sensor type declares in its registration) become
+:class:`~simgen.scenario.scene_spec.FaultWindow` records that the sensors (and the image-time
+camera faults) query with :meth:`World.active_faults`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from simgen.scenario.scene_spec import FaultWindow
-from simgen.scenario.world_models import FAULT_TYPES
+from simgen.scenario.world_models import fault_types
 
 if TYPE_CHECKING:
     from simgen.sim.world import World
@@ -24,7 +25,6 @@ TriggerCheck = Callable[["World", dict[str, Any]], bool]
 ActionRun = Callable[["World", dict[str, Any], str], None]
 TRIGGERS: dict[str, TriggerCheck] = {}
 ACTIONS: dict[str, ActionRun] = {}
-FAULT_ACTIONS = FAULT_TYPES  # the scenario language's list: one place to add a fault
 EPS = 1e-9
 
 
@@ -117,8 +117,13 @@ def _fault(world: World, act: dict[str, Any], event: str) -> None:
     world.faults.append(FaultWindow(act["type"], sensor, t, t + act["duration"], params, event))
 
 
-for _name in FAULT_ACTIONS:
-    ACTIONS[_name] = _fault
+def action_run(kind: str) -> ActionRun:
+    """What action ``type: kind`` does: a registered world action, or a sensor fault window."""
+    if kind in ACTIONS:
+        return ACTIONS[kind]
+    if kind in fault_types():  # declared by a sensor type's registration
+        return _fault
+    raise KeyError(f"no action '{kind}'")
 
 
 class EventRunner:
@@ -135,7 +140,7 @@ class EventRunner:
                 continue
             self.fired.add(i)
             for act in ev["actions"]:
-                ACTIONS[act["type"]](world, act, ev["name"])
+                action_run(act["type"])(world, act, ev["name"])
             world.spec.event_log.append(
                 {
                     "event": ev["name"],

@@ -15,7 +15,8 @@ import numpy as np
 from simgen.errors import AssetError
 from simgen.kinds.registry import kind_of
 from simgen.scenario.scene_spec import FaultWindow
-from simgen.scenario.spec import CameraSpec, EpisodeSpec, ObjectInstance, WorldSpec
+from simgen.scenario.spec import EpisodeSpec, ObjectInstance, WorldSpec
+from simgen.sensors.camera.model import CameraSpec
 from simgen.sim.actors import Controller, make_controller
 from simgen.sim.animate import Animator, make_animator
 from simgen.sim.client import BulletClient

@@ -31,7 +31,7 @@ import yaml
 from simgen.errors import SimgenError, did_you_mean
 from simgen.scenario.loader import loads
 from simgen.scenario.models import Scenario
-from simgen.scenario.world_models import FAULT_TYPES
+from simgen.scenario.names import fault_targets
 
 # Keys of the declarative randomization blocks (issue 10); absent from older scenario languages.
 RANDOMIZE_KEYS = ("randomize", "effects")
@@ -44,7 +44,6 @@ FALLBACK_LIGHT = {
 }
 FALLBACK_HAZE = {"density": {"uniform": [0.0, 0.2]}, "color": [0.75, 0.76, 0.78]}
 FALLBACK_EXPOSURE_GAIN = {"uniform": [0.5, 2.0]}
-CAMERA_FAULTS = tuple(t for t in FAULT_TYPES if t not in ("lidar_dropout", "imu_bias_jump"))
 # Seed offsets of the held-out domains: far from any seed a user would pick for the source.
 TARGET_TRAIN_SEED_OFFSET = 1_000_003
 TARGET_TEST_SEED_OFFSET = 2_000_029
@@ -147,11 +146,10 @@ def _drop_references_to_removed_sensors(cfg: dict[str, Any], camera: str | None)
     Names must resolve at load time, so a LiDAR fault or a second camera's fault would make the
     study's scenario invalid once those sensors are gone.
     """
-    from simgen.scenario.names import SENSOR_FAULTS
 
     def keep(action: dict[str, Any]) -> bool:
-        if action.get("type") in SENSOR_FAULTS:
-            return False
+        if fault_targets().get(action.get("type", ""), "camera") != "camera":
+            return False  # a fault of a non-camera sensor
         named = action.get("camera")
         return named is None or named == camera
 
@@ -214,9 +212,10 @@ def _fix_appearance(cfg: dict[str, Any]) -> None:
     for key in list(light):
         light[key] = nominal(light[key])
     world.pop("haze", None)
+    camera_faults = {name for name, owner in fault_targets().items() if owner == "camera"}
     events = []
     for event in cfg.get("events", []):
-        actions = [a for a in event["actions"] if a["type"] not in CAMERA_FAULTS]
+        actions = [a for a in event["actions"] if a["type"] not in camera_faults]
         if actions:
             events.append({**event, "actions": actions})
     cfg["events"] = events

@@ -17,7 +17,8 @@ from simgen.export.base import DatasetInfo, get_exporter
 from simgen.frame import Frame, ObjectTruth, PointCloud
 from simgen.labels.geometry import box_corners
 from simgen.labels.instances import LabelOptions, label_frame, semantic_map
-from simgen.scenario.spec import CameraSpec, ObjectInstance
+from simgen.scenario.spec import ObjectInstance
+from simgen.sensors.camera.model import CameraSpec
 
 CLASSES = ("crate", "ball", "robot")
 W, H = 80, 60

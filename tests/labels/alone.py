@@ -14,7 +14,8 @@ import numpy as np
 
 from simgen.core.lens import lens_map
 from simgen.labels.amodal import through_lens
-from simgen.scenario.spec import CameraSpec, EpisodeSpec
+from simgen.scenario.spec import EpisodeSpec
+from simgen.sensors.camera.model import CameraSpec
 from simgen.sensors.render import attach, render
 from simgen.sim.client import BulletClient
 from simgen.sim.world import World

@@ -14,7 +14,7 @@ import pytest
 import simgen
 from simgen.batch.episode import FramePipeline, run_episode
 from simgen.labels.instances import decode_mask, label_frame
-from simgen.sensors.camera_sensor import Camera
+from simgen.sensors.camera.runtime import Camera
 from simgen.sensors.registry import sensor_rng
 from simgen.sensors.render import attach, resolve_renderer
 from simgen.sim.client import BulletClient

@@ -7,7 +7,8 @@ import pytest
 
 from simgen.frame import Frame, ObjectTruth
 from simgen.labels.instances import LabelOptions, decode_mask, label_frame, label_instances
-from simgen.scenario.spec import CameraSpec, ObjectInstance
+from simgen.scenario.spec import ObjectInstance
+from simgen.sensors.camera.model import CameraSpec
 
 
 def _obj(iid: int, cls: str, cat: int) -> ObjectInstance:

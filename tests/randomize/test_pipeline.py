@@ -6,7 +6,7 @@ import numpy as np
 
 import simgen
 from simgen.randomize.pipeline import body_velocities
-from simgen.sensors.camera_sensor import Camera
+from simgen.sensors.camera.runtime import Camera
 from simgen.sensors.registry import sensor_rng
 from simgen.sensors.render import attach
 from simgen.sim.client import BulletClient

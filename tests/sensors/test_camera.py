@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from simgen.core.transforms import look_at_rotation
-from simgen.scenario.spec import CameraSpec
-from simgen.sensors.camera import metric_depth, project_points, projection_matrix, view_matrix
+from simgen.sensors.camera.model import CameraSpec
+from simgen.sensors.camera.pinhole import metric_depth, project_points, projection_matrix, view_matrix
 
 
 def _camera(K: np.ndarray, w: int = 160, h: int = 120, near: float = 0.1, far: float = 20.0) -> CameraSpec:

@@ -7,7 +7,7 @@ import numpy as np
 
 from simgen.core.lens import pixel_grid
 from simgen.core.transforms import matrix_from_quaternion, pose_matrix, project
-from simgen.sensors.camera_sensor import Camera
+from simgen.sensors.camera.runtime import Camera
 
 from .conftest import make_world, rng, set_velocity
 

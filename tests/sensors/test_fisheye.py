@@ -7,7 +7,7 @@ import numpy as np
 
 from simgen.core.lens import fisheye_theta_d, fisheye_theta_max, fisheye_undistort_points, lens_map
 from simgen.core.transforms import project
-from simgen.sensors.camera_sensor import Camera
+from simgen.sensors.camera.runtime import Camera
 
 from .conftest import make_world, rng
 
@@ -55,7 +55,7 @@ def test_fisheye_points_behind_or_beyond_the_lens_are_nan():
 
 def test_lens_map_inverts_the_fisheye_projection():
     k = np.array([[80.0, 0, 79.5], [0, 80.0, 59.5], [0, 0, 1]])
-    from simgen.scenario.spec import CameraSpec
+    from simgen.sensors.camera.model import CameraSpec
 
     cam = CameraSpec("c", 160, 120, k, 0.05, 50.0, np.eye(4), distortion=LENS, distortion_model="fisheye")
     lens = lens_map(cam)
@@ -180,8 +180,8 @@ def test_fisheye_bends_a_straight_bar_as_predicted(client):
 
 
 def test_fisheye_flow_is_the_difference_of_fisheye_projections():
-    from simgen.scenario.spec import CameraSpec
-    from simgen.sensors.camera_outputs import forward_flow
+    from simgen.sensors.camera.model import CameraSpec
+    from simgen.sensors.camera.outputs import forward_flow
 
     k = np.array([[80.0, 0, 79.5], [0, 80.0, 59.5], [0, 0, 1]])
     cam = CameraSpec("c", 8, 6, k, 0.05, 50.0, np.eye(4), distortion=LENS, distortion_model="fisheye")

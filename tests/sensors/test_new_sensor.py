@@ -1,7 +1,8 @@
 """A sensor added as one module (tests/sensors/altimeter.py) reaches every stage through its registration.
 
 The schema, ``simgen list``, the loader (a located error included), sampling, the episode loop,
-the raw sensor stream and the MCAP exporter (a notice: it has no MCAP encoding) all see it, and
+the raw sensor stream and the MCAP exporter (a notice: it has no MCAP encoding) all see it, as
+do the ``events:`` actions, name checks and fault windows for its own fault ``altimeter_stuck``;
 removing the registration removes it from all of them again.
 """
 
@@ -29,6 +30,14 @@ cameras: [{name: cam, width: 32, height: 24, position: [0, 0, 1], look_at: [2, 0
 sensors:
   - {name: alt, type: altimeter, rate: 10, noise: 0.0, mount: {body: crate_0}, position: [0, 0, 0.5]}
   - {name: alt2, type: altimeter, noise: 0.1, position: [0, 0, 3]}
+"""
+
+# alt (10 Hz from the first frame at 0.2 s) captures at 0.2, 0.3, 0.4 s; the fault covers 0.3 s only.
+STUCK = """
+events:
+  - name: stick
+    trigger: {type: at, at: 0.25}
+    actions: [{type: altimeter_stuck, sensor: alt, duration: 0.1, value: 7.5}]
 """
 
 
@@ -86,3 +95,43 @@ def test_removed_registration_is_an_unknown_type(altimeter):
     unregister_sensor_type("altimeter")
     with pytest.raises(simgen.SimgenError, match="unknown type 'altimeter'"):
         simgen.loads(SCENE)
+
+
+def test_its_fault_event_is_in_the_schema_list_and_loader(altimeter, capsys):
+    from simgen.cli import main
+    from simgen.scenario.schema import scenario_json_schema
+
+    schema = json.dumps(scenario_json_schema())
+    assert '"altimeter_stuck"' in schema and "reading while stuck" in schema
+    assert main(["list"]) == 0
+    assert "imu_bias_jump, altimeter_stuck" in capsys.readouterr().out
+    (action,) = simgen.loads(SCENE + STUCK).events[0].actions
+    assert isinstance(action, altimeter.AltimeterStuck) and action.value == 7.5
+    bad = SCENE + STUCK.replace("value: 7.5", "value: high")
+    with pytest.raises(simgen.SimgenError) as err:
+        simgen.loads(bad, file="alt.yaml")
+    at = bad.index("value: high")  # the key of the bad field
+    line, col = bad.count("\n", 0, at) + 1, at - bad.rindex("\n", 0, at)
+    assert str(err.value).startswith(f"alt.yaml:{line}:{col}: events[0].actions[0].value: input should be a valid")
+    with pytest.raises(simgen.SimgenError, match=r"actions\[0\]\.sensor: no altimeter sensor named 'alt9'"):
+        simgen.loads(SCENE + STUCK.replace("sensor: alt,", "sensor: alt9,"))
+
+
+def test_its_fault_event_holds_the_reading(altimeter, tmp_path):
+    out = tmp_path / "ds"
+    simgen.render(simgen.loads(SCENE + STUCK), out, renderer="tiny", formats=["raw"], progress=False, workers=1)
+    arrays = np.load(out / "raw/sensors/e000000/altimeter_alt.npz")
+    stuck = np.isclose(arrays["capture_time"], 0.3)
+    assert stuck.sum() == 1 and len(stuck) >= 3
+    assert np.allclose(arrays["altitude"][stuck], 7.5)
+    assert np.allclose(arrays["altitude"][~stuck], arrays["altitude_true"][~stuck])  # noise 0: true elsewhere
+    assert np.allclose(arrays["altitude_true"], 0.75, atol=1e-4)
+    noisy = np.load(out / "raw/sensors/e000000/altimeter_alt2.npz")  # the fault names alt only
+    assert not np.isclose(noisy["altitude"], 7.5).any()
+
+
+def test_removed_registration_removes_its_fault_event(altimeter):
+    unregister_sensor_type("altimeter")
+    without_sensors = SCENE.split("sensors:")[0]
+    with pytest.raises(simgen.SimgenError, match="altimeter_stuck"):
+        simgen.loads(without_sensors + STUCK)

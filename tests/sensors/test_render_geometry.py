@@ -17,7 +17,7 @@ import simgen
 from simgen.batch.episode import run_episode
 from simgen.core.transforms import rotation_from_rpy
 from simgen.labels.instances import instance_map, label_instances
-from simgen.sensors.camera import project_points
+from simgen.sensors.camera.pinhole import project_points
 from simgen.sensors.render import attach, render
 from simgen.sim.client import BulletClient
 from simgen.sim.world import World

@@ -24,12 +24,15 @@ def test_every_yaml_trigger_and_action_is_registered():
     from typing import get_args
 
     from simgen.scenario import world_models as wm
-    from simgen.sim.events import ACTIONS, TRIGGERS
+    from simgen.sim.events import ACTIONS, TRIGGERS, _fault, action_run
 
     assert set(TRIGGERS) == set(wm.TRIGGER_TYPES)
-    assert set(ACTIONS) == set(wm.ACTION_TYPES)
-    union_names = {get_args(m.model_fields["type"].annotation)[0] for m in get_args(get_args(wm.Action)[0])}
-    assert union_names == set(wm.ACTION_TYPES)
+    assert set(ACTIONS) == set(wm.BASE_ACTION_TYPES)
+    assert all(action_run(name) is _fault for name in wm.fault_types())  # declared by the sensor types
+    actions = wm.Event.model_fields["actions"].annotation
+    union_names = {get_args(m.model_fields["type"].annotation)[0] for m in get_args(get_args(get_args(actions)[0])[0])}
+    assert union_names == set(wm.action_types())
+    assert set(wm.fault_types()) >= {"camera_freeze", "lidar_dropout", "imu_bias_jump"}
     union_names = {get_args(m.model_fields["type"].annotation)[0] for m in get_args(get_args(wm.Behavior)[0])}
     assert union_names == set(wm.BEHAVIOR_TYPES)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from simgen.scenario.spec import CameraSpec
 from simgen.scenario.terrain import height_at
-from simgen.sensors.camera import project_points
+from simgen.sensors.camera.model import CameraSpec
+from simgen.sensors.camera.pinhole import project_points
 from simgen.sensors.render import render
 from simgen.sim.terrain import checker_image
 

@@ -15,5 +15,6 @@ IMU = register_sensor_type(
         spec=model.ImuSpec,
         record=model.ImuSample,
         mcap_note="Foxglove has no IMU schema; the samples are in raw/sensors/ (stream NPZ)",
+        faults=(model.ImuBiasJump,),
     )
 )

@@ -10,6 +10,7 @@ from pydantic import Field
 
 from simgen.scenario.sensor_models import SensorBase, Vec3
 from simgen.scenario.sensor_spec import SensorSpec
+from simgen.scenario.world_models import Any3, Duration, Model
 
 
 class Imu(SensorBase):
@@ -67,4 +68,14 @@ class ImuSample:
     gyro_true: np.ndarray
 
 
-__all__ = ["Imu", "ImuSample", "ImuSpec"]
+class ImuBiasJump(Model):
+    """An IMU's biases jump by ``accel`` (m/s^2) and ``gyro`` (rad/s) during the window."""
+
+    type: Literal["imu_bias_jump"]
+    sensor: str | None = Field(None, max_length=64)
+    duration: Duration = 1.0
+    accel: Any3 = (0.0, 0.0, 0.0)
+    gyro: Any3 = (0.0, 0.0, 0.0)
+
+
+__all__ = ["ImuBiasJump", "Imu", "ImuSample", "ImuSpec"]

@@ -17,5 +17,6 @@ LIDAR = register_sensor_type(
         derive=model.derive,
         arrays=model.lidar_arrays,
         on_frame=model.point_cloud,  # the newest sweep rides on camera frames: KITTI velodyne, raw points, MCAP points
+        faults=(model.LidarDropout,),
     )
 )

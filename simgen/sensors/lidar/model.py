@@ -13,8 +13,10 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import Field
 
+from simgen.scenario.distributions import Num
 from simgen.scenario.sensor_models import MAX_RAYS, Finite, Problem, RayBackend, SensorBase, ray_backend
 from simgen.scenario.sensor_spec import SensorSpec
+from simgen.scenario.world_models import Duration, Model
 
 
 class Lidar(SensorBase):
@@ -181,4 +183,13 @@ def point_cloud(scan: LidarScan) -> Any:
     return PointCloud(points, scan.instance.astype(np.int32), scan.world_from_sensor, name=scan.sensor)
 
 
-__all__ = ["Lidar", "LidarScan", "LidarSpec", "derive", "lidar_angles", "lidar_arrays", "point_cloud"]
+class LidarDropout(Model):
+    """A LiDAR loses ``fraction`` of its returns during the window (recorded for the sensor to query)."""
+
+    type: Literal["lidar_dropout"]
+    sensor: str | None = Field(None, max_length=64)
+    duration: Duration = 1.0
+    fraction: Num(gt=0, le=1) = 1.0
+
+
+__all__ = ["LidarDropout", "Lidar", "LidarScan", "LidarSpec", "derive", "lidar_angles", "lidar_arrays", "point_cloud"]

@@ -17,8 +17,8 @@ import numpy as np
 
 from simgen.core.lens import lens_map, remap
 from simgen.frame import Frame
-from simgen.scenario.spec import CameraSpec
-from simgen.sensors.camera_outputs import (
+from simgen.sensors.camera.model import CameraSpec
+from simgen.sensors.camera.outputs import (
     forward_flow,
     normals_from_points,
     object_coordinates,

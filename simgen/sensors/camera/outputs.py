@@ -13,7 +13,7 @@ import numpy as np
 
 from simgen.core.lens import pixel_grid
 from simgen.core.transforms import invert, pose_matrix, project, transform_points
-from simgen.scenario.spec import CameraSpec
+from simgen.sensors.camera.model import CameraSpec
 
 
 def point_map(depth: np.ndarray, k: np.ndarray) -> np.ndarray:

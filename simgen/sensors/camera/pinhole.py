@@ -1,18 +1,13 @@
-"""The camera's definition: pinhole maths (OpenCV conventions), its capture record and its registration.
+"""Pinhole maths of a camera in OpenCV conventions: view and projection matrices, depth, projection.
 
-Light (numpy only): the registry loads it with the other sensor types. A camera's scenario
-model is the ``cameras:`` section (rigs, lenses, mounts; :mod:`simgen.scenario.models`), its
-spec :class:`~simgen.scenario.spec.CameraSpec`, its runtime :mod:`simgen.sensors.camera_sensor`.
+numpy only; the renderers (:mod:`simgen.sensors.render`) and tests read it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
-from simgen.scenario.spec import CameraSpec
-from simgen.sensors.registry import SensorType, register_sensor_type
+from simgen.sensors.camera.model import CameraSpec
 
 GL_FROM_CV = np.diag([1.0, -1.0, -1.0, 1.0])
 
@@ -69,29 +64,3 @@ def project_points(cam: CameraSpec, points_world: np.ndarray) -> np.ndarray:
     pts = points_world @ cam_from_world[:3, :3].T + cam_from_world[:3, 3]
     uv = pts @ cam.K.T
     return uv[:, :2] / uv[:, 2:3]
-
-
-@dataclass
-class CameraCapture:
-    """When and from where a camera captured one frame (the frame itself goes to image exporters).
-
-    ``world_from_camera`` (4, 4) float64, OpenCV axes, at ``capture_time``; ``K`` (3, 3) float64.
-    """
-
-    sensor: str
-    index: int
-    capture_time: float
-    delivery_time: float
-    world_from_camera: np.ndarray
-    K: np.ndarray
-
-
-CAMERA = register_sensor_type(
-    SensorType(
-        name="camera",
-        summary="rgb, depth, instance, semantic, normals, flow, object_coords; OpenCV and fisheye lenses; mounts",
-        runtime="simgen.sensors.camera_sensor:Camera",
-        spec=CameraSpec,
-        record=CameraCapture,
-    )
-)
