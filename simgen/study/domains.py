@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -195,6 +196,31 @@ def with_randomization(scenario: Scenario, on: bool) -> Scenario:
     if on:
         _fallback_randomization(cfg)
     return reload(cfg, scenario, "randomized" if on else "nominal")
+
+
+@dataclass(frozen=True)
+class Ablation:
+    """The randomized domain with one ``randomize:``/``effects:`` entry left out."""
+
+    slug: str  # e.g. 'randomize3_background': key, position in its block, entry type
+    label: str  # e.g. 'randomize[3] background'
+    scenario: Scenario
+
+
+def ablations(scenario: Scenario) -> list[Ablation]:
+    """One randomized domain per declared ``randomize:``/``effects:`` entry, with that entry removed."""
+    cfg = config_of(scenario)
+    out = []
+    for key in RANDOMIZE_KEYS:
+        for i, entry in enumerate(cfg.get(key) or []):
+            kind = str(entry.get("type", "entry"))
+            target = entry.get("target")
+            label = f"{key}[{i}] {kind}" + (f" ({target})" if target else "")
+            left = copy.deepcopy(cfg)
+            del left[key][i]
+            slug = f"{key}{i}_{kind}" + (f"_{target}" if target else "")
+            out.append(Ablation(slug, label, reload(left, scenario, f"randomized without {label}")))
+    return out
 
 
 def _fix_appearance(cfg: dict[str, Any]) -> None:

@@ -16,7 +16,7 @@ from tests.study.test_data import write_real
 
 TINY = [
     "--quick", "--image-size", "64x48", "--frames", "2", "--train-images", "4", "--test-images", "2",
-    "--steps", "2", "--batch-size", "2", "--renderer", "tiny", "--threads", "1",
+    "--steps", "2", "--batch-size", "2", "--renderer", "tiny", "--threads", "1", "--train-seeds", "1",
 ]  # fmt: skip
 
 
@@ -32,8 +32,9 @@ def test_tiny_study_runs_end_to_end(run_cli, small_scenario_path: Path, tmp_path
     out = tmp_path / "study"
     real = write_real(tmp_path, ["crate", "ball"])
     code, stdout, stderr = run_cli(
-        "study", str(small_scenario_path), "--out", str(out), "--real", real, *TINY, timeout=900
-    )
+        "study", str(small_scenario_path), "--out", str(out), "--real", real, *TINY, "--train-seeds", "2",
+        "--jobs", "2", timeout=900,
+    )  # fmt: skip
     assert code == 0, stderr
     assert "utility study of small written to" in stdout
     results = json.loads((out / "results.json").read_text())
@@ -57,18 +58,20 @@ def test_tiny_study_runs_end_to_end(run_cli, small_scenario_path: Path, tmp_path
     for arm in results["arms"]:
         if arm["status"] != "ran":
             continue
-        assert len(arm["runs"]) == 1 and arm["runs"][0]["losses"][-1][0] == 2
-        for target in ("heldout", "source", "real"):
-            ev = arm["runs"][0]["eval"][target]
-            assert ev["images"] == (1 if target == "real" else 2)
-            for value in (ev["map"], ev["map50"]):
-                assert value is None or 0.0 <= value <= 1.0
-            assert set(ev["per_class"]) == {"crate", "ball", "can"}
-            assert (out / "predictions" / f"{arm['name']}_seed0_{target}.json").is_file()
-        gap = arm["summary"]["heldout"]["gap"]
-        assert gap is not None and gap["ci95"] is None  # one training seed: no interval
+        assert [r["seed"] for r in arm["runs"]] == [0, 1] and arm["runs"][0]["losses"][-1][0] == 2
+        for run in arm["runs"]:
+            for target in ("heldout", "source", "real"):
+                ev = run["eval"][target]
+                assert ev["images"] == (1 if target == "real" else 2)
+                for value in (ev["map"], ev["map50"]):
+                    assert value is None or 0.0 <= value <= 1.0
+                assert set(ev["per_class"]) == {"crate", "ball", "can"}
+                assert (out / "predictions" / f"{arm['name']}_seed{run['seed']}_{target}.json").is_file()
         assert arm["summary"]["real"]["gap"] is None  # no oracle trained on real data
+    _check_summary(results)
+    assert results["cpu"]["total_seconds"] >= results["cpu"]["render_seconds"] > 0
     table = (out / "results.md").read_text()
+    assert "| arm | heldout mAP@0.5 | heldout mAP | gap to oracle (mAP@0.5) | source mAP@0.5 |" in table
     assert "| arm | heldout mAP | heldout mAP@0.5 | source mAP | source mAP@0.5 | real mAP | real mAP@0.5 |" in table
     assert "4. oracle: trained on the target domain" in table
     import cv2
@@ -76,6 +79,36 @@ def test_tiny_study_runs_end_to_end(run_cli, small_scenario_path: Path, tmp_path
     for name in ("map_by_arm.png", "per_class_ap.png", "training_loss.png"):
         image = cv2.imread(str(out / "plots" / name))
         assert image is not None and image.shape[0] > 100, name
+
+
+def _check_summary(results: dict) -> None:
+    """``summary``: seeds, and per arm the held-out mAP@0.5 and the gap with 95 % t-intervals, from the runs."""
+    from scipy import stats
+
+    summary = results["summary"]
+    assert summary["seeds"] == [0, 1]
+    assert list(summary["arms"]) == ["source", "randomized", "photoreal", "oracle"]
+    arms = {a["name"]: a for a in results["arms"]}
+    oracle = {r["seed"]: r["eval"]["heldout"]["map50"] for r in arms["oracle"]["runs"]}
+    for name, s in summary["arms"].items():
+        assert set(s) >= {"status", "heldout", "gap_to_oracle"} and s["status"] == arms[name]["status"]
+        values = [r["eval"]["heldout"]["map50"] for r in arms[name]["runs"]]
+        values = [v for v in values if v is not None]
+        gaps = [1 - r["eval"]["heldout"]["map50"] / oracle[r["seed"]] for r in arms[name]["runs"]
+                if r["eval"]["heldout"]["map50"] is not None and oracle.get(r["seed"])]  # fmt: skip
+        for stat, expected in ((s["heldout"]["map50"], values), (s["gap_to_oracle"], gaps)):
+            assert stat["runs"] == pytest.approx(expected)
+            if not expected:
+                assert stat["mean"] is None and stat["ci95"] is None
+                continue
+            mean = sum(expected) / len(expected)
+            assert stat["mean"] == pytest.approx(mean)
+            if len(expected) < 2:
+                assert stat["ci95"] is None
+                continue
+            sd = (sum((v - mean) ** 2 for v in expected) / (len(expected) - 1)) ** 0.5
+            half = stats.t.ppf(0.975, len(expected) - 1) * sd / len(expected) ** 0.5
+            assert stat["ci95"] == pytest.approx([mean - half, mean + half])
 
 
 def test_real_set_with_unknown_classes_exits_2_with_the_mapping(
