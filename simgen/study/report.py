@@ -159,7 +159,8 @@ def markdown(results: dict[str, Any]) -> str:
     for name, s in results["sets"].items():
         lines.append(
             f"| {name} | {s['domain']} | {s['renderer_used'] or s['renderer']} | {s['seed']} "
-            f"| {s['images']} | {s['annotations']} | {s['seconds']:.1f} |"
+            f"| {s['images']} | {s['annotations']} | "
+            + (f"reused from {s['reused_from']} |" if s.get("reused_from") else f"{s['seconds']:.1f} |")
         )
     return "\n".join(lines) + "\n"
 

@@ -88,6 +88,7 @@ class StudyOptions:
     threads: int = 1  # torch threads per training
     jobs: int = 1  # trainings run at once, each in its own process (quick mode: one per CPU core)
     ablate: bool = False  # also train the randomized arm with each randomize:/effects: entry left out
+    reuse: str | None = None  # an earlier study's --out whose identical rendered sets are copied, not rendered
     device: str = "auto"  # 'auto': cuda when torch sees a GPU, else cpu
     shift_seed: int = 7  # draws the target domain's appearance
     real: str | None = None
@@ -141,6 +142,7 @@ class RenderedSet:
     annotations: int = 0
     seconds: float = 0.0
     renderer_used: str = ""
+    reused_from: str | None = None  # an earlier study's set with the same manifest recipe (--reuse)
 
 
 @dataclass
@@ -204,7 +206,7 @@ def plan(scenario: Scenario, out: str | Path, options: StudyOptions) -> Plan:
                 f"--ablate: scenario '{scenario.name}' declares no randomize:/effects: entries to leave out",
                 hint="add randomize:/effects: blocks to the scenario, or drop --ablate",
             )
-        for entry in domains.ablations(base):
+        for entry in domains.ablations(made["randomized"]):
             made[ABLATE_PREFIX + entry.slug] = entry.scenario
             name, label = f"ablate_{entry.slug}", f"randomized without {entry.label}"
             ablations.append(Arm(name, label, ABLATE_PREFIX + entry.slug, "raster"))
@@ -244,6 +246,8 @@ def _check_options(out: Path, options: StudyOptions) -> None:
             raise SimgenError(f"study option {name} must be at least 1, got {getattr(options, name)}")
     if options.train.steps < 1 or options.train.batch_size < 1:
         raise SimgenError("--steps and --batch-size must be at least 1")
+    if options.reuse is not None and not (Path(options.reuse) / "data").is_dir():
+        raise SimgenError(f"--reuse '{options.reuse}' is not the --out of an earlier study (no data/ folder)")
     if options.train.model == CENTERNET and options.train.weights is not None:
         raise SimgenError(f"--weights is for the torchvision detectors, not {CENTERNET}", hint="add --model")
     if options.train.weights is not None and not Path(options.train.weights).is_file():
@@ -300,10 +304,48 @@ def _render_child(scenario: Scenario, out: str, kwargs: dict[str, Any]) -> dict[
     }
 
 
+def _split_only(rendered: RenderedSet, scenario: Scenario) -> Scenario:
+    """``scenario`` writing every image to ``rendered``'s split."""
+    output = type(scenario.output).model_validate({**scenario.output.model_dump(), "splits": {rendered.split: 1.0}})
+    return scenario.model_copy(update={"output": output})
+
+
+def reuse_set(rendered: RenderedSet, scenario: Scenario, earlier: Path) -> bool:
+    """Copy ``earlier/data/<set>`` when its manifest has this set's exact recipe; False when it differs.
+
+    The recipe is the resolved scenario configuration, seed, episode count and requested renderer
+    ('auto' matches what auto chose), so a reused set is the one rendering would write again.
+    """
+    import shutil
+
+    from simgen.batch.runner import resolved_config
+
+    source = earlier / "data" / rendered.name
+    try:
+        manifest = json.loads((source / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    run = manifest.get("run", {})
+    same = (
+        manifest.get("scenario", {}).get("config")
+        == json.loads(json.dumps(resolved_config(_split_only(rendered, scenario))))
+        and run.get("seed") == rendered.seed
+        and run.get("episodes") == rendered.episodes
+        and rendered.renderer in ("auto", run.get("renderer"))
+    )
+    if not same:
+        return False
+    shutil.copytree(source, rendered.path)
+    rendered.images = int(manifest.get("counts", {}).get("images", 0))
+    rendered.annotations = int(manifest.get("counts", {}).get("annotations", 0))
+    rendered.renderer_used = str(run.get("renderer", ""))
+    rendered.reused_from = str(source)
+    return True
+
+
 def render_set(rendered: RenderedSet, scenario: Scenario, workers: int) -> None:
     """Render ``rendered`` from ``scenario`` (its split only) in a spawned child process."""
-    output = type(scenario.output).model_validate({**scenario.output.model_dump(), "splits": {rendered.split: 1.0}})
-    scenario = scenario.model_copy(update={"output": output})
+    scenario = _split_only(rendered, scenario)
     kwargs = {
         "episodes": rendered.episodes,
         "seed": rendered.seed,
@@ -335,6 +377,9 @@ def run_study(
     torch.set_num_threads(options.threads)
     p.out.mkdir(parents=True, exist_ok=True)
     for rendered in p.sets.values():
+        if options.reuse and reuse_set(rendered, p.domains[rendered.domain], Path(options.reuse)):
+            say(f"reused {rendered.name} from {rendered.reused_from}")
+            continue
         say(
             f"rendering {rendered.name}: {rendered.episodes} episodes, "
             f"domain {rendered.domain}, renderer {rendered.renderer}"

@@ -79,6 +79,18 @@ def test_tiny_study_runs_end_to_end(run_cli, small_scenario_path: Path, tmp_path
     for name in ("map_by_arm.png", "per_class_ap.png", "training_loss.png"):
         image = cv2.imread(str(out / "plots" / name))
         assert image is not None and image.shape[0] > 100, name
+    # --reuse copies the sets whose recipe is identical; another --shift-seed changes the target sets.
+    again = tmp_path / "again"
+    code, _, stderr = run_cli(
+        "study", str(small_scenario_path), "--out", str(again), "--reuse", str(out), *TINY, "--shift-seed", "8",
+        timeout=900,
+    )  # fmt: skip
+    assert code == 0, stderr
+    sets = json.loads((again / "results.json").read_text())["sets"]
+    for name, s in sets.items():
+        changed = name in ("train_oracle", "test_heldout")
+        assert (s["reused_from"] is None) == changed, name
+        assert s["images"] == results["sets"][name]["images"] and (again / s["path"] / "manifest.json").is_file()
 
 
 def _check_summary(results: dict) -> None:
