@@ -337,7 +337,7 @@ def cmd_study(args: argparse.Namespace) -> int:
         threads=args.threads or (1 if args.quick else (os.cpu_count() or 1)),
         jobs=args.jobs or opts.jobs,
         ablate=args.ablate,
-        reuse=args.reuse,
+        reuse=args.reuse or [],
         device=args.device,
         real=args.real,
         class_map=parse_class_map(args.class_map),
@@ -536,7 +536,8 @@ def _add_study(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter
     p.add_argument(
         "--reuse",
         metavar="EARLIER_OUT",
-        help="copy rendered sets from an earlier study's --out where their recipe is identical, render the rest",
+        action="append",
+        help="copy rendered sets from an earlier study's --out where their recipe is identical (repeatable)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=cmd_study)

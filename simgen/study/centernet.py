@@ -73,9 +73,12 @@ def build_centernet(num_classes: int, width: int = 32, seed: int = 0) -> Any:
             )
             self.lateral = nn.ModuleList([nn.Conv2d(chans[i], w, 1) for i in range(1, 5)])
             self.smooth = conv(w, w)
-            self.heat = nn.Sequential(conv(w, w), nn.Conv2d(w, num_classes, 1))
+            heat_in = conv(w, w)
+            heat_out = nn.Conv2d(w, num_classes, 1)
+            if heat_out.bias is not None:
+                nn.init.constant_(heat_out.bias, -2.19)  # prior 0.1: a stable start for the focal loss
+            self.heat = nn.Sequential(heat_in, heat_out)
             self.reg = nn.Sequential(conv(w, w), nn.Conv2d(w, 4, 1))
-            nn.init.constant_(self.heat[-1].bias, -2.19)  # prior 0.1: a stable start for the focal loss
 
         def forward(self, x: Any) -> tuple[Any, Any]:
             feats = []
@@ -239,7 +242,8 @@ def train(
     model.train()
     opt = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     rng = np.random.default_rng(np.random.SeedSequence([seed, 0xCE7]))
-    log, order, running, t0 = TrainLog(), [], 0.0, time.perf_counter()
+    log, running, t0 = TrainLog(), 0.0, time.perf_counter()
+    order: list[int] = []
     fw, fh = canvas.width // STRIDE, canvas.height // STRIDE
     for step in range(config.steps):
         batch, heats, regs, weights = [], [], [], []

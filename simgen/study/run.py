@@ -88,7 +88,7 @@ class StudyOptions:
     threads: int = 1  # torch threads per training
     jobs: int = 1  # trainings run at once, each in its own process (quick mode: one per CPU core)
     ablate: bool = False  # also train the randomized arm with each randomize:/effects: entry left out
-    reuse: str | None = None  # an earlier study's --out whose identical rendered sets are copied, not rendered
+    reuse: list[str] = field(default_factory=list)  # earlier studies' --out: identical sets are copied
     device: str = "auto"  # 'auto': cuda when torch sees a GPU, else cpu
     shift_seed: int = 7  # draws the target domain's appearance
     real: str | None = None
@@ -246,8 +246,9 @@ def _check_options(out: Path, options: StudyOptions) -> None:
             raise SimgenError(f"study option {name} must be at least 1, got {getattr(options, name)}")
     if options.train.steps < 1 or options.train.batch_size < 1:
         raise SimgenError("--steps and --batch-size must be at least 1")
-    if options.reuse is not None and not (Path(options.reuse) / "data").is_dir():
-        raise SimgenError(f"--reuse '{options.reuse}' is not the --out of an earlier study (no data/ folder)")
+    for earlier in options.reuse:
+        if not (Path(earlier) / "data").is_dir():
+            raise SimgenError(f"--reuse '{earlier}' is not the --out of an earlier study (no data/ folder)")
     if options.train.model == CENTERNET and options.train.weights is not None:
         raise SimgenError(f"--weights is for the torchvision detectors, not {CENTERNET}", hint="add --model")
     if options.train.weights is not None and not Path(options.train.weights).is_file():
@@ -377,7 +378,7 @@ def run_study(
     torch.set_num_threads(options.threads)
     p.out.mkdir(parents=True, exist_ok=True)
     for rendered in p.sets.values():
-        if options.reuse and reuse_set(rendered, p.domains[rendered.domain], Path(options.reuse)):
+        if any(reuse_set(rendered, p.domains[rendered.domain], Path(earlier)) for earlier in options.reuse):
             say(f"reused {rendered.name} from {rendered.reused_from}")
             continue
         say(

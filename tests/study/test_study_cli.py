@@ -150,3 +150,35 @@ def test_study_refuses_a_non_empty_out_and_bad_options(run_cli, small_scenario_p
     code, _, stderr = run_cli("study", scenario, "--out", o, "--classes", "crat", *TINY)
     assert code == 2 and "did you mean 'crate'" in stderr
     assert not (tmp_path / "o").exists()
+
+
+def test_ablate_needs_declared_randomization(run_cli, small_scenario_path: Path, tmp_path: Path) -> None:
+    out = tmp_path / "o"
+    code, _, stderr = run_cli("study", str(small_scenario_path), "--out", str(out), "--ablate", *TINY)
+    assert code == 2 and "declares no randomize:/effects: entries to leave out" in stderr
+    assert "Traceback" not in stderr and not out.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(_torch_missing(), reason="torch/torchvision not installed (pip install 'simgen[study]')")
+def test_tiny_ablation_trains_one_arm_per_left_out_entry(run_cli, write_scenario, tmp_path: Path) -> None:
+    from tests.conftest import SMALL_SCENARIO
+
+    text = SMALL_SCENARIO + (
+        "\nrandomize:\n  - {type: color, hue: {uniform: [0, 360]}}\n"
+        "effects:\n  - {type: gaussian_noise, std: {uniform: [0.5, 3]}}\n"
+    )
+    path = write_scenario(text, "small_randomized.yaml")
+    out = tmp_path / "study"
+    code, _, stderr = run_cli(
+        "study", str(path), "--out", str(out), "--ablate", *TINY, "--photoreal-renderer", "none", timeout=900
+    )
+    assert code == 0, stderr
+    results = json.loads((out / "results.json").read_text())
+    entries = {e["name"]: e for e in results["ablation"]["entries"]}
+    assert set(entries) == {"ablate_randomize0_color", "ablate_randomize1_color", "ablate_effects0_gaussian_noise"}
+    for e in entries.values():
+        assert e["carries"]["n"] == 1 and len(e["runs"]) == 1
+        assert results["sets"][f"train_{e['name']}"]["images"] >= 4
+    assert [a["name"] for a in results["arms"]] == ["source", "randomized", "photoreal", "oracle"]
+    assert "| randomized without effects[0] gaussian_noise |" in (out / "results.md").read_text()
