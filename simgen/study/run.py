@@ -64,6 +64,7 @@ ARMS = (
     Arm("oracle", "4. oracle: trained on the target domain", "target", "target"),
 )
 ORACLE = "oracle"
+AUTO = ("egl", "tiny")  # what renderer 'auto' resolves to
 ABLATE_PREFIX = "ablate:"  # domain key of a randomized domain with one entry left out
 HELDOUT = "heldout"  # the held-out target domain's test set
 SOURCE_TEST = "source"  # held-out scenes of the source domain: is training working at all?
@@ -315,7 +316,8 @@ def reuse_set(rendered: RenderedSet, scenario: Scenario, earlier: Path) -> bool:
     """Copy ``earlier/data/<set>`` when its manifest has this set's exact recipe; False when it differs.
 
     The recipe is the resolved scenario configuration, seed, episode count and requested renderer
-    ('auto' matches what auto chose), so a reused set is the one rendering would write again.
+    ('auto' matches the raster renderers auto chooses from, never a photoreal one), so a reused
+    set is the one rendering would write again.
     """
     import shutil
 
@@ -332,7 +334,7 @@ def reuse_set(rendered: RenderedSet, scenario: Scenario, earlier: Path) -> bool:
         == json.loads(json.dumps(resolved_config(_split_only(rendered, scenario))))
         and run.get("seed") == rendered.seed
         and run.get("episodes") == rendered.episodes
-        and rendered.renderer in ("auto", run.get("renderer"))
+        and (run.get("renderer") == rendered.renderer or (rendered.renderer == "auto" and run.get("renderer") in AUTO))
     )
     if not same:
         return False
