@@ -82,6 +82,28 @@ def ablation_table(results: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _summary_lines(results: dict[str, Any]) -> list[str]:
+    """The summary over seeds, the ablation table and the CPU time, when the results have them."""
+    lines: list[str] = []
+    if "summary" in results:
+        lines += ["Summary over seeds " + ", ".join(map(str, results["summary"]["seeds"])) + ":", ""]
+        lines += summary_table(results) + [""]
+    if results.get("ablation"):
+        lines += ["Ablation: the randomized arm with one `randomize:`/`effects:` entry left out:", ""]
+        lines += ablation_table(results) + [""]
+    if "cpu" in results:
+        c = results["cpu"]
+        lines += [
+            f"CPU time: {c['total_seconds']:.0f} s ({c['render_seconds']:.0f} s rendering, "
+            f"{c['train_seconds']:.0f} s training and evaluation); idle wall estimate "
+            f"{c['idle_wall_estimate_seconds'] / 60:.1f} min (CPU time / cores).",
+            "",
+            "All targets, mAP .50:.95 and gap on it:",
+            "",
+        ]
+    return lines
+
+
 def markdown(results: dict[str, Any]) -> str:
     """The markdown report of a study's results."""
     targets = list(results["targets"])
@@ -105,22 +127,7 @@ def markdown(results: dict[str, Any]) -> str:
         "oracle on `heldout`, mean over seeds [95 % t-interval].",
         "",
     ]
-    if "summary" in results:
-        lines += ["Summary over seeds " + ", ".join(map(str, results["summary"]["seeds"])) + ":", ""]
-        lines += summary_table(results) + [""]
-    if results.get("ablation"):
-        lines += ["Ablation: the randomized arm with one `randomize:`/`effects:` entry left out:", ""]
-        lines += ablation_table(results) + [""]
-    if "cpu" in results:
-        c = results["cpu"]
-        lines += [
-            f"CPU time: {c['total_seconds']:.0f} s ({c['render_seconds']:.0f} s rendering, "
-            f"{c['train_seconds']:.0f} s training and evaluation); idle wall estimate "
-            f"{c['idle_wall_estimate_seconds'] / 60:.1f} min (CPU time / cores).",
-            "",
-            "All targets, mAP .50:.95 and gap on it:",
-            "",
-        ]
+    lines += _summary_lines(results)
     header = "| arm | " + " | ".join(f"{t} mAP | {t} mAP@0.5" for t in targets) + " | gap to oracle |"
     lines += [header, "|" + "---|" * (2 + 2 * len(targets))]
     for arm in results["arms"]:
