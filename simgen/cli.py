@@ -334,7 +334,10 @@ def cmd_study(args: argparse.Namespace) -> int:
         renderer=args.renderer,
         photoreal_renderer=args.photoreal_renderer,
         workers=args.workers,
-        threads=args.threads or (os.cpu_count() or 1),
+        threads=args.threads or (1 if args.quick else (os.cpu_count() or 1)),
+        jobs=args.jobs or opts.jobs,
+        ablate=args.ablate,
+        reuse=args.reuse or [],
         device=args.device,
         real=args.real,
         class_map=parse_class_map(args.class_map),
@@ -492,29 +495,49 @@ def _add_study(sub: argparse._SubParsersAction, fmt: type[argparse.HelpFormatter
     )
     p.add_argument("scenario", metavar="SCENARIO", help="scenario file or shipped scenario name")
     p.add_argument("--out", "-o", required=True, help="output folder (new or empty)")
-    p.add_argument("--quick", action="store_true", help="about 15 min on a 2-core CPU (default: full size, for a GPU)")
+    p.add_argument(
+        "--quick", action="store_true", help="about 30 min on an idle 2-core CPU (default: full size, for a GPU)"
+    )
     p.add_argument(
         "--real", metavar="REAL.json:IMAGES", help="also evaluate on real COCO data with the scenario's class names"
     )
     p.add_argument("--class-map", metavar="REAL=OURS,...", help="map --real category names onto scenario classes")
     p.add_argument("--weights", metavar="PATH", help="local state dict to start from (detector or mobilenet_v3_large)")
-    p.add_argument("--model", choices=["fasterrcnn_mobilenet_v3_large_320_fpn", "ssdlite320_mobilenet_v3_large"])
+    p.add_argument(
+        "--model",
+        choices=["centernet_small", "fasterrcnn_mobilenet_v3_large_320_fpn", "ssdlite320_mobilenet_v3_large"],
+        help="detector (quick: centernet_small, from scratch on a CPU; full: fasterrcnn_mobilenet_v3_large_320_fpn)",
+    )
     p.add_argument("--classes", help="comma-separated subset of the scenario's classes")
     p.add_argument("--image-size", metavar="WxH", help="rendered image size (quick 240x180, full 640x480)")
     p.add_argument("--frames", type=int, help="frames per episode (default 4)")
     p.add_argument("--train-images", type=int, help="training images per arm (quick 240, full 4000)")
     p.add_argument("--test-images", type=int, help="images per test set (quick 120, full 1000)")
-    p.add_argument("--steps", type=int, help="training steps per model (quick 250, full 6000)")
-    p.add_argument("--batch-size", type=int, help="images per step (quick 4, full 8)")
-    p.add_argument("--lr", type=float, help="AdamW learning rate (default 0.001)")
-    p.add_argument("--train-seeds", type=int, help="training seeds per arm (quick 1, full 3)")
+    p.add_argument("--steps", type=int, help="training steps per model (quick 300, full 6000)")
+    p.add_argument("--batch-size", type=int, help="images per step (quick 16, full 8)")
+    p.add_argument("--lr", type=float, help="AdamW learning rate (quick 0.002, full 0.001)")
+    p.add_argument("--train-seeds", type=int, help="training seeds per arm (default 3)")
     p.add_argument("--shift-seed", type=int, help="seed of the target domain's appearance (default 7)")
     p.add_argument("--renderer", default="auto", choices=["auto", "egl", "tiny"], help="raster renderer (default auto)")
     p.add_argument("--photoreal-renderer", default="cycles", help="renderer of the photoreal arm (default cycles)")
     p.add_argument("--workers", type=int, default=1, help="render worker processes")
-    p.add_argument("--threads", type=int, help="torch CPU threads (default: CPU count)")
+    p.add_argument("--threads", type=int, help="torch CPU threads per training (default: quick 1, full CPU count)")
+    p.add_argument(
+        "--jobs", type=int, help="trainings run at once, one process each (default: quick CPU count, full 1)"
+    )
+    p.add_argument(
+        "--ablate",
+        action="store_true",
+        help="also train the randomized arm with each randomize:/effects: entry left out, one at a time",
+    )
     p.add_argument(
         "--device", default="auto", help="torch device for training: auto, cpu, cuda, cuda:1 (auto: cuda if any)"
+    )
+    p.add_argument(
+        "--reuse",
+        metavar="EARLIER_OUT",
+        action="append",
+        help="copy rendered sets from an earlier study's --out where their recipe is identical (repeatable)",
     )
     p.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     p.set_defaults(func=cmd_study)

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import copy
 import math
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,15 @@ FALLBACK_LIGHT = {
 }
 FALLBACK_HAZE = {"density": {"uniform": [0.0, 0.2]}, "color": [0.75, 0.76, 0.78]}
 FALLBACK_EXPOSURE_GAIN = {"uniform": [0.5, 2.0]}
+# The study's own additions to a scenario's declared randomization (see study_randomization).
+STUDY_OBJECT_COLOR = {
+    "type": "color",
+    "name": "study_object_color",
+    "hue": {"uniform": [0, 360]},
+    "saturation": {"uniform": [0.15, 0.9]},
+    "value": {"uniform": [0.25, 0.95]},
+}
+STUDY_TEXTURE_PROBABILITY = 0.5
 # Seed offsets of the held-out domains: far from any seed a user would pick for the source.
 TARGET_TRAIN_SEED_OFFSET = 1_000_003
 TARGET_TEST_SEED_OFFSET = 2_000_029
@@ -185,7 +195,8 @@ def with_randomization(scenario: Scenario, on: bool) -> Scenario:
     cfg = config_of(scenario)
     declared = has_declarative_randomization() and any(cfg.get(k) for k in RANDOMIZE_KEYS)
     if on and declared:
-        return scenario
+        study_randomization(cfg)
+        return reload(cfg, scenario, "randomized")
     for key in RANDOMIZE_KEYS:
         if key in cfg:
             cfg[key] = []
@@ -193,6 +204,53 @@ def with_randomization(scenario: Scenario, on: bool) -> Scenario:
     if on:
         _fallback_randomization(cfg)
     return reload(cfg, scenario, "randomized" if on else "nominal")
+
+
+@dataclass(frozen=True)
+class Ablation:
+    """The randomized domain with one ``randomize:``/``effects:`` entry left out."""
+
+    slug: str  # e.g. 'randomize3_background': key, position in its block, entry type
+    label: str  # e.g. 'randomize[3] background'
+    scenario: Scenario
+
+
+def ablations(scenario: Scenario) -> list[Ablation]:
+    """One randomized domain per ``randomize:``/``effects:`` entry of ``scenario``, with that entry removed.
+
+    Pass the randomized domain (:func:`with_randomization` on), so the study's own entries count too.
+    """
+    cfg = config_of(scenario)
+    out = []
+    for key in RANDOMIZE_KEYS:
+        for i, entry in enumerate(cfg.get(key) or []):
+            kind = str(entry.get("type", "entry"))
+            target = entry.get("target")
+            label = f"{key}[{i}] {kind}" + (f" ({target})" if target else "")
+            left = copy.deepcopy(cfg)
+            del left[key][i]
+            slug = f"{key}{i}_{kind}" + (f"_{target}" if target else "")
+            out.append(Ablation(slug, label, reload(left, scenario, f"randomized without {label}")))
+    return out
+
+
+def study_randomization(cfg: dict[str, Any]) -> None:
+    """What the randomized arm adds to a scenario's declared ``randomize:`` list (in place).
+
+    - Every object's colour is drawn (hue 0-360, saturation 0.15-0.9, value 0.25-0.95), first
+      in the list so the scenario's own colour entries still apply on top.
+    - Object texture entries apply on half the draws, so plain-coloured objects are seen too.
+
+    Why: a site's objects have their own plain colours (the target domain recolours every kind);
+    a scenario that textures some classes always, and recolours others only, trains a detector
+    that has never seen those classes plain, nor the others in new colours.
+    """
+    entries = [copy.deepcopy(STUDY_OBJECT_COLOR)]
+    for entry in cfg.get("randomize") or []:
+        if entry.get("type") == "texture" and entry.get("target", "objects") == "objects":
+            entry = {**entry, "probability": min(float(entry.get("probability", 1.0)), STUDY_TEXTURE_PROBABILITY)}
+        entries.append(entry)
+    cfg["randomize"] = entries
 
 
 def _fix_appearance(cfg: dict[str, Any]) -> None:

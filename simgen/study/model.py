@@ -25,7 +25,8 @@ import numpy as np
 from simgen.errors import DependencyError, SimgenError
 from simgen.study.data import DetectionSet
 
-MODELS = ("fasterrcnn_mobilenet_v3_large_320_fpn", "ssdlite320_mobilenet_v3_large")
+CENTERNET = "centernet_small"
+MODELS = (CENTERNET, "fasterrcnn_mobilenet_v3_large_320_fpn", "ssdlite320_mobilenet_v3_large")
 INSTALL_HINT = "pip install 'simgen[study]'"
 
 
@@ -52,7 +53,7 @@ def torch_available() -> bool:
 class TrainConfig:
     """How one detector is trained: the same for every arm of a study."""
 
-    model: str = MODELS[0]
+    model: str = "fasterrcnn_mobilenet_v3_large_320_fpn"
     steps: int = 300
     batch_size: int = 4
     lr: float = 1e-3
@@ -65,6 +66,8 @@ class TrainConfig:
     roi_samples: int = 512  # proposals sampled per image for the box head (torchvision's default)
     weights: Path | None = None
     flip: bool = True
+    width: int = 32  # centernet_small: channels at strides 4 and 4 (backbone 16-128)
+    scale_jitter: float = 0.3  # centernet_small: image scale drawn log-uniform in exp(+-this)
     device: str = "cpu"  # torch device: 'cpu', 'cuda', 'cuda:1', ...
 
 
@@ -179,6 +182,12 @@ def train_detector(
 ) -> tuple[Any, TrainLog]:
     """Train a fresh detector on ``train_set`` for ``config.steps`` steps; returns (model, log)."""
     torch = require_torch()
+    if config.model == CENTERNET:
+        if config.weights is not None:
+            raise SimgenError(f"--weights is for the torchvision detectors, not {CENTERNET}")
+        from simgen.study import centernet
+
+        return centernet.train(train_set, classes, config, seed, log_every=log_every, echo=echo)
     model = build_detector(config, len(classes), seed)
     log = TrainLog()
     if config.weights is not None:
@@ -237,6 +246,10 @@ def train_detector(
 def predict(model: Any, dataset: DetectionSet, batch_size: int = 8, device: str = "cpu") -> list[dict[str, Any]]:
     """COCO detections (``image_id``, ``category_id``, ``bbox`` xywh pixels, ``score``) for every image."""
     torch = require_torch()
+    if hasattr(model, "canvas"):
+        from simgen.study import centernet
+
+        return centernet.predict(model, dataset, device=device)
     model.to(device)
     model.eval()
     cache = ImageCache(dataset)

@@ -31,6 +31,79 @@ def _gap(gap: dict[str, Any] | None) -> str:
     return text
 
 
+def _ci(stat: dict[str, Any], percent: bool = False) -> str:
+    """``mean [lo, hi]`` of a summary statistic (``–`` without values; no interval under 2 seeds)."""
+    if stat["mean"] is None:
+        return "–"
+    k, d = (100.0, 1) if percent else (1.0, 3)
+    text = f"{k * stat['mean']:.{d}f}"
+    if stat["ci95"] is not None:
+        lo, hi = stat["ci95"]
+        text += f" [{k * lo:.{d}f}, {k * hi:.{d}f}]"
+    return text + (" %" if percent else "")
+
+
+def summary_table(results: dict[str, Any]) -> list[str]:
+    """Markdown rows: held-out mAP@0.5 and gap to the oracle per arm, mean [95 % t-interval] over seeds."""
+    arms = {a["name"]: a for a in results["arms"]}
+    lines = [
+        "| arm | heldout mAP@0.5 | heldout mAP | gap to oracle (mAP@0.5) | source mAP@0.5 |",
+        "|---|---|---|---|---|",
+    ]
+    for name, s in results["summary"]["arms"].items():
+        label = arms[name]["label"] if name in arms else name
+        if s["status"] != "ran":
+            lines.append(f"| {label} | skipped: {s['reason']} | | | |")
+            continue
+        source = arms[name]["summary"].get("source", {}).get("map50")
+        gap = "(reference)" if name == "oracle" else _ci(s["gap_to_oracle"], percent=True)
+        lines.append(
+            f"| {label} | {_ci(s['heldout']['map50'])} | {_ci(s['heldout']['map'])} | {gap} | {_num(source)} |"
+        )
+    return lines
+
+
+def ablation_table(results: dict[str, Any]) -> list[str]:
+    """Markdown rows: per left-out entry, held-out mAP@0.5, gap and what the entry carries."""
+    ablation = results.get("ablation")
+    if not ablation:
+        return []
+    full = results["summary"]["arms"]["randomized"]
+    lines = [
+        "| randomized arm | heldout mAP@0.5 | gap to oracle | carries (mAP@0.5, full minus without) |",
+        "|---|---|---|---|",
+        f"| all entries | {_ci(full['heldout']['map50'])} | {_ci(full['gap_to_oracle'], percent=True)} | |",
+    ]
+    for e in ablation["entries"]:
+        lines.append(
+            f"| {e['label']} | {_ci(e['heldout']['map50'])} | {_ci(e['gap_to_oracle'], percent=True)} "
+            f"| {_ci(e['carries'])} |"
+        )
+    return lines
+
+
+def _summary_lines(results: dict[str, Any]) -> list[str]:
+    """The summary over seeds, the ablation table and the CPU time, when the results have them."""
+    lines: list[str] = []
+    if "summary" in results:
+        lines += ["Summary over seeds " + ", ".join(map(str, results["summary"]["seeds"])) + ":", ""]
+        lines += summary_table(results) + [""]
+    if results.get("ablation"):
+        lines += ["Ablation: the randomized arm with one `randomize:`/`effects:` entry left out:", ""]
+        lines += ablation_table(results) + [""]
+    if "cpu" in results:
+        c = results["cpu"]
+        lines += [
+            f"CPU time: {c['total_seconds']:.0f} s ({c['render_seconds']:.0f} s rendering, "
+            f"{c['train_seconds']:.0f} s training and evaluation); idle wall estimate "
+            f"{c['idle_wall_estimate_seconds'] / 60:.1f} min (CPU time / cores).",
+            "",
+            "All targets, mAP .50:.95 and gap on it:",
+            "",
+        ]
+    return lines
+
+
 def markdown(results: dict[str, Any]) -> str:
     """The markdown report of a study's results."""
     targets = list(results["targets"])
@@ -54,6 +127,7 @@ def markdown(results: dict[str, Any]) -> str:
         "oracle on `heldout`, mean over seeds [95 % t-interval].",
         "",
     ]
+    lines += _summary_lines(results)
     header = "| arm | " + " | ".join(f"{t} mAP | {t} mAP@0.5" for t in targets) + " | gap to oracle |"
     lines += [header, "|" + "---|" * (2 + 2 * len(targets))]
     for arm in results["arms"]:
@@ -92,7 +166,8 @@ def markdown(results: dict[str, Any]) -> str:
     for name, s in results["sets"].items():
         lines.append(
             f"| {name} | {s['domain']} | {s['renderer_used'] or s['renderer']} | {s['seed']} "
-            f"| {s['images']} | {s['annotations']} | {s['seconds']:.1f} |"
+            f"| {s['images']} | {s['annotations']} | "
+            + (f"reused from {s['reused_from']} |" if s.get("reused_from") else f"{s['seconds']:.1f} |")
         )
     return "\n".join(lines) + "\n"
 

@@ -150,3 +150,30 @@ def test_every_shipped_scenario_cuts_to_a_valid_study_scenario(path) -> None:
         sc = domains.with_randomization(base, on=on)
         assert len(sc.cameras) == 1 and sc.sensors == []
         simgen.sample(sc, 0)
+
+
+def test_randomized_arm_recolours_every_object_and_shows_plain_objects_too() -> None:
+    base = _quickstart()
+    declared = resolved_config(base)["randomize"]
+    on = resolved_config(domains.with_randomization(base, on=True))["randomize"]
+    assert on[0]["type"] == "color" and on[0]["name"] == "study_object_color" and not on[0]["filter"]["classes"]
+    assert len(on) == len(declared) + 1
+    for mine, theirs in zip(on[1:], declared, strict=True):
+        if theirs["type"] == "texture" and theirs["target"] == "objects":
+            assert mine["probability"] == domains.STUDY_TEXTURE_PROBABILITY
+        else:
+            assert mine == theirs
+    assert resolved_config(domains.with_randomization(base, on=True))["effects"] == resolved_config(base)["effects"]
+
+
+def test_ablations_leave_out_one_entry_each() -> None:
+    randomized = domains.with_randomization(_quickstart(), on=True)
+    cfg = resolved_config(randomized)
+    found = domains.ablations(randomized)
+    assert len(found) == len(cfg["randomize"]) + len(cfg["effects"])
+    assert found[0].slug == "randomize0_color" and found[0].label == "randomize[0] color"
+    first = resolved_config(found[0].scenario)
+    assert first["randomize"] == cfg["randomize"][1:] and first["effects"] == cfg["effects"]
+    last = resolved_config(found[-1].scenario)
+    assert last["effects"] == cfg["effects"][:-1] and last["randomize"] == cfg["randomize"]
+    assert len({a.slug for a in found}) == len(found)
