@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import xml.etree.ElementTree as ET
 from collections.abc import Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -192,6 +193,34 @@ _UNIT_EXTENTS: Lru[np.ndarray] = Lru(64)
 _REASONS: dict[tuple[str, str], str | None] = {}
 
 
+RANDOM_URDFS = 1000  # pybullet_data's random_urdfs/000 .. 999
+
+
+def random_urdf(idx: int) -> str:
+    """The asset path of pybullet_data's random object number ``idx``."""
+    return f"pybullet_data:random_urdfs/{idx:03d}/{idx:03d}.urdf"
+
+
+@lru_cache(maxsize=RANDOM_URDFS)
+def random_urdf_usable(idx: int) -> bool:
+    """Whether random object ``idx`` has a mesh with finite vertices and at least one face.
+
+    pybullet_data ships one that has neither (168: every vertex is NaN); drawing it would fail
+    the episode, so a draw moves on to the next usable number instead.
+    """
+    obj = resolve_asset(random_urdf(idx), Path(".")).with_suffix(".obj")
+    try:
+        lines = obj.read_text(errors="replace").splitlines()
+    except OSError:
+        return False
+    verts = [line.split()[1:4] for line in lines if line.startswith("v ")]
+    try:
+        finite = bool(verts) and bool(np.isfinite(np.asarray(verts, dtype=np.float64)).all())
+    except ValueError:
+        return False
+    return finite and any(line.startswith("f ") for line in lines)
+
+
 @object_kind
 class Urdf(ObjectKind):
     """A URDF file: a rigid model when it has one link, none when it has joints."""
@@ -209,9 +238,10 @@ class Urdf(ObjectKind):
     @override
     def of_size(self, size: float, draws: Any) -> dict[str, Any]:
         """One of pybullet_data's thousand random objects, scaled from its ~0.1 m to ``size``."""
-        idx = int(draws.rng("urdf").integers(1000))
-        path = f"pybullet_data:random_urdfs/{idx:03d}/{idx:03d}.urdf"
-        return {"path": path, "scale": size / 0.1, "fixed_base": False}
+        idx = int(draws.rng("urdf").integers(RANDOM_URDFS))
+        while not random_urdf_usable(idx):  # the next usable one: one draw, so other values keep theirs
+            idx = (idx + 1) % RANDOM_URDFS
+        return {"path": random_urdf(idx), "scale": size / 0.1, "fixed_base": False}
 
     @override
     def half_extents(self, shape: dict[str, Any], base_dir: Path) -> np.ndarray:
