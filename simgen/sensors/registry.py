@@ -167,6 +167,26 @@ def stacked_arrays(samples: list[Any]) -> dict[str, np.ndarray]:
     return out
 
 
+def scan_arrays(scans: list[Any], offsets: str, fields: tuple[str, ...]) -> dict[str, np.ndarray]:
+    """Columnar arrays of variable-size scans (LiDAR points, radar detections).
+
+    Per scan: index, times, ``world_from_sensor`` and the ``offsets`` of each scan's first
+    element; then each of ``fields`` concatenated over scans. A field a scan leaves ``None`` (a
+    single-return LiDAR's ``echo``) is written as zeros (uint8).
+    """
+    out: dict[str, np.ndarray] = {
+        "scan_index": np.asarray([s.index for s in scans], dtype=np.int64),
+        "capture_time": np.asarray([s.capture_time for s in scans], dtype=np.float64),
+        "delivery_time": np.asarray([s.delivery_time for s in scans], dtype=np.float64),
+        "world_from_sensor": np.asarray([s.world_from_sensor for s in scans], dtype=np.float64).reshape(-1, 4, 4),
+        offsets: np.cumsum([0] + [len(s.range) for s in scans]).astype(np.int64),
+    }
+    for k in fields:
+        parts = [v if (v := getattr(s, k)) is not None else np.zeros(len(s.range), np.uint8) for s in scans]
+        out[k] = np.concatenate(parts) if parts else np.zeros(0)
+    return out
+
+
 @dataclass(frozen=True)
 class SensorType:
     """Everything the pipeline asks about one sensor type, registered once under its YAML ``type``.

@@ -17,6 +17,7 @@ from simgen.scenario.distributions import Num
 from simgen.scenario.sensor_models import MAX_RAYS, Finite, Problem, RayBackend, SensorBase, ray_backend
 from simgen.scenario.sensor_spec import SensorSpec
 from simgen.scenario.world_models import Duration, Model
+from simgen.sensors.registry import scan_arrays
 
 
 class Lidar(SensorBase):
@@ -160,19 +161,7 @@ class LidarScan:
 def lidar_arrays(scans: list[LidarScan]) -> dict[str, np.ndarray]:
     """Stream NPZ arrays: per-scan index, times and pose, ``point_offsets``, then per-point arrays concatenated."""
     per_point = ("xyz", "range", "intensity", "ring", "column", "time", "instance", "semantic", "echo")
-    out: dict[str, np.ndarray] = {
-        "scan_index": np.asarray([s.index for s in scans], dtype=np.int64),
-        "capture_time": np.asarray([s.capture_time for s in scans], dtype=np.float64),
-        "delivery_time": np.asarray([s.delivery_time for s in scans], dtype=np.float64),
-        "world_from_sensor": np.asarray([s.world_from_sensor for s in scans], dtype=np.float64).reshape(-1, 4, 4),
-        "point_offsets": np.cumsum([0] + [len(s.range) for s in scans]).astype(np.int64),
-    }
-    for k in per_point:
-        parts = [
-            getattr(s, k) if k != "echo" or s.echo is not None else np.zeros(len(s.range), np.uint8) for s in scans
-        ]
-        out[k] = np.concatenate(parts) if parts else np.zeros(0)
-    return out
+    return scan_arrays(scans, "point_offsets", per_point)
 
 
 def point_cloud(scan: LidarScan) -> Any:

@@ -14,6 +14,7 @@ from pydantic import Field
 
 from simgen.scenario.sensor_models import MAX_RAYS, Problem, RayBackend, SensorBase, ray_backend
 from simgen.scenario.sensor_spec import SensorSpec
+from simgen.sensors.registry import scan_arrays
 
 
 class Radar(SensorBase):
@@ -133,17 +134,7 @@ RADAR_FIELDS = ("xyz", "range", "azimuth", "elevation", "velocity", "rcs", "retu
 
 def radar_arrays(scans: list[RadarScan]) -> dict[str, np.ndarray]:
     """Stream NPZ arrays: per-scan index, times and pose, ``detection_offsets``, then per-detection arrays."""
-    out: dict[str, np.ndarray] = {
-        "scan_index": np.asarray([s.index for s in scans], dtype=np.int64),
-        "capture_time": np.asarray([s.capture_time for s in scans], dtype=np.float64),
-        "delivery_time": np.asarray([s.delivery_time for s in scans], dtype=np.float64),
-        "world_from_sensor": np.asarray([s.world_from_sensor for s in scans], dtype=np.float64).reshape(-1, 4, 4),
-        "detection_offsets": np.cumsum([0] + [len(s.range) for s in scans]).astype(np.int64),
-    }
-    for k in RADAR_FIELDS:
-        parts = [getattr(s, k) for s in scans]
-        out[k] = np.concatenate(parts) if parts else np.zeros(0)
-    return out
+    return scan_arrays(scans, "detection_offsets", RADAR_FIELDS)
 
 
 def radar_mcap(fm: Any, scan: RadarScan) -> list[tuple[str, Any]]:
